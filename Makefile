@@ -1,0 +1,43 @@
+# The two commands: `make run` and `make test`. Everything else is a helper for them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+export PORT
+
+.PHONY: run test install messages lint format bench serve-only
+
+$(PY):
+	$$(sh scripts/find-python.sh) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+# Compiled catalogues are build output, made from the committed .po files.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -q -d redress/locale -D django
+
+run: install
+	$(VENV)/bin/redress migrate --noinput
+	$(VENV)/bin/redress load-demo
+	$(VENV)/bin/redress collectstatic --noinput --verbosity 0
+	REDRESS_DEMO=1 $(VENV)/bin/redress serve
+
+test: install
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(VENV)/bin/python -m bench.run

@@ -1,0 +1,1 @@
+"""Redress: the complaint and petition desk of a bank."""

@@ -1,0 +1,250 @@
+"""A case: one registration of any kind (R2), with its flags, attachments and event history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from redress.organisation.choices import Level
+from redress.organisation.models import Unit
+
+from .choices import Category, Channel, Dimension, EventKind, Flag, Kind, State
+
+
+class ClassificationVersion(models.Model):
+    """One loaded edition of the regulatory classification (JR/T 0169-2018 and its successors)."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    effective_from = models.DateField(_("effective from"))
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(_("active"), default=False)
+
+    class Meta:
+        verbose_name = _("classification version")
+        verbose_name_plural = _("classification versions")
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassificationItem(models.Model):
+    """One class of one dimension, keyed by its label path (`银行卡/信用卡`); official codes have a slot."""
+
+    version = models.ForeignKey(ClassificationVersion, on_delete=models.PROTECT, related_name="items")
+    dimension = models.CharField(_("dimension"), max_length=32, choices=Dimension.choices)
+    label = models.CharField(_("label"), max_length=128, help_text=_("Full label path, classes joined by '/'."))
+    label_en = models.CharField(_("English label"), max_length=128, blank=True, default="")
+    code = models.CharField(_("official code"), max_length=16, blank=True, default="")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        verbose_name = _("classification item")
+        verbose_name_plural = _("classification items")
+        ordering = ["dimension", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "dimension", "label"], name="classification_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Case(models.Model):
+    """The register's row. Written only through the cases app's services (register_case and the lifecycle)."""
+
+    number = models.CharField(_("case number"), max_length=16, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=32, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received at"))
+    # The accepting unit (受理单位): the first responder's unit at registration.
+    unit = models.ForeignKey(Unit, verbose_name=_("accepting unit"), on_delete=models.PROTECT, related_name="+")
+    # The unit that holds the case now; equals `unit` until the case is transferred.
+    holder_unit = models.ForeignKey(Unit, verbose_name=_("holding unit"), on_delete=models.PROTECT, related_name="+")
+    subject_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit complained about"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    subject_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff complained about"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    # Denormalised unit paths: visibility is a prefix match on indexed columns, never a join up the tree.
+    unit_path = models.CharField(max_length=255, editable=False)
+    holder_unit_path = models.CharField(max_length=255, editable=False)
+    subject_unit_path = models.CharField(max_length=255, editable=False, default="")
+
+    complainant_name = models.CharField(_("complainant"), max_length=64, blank=True, default="")
+    complainant_phone = models.CharField(_("contact phone"), max_length=20, blank=True, default="")
+    complainant_id_number = models.CharField(_("ID number"), max_length=18, blank=True, default="")
+    complainant_vip = models.BooleanField(_("VIP customer"), default=False)
+    complainant_anonymous = models.BooleanField(_("anonymous"), default=False)
+    complainant_confidential = models.BooleanField(_("asks for confidentiality"), default=False)
+
+    matter = models.TextField(_("matter"))
+    demand = models.TextField(_("demand"), blank=True, default="")
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, blank=True, default="")
+    business_category = models.ForeignKey(
+        ClassificationItem,
+        verbose_name=_("business category"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reason = models.ForeignKey(
+        ClassificationItem,
+        verbose_name=_("reason"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    regulatory_channel = models.ForeignKey(
+        ClassificationItem,
+        verbose_name=_("regulatory channel"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    product = models.CharField(_("business line / product"), max_length=128, blank=True, default="")
+    amount = models.DecimalField(_("amount involved"), max_digits=16, decimal_places=2, null=True, blank=True)
+
+    first_responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("first responder"), on_delete=models.PROTECT, related_name="+"
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REGISTERED)
+    # Escalation level is an attribute of the case, not a state.
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    # Bumped on every write: a stale writer's conditional update matches no row (no lost updates).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="case_received_idx"),
+            models.Index(fields=["unit_path"], name="case_unit_path_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["holder_unit_path"], name="case_holder_path_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["subject_unit_path"], name="case_subject_path_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["channel", "-received_at"], name="case_channel_idx"),
+            models.Index(fields=["kind", "-received_at"], name="case_kind_idx"),
+            models.Index(fields=["state", "-received_at"], name="case_state_idx"),
+            models.Index(fields=["category", "-received_at"], name="case_category_idx"),
+            models.Index(fields=["complainant_phone"], name="case_phone_idx"),
+            models.Index(fields=["complainant_id_number"], name="case_id_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def flag_names(self) -> list[str]:
+        return sorted(f.flag for f in self.flags.all())
+
+
+class CaseFlag(models.Model):
+    """A flag on a case with the evidence that set it (a staff member's word, a rule's finding)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    flag = models.CharField(_("flag"), max_length=32, choices=Flag.choices)
+    evidence = models.JSONField(default=dict, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        constraints = [models.UniqueConstraint(fields=["case", "flag"], name="case_flag_unique")]
+        indexes = [models.Index(fields=["flag", "case"], name="case_flag_flag_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.flag}"
+
+
+class Attachment(models.Model):
+    """A letter, photo or call recording. The bytes live on disk under ATTACHMENT_ROOT, never in the database."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    storage_name = models.CharField(max_length=255, unique=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=128)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's history: who did what, when, with old and new values where a field changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RegistrationKey(models.Model):
+    """A client's idempotency key: the same key from the same caller returns the first case (R2.9)."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "key"], name="registration_key_unique")]
+
+
+class CaseNumberCounter(models.Model):
+    """Per-year counter for case numbers on databases without sequences (SQLite)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

@@ -1,0 +1,52 @@
+"""Case numbers: `TS` + year + a 6-digit per-year sequence, e.g. `TS2026000123` (R2.4).
+
+Unique under concurrency; gaps are allowed (a rolled-back registration burns its number), which is what
+lets PostgreSQL hand numbers out from a sequence without serialising registrations on a counter row.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, ProgrammingError, connection, transaction
+
+PREFIX = "TS"
+
+
+def format_number(year: int, sequence: int) -> str:
+    if sequence > 999_999:
+        # Seven digits keep numbers unique and sortable within the year if a year ever exceeds a million.
+        return f"{PREFIX}{year}{sequence:07d}"
+    return f"{PREFIX}{year}{sequence:06d}"
+
+
+def next_case_number(year: int) -> str:
+    if connection.vendor == "postgresql":
+        return format_number(year, _next_from_sequence(year))
+    return format_number(year, _next_from_counter(year))
+
+
+def _sequence_name(year: int) -> str:
+    return f"case_number_{int(year)}_seq"
+
+
+def _next_from_sequence(year: int) -> int:
+    name = _sequence_name(year)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(%s)", [name])
+                return cursor.fetchone()[0]
+        except ProgrammingError:
+            # First number of a new year: create its sequence, racing safely with other workers.
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name} START 1")
+            except (IntegrityError, ProgrammingError):
+                pass
+    raise RuntimeError(f"could not allocate a case number for {year}")
+
+
+def _next_from_counter(year: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO cases_casenumbercounter (year, last) VALUES (%s, 0) ON CONFLICT DO NOTHING", [year])
+        cursor.execute("UPDATE cases_casenumbercounter SET last = last + 1 WHERE year = %s RETURNING last", [year])
+        return cursor.fetchone()[0]

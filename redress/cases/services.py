@@ -1,0 +1,320 @@
+"""Registration (R2): the one way a case comes into being.
+
+`register_case` validates every field, reports all errors at once field by field (API names, e.g.
+`complainant.phone`) and stores nothing unless all are good; then writes the case, its flags, attachments
+and its `registered` event in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redress.organisation.models import Staff, Unit
+
+from . import attachments as attachment_store
+from .choices import Category, Channel, Dimension, EventKind, Flag, Kind, State
+from .models import Case, CaseEvent, CaseFlag, ClassificationItem, RegistrationKey
+from .numbering import next_case_number
+from .validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
+
+# Clients' clocks drift; a received time this far ahead of the server's is still accepted as "now".
+FUTURE_TOLERANCE = dt.timedelta(seconds=60)
+# Kinds for which the unit complained about, the demand and the category must be known at registration.
+_KINDS_NEEDING_SUBJECT = {Kind.COMPLAINT, Kind.PETITION}
+
+
+class RegistrationInvalid(ValueError):
+    """Raised with every bad field at once; nothing has been stored."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+@dataclass
+class RegistrationData:
+    """What a first responder records (R2.3), as received from a form or the API, before validation."""
+
+    kind: str = ""
+    channel: str = ""
+    received_at: dt.datetime | None = None
+    complainant_name: str = ""
+    complainant_phone: str = ""
+    complainant_id_number: str = ""
+    complainant_vip: bool = False
+    complainant_anonymous: bool = False
+    complainant_confidential: bool = False
+    subject_unit: str = ""  # unit code
+    subject_staff: str = ""  # username
+    matter: str = ""
+    demand: str = ""
+    category: str = ""
+    business_category: str = ""  # classification label path
+    reason: str = ""
+    regulatory_channel: str = ""
+    product: str = ""
+    amount: object = None
+    first_responder: str = ""  # username; defaults to the registering staff member
+    extra_flags: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass
+class RegistrationResult:
+    case: Case
+    created: bool
+
+
+class _Errors(dict[str, list[str]]):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def _classification(dimension: str, label: str, errors: _Errors, name: str) -> ClassificationItem | None:
+    label = (label or "").strip()
+    if not label:
+        return None
+    item = (
+        ClassificationItem.objects.filter(version__active=True, dimension=dimension)
+        .filter(label=label)
+        .first()
+    ) or ClassificationItem.objects.filter(version__active=True, dimension=dimension, code=label).exclude(
+        code=""
+    ).first()
+    if item is None:
+        errors.add(name, _("Unknown class “%(label)s” in the current classification.") % {"label": label})
+    return item
+
+
+def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datetime | None = None) -> dict:
+    """Check every field; return the cleaned values or raise RegistrationInvalid with all errors."""
+    now = now or timezone.now()
+    errors = _Errors()
+    required = _("This field is required.")
+    cleaned: dict = {}
+
+    if data.kind not in Kind.values:
+        errors.add("kind", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Kind.values)})
+    if data.channel not in Channel.values:
+        errors.add("channel", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Channel.values)})
+
+    if data.received_at is None:
+        errors.add("received_at", required)
+    elif timezone.is_naive(data.received_at):
+        errors.add("received_at", _("Give the time with its UTC offset, e.g. 2026-03-02T09:30:00+08:00."))
+    elif data.received_at > now + FUTURE_TOLERANCE:
+        errors.add("received_at", _("The time received cannot be in the future."))
+    cleaned["received_at"] = data.received_at
+
+    anonymous = bool(data.complainant_anonymous)
+    name = (data.complainant_name or "").strip()
+    if not name and not anonymous:
+        errors.add("complainant.name", _("Enter the complainant's name, or mark the case anonymous."))
+    cleaned["complainant_name"] = name[:64]
+    if len(name) > 64:
+        errors.add("complainant.name", _("At most 64 characters."))
+
+    phone = (data.complainant_phone or "").strip()
+    cleaned["complainant_phone"] = ""
+    if phone:
+        try:
+            cleaned["complainant_phone"] = normalise_phone(phone)
+        except InvalidValue as exc:
+            errors.add("complainant.phone", str(exc))
+    elif not anonymous:
+        errors.add("complainant.phone", _("Enter a contact phone, or mark the case anonymous."))
+
+    id_number = (data.complainant_id_number or "").strip()
+    cleaned["complainant_id_number"] = ""
+    if id_number:
+        try:
+            cleaned["complainant_id_number"] = normalise_id_number(id_number, today=timezone.localdate(now))
+        except InvalidValue as exc:
+            errors.add("complainant.id_number", str(exc))
+
+    matter = (data.matter or "").strip()
+    if not matter:
+        errors.add("matter", required)
+    cleaned["matter"] = matter
+    demand = (data.demand or "").strip()
+    if not demand and data.kind in _KINDS_NEEDING_SUBJECT:
+        errors.add("demand", required)
+    cleaned["demand"] = demand
+
+    if data.category:
+        if data.category not in Category.values:
+            errors.add("category", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Category.values)})
+    elif data.kind == Kind.COMPLAINT:
+        errors.add("category", required)
+    cleaned["category"] = data.category or ""
+
+    cleaned["subject_unit"] = None
+    if data.subject_unit:
+        cleaned["subject_unit"] = Unit.objects.filter(code=data.subject_unit, active=True).first()
+        if cleaned["subject_unit"] is None:
+            errors.add("subject_unit", _("No active unit has the code “%(code)s”.") % {"code": data.subject_unit})
+    elif data.kind in _KINDS_NEEDING_SUBJECT:
+        errors.add("subject_unit", required)
+
+    cleaned["subject_staff"] = None
+    if data.subject_staff:
+        cleaned["subject_staff"] = Staff.objects.filter(username=data.subject_staff).first()
+        if cleaned["subject_staff"] is None:
+            errors.add("subject_staff", _("No staff member has the username “%(u)s”.") % {"u": data.subject_staff})
+
+    responder = actor
+    if data.first_responder and data.first_responder != actor.username:
+        responder = Staff.objects.filter(username=data.first_responder, is_active=True).select_related("unit").first()
+        if responder is None:
+            errors.add(
+                "first_responder",
+                _("No active staff member has the username “%(u)s”.") % {"u": data.first_responder},
+            )
+    if responder is not None and responder.unit_id is None:
+        errors.add("first_responder", _("The first responder must belong to a unit."))
+    if responder is not None and cleaned["subject_staff"] is not None and responder.pk == cleaned["subject_staff"].pk:
+        errors.add("first_responder", _("The staff member complained about cannot take the complaint."))
+    cleaned["first_responder"] = responder
+
+    try:
+        cleaned["amount"] = parse_amount(data.amount)
+    except InvalidValue as exc:
+        errors.add("amount", str(exc))
+        cleaned["amount"] = None
+
+    cleaned["business_category"] = _classification(
+        Dimension.BUSINESS_CATEGORY, data.business_category, errors, "business_category"
+    )
+    cleaned["reason"] = _classification(Dimension.REASON, data.reason, errors, "reason")
+    cleaned["regulatory_channel"] = _classification(
+        Dimension.CHANNEL, data.regulatory_channel, errors, "regulatory_channel"
+    )
+    cleaned["product"] = (data.product or "").strip()[:128]
+
+    bad_flags = [f for f in data.extra_flags if f not in Flag.values]
+    if bad_flags:
+        errors.add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(bad_flags)})
+
+    if errors:
+        raise RegistrationInvalid(dict(errors))
+    return cleaned
+
+
+def register_case(
+    actor: Staff,
+    data: RegistrationData,
+    *,
+    files: Sequence[UploadedFile] = (),
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> RegistrationResult:
+    """Register a case. With an idempotency key, a retry by the same caller returns the first case."""
+    if idempotency_key:
+        existing = _case_for_key(actor, idempotency_key)
+        if existing is not None:
+            return RegistrationResult(existing, created=False)
+
+    cleaned = validate_registration(actor, data, now=now)
+    file_errors = attachment_store.check_files(files)
+    if file_errors:
+        raise RegistrationInvalid({"attachments": file_errors})
+
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            case = _create(actor, data, cleaned, files, written)
+            if idempotency_key:
+                RegistrationKey.objects.create(staff=actor, key=idempotency_key, case=case)
+    except BaseException as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if not isinstance(exc, IntegrityError):
+            raise
+        # Two retries of one registration raced: the loser's transaction rolled back; return the winner's case.
+        if idempotency_key:
+            existing = _case_for_key(actor, idempotency_key)
+            if existing is not None:
+                return RegistrationResult(existing, created=False)
+        raise
+    return RegistrationResult(case, created=True)
+
+
+def _case_for_key(actor: Staff, key: str) -> Case | None:
+    row = RegistrationKey.objects.filter(staff=actor, key=key).select_related("case").first()
+    return row.case if row else None
+
+
+def _create(
+    actor: Staff, data: RegistrationData, cleaned: dict, files: Sequence[UploadedFile], written: list[Path]
+) -> Case:
+    responder: Staff = cleaned["first_responder"]
+    unit: Unit = responder.unit
+    subject_unit: Unit | None = cleaned["subject_unit"]
+    received_at: dt.datetime = cleaned["received_at"]
+    year = timezone.localtime(received_at).year
+    case = Case.objects.create(
+        number=next_case_number(year),
+        kind=data.kind,
+        channel=data.channel,
+        received_at=received_at,
+        unit=unit,
+        holder_unit=unit,
+        subject_unit=subject_unit,
+        subject_staff=cleaned["subject_staff"],
+        unit_path=unit.path,
+        holder_unit_path=unit.path,
+        subject_unit_path=subject_unit.path if subject_unit else "",
+        complainant_name=cleaned["complainant_name"],
+        complainant_phone=cleaned["complainant_phone"],
+        complainant_id_number=cleaned["complainant_id_number"],
+        complainant_vip=bool(data.complainant_vip),
+        complainant_anonymous=bool(data.complainant_anonymous),
+        complainant_confidential=bool(data.complainant_confidential),
+        matter=cleaned["matter"],
+        demand=cleaned["demand"],
+        category=cleaned["category"],
+        business_category=cleaned["business_category"],
+        reason=cleaned["reason"],
+        regulatory_channel=cleaned["regulatory_channel"],
+        product=cleaned["product"],
+        amount=cleaned["amount"],
+        first_responder=responder,
+        state=State.REGISTERED,
+        level=unit.level,
+    )
+    flags = set(data.extra_flags)
+    if case.complainant_confidential:
+        flags.add(Flag.CONFIDENTIAL)
+    if case.complainant_anonymous:
+        flags.add(Flag.ANONYMOUS)
+    CaseFlag.objects.bulk_create(
+        [CaseFlag(case=case, flag=f, set_by=actor, evidence={"source": "registration"}) for f in sorted(flags)]
+    )
+    stored = [attachment_store.store(case, f, actor, written) for f in files]
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.REGISTERED,
+        actor=actor,
+        data={
+            "number": case.number,
+            "kind": case.kind,
+            "channel": case.channel,
+            "first_responder": responder.username,
+            "unit": unit.code,
+            "flags": sorted(flags),
+            "attachments": [a.original_name for a in stored],
+        },
+    )
+    return case
+
+
+def amount_display(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:,.2f}"

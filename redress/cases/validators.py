@@ -1,0 +1,115 @@
+"""Rules for the facts a first responder records: phone numbers, resident ID numbers, amounts.
+
+Each function returns the normalised value or raises `InvalidValue` with a message in the active language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from django.utils.translation import gettext as _
+
+
+class InvalidValue(ValueError):
+    pass
+
+
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalise_phone(raw: str) -> str:
+    """A mainland mobile or landline number, stored as dialled at home: `13812345678`, `01062345678`.
+
+    Accepts separators, a `+86`/`0086` prefix and an extension-free landline with its area code.
+    """
+    text = re.sub(r"[\s\-()（）]", "", raw or "")
+    if text.startswith("0086"):
+        text = "+86" + text[4:]
+    if not text:
+        raise InvalidValue(_("Enter a phone number."))
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidValue(_("Not a phone number: enter a mainland mobile or a landline with its area code.")) from exc
+    if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
+        raise InvalidValue(_("Not a valid mainland China mobile or landline number."))
+    kind = phonenumbers.number_type(parsed)
+    if kind not in _MOBILE_TYPES | _LANDLINE_TYPES:
+        raise InvalidValue(_("Not a valid mainland China mobile or landline number."))
+    national = str(parsed.national_number)
+    return national if national.startswith("1") else "0" + national
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+# First two digits: the province-level division (GB/T 2260), 11 Beijing … 65 Xinjiang, 71 Taiwan, 81/82 HK/Macao.
+_ID_PROVINCES = {
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+    "71", "81", "82", "83", "91",
+}  # fmt: skip
+
+
+def id_check_digit(first17: str) -> str:
+    """The GB 11643-1999 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def normalise_id_number(raw: str, *, today: dt.date | None = None) -> str:
+    """An 18-character resident ID number: region, valid birth date, sequence and correct check character."""
+    text = (raw or "").strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        raise InvalidValue(_("A resident ID number has 17 digits followed by a digit or X."))
+    if text[:2] not in _ID_PROVINCES:
+        raise InvalidValue(_("The ID number's first two digits are not a province code."))
+    try:
+        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError as exc:
+        raise InvalidValue(_("The ID number's birth date (digits 7 to 14) is not a real date.")) from exc
+    if born.year < 1900 or born > (today or dt.date.today()):
+        raise InvalidValue(_("The ID number's birth date (digits 7 to 14) is not a real date."))
+    if id_check_digit(text[:17]) != text[17]:
+        raise InvalidValue(_("The ID number's check character does not match: please check every digit."))
+    return text
+
+
+def parse_amount(raw: object) -> Decimal | None:
+    """Amount involved in yuan: empty, or a number ≥ 0 with at most 2 decimals."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, float):
+        raw = repr(raw)
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidValue(_("Enter an amount in yuan, e.g. 1200.50.")) from exc
+    if not value.is_finite():
+        raise InvalidValue(_("Enter an amount in yuan, e.g. 1200.50."))
+    if value < 0:
+        raise InvalidValue(_("The amount cannot be negative."))
+    if -value.as_tuple().exponent > 2 and value != value.quantize(Decimal("0.01")):
+        raise InvalidValue(_("The amount has at most 2 decimal places (fen)."))
+    if value >= Decimal("1e14"):
+        raise InvalidValue(_("The amount is too large."))
+    return value.quantize(Decimal("0.01"))
+
+
+def mask_phone(phone: str) -> str:
+    """`13812345678` → `138****5678`; a landline keeps its area code and last four digits."""
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return phone[:1] + "*" * (len(phone) - 1)
+    return phone[:3] + "****" + phone[-4:]
+
+
+def mask_id_number(id_number: str) -> str:
+    """`110101199003071234` → `110101********1234`."""
+    if not id_number:
+        return ""
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]

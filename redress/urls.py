@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from redress.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("redress.api.urls")),
+    path("", include("redress.web.urls")),
+]
