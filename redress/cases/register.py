@@ -1,0 +1,133 @@
+"""The register (登记簿, R2.5): filtering, sorting and counting a user's visible cases.
+
+Web page, API list and Excel export share this one definition of the filters, so the three always agree.
+The queryset passed in must already be scoped by `redress.access.visibility.visible_to`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from redress.organisation.models import Unit
+
+from .choices import Category, Channel, Kind, State
+from .models import Case
+from .validators import InvalidValue, normalise_phone
+
+# Sort keys a user may choose; the default is newest first. Each is backed by an index or the primary key.
+SORTS: dict[str, tuple[str, ...]] = {
+    "-received_at": ("-received_at", "-id"),
+    "received_at": ("received_at", "id"),
+    "-number": ("-number",),
+    "number": ("number",),
+}
+DEFAULT_SORT = "-received_at"
+# Counting every match costs a full scan at millions of rows; past this many the register says "more than".
+COUNT_CAP = 10_000
+
+
+class RegisterFilterInvalid(ValueError):
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+@dataclass
+class RegisterFilter:
+    unit: str = ""  # unit code: cases accepted by, held by or about a unit in its subtree
+    channel: str = ""
+    kind: str = ""
+    category: str = ""
+    state: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str = ""  # free text over matter and demand
+    phone: str = ""  # complainant phone
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def from_params(cls, params) -> RegisterFilter:
+        """Build from query parameters (a QueryDict or dict of strings), validating each one."""
+        errors: dict[str, list[str]] = {}
+        values: dict = {}
+        for f in fields(cls):
+            raw = params.get(f.name)
+            if raw in (None, ""):
+                continue
+            raw = str(raw).strip()
+            if f.name in {"received_from", "received_to"}:
+                try:
+                    values[f.name] = dt.date.fromisoformat(raw)
+                except ValueError:
+                    errors.setdefault(f.name, []).append(_("Enter a date as YYYY-MM-DD."))
+            else:
+                values[f.name] = raw
+        result = cls(**values)
+        errors.update(result.validate())
+        if errors:
+            raise RegisterFilterInvalid(errors)
+        return result
+
+    def validate(self) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        for name, choices in (
+            ("channel", Channel.values),
+            ("kind", Kind.values),
+            ("category", Category.values),
+            ("state", State.values),
+        ):
+            value = getattr(self, name)
+            if value and value not in choices:
+                errors[name] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]
+        if self.sort not in SORTS:
+            errors["sort"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}]
+        if self.received_from and self.received_to and self.received_from > self.received_to:
+            errors["received_to"] = [_("The end date is before the start date.")]
+        if self.unit and not Unit.objects.filter(code=self.unit).exists():
+            errors["unit"] = [_("No unit has the code “%(code)s”.") % {"code": self.unit}]
+        return errors
+
+    def is_empty(self) -> bool:
+        return self == RegisterFilter(sort=self.sort)
+
+    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        if self.unit:
+            path = Unit.objects.values_list("path", flat=True).get(code=self.unit)
+            cases = cases.filter(
+                Q(unit_path__startswith=path) | Q(holder_unit_path__startswith=path) | Q(subject_unit_path__startswith=path)
+            )
+        for name in ("channel", "kind", "category", "state"):
+            value = getattr(self, name)
+            if value:
+                cases = cases.filter(**{name: value})
+        if self.received_from:
+            cases = cases.filter(received_at__gte=_start_of(self.received_from))
+        if self.received_to:
+            cases = cases.filter(received_at__lt=_start_of(self.received_to + dt.timedelta(days=1)))
+        if self.q:
+            for word in self.q.split():
+                cases = cases.filter(Q(matter__icontains=word) | Q(demand__icontains=word) | Q(number=word.upper()))
+        if self.phone:
+            try:
+                cases = cases.filter(complainant_phone=normalise_phone(self.phone))
+            except InvalidValue:
+                # A fragment of a number (e.g. the last four digits the customer gave) matches as a substring.
+                digits = "".join(ch for ch in self.phone if ch.isdigit())
+                cases = cases.filter(complainant_phone__contains=digits) if digits else cases.none()
+        return cases.order_by(*SORTS[self.sort])
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the bank's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def capped_count(cases: QuerySet[Case], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many cases match, counting at most `cap + 1`: returns (count, more_than_cap)."""
+    n = cases.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
