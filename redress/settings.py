@@ -114,7 +114,9 @@ TEMPLATES = [
 _default_db = f"sqlite:///{DATA_DIR / 'redress.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_db
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("REDRESS_DB_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("REDRESS_DB_CONN_MAX_AGE", 60))
+    }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -72,7 +72,11 @@ class Bank:
 def build_bank() -> Bank:
     ho = create_unit(code="HO", name="总行", kind=UnitKind.HEAD_OFFICE)
     office_dept = create_unit(
-        code="HO-SUP", name="监察室", kind=UnitKind.DEPARTMENT, parent=ho, function=DepartmentFunction.SUPERVISION_OFFICE
+        code="HO-SUP",
+        name="监察室",
+        kind=UnitKind.DEPARTMENT,
+        parent=ho,
+        function=DepartmentFunction.SUPERVISION_OFFICE,
     )
     province = create_unit(code="P", name="某省分行", kind=UnitKind.PROVINCE, parent=ho)
     branch_a = create_unit(code="A", name="甲分行", kind=UnitKind.BRANCH, parent=province)

@@ -1,4 +1,4 @@
-"""Attachments (letters, photos, call recordings): checked by size and by content, stored outside the database.
+"""Attachments (letters, photos, call recordings): checked by size and content, stored outside the database.
 
 Files are written under ATTACHMENT_ROOT with a random name; the database keeps the name, type, size and
 SHA-256. They are only ever served through a view that checks the case's visibility first.

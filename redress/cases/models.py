@@ -34,17 +34,23 @@ class ClassificationItem(models.Model):
 
     version = models.ForeignKey(ClassificationVersion, on_delete=models.PROTECT, related_name="items")
     dimension = models.CharField(_("dimension"), max_length=32, choices=Dimension.choices)
-    label = models.CharField(_("label"), max_length=128, help_text=_("Full label path, classes joined by '/'."))
+    label = models.CharField(
+        _("label"), max_length=128, help_text=_("Full label path, classes joined by '/'.")
+    )
     label_en = models.CharField(_("English label"), max_length=128, blank=True, default="")
     code = models.CharField(_("official code"), max_length=16, blank=True, default="")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     class Meta:
         verbose_name = _("classification item")
         verbose_name_plural = _("classification items")
         ordering = ["dimension", "label"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "dimension", "label"], name="classification_item_unique")
+            models.UniqueConstraint(
+                fields=["version", "dimension", "label"], name="classification_item_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -59,9 +65,13 @@ class Case(models.Model):
     channel = models.CharField(_("channel"), max_length=32, choices=Channel.choices)
     received_at = models.DateTimeField(_("received at"))
     # The accepting unit (受理单位): the first responder's unit at registration.
-    unit = models.ForeignKey(Unit, verbose_name=_("accepting unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("accepting unit"), on_delete=models.PROTECT, related_name="+"
+    )
     # The unit that holds the case now; equals `unit` until the case is transferred.
-    holder_unit = models.ForeignKey(Unit, verbose_name=_("holding unit"), on_delete=models.PROTECT, related_name="+")
+    holder_unit = models.ForeignKey(
+        Unit, verbose_name=_("holding unit"), on_delete=models.PROTECT, related_name="+"
+    )
     subject_unit = models.ForeignKey(
         Unit,
         verbose_name=_("unit complained about"),
@@ -92,7 +102,9 @@ class Case(models.Model):
 
     matter = models.TextField(_("matter"))
     demand = models.TextField(_("demand"), blank=True, default="")
-    category = models.CharField(_("category"), max_length=32, choices=Category.choices, blank=True, default="")
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, blank=True, default=""
+    )
     business_category = models.ForeignKey(
         ClassificationItem,
         verbose_name=_("business category"),
@@ -121,7 +133,10 @@ class Case(models.Model):
     amount = models.DecimalField(_("amount involved"), max_digits=16, decimal_places=2, null=True, blank=True)
 
     first_responder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("first responder"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first responder"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,7 +205,7 @@ class CaseFlag(models.Model):
 
 
 class Attachment(models.Model):
-    """A letter, photo or call recording. The bytes live on disk under ATTACHMENT_ROOT, never in the database."""
+    """A letter, photo or call recording. The bytes live on disk under ATTACHMENT_ROOT, not in the database."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
     storage_name = models.CharField(max_length=255, unique=True, editable=False)
@@ -242,9 +257,15 @@ class RegistrationKey(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["staff", "key"], name="registration_key_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.key} → {self.case_id}"
+
 
 class CaseNumberCounter(models.Model):
     """Per-year counter for case numbers on databases without sequences (SQLite)."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

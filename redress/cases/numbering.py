@@ -47,6 +47,10 @@ def _next_from_sequence(year: int) -> int:
 
 def _next_from_counter(year: int) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO cases_casenumbercounter (year, last) VALUES (%s, 0) ON CONFLICT DO NOTHING", [year])
-        cursor.execute("UPDATE cases_casenumbercounter SET last = last + 1 WHERE year = %s RETURNING last", [year])
+        cursor.execute(
+            "INSERT INTO cases_casenumbercounter (year, last) VALUES (%s, 0) ON CONFLICT DO NOTHING", [year]
+        )
+        cursor.execute(
+            "UPDATE cases_casenumbercounter SET last = last + 1 WHERE year = %s RETURNING last", [year]
+        )
         return cursor.fetchone()[0]

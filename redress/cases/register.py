@@ -99,7 +99,9 @@ class RegisterFilter:
         if self.unit:
             path = Unit.objects.values_list("path", flat=True).get(code=self.unit)
             cases = cases.filter(
-                Q(unit_path__startswith=path) | Q(holder_unit_path__startswith=path) | Q(subject_unit_path__startswith=path)
+                Q(unit_path__startswith=path)
+                | Q(holder_unit_path__startswith=path)
+                | Q(subject_unit_path__startswith=path)
             )
         for name in ("channel", "kind", "category", "state"):
             value = getattr(self, name)
@@ -111,7 +113,9 @@ class RegisterFilter:
             cases = cases.filter(received_at__lt=_start_of(self.received_to + dt.timedelta(days=1)))
         if self.q:
             for word in self.q.split():
-                cases = cases.filter(Q(matter__icontains=word) | Q(demand__icontains=word) | Q(number=word.upper()))
+                cases = cases.filter(
+                    Q(matter__icontains=word) | Q(demand__icontains=word) | Q(number=word.upper())
+                )
         if self.phone:
             try:
                 cases = cases.filter(complainant_phone=normalise_phone(self.phone))

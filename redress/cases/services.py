@@ -160,7 +160,9 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
     if data.subject_unit:
         cleaned["subject_unit"] = Unit.objects.filter(code=data.subject_unit, active=True).first()
         if cleaned["subject_unit"] is None:
-            errors.add("subject_unit", _("No active unit has the code “%(code)s”.") % {"code": data.subject_unit})
+            errors.add(
+                "subject_unit", _("No active unit has the code “%(code)s”.") % {"code": data.subject_unit}
+            )
     elif data.kind in _KINDS_NEEDING_SUBJECT:
         errors.add("subject_unit", required)
 
@@ -168,11 +170,15 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
     if data.subject_staff:
         cleaned["subject_staff"] = Staff.objects.filter(username=data.subject_staff).first()
         if cleaned["subject_staff"] is None:
-            errors.add("subject_staff", _("No staff member has the username “%(u)s”.") % {"u": data.subject_staff})
+            errors.add(
+                "subject_staff", _("No staff member has the username “%(u)s”.") % {"u": data.subject_staff}
+            )
 
     responder = actor
     if data.first_responder and data.first_responder != actor.username:
-        responder = Staff.objects.filter(username=data.first_responder, is_active=True).select_related("unit").first()
+        responder = (
+            Staff.objects.filter(username=data.first_responder, is_active=True).select_related("unit").first()
+        )
         if responder is None:
             errors.add(
                 "first_responder",
@@ -180,7 +186,11 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
             )
     if responder is not None and responder.unit_id is None:
         errors.add("first_responder", _("The first responder must belong to a unit."))
-    if responder is not None and cleaned["subject_staff"] is not None and responder.pk == cleaned["subject_staff"].pk:
+    if (
+        responder is not None
+        and cleaned["subject_staff"] is not None
+        and responder.pk == cleaned["subject_staff"].pk
+    ):
         errors.add("first_responder", _("The staff member complained about cannot take the complaint."))
     cleaned["first_responder"] = responder
 
@@ -238,7 +248,7 @@ def register_case(
             path.unlink(missing_ok=True)
         if not isinstance(exc, IntegrityError):
             raise
-        # Two retries of one registration raced: the loser's transaction rolled back; return the winner's case.
+        # Two retries of one registration raced: the loser rolled back; return the winner's case.
         if idempotency_key:
             existing = _case_for_key(actor, idempotency_key)
             if existing is not None:
@@ -296,7 +306,10 @@ def _create(
     if case.complainant_anonymous:
         flags.add(Flag.ANONYMOUS)
     CaseFlag.objects.bulk_create(
-        [CaseFlag(case=case, flag=f, set_by=actor, evidence={"source": "registration"}) for f in sorted(flags)]
+        [
+            CaseFlag(case=case, flag=f, set_by=actor, evidence={"source": "registration"})
+            for f in sorted(flags)
+        ]
     )
     stored = [attachment_store.store(case, f, actor, written) for f in files]
     CaseEvent.objects.create(

@@ -34,7 +34,9 @@ def normalise_phone(raw: str) -> str:
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(_("Not a phone number: enter a mainland mobile or a landline with its area code.")) from exc
+        raise InvalidValue(
+            _("Not a phone number: enter a mainland mobile or a landline with its area code.")
+        ) from exc
     if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
         raise InvalidValue(_("Not a valid mainland China mobile or landline number."))
     kind = phonenumbers.number_type(parsed)
@@ -46,7 +48,7 @@ def normalise_phone(raw: str) -> str:
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-# First two digits: the province-level division (GB/T 2260), 11 Beijing … 65 Xinjiang, 71 Taiwan, 81/82 HK/Macao.
+# First two digits: the province-level division (GB/T 2260): 11 Beijing … 65 Xinjiang, 71, 81, 82.
 _ID_PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",

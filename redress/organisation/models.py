@@ -25,7 +25,12 @@ class Unit(models.Model):
         _("function"), max_length=32, choices=DepartmentFunction.choices, blank=True, default=""
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, default="", db_index=True)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
@@ -124,9 +129,11 @@ class StaffRole(models.Model):
 
 
 class WorkGroup(models.Model):
-    """A complaint work group (投诉受理工作小组) of one unit; its members are notified and act at that level."""
+    """A complaint work group (投诉受理工作小组) of one unit; its members are told and act at its level."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="work_groups")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="work_groups"
+    )
     name = models.CharField(_("name"), max_length=128)
     members = models.ManyToManyField(Staff, through="WorkGroupMember", related_name="work_groups")
 

@@ -106,5 +106,7 @@ def set_roles(staff: Staff, roles: Iterable[str]) -> None:
 
 
 def add_work_group_member(group: WorkGroup, staff: Staff, position: str) -> WorkGroupMember:
-    member, _ = WorkGroupMember.objects.update_or_create(group=group, staff=staff, defaults={"position": position})
+    member, _ = WorkGroupMember.objects.update_or_create(
+        group=group, staff=staff, defaults={"position": position}
+    )
     return member

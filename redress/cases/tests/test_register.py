@@ -15,7 +15,9 @@ def numbers(bank, user, **params):
 
 def test_filters_by_unit_subtree_channel_and_phone(bank):
     a = bank.register(channel="phone")
-    b = bank.register(actor=bank.outsider, subject_unit=bank.outlet_b1_1.code, complainant_phone="13900001111")
+    b = bank.register(
+        actor=bank.outsider, subject_unit=bank.outlet_b1_1.code, complainant_phone="13900001111"
+    )
     assert numbers(bank, bank.office, unit="A") == [a.number]
     assert numbers(bank, bank.office, unit="B1") == [b.number]
     assert numbers(bank, bank.office, channel="phone") == [a.number]
@@ -47,7 +49,9 @@ def test_sorting_oldest_first(bank):
 
 def test_bad_parameters_are_named(bank):
     with pytest.raises(RegisterFilterInvalid) as err:
-        RegisterFilter.from_params({"channel": "fax", "received_from": "yesterday", "unit": "NOPE", "sort": "x"})
+        RegisterFilter.from_params(
+            {"channel": "fax", "received_from": "yesterday", "unit": "NOPE", "sort": "x"}
+        )
     assert set(err.value.errors) == {"channel", "received_from", "unit", "sort"}
 
 

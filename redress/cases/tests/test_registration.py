@@ -15,7 +15,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def test_registration_records_every_fact_and_an_event(bank):
-    case = bank.register(amount="1200.5", product="借记卡", complainant_vip=True, business_category="银行卡/信用卡")
+    case = bank.register(
+        amount="1200.5", product="借记卡", complainant_vip=True, business_category="银行卡/信用卡"
+    )
     case.refresh_from_db()
     assert case.number.startswith(f"TS{timezone.localtime(case.received_at).year}")
     assert len(case.number) == 12
@@ -66,7 +68,9 @@ def test_amount_with_three_decimals_is_refused(bank):
 
 
 def test_anonymous_complaint_needs_no_name_or_phone_and_is_flagged(bank):
-    case = bank.register(complainant_name="", complainant_phone="", complainant_id_number="", complainant_anonymous=True)
+    case = bank.register(
+        complainant_name="", complainant_phone="", complainant_id_number="", complainant_anonymous=True
+    )
     assert case.flag_names == ["anonymous"]
 
 
