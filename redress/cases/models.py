@@ -205,7 +205,7 @@ class CaseFlag(models.Model):
 
 
 class Attachment(models.Model):
-    """A letter, photo or call recording. The bytes live on disk under ATTACHMENT_ROOT, not in the database."""
+    """A letter, photo or call recording. Bytes live on disk under ATTACHMENT_ROOT, not in the database."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
     storage_name = models.CharField(max_length=255, unique=True, editable=False)
