@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves the API docs page's scripts from our own static files (the machine has no web).
+    "ninja",
     "redress.core",
     "redress.organisation",
     "redress.cases",
