@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "redress.organisation",
     "redress.cases",
     "redress.access",
+    "redress.calendar",
     "redress.api",
     "redress.web",
 ]
