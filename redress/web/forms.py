@@ -1,0 +1,250 @@
+"""Forms of the web UI. They parse and render only: every rule is checked by the cases services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from redress.cases.choices import Category, Channel, Dimension, Kind, State
+from redress.cases.models import ClassificationItem
+from redress.cases.register import SORTS
+from redress.cases.services import RegistrationData
+from redress.organisation.models import Staff, Unit
+
+# register_case names nested fields as the API does; the form keeps them flat.
+_SERVICE_TO_FORM = {
+    "complainant.name": "complainant_name",
+    "complainant.phone": "complainant_phone",
+    "complainant.id_number": "complainant_id_number",
+    "complainant.vip": "complainant_vip",
+    "complainant.anonymous": "complainant_anonymous",
+    "complainant.confidential": "complainant_confidential",
+}
+
+_BLANK = [("", "—")]
+
+
+def _indent(depth: int) -> str:
+    return "\u00a0\u00a0" * depth
+
+
+def unit_choices(units: QuerySet[Unit]) -> list[tuple[str, str]]:
+    """Units as select options, code then name, indented by their depth in the tree."""
+    rows = units.order_by("path").values_list("code", "name", "depth")
+    top = min((depth for _code, _name, depth in rows), default=0)
+    return [(code, f"{_indent(depth - top)}{code} {name}") for code, name, depth in rows]
+
+
+def classification_choices(dimension: str) -> list[tuple[str, str]]:
+    """The active classification's items of one dimension; values are the label paths register_case takes."""
+    english = (get_language() or "").startswith("en")
+    items = ClassificationItem.objects.filter(version__active=True, dimension=dimension).order_by("label")
+    choices = []
+    for label, label_en in items.values_list("label", "label_en"):
+        depth = label.count("/")
+        shown = label_en if english and label_en else label.rsplit("/", 1)[-1]
+        choices.append((label, f"{_indent(depth)}{shown}"))
+    return choices
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files; their type and size are judged by the attachments rules, not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [f for f in data if f]
+        return [data] if data else []
+
+
+class RegistrationForm(forms.Form):
+    """Every fact of R2.3. Fields are lenient strings: register_case reports what is wrong, field by field."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    kind = forms.CharField(
+        label=_("kind"),
+        required=False,
+        widget=forms.RadioSelect(choices=Kind.choices),
+        initial=Kind.COMPLAINT,
+    )
+    channel = forms.CharField(
+        label=_("channel"),
+        required=False,
+        widget=forms.Select(choices=Channel.choices),
+        initial=Channel.COUNTER,
+    )
+    received_at = forms.DateTimeField(
+        label=_("received at"),
+        required=False,
+        # The browser sends a wall-clock time without offset; Django reads it in Beijing time (TIME_ZONE).
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    complainant_name = forms.CharField(
+        label=_("complainant's name"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    complainant_phone = forms.CharField(
+        label=_("contact phone"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    complainant_id_number = forms.CharField(
+        label=_("ID number"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    complainant_vip = forms.BooleanField(label=_("VIP customer"), required=False)
+    complainant_anonymous = forms.BooleanField(label=_("anonymous"), required=False)
+    complainant_confidential = forms.BooleanField(label=_("asks for confidentiality"), required=False)
+    subject_unit = forms.CharField(label=_("unit complained about"), required=False)
+    subject_staff = forms.CharField(
+        label=_("staff complained about"),
+        required=False,
+        help_text=_("Username, if the complaint names a staff member."),
+    )
+    matter = forms.CharField(label=_("matter"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    demand = forms.CharField(label=_("demand"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.CharField(
+        label=_("category"), required=False, widget=forms.Select(choices=_BLANK + list(Category.choices))
+    )
+    business_category = forms.CharField(label=_("business category"), required=False)
+    reason = forms.CharField(label=_("reason"), required=False)
+    product = forms.CharField(label=_("business line / product"), required=False)
+    amount = forms.CharField(
+        label=_("amount involved (yuan)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    attachments = MultipleFileField(
+        label=_("attachments"),
+        required=False,
+        help_text=_("Letters, photos, call recordings: PDF, image, audio, Word, Excel or plain text."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+            self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
+        self.fields["subject_unit"].widget = forms.Select(
+            choices=_BLANK + unit_choices(Unit.objects.filter(active=True))
+        )
+        for name, dimension in (
+            ("business_category", Dimension.BUSINESS_CATEGORY),
+            ("reason", Dimension.REASON),
+        ):
+            self.fields[name].widget = forms.Select(choices=_BLANK + classification_choices(dimension))
+
+    def registration_data(self) -> RegistrationData:
+        """What was entered, for register_case; a time that did not parse is passed on as missing."""
+        data = getattr(self, "cleaned_data", {})
+        return RegistrationData(
+            kind=data.get("kind", ""),
+            channel=data.get("channel", ""),
+            received_at=data.get("received_at"),
+            complainant_name=data.get("complainant_name", ""),
+            complainant_phone=data.get("complainant_phone", ""),
+            complainant_id_number=data.get("complainant_id_number", ""),
+            complainant_vip=data.get("complainant_vip", False),
+            complainant_anonymous=data.get("complainant_anonymous", False),
+            complainant_confidential=data.get("complainant_confidential", False),
+            subject_unit=data.get("subject_unit", ""),
+            subject_staff=data.get("subject_staff", ""),
+            matter=data.get("matter", ""),
+            demand=data.get("demand", ""),
+            category=data.get("category", ""),
+            business_category=data.get("business_category", ""),
+            reason=data.get("reason", ""),
+            product=data.get("product", ""),
+            amount=data.get("amount", ""),
+        )
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put each error of register_case beside its field; a field that already has an error keeps it."""
+        for name, messages in errors.items():
+            field = _SERVICE_TO_FORM.get(name, name)
+            if field not in self.fields:
+                field = None
+            elif field in self.errors:
+                continue
+            for message in messages:
+                self.add_error(field, message)
+
+
+_SORT_LABELS = {
+    "-received_at": _("newest first"),
+    "received_at": _("oldest first"),
+    "-number": _("case number, descending"),
+    "number": _("case number, ascending"),
+}
+
+
+def units_for_filter(user: Staff) -> QuerySet[Unit]:
+    """Units offered in the register's unit filter: everything for those who see all, else their subtree."""
+    if user.sees_all_cases:
+        return Unit.objects.all()
+    if user.unit_id is None:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=user.unit.path)
+
+
+class RegisterFilterForm(forms.Form):
+    """Renders the register's filters; RegisterFilter parses and checks them."""
+
+    unit = forms.CharField(label=_("unit"), required=False)
+    kind = forms.CharField(
+        label=_("kind"), required=False, widget=forms.Select(choices=[("", _("all")), *list(Kind.choices)])
+    )
+    channel = forms.CharField(
+        label=_("channel"),
+        required=False,
+        widget=forms.Select(choices=[("", _("all")), *list(Channel.choices)]),
+    )
+    category = forms.CharField(
+        label=_("category"),
+        required=False,
+        widget=forms.Select(choices=[("", _("all")), *list(Category.choices)]),
+    )
+    state = forms.CharField(
+        label=_("state"), required=False, widget=forms.Select(choices=[("", _("all")), *list(State.choices)])
+    )
+    received_from = forms.CharField(
+        label=_("received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.CharField(
+        label=_("received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(
+        label=_("text"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("words in the matter or demand")}),
+    )
+    phone = forms.CharField(
+        label=_("complainant's phone"), required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    sort = forms.CharField(
+        label=_("sort"),
+        required=False,
+        widget=forms.Select(choices=[(key, _SORT_LABELS.get(key, key)) for key in SORTS]),
+    )
+
+    def __init__(self, user: Staff, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].widget = forms.Select(
+            choices=[("", _("all I can see")), *unit_choices(units_for_filter(user))]
+        )
+
+    def add_filter_errors(self, errors: dict[str, list[str]]) -> None:
+        self.is_valid()
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)

@@ -1,0 +1,340 @@
+import datetime as dt
+import io
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from redress.cases.models import Case
+from redress.cases.services import register_case
+from redress.testing import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def page(client, url, **params) -> str:
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def export_numbers(client, **params) -> list[str]:
+    response = client.get(reverse("web:export"), params)
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    return [row[0] for row in rows[1:]]
+
+
+def form_data(bank, **overrides) -> dict:
+    values = {
+        "idempotency_key": uuid.uuid4().hex,
+        "kind": "complaint",
+        "channel": "counter",
+        "received_at": "2026-03-02T09:30",
+        "complainant_name": "李四",
+        "complainant_phone": "139 0000 2222",
+        "complainant_id_number": "",
+        "subject_unit": bank.outlet_a1_1.code,
+        "matter": "存款利息计算有误，柜台未能解释清楚。",
+        "demand": "要求重新核算利息。",
+        "category": "work_error",
+        "amount": "120.50",
+    }
+    values.update(overrides)
+    return values
+
+
+# Login and logout
+
+
+def test_login_form_logs_in_and_logout_is_a_post(client, bank):
+    assert client.get(reverse("web:register")).status_code == 302
+    assert client.get(reverse("web:login")).status_code == 200
+    bad = client.post(reverse("web:login"), {"username": "teller", "password": "wrong"})
+    assert bad.status_code == 200
+    assert b"error-box" in bad.content
+    good = client.post(reverse("web:login"), {"username": "teller", "password": PASSWORD})
+    assert good.status_code == 302
+    assert good["Location"] == reverse("web:register")
+    assert client.get(reverse("web:register")).status_code == 200
+    assert client.get(reverse("web:logout")).status_code == 405
+    assert client.post(reverse("web:logout")).status_code == 302
+    assert client.get(reverse("web:register")).status_code == 302
+
+
+def test_header_shows_name_unit_and_roles(client, bank):
+    html = page(logged_in(client, bank.teller), reverse("web:register"))
+    assert bank.teller.name in html
+    assert bank.outlet_a1_1.name in html
+    assert 'name="language"' in html
+
+
+# The register: visibility and masking
+
+
+def test_register_lists_visible_cases_with_masked_phones(client, bank):
+    mine = bank.register(complainant_phone="13812345678")
+    other = bank.register(actor=bank.outsider, subject_unit=bank.outlet_b1_1.code)
+    html = page(logged_in(client, bank.teller), reverse("web:register"))
+    assert mine.number in html
+    assert other.number not in html
+    assert "138****5678" in html
+    assert "13812345678" not in html
+
+
+def test_subject_never_sees_the_case_naming_them(client, bank):
+    about_subject = bank.register(subject_staff="subject", matter="柜员小赵态度恶劣")
+    plain = bank.register(matter="柜员态度恶劣")
+    logged_in(client, bank.subject)
+    assert client.get(reverse("web:case", args=[about_subject.number])).status_code == 404
+    assert client.get(reverse("web:case", args=["TS2099999999"])).status_code == 404
+    html = page(client, reverse("web:register"))
+    assert plain.number in html
+    assert about_subject.number not in html
+    searched = page(client, reverse("web:register"), q="态度恶劣")
+    assert plain.number in searched
+    assert about_subject.number not in searched
+    assert export_numbers(client) == [plain.number]
+    assert export_numbers(client, q="态度恶劣") == [plain.number]
+
+
+def test_outsider_sees_nothing_of_branch_a(client, bank):
+    a_case = bank.register()
+    b_case = bank.register(actor=bank.outsider, subject_unit=bank.outlet_b1_1.code)
+    logged_in(client, bank.outsider)
+    html = page(client, reverse("web:register"))
+    assert b_case.number in html
+    assert a_case.number not in html
+    assert client.get(reverse("web:case", args=[a_case.number])).status_code == 404
+    assert export_numbers(client) == [b_case.number]
+
+
+# The register: filters, errors, pagination
+
+
+def test_filters_narrow_the_register(client, bank):
+    by_phone = bank.register(channel="phone", complainant_phone="13900001111")
+    at_counter = bank.register(channel="counter")
+    logged_in(client, bank.office)
+    html = page(client, reverse("web:register"), channel="phone")
+    assert by_phone.number in html
+    assert at_counter.number not in html
+    html = page(client, reverse("web:register"), phone="1111")
+    assert by_phone.number in html
+    assert at_counter.number not in html
+    html = page(client, reverse("web:register"), unit=bank.branch_b.code)
+    assert by_phone.number not in html
+    assert at_counter.number not in html
+
+
+def test_bad_filters_are_shown_field_by_field(client, bank):
+    bank.register()
+    html = page(
+        logged_in(client, bank.office), reverse("web:register"), channel="fax", received_from="yesterday"
+    )
+    assert html.count('class="field-error"') == 2
+    assert "YYYY-MM-DD" in html
+    assert "<table" not in html
+
+
+def test_register_paginates_and_caps_the_count(client, bank, monkeypatch):
+    from redress.web import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    import redress.cases.register as register_module
+
+    monkeypatch.setattr(register_module, "COUNT_CAP", 3)
+    now = dt.datetime.now(dt.UTC)
+    numbers = [bank.register(received_at=now - dt.timedelta(hours=h)).number for h in range(1, 6)]
+    logged_in(client, bank.office)
+    first = page(client, reverse("web:register"))
+    assert numbers[0] in first and numbers[1] in first and numbers[2] not in first
+    third = page(client, reverse("web:register"), page=3)
+    assert numbers[4] in third and numbers[3] not in third
+
+
+def test_register_says_more_than_the_cap(client, bank, monkeypatch):
+    import redress.cases.register as register_module
+
+    monkeypatch.setattr(register_module.capped_count, "__defaults__", (2,))
+    for _ in range(3):
+        bank.register()
+    html = page(logged_in(client, bank.office), reverse("web:register"))
+    assert "10,000" in html or "10000" in html
+
+
+def test_register_query_count_does_not_grow_with_cases(client, bank):
+    logged_in(client, bank.office)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(reverse("web:register"))
+        return len(ctx.captured_queries)
+
+    for _ in range(5):
+        bank.register()
+    few = queries()
+    for _ in range(55):
+        bank.register()
+    assert queries() == few
+    assert few <= 12
+
+
+# Export
+
+
+def test_export_masks_personal_data_and_names_the_file(client, bank):
+    case = bank.register(
+        complainant_phone="13812345678", complainant_id_number="11010519491231002X", matter="=HYPERLINK(1)"
+    )
+    response = logged_in(client, bank.teller).get(reverse("web:export"))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="register-')
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[1][0] == case.number
+    assert "138****5678" in rows[1]
+    assert "110105********002X" in rows[1]
+    assert not any("13812345678" in str(v) for v in rows[1])
+    matter_cell = workbook.active.cell(row=2, column=12)
+    assert matter_cell.value == "=HYPERLINK(1)"
+    assert matter_cell.data_type == "s"
+
+
+def test_export_is_refused_above_the_limit(client, bank, settings):
+    settings.EXPORT_MAX_ROWS = 1
+    bank.register()
+    bank.register()
+    response = logged_in(client, bank.teller).get(reverse("web:export"), {"channel": "counter"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:register"))
+    assert "channel=counter" in response["Location"]
+    assert "error" in page(client, response["Location"])
+
+
+# The registration form
+
+
+def test_form_registers_a_case_and_redirects_to_it(client, bank):
+    logged_in(client, bank.teller)
+    assert client.get(reverse("web:new_case")).status_code == 200
+    response = client.post(
+        reverse("web:new_case"),
+        {**form_data(bank), "attachments": [SimpleUploadedFile("letter.pdf", PDF)]},
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:case", args=[case.number])
+    assert case.first_responder == bank.teller
+    assert case.complainant_phone == "13900002222"
+    # 09:30 typed at the counter is Beijing time: 01:30 UTC.
+    assert case.received_at == dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
+    assert str(case.amount) == "120.50"
+    assert case.attachments.count() == 1
+    html = page(client, response["Location"])
+    assert case.number in html
+    assert 'class="message success"' in html
+
+
+def test_bad_phone_rerenders_with_the_error_and_stores_nothing(client, bank):
+    logged_in(client, bank.teller)
+    response = client.post(reverse("web:new_case"), form_data(bank, complainant_phone="12345", matter=""))
+    assert response.status_code == 200
+    assert Case.objects.count() == 0
+    form = response.context["form"]
+    assert set(form.errors) == {"complainant_phone", "matter"}
+    html = response.content.decode()
+    assert 'value="12345"' in html
+    assert html.count('class="field-error"') == 2
+
+
+def test_unparsable_time_is_reported_with_the_other_errors(client, bank):
+    logged_in(client, bank.teller)
+    response = client.post(reverse("web:new_case"), form_data(bank, received_at="soon", amount="-1"))
+    assert Case.objects.count() == 0
+    assert set(response.context["form"].errors) == {"received_at", "amount"}
+
+
+def test_double_submit_with_the_same_key_creates_one_case(client, bank):
+    logged_in(client, bank.teller)
+    data = form_data(bank)
+    first = client.post(reverse("web:new_case"), data)
+    second = client.post(reverse("web:new_case"), data)
+    assert Case.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_form_offers_a_fresh_key_each_time(client, bank):
+    logged_in(client, bank.teller)
+    keys = {client.get(reverse("web:new_case")).context["form"].initial["idempotency_key"] for _ in range(2)}
+    assert len(keys) == 2
+
+
+def test_auditor_may_not_register(client, bank):
+    logged_in(client, bank.auditor)
+    assert client.get(reverse("web:new_case")).status_code == 403
+    assert client.post(reverse("web:new_case"), form_data(bank)).status_code == 403
+    assert Case.objects.count() == 0
+
+
+# The case page and attachments
+
+
+def test_case_page_shows_fields_masked_contacts_and_history(client, bank):
+    case = bank.register(complainant_id_number="11010519491231002X", complainant_confidential=True)
+    html = page(logged_in(client, bank.teller), reverse("web:case", args=[case.number]))
+    assert case.matter in html
+    assert case.demand in html
+    assert "110105********002X" in html
+    assert "11010519491231002X" not in html
+    assert "138****5678" in html
+    assert bank.outlet_a1_1.head_phone in html
+    assert bank.outlet_a1_1.enquiry_name in html
+    assert 'class="flag flag-confidential"' in html
+    assert 'class="timeline"' in html
+
+
+def test_attachment_download_needs_the_case_to_be_visible(client, bank):
+    case = register_case(
+        bank.teller, bank.registration(subject_staff="subject"), files=[SimpleUploadedFile("letter.pdf", PDF)]
+    ).case
+    item = case.attachments.get()
+    url = reverse("web:attachment", args=[case.number, item.id])
+    response = logged_in(client, bank.teller).get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="letter.pdf"'
+    assert b"".join(response.streaming_content) == PDF
+    assert client.get(reverse("web:attachment", args=[case.number, item.id + 1])).status_code == 404
+    assert logged_in(client, bank.subject).get(url).status_code == 404
+    assert logged_in(client, bank.outsider).get(url).status_code == 404
+
+
+# Languages
+
+
+def test_switching_to_english_and_back(client, bank):
+    logged_in(client, bank.teller)
+    chinese = page(client, reverse("web:register"))
+    assert "登记簿" in chinese
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("web:register")})
+    assert response.status_code == 302
+    english = page(client, reverse("web:register"))
+    assert ">Register<" in english
+    assert "登记簿" not in english
+    assert '<html lang="en">' in english
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "登记簿" in page(client, reverse("web:register"))

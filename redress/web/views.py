@@ -1,0 +1,178 @@
+"""Pages of the web UI. Thin: they parse input, call the cases services and render.
+
+Every case read starts from `visible_to(user)` / `get_visible_case`, so a case the user may not see is a 404,
+exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from redress.access.visibility import get_visible_case, visible_to
+from redress.cases.attachments import path_of
+from redress.cases.register import COUNT_CAP, RegisterFilter, RegisterFilterInvalid, capped_count
+from redress.cases.services import RegistrationInvalid, register_case, validate_registration
+
+from .export import write_register
+from .forms import RegisterFilterForm, RegistrationForm
+
+PAGE_SIZE = 50
+# Page links shown either side of the current page.
+PAGE_WINDOW = 3
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def _page_links(page: int, last_known: int) -> list[int]:
+    first = max(1, page - PAGE_WINDOW)
+    last = max(page, min(last_known, page + PAGE_WINDOW))
+    return list(range(first, last + 1))
+
+
+@login_required
+@require_GET
+def register(request: HttpRequest) -> HttpResponse:
+    """The register (R2.5): one capped count and one page query, whatever the number of cases."""
+    form = RegisterFilterForm(request.user, request.GET or None)
+    context: dict = {"form": form, "page_size": PAGE_SIZE}
+    try:
+        flt = RegisterFilter.from_params(request.GET)
+    except RegisterFilterInvalid as exc:
+        form.add_filter_errors(exc.errors)
+        return render(request, "web/register.html", context)
+
+    cases = flt.apply(visible_to(request.user))
+    count, capped = capped_count(cases)
+    page = _page_number(request.GET.get("page"))
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(cases.select_related("subject_unit", "first_responder")[offset : offset + PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    last_known = max(1, -(-count // PAGE_SIZE))
+    context.update(
+        cases=rows[:PAGE_SIZE],
+        count=count,
+        capped=capped,
+        count_cap=COUNT_CAP,
+        page=page,
+        has_next=has_next,
+        has_previous=page > 1,
+        page_links=_page_links(page, last_known),
+        last_page=None if capped else last_known,
+        first_row=offset + 1,
+    )
+    return render(request, "web/register.html", context)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """The filtered register as .xlsx, refused above EXPORT_MAX_ROWS rather than exhausting the server."""
+    back = f"{reverse('web:register')}?{request.GET.urlencode()}"
+    try:
+        flt = RegisterFilter.from_params(request.GET)
+    except RegisterFilterInvalid:
+        messages.error(request, _("Correct the filters before exporting."))
+        return redirect(back)
+    cases = flt.apply(visible_to(request.user))
+    limit = settings.EXPORT_MAX_ROWS
+    _count, over = capped_count(cases, cap=limit)
+    if over:
+        messages.error(
+            request,
+            _("More than %(limit)s cases match: narrow the filters to export them.")
+            % {"limit": f"{limit:,}"},
+        )
+        return redirect(back)
+    filename = f"register-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(
+        write_register(cases),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_case(request: HttpRequest) -> HttpResponse:
+    """The registration form (R2.3). A hidden one-time key makes a double submit return the first case."""
+    if request.user.is_read_only:
+        raise PermissionDenied(_("Auditors may read cases but not register them."))
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = register_case(
+                    request.user,
+                    form.registration_data(),
+                    files=form.cleaned_data["attachments"],
+                    idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                )
+            except RegistrationInvalid as exc:
+                form.add_service_errors(exc.errors)
+            else:
+                number = result.case.number
+                if result.created:
+                    messages.success(
+                        request,
+                        _("Registered as case %(number)s. Tell the complainant this number.")
+                        % {"number": number},
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _("This registration was already submitted: case %(number)s.") % {"number": number},
+                    )
+                return redirect("web:case", number=number)
+        else:
+            # Show the rules' verdict on the other fields too, so every error appears at once.
+            try:
+                validate_registration(request.user, form.registration_data())
+            except RegistrationInvalid as exc:
+                form.add_service_errors(exc.errors)
+    else:
+        form = RegistrationForm()
+    return render(request, "web/case_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = get_visible_case(request.user, number)
+    context = {
+        "case": case,
+        "flags": case.flags.order_by("flag"),
+        "attachments": case.attachments.select_related("uploaded_by"),
+        "events": case.events.select_related("actor"),
+    }
+    return render(request, "web/case_detail.html", context)
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    """An attachment's bytes, only after the case's visibility check; otherwise the same 404 as missing."""
+    case = get_visible_case(request.user, number)
+    item = case.attachments.filter(id=attachment_id).first()
+    if item is None:
+        raise Http404("No such attachment.")
+    path = path_of(item)
+    if not path.is_file():
+        raise Http404("No such attachment.")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=item.original_name, content_type=item.content_type
+    )
