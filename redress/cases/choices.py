@@ -104,3 +104,75 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("attachment added")
     FLAG_SET = "flag_set", _("flag set")
     FIELD_CHANGED = "field_changed", _("field changed")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("not accepted")
+    ANSWERED_ON_SPOT = "answered_on_spot", _("answered on the spot")
+    INSTRUCTED = "instructed", _("instruction written")
+    TRANSFERRED = "transferred", _("transferred")
+    ACKNOWLEDGED = "acknowledged", _("transfer acknowledged")
+    BOUNCED = "bounced", _("transfer sent back")
+    CHASED = "chased", _("handler chased")
+    REPORTED_TO_HEAD = "reported_to_head", _("reported to the handler's head")
+    CONTACTED = "contacted", _("customer contacted")
+    RESULT_REPORTED = "result_reported", _("result report filed")
+    REPLIED = "replied", _("replied to the customer")
+    FOLLOWED_UP = "followed_up", _("follow-up call")
+    ESCALATED = "escalated", _("escalated")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    WITHDRAWAL_UNDER_PRESSURE = "withdrawal_under_pressure", _("withdrawal under pressure")
+    CLOSED = "closed", _("closed")
+    REOPENED = "reopened", _("reopened")
+    COMPENSATION_APPROVED = "compensation_approved", _("compensation approved")
+    REFERRED_LEGAL = "referred_legal", _("referred to legal counsel")
+    SAFETY_RECORDED = "safety_recorded", _("safety incident recorded")
+    EXPLAINED = "explained", _("rule explained (not the bank's fault)")
+    REPEAT_LINKED = "repeat_linked", _("linked to an earlier case")
+    REVERIFIED = "reverified", _("re-verified")
+
+
+class ContactMethod(models.TextChoices):
+    """How the customer was reached or told; REGULATION.md decides when each counts as in time."""
+
+    WRITTEN = "written", _("written notice handed over")
+    POST = "post", _("post")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("e-mail")
+    PHONE = "phone", _("phone")
+    IN_PERSON = "in_person", _("in person")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
+    DISSATISFIED = "dissatisfied", _("dissatisfied")
+
+
+class Responsibility(models.TextChoices):
+    AT_FAULT = "at_fault", _("at fault")
+    NOT_AT_FAULT = "not_at_fault", _("not at fault")
+    SHARED = "shared", _("shared")
+
+
+class StatClass(models.TextChoices):
+    NOT_COUNTED = "not_counted", _("solved at outlet, not counted")
+    ENQUIRY_CLASS = "enquiry_class", _("counted as enquiry")
+    COUNTED = "counted", _("counted as complaint")
+
+
+class TransferState(models.TextChoices):
+    OPEN = "open", _("awaiting acknowledgement")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    BOUNCED = "bounced", _("sent back")
+    REPORTED = "reported", _("result reported")
+
+
+class SafetyIncident(models.TextChoices):
+    AGGRESSIVE = "aggressive", _("aggressive customer")
+    DRUNK = "drunk", _("drunk customer")
+    MENTAL_ILLNESS = "mental_illness", _("customer with mental illness")
+    CROWD = "crowd", _("crowd incident")
+
+
+class InvestigationState(models.TextChoices):
+    OPEN = "open", _("open")
+    CONCLUDED = "concluded", _("concluded")

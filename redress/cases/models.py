@@ -9,7 +9,26 @@ from django.utils.translation import gettext_lazy as _
 from redress.organisation.choices import Level
 from redress.organisation.models import Unit
 
-from .choices import Category, Channel, Dimension, EventKind, Flag, Kind, State
+from .choices import (
+    Category,
+    Channel,
+    ContactMethod,
+    Dimension,
+    EventKind,
+    Flag,
+    InvestigationState,
+    Kind,
+    Responsibility,
+    SafetyIncident,
+    Satisfaction,
+    StatClass,
+    State,
+    TransferState,
+)
+
+
+class StateWriteForbidden(RuntimeError):
+    """A case's state changes only through redress.cases.lifecycle, never by assigning and saving."""
 
 
 class ClassificationVersion(models.Model):
@@ -149,6 +168,27 @@ class Case(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REGISTERED)
     # Escalation level is an attribute of the case, not a state.
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    # Review outcome as told to the complainant (R2.6).
+    rejection_reason = models.TextField(_("reason not accepted"), blank=True, default="")
+    # An earlier case of the same complainant and matter (R6.6): the repeat is re-verified against it.
+    previous_case = models.ForeignKey(
+        "self",
+        verbose_name=_("earlier case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repeats",
+    )
+    responsibility = models.CharField(
+        _("responsibility"), max_length=16, choices=Responsibility.choices, blank=True, default=""
+    )
+    # Statistics class decided at close (R7.4), with the rule version and the facts that decided it.
+    stat_class = models.CharField(
+        _("statistics class"), max_length=16, choices=StatClass.choices, blank=True, default=""
+    )
+    stat_rule = models.CharField(max_length=32, blank=True, default="")
+    stat_facts = models.JSONField(default=dict, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Bumped on every write: a stale writer's conditional update matches no row (no lost updates).
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
@@ -178,9 +218,30 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_state", None)
+        if self._state.adding and self.state != State.REGISTERED:
+            raise StateWriteForbidden("a new case starts as registered")
+        if not self._state.adding and loaded is not None and self.state != loaded:
+            raise StateWriteForbidden("use redress.cases.lifecycle to change a case's state")
+        super().save(*args, **kwargs)
+        self._loaded_state = self.state
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_state = instance.__dict__.get("state")
+        return instance
+
     @property
     def flag_names(self) -> list[str]:
         return sorted(f.flag for f in self.flags.all())
+
+    @property
+    def is_open(self) -> bool:
+        from .choices import OPEN_STATES
+
+        return self.state in OPEN_STATES
 
 
 class CaseFlag(models.Model):
@@ -269,3 +330,214 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class _CaseRecord(models.Model):
+    """Common columns of the records a case's handling leaves behind: who wrote it and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} of {self.case_id}"
+
+
+class TransferOrder(_CaseRecord):
+    """转办单 (R3.2): sends the case to the unit that must fix it, with a deadline."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfer_orders")
+    from_unit = models.ForeignKey(Unit, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Unit, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True, default="")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=TransferState.choices, default=TransferState.OPEN
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_reason = models.TextField(_("reason sent back"), blank=True, default="")
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("transfer order")
+        verbose_name_plural = _("transfer orders")
+
+
+class ResultReport(_CaseRecord):
+    """处理结果报告单 (R7.1): required before a transferred case can close."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="result_reports")
+    findings = models.TextField(_("matter and findings"))
+    staff_handling = models.TextField(_("handling of the responsible persons"))
+    lessons = models.TextField(_("lessons learned"))
+    rectification = models.TextField(_("rectification"))
+    customer_satisfaction = models.CharField(
+        _("customer's satisfaction"), max_length=32, choices=Satisfaction.choices
+    )
+    handled_at = models.DateTimeField(_("handled at"))
+    handler_name = models.CharField(_("handler"), max_length=64)
+    handler_phone = models.CharField(_("handler's phone"), max_length=20)
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("result report")
+        verbose_name_plural = _("result reports")
+
+
+class CustomerContact(_CaseRecord):
+    """A contact with the customer; a reply is a contact that carries the decision notice."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    at = models.DateTimeField(_("at"))
+    method = models.CharField(_("method"), max_length=16, choices=ContactMethod.choices)
+    note = models.TextField(_("note"), blank=True, default="")
+    is_reply = models.BooleanField(_("decision notice"), default=False)
+    # The remedies open to the customer, as stated in the notice (CBIRC Order 2020 No. 3).
+    remedies = models.TextField(_("remedies stated"), blank=True, default="")
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("customer contact")
+        verbose_name_plural = _("customer contacts")
+
+
+class FollowUp(_CaseRecord):
+    """回访 (R7.2)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    satisfaction = models.CharField(_("satisfaction"), max_length=32, choices=Satisfaction.choices)
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("follow-up call")
+        verbose_name_plural = _("follow-up calls")
+
+
+class Escalation(_CaseRecord):
+    """升级 (R5.1): who, when, why and to which level. `trigger` is `manual` or the rule that fired."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    from_level = models.CharField(_("from level"), max_length=16, choices=Level.choices)
+    to_level = models.CharField(_("to level"), max_length=16, choices=Level.choices)
+    # The unit at `to_level` above the case's unit: its work group acts from now on.
+    to_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    trigger = models.CharField(_("trigger"), max_length=32, default="manual")
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+
+
+class Instruction(_CaseRecord):
+    """批示 (R2.8): the leader in charge's instruction, written into the register's opinion field."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="instructions")
+    text = models.TextField(_("instruction"))
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("instruction")
+        verbose_name_plural = _("instructions")
+
+
+class Chase(_CaseRecord):
+    """The first responder's chase of a late handler, and the report to the handler's head after it (R3.4)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="chases")
+    note = models.TextField(_("note"), blank=True, default="")
+    to_head = models.BooleanField(_("reported to the head"), default=False)
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("chase")
+        verbose_name_plural = _("chases")
+
+
+class Withdrawal(_CaseRecord):
+    """撤诉 (R6.7): verified voluntary or not."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="withdrawals")
+    voluntary = models.BooleanField(_("voluntary"))
+    reason = models.TextField(_("reason"))
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("withdrawal")
+        verbose_name_plural = _("withdrawals")
+
+
+class Investigation(_CaseRecord):
+    """An investigation of those who pressured a customer to withdraw (R6.7), tracked to its conclusion."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="investigations")
+    withdrawal = models.OneToOneField(Withdrawal, on_delete=models.PROTECT, related_name="investigation")
+    state = models.CharField(
+        _("state"), max_length=16, choices=InvestigationState.choices, default=InvestigationState.OPEN
+    )
+    findings = models.TextField(_("findings"), blank=True, default="")
+    concluded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("investigation")
+        verbose_name_plural = _("investigations")
+
+
+class CompensationApproval(_CaseRecord):
+    """R6.3: no outlet promises a payout; the business line's joint approval is recorded first."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="compensation_approvals")
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    business_line = models.ForeignKey(
+        Unit, verbose_name=_("business line"), on_delete=models.PROTECT, related_name="+"
+    )
+    approver_name = models.CharField(_("approved by"), max_length=64)
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("compensation approval")
+        verbose_name_plural = _("compensation approvals")
+
+
+class LegalReferral(_CaseRecord):
+    """R6.4: an economic dispute needing court, reported to leadership and referred to legal counsel."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="legal_referrals")
+    note = models.TextField(_("note"))
+    leadership_informed = models.BooleanField(_("leadership informed"), default=True)
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("legal referral")
+        verbose_name_plural = _("legal referrals")
+
+
+class SafetyRecord(_CaseRecord):
+    """R6.8: aggressive or drunk customers, mental illness, crowds — with the safety steps taken."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="safety_records")
+    incident = models.CharField(_("incident"), max_length=32, choices=SafetyIncident.choices)
+    security_called = models.BooleanField(_("security department called"), default=False)
+    police_called = models.BooleanField(_("police called"), default=False)
+    video_covered = models.BooleanField(_("covered by video"), default=False)
+    note = models.TextField(_("what happened and what was done"))
+
+    class Meta(_CaseRecord.Meta):
+        verbose_name = _("safety record")
+        verbose_name_plural = _("safety records")
