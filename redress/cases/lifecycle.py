@@ -450,7 +450,16 @@ def _instruct(actor, case, params, now) -> _Change:
 
 def _transfer(actor, case, params, now) -> _Change:
     p = _Params(params)
-    to_unit = p.unit("to_unit")
+    to_unit = p.unit("to_unit", required=False)
+    route_reason = ""
+    if to_unit is None and "to_unit" not in p.errors:
+        from redress.routing.rules import default_route
+
+        route = default_route(case)
+        if route is None:
+            p.add("to_unit", _("This field is required."))
+        else:
+            to_unit, route_reason = route.unit, route.reason
     note = p.text("note", required=False)
     handler = p.staff("handler")
     _check_handler(p, case, handler)
@@ -473,6 +482,7 @@ def _transfer(actor, case, params, now) -> _Change:
             "to_unit": to_unit.code,
             "note": note,
             "handler": handler and handler.username,
+            "default_route": route_reason,
         },
     )
 

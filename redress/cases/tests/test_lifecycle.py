@@ -306,3 +306,10 @@ def test_contact_rejects_a_future_time(bank):
             {"method": "phone", "at": (timezone.now() + dt.timedelta(hours=2)).isoformat()},
         )
     assert "at" in err.value.errors
+
+
+def test_transfer_without_a_unit_follows_the_default_route(bank):
+    case = perform("accept", bank.teller, bank.register(category="service_product", product="理财产品"))
+    case = perform("transfer", bank.teller, case, {"note": "按产品归属转办"})
+    assert case.holder_unit == bank.dept_a_pb
+    assert case.events.latest("id").data["default_route"]
