@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "redress.cases",
     "redress.access",
     "redress.calendar",
+    "redress.routing",
     "redress.api",
     "redress.web",
 ]
