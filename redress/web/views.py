@@ -66,7 +66,7 @@ def register(request: HttpRequest) -> HttpResponse:
         cases=rows[:PAGE_SIZE],
         count=count,
         capped=capped,
-        count_cap=COUNT_CAP,
+        count_cap=f"{COUNT_CAP:,}",
         page=page,
         has_next=has_next,
         has_previous=page > 1,
