@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from redress.cases.models import Attachment, Case, CaseEvent
 
@@ -164,11 +165,13 @@ def test_schema_errors_name_the_field_as_the_client_sent_it(bank, as_staff, chan
 
 @pytest.mark.parametrize("missing", ["kind", "channel", "received_at", "matter"])
 def test_a_missing_required_field_is_named(bank, as_staff, missing):
+    with translation.override("zh-hans"):
+        required_message = translation.gettext("This field is required.")
     body = case_payload(bank)
     del body[missing]
     response = post(as_staff(bank.teller), body)
     assert response.status_code == 422
-    assert response.json()["errors"] == {missing: ["这个字段是必填项。"]}
+    assert response.json()["errors"] == {missing: [required_message]}
 
 
 def test_a_body_that_is_not_json_gets_the_error_shape(bank, as_staff):

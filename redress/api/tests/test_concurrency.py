@@ -1,0 +1,61 @@
+"""Registrations racing each other through the API, each thread on its own database connection."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from redress.access.models import ApiToken
+from redress.cases.models import Case, RegistrationKey
+
+from .conftest import case_payload
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite serialises every writer, so nothing would race",
+    ),
+]
+WORKERS = 24
+
+
+def _post(token: str, body: dict, key: str | None = None, barrier: threading.Barrier | None = None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    try:
+        if barrier is not None:
+            barrier.wait(timeout=30)
+        response = Client(headers=headers).post("/api/v1/cases", body, content_type="application/json")
+        return response.status_code, response.json()
+    finally:
+        connections.close_all()
+
+
+def test_200_concurrent_registrations_get_200_distinct_numbers(transactional_db, bank):
+    tokens = [ApiToken.issue(s) for s in (bank.teller, bank.outlet_head, bank.handler, bank.branch_group)]
+    body = case_payload(bank)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(lambda i: _post(tokens[i % len(tokens)], body), range(200)))
+    assert [status for status, _ in results] == [201] * 200, results[:3]
+    numbers = {case["number"] for _, case in results}
+    assert len(numbers) == 200
+    assert Case.objects.count() == 200
+    assert set(Case.objects.values_list("number", flat=True)) == numbers
+
+
+def test_one_idempotency_key_sent_concurrently_gives_exactly_one_case(transactional_db, bank):
+    token = ApiToken.issue(bank.teller)
+    body = case_payload(bank)
+    threads = 8
+    barrier = threading.Barrier(threads)
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(lambda _: _post(token, body, "same-key", barrier), range(threads)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] * (threads - 1) + [201], results
+    assert len({case["number"] for _, case in results}) == 1
+    assert Case.objects.count() == 1
+    assert RegistrationKey.objects.count() == 1
