@@ -137,7 +137,7 @@ def parse_arrangement(data: Any, year: int | None = None) -> Arrangement:
     }
     blocks: list[tuple[int, HolidayBlock]] = []
     for i, raw in enumerate(raw_blocks):
-        at = f"holidays[{i}]"
+        at = f"holidays.{i}"
         if not isinstance(raw, Mapping):
             errors.add(at, _("Each holiday is a mapping with name, first_day, last_day and makeup_workdays."))
             continue
@@ -161,7 +161,7 @@ def parse_arrangement(data: Any, year: int | None = None) -> Arrangement:
             errors.add(f"{at}.makeup_workdays", _("List the make-up working days (may be empty)."))
             raw_makeups = []
         for j, raw_day in enumerate(raw_makeups):
-            field = f"{at}.makeup_workdays[{j}]"
+            field = f"{at}.makeup_workdays.{j}"
             day = _date(raw_day, field, errors)
             if day is None:
                 continue
@@ -181,7 +181,7 @@ def parse_arrangement(data: Any, year: int | None = None) -> Arrangement:
         for date in block.dates():
             if date in taken:
                 errors.add(
-                    f"holidays[{i}].first_day",
+                    f"holidays.{i}.first_day",
                     _("%(name)s overlaps %(other)s on %(day)s.")
                     % {"name": block.name, "other": taken[date], "day": date},
                 )
@@ -190,7 +190,7 @@ def parse_arrangement(data: Any, year: int | None = None) -> Arrangement:
     seen: set[dt.date] = set()
     for i, block in blocks:
         for j, day in enumerate(block.makeup_workdays):
-            field = f"holidays[{i}].makeup_workdays[{j}]"
+            field = f"holidays.{i}.makeup_workdays.{j}"
             if day in taken:
                 errors.add(
                     field, _("%(day)s is inside the holiday %(name)s.") % {"day": day, "name": taken[day]}

@@ -111,14 +111,14 @@ def test_reloading_a_year_replaces_its_days_and_audits_only_differences(bank):
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
-        (("first_day: 2027-10-01", "first_day: 2028-10-01"), "holidays[6].first_day"),
-        (("[2027-09-26, 2027-10-09]", "[2027-09-27, 2027-10-09]"), "holidays[6].makeup_workdays[0]"),
-        (("first_day: 2027-02-05", "first_day: 2027-01-02"), "holidays[1].first_day"),
-        (("[2027-01-31, 2027-02-20]", "[2027-02-06, 2027-02-20]"), "holidays[1].makeup_workdays[0]"),
+        (("first_day: 2027-10-01", "first_day: 2028-10-01"), "holidays.6.first_day"),
+        (("[2027-09-26, 2027-10-09]", "[2027-09-27, 2027-10-09]"), "holidays.6.makeup_workdays.0"),
+        (("first_day: 2027-02-05", "first_day: 2027-01-02"), "holidays.1.first_day"),
+        (("[2027-01-31, 2027-02-20]", "[2027-02-06, 2027-02-20]"), "holidays.1.makeup_workdays.0"),
         (("year: 2027", "year: 2028"), "year"),
-        (("name: 清明节", "name: ''"), "holidays[2].name"),
-        (("last_day: 2027-04-05", "last_day: 2027-04-01"), "holidays[2].last_day"),
-        (("last_day: 2027-04-05", "last_day: 5 April"), "holidays[2].last_day"),
+        (("name: 清明节", "name: ''"), "holidays.2.name"),
+        (("last_day: 2027-04-05", "last_day: 2027-04-01"), "holidays.2.last_day"),
+        (("last_day: 2027-04-05", "last_day: 5 April"), "holidays.2.last_day"),
         (("holidays:", "holidayz:"), "holidayz"),
         (("year: 2027", "year: [2027"), "file"),
     ],
@@ -150,7 +150,7 @@ def test_a_new_year_block_may_start_in_the_last_week_of_december():
     data["holidays"][0]["first_day"] = "2029-12-20"
     with pytest.raises(CalendarError) as refused:
         parse_arrangement(data)
-    assert "holidays[0].first_day" in refused.value.errors
+    assert "holidays.0.first_day" in refused.value.errors
 
 
 def test_correcting_a_day_is_audited_signalled_and_reversible(

@@ -1,0 +1,153 @@
+"""Calendar endpoints: a deadline calculator for transparency, the typed days, and loading a year (admins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from redress.api.errors import ApiError, forbidden
+from redress.calendar.choices import LimitUnit
+from redress.calendar.deadlines import compute_deadline
+from redress.calendar.services import CalendarError, get_calendar, load_year, parse_arrangement
+from redress.calendar.workdays import DEFAULT_JURISDICTION
+from redress.organisation.choices import Role
+
+router = Router(tags=["calendar"])
+
+# A listing of typed days is for a screen or a check, not a dump: two years at most per request.
+MAX_DAYS_LISTED = 731
+
+
+def _invalid(errors: dict[str, list[str]]) -> ApiError:
+    return ApiError(422, _("Some fields are not valid."), errors)
+
+
+class DeadlineQuery(Schema):
+    start: dt.datetime = Field(description="ISO date-time; without an offset it is read as Beijing time")
+    working_days: int | None = Field(None, ge=0, le=100_000)
+    calendar_days: int | None = Field(None, ge=0, le=100_000)
+    hours: float | None = Field(None, ge=0, le=100_000)
+    cutoff: dt.time | None = Field(None, description="close of business, e.g. 17:00; default 24:00")
+    roll_forward: bool = Field(
+        False, description="calendar days only: a last day off runs to the next working day"
+    )
+    jurisdiction: str = DEFAULT_JURISDICTION
+
+
+class DeadlineOut(Schema):
+    due_at: dt.datetime
+    due_date: dt.date | None
+    unconfirmed: bool
+
+
+@router.get("/calendar/deadline", response=DeadlineOut)
+def deadline(request: HttpRequest, filters: Query[DeadlineQuery]):
+    """When a limit counted from `start` falls due: give exactly one of working_days, calendar_days, hours."""
+    given = {
+        unit: amount
+        for unit, amount in (
+            (LimitUnit.WORKING_DAYS, filters.working_days),
+            (LimitUnit.CALENDAR_DAYS, filters.calendar_days),
+            (LimitUnit.HOURS, filters.hours),
+        )
+        if amount is not None
+    }
+    if len(given) != 1:
+        message = _("Give exactly one of working_days, calendar_days and hours.")
+        raise _invalid({unit.value: [message] for unit in LimitUnit})
+    if filters.cutoff == dt.time(0):
+        raise _invalid({"cutoff": [_("Leave the cut-off out for 24:00.")]})
+    calendar = get_calendar(filters.jurisdiction)
+    start = filters.start
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=calendar.timezone)
+    ((unit, amount),) = given.items()
+    result = compute_deadline(
+        calendar, start, amount, unit, cutoff=filters.cutoff, roll_forward=filters.roll_forward
+    )
+    return {"due_at": result.due_at, "due_date": result.due_date, "unconfirmed": result.unconfirmed}
+
+
+class DaysQuery(Schema):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    jurisdiction: str = DEFAULT_JURISDICTION
+
+
+class DayOut(Schema):
+    date: dt.date
+    kind: str
+    name: str
+    working_day: bool
+    confirmed: bool
+
+
+@router.get("/calendar/days", response=list[DayOut])
+def days(request: HttpRequest, filters: Query[DaysQuery]):
+    """Every day from `from` to `to` inclusive, typed; `confirmed` is false in a year with no arrangement."""
+    if filters.to < filters.from_:
+        raise _invalid({"to": [_("The end comes before the start.")]})
+    if (filters.to - filters.from_).days >= MAX_DAYS_LISTED:
+        raise _invalid({"to": [_("At most %(n)s days at a time.") % {"n": MAX_DAYS_LISTED}]})
+    calendar = get_calendar(filters.jurisdiction)
+    return [
+        {
+            "date": day.date,
+            "kind": day.kind,
+            "name": day.name,
+            "working_day": day.is_working_day,
+            "confirmed": calendar.is_confirmed(day.date.year),
+        }
+        for day in calendar.days_between(filters.from_, filters.to)
+    ]
+
+
+class HolidayIn(Schema):
+    name: str
+    first_day: dt.date
+    last_day: dt.date | None = None
+    makeup_workdays: list[dt.date] = []
+
+
+class ArrangementIn(Schema):
+    source: str = ""
+    holidays: list[HolidayIn]
+
+
+class YearOut(Schema):
+    jurisdiction: str
+    year: int
+    source: str
+    days: int
+
+
+@router.put("/calendar/years/{year}", response=YearOut)
+def put_year(
+    request: HttpRequest, year: int, payload: ArrangementIn, jurisdiction: str = DEFAULT_JURISDICTION
+):
+    """Load a year's arrangement (the notice's holiday blocks and make-up days) and confirm it (admins)."""
+    staff = request.auth
+    if not staff.has_role(Role.ADMIN):
+        raise forbidden()
+    data = {
+        "year": year,
+        "source": payload.source,
+        "holidays": [
+            {key: value for key, value in holiday.dict().items() if value is not None}
+            for holiday in payload.holidays
+        ],
+    }
+    try:
+        arrangement = parse_arrangement(data, year)
+        load_year(arrangement, jurisdiction=jurisdiction, actor=staff)
+    except CalendarError as exc:
+        raise _invalid(exc.errors) from exc
+    return {
+        "jurisdiction": jurisdiction,
+        "year": year,
+        "source": arrangement.source,
+        "days": len(arrangement.days()),
+    }
