@@ -10,7 +10,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redress.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["redress", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-"):
+        # `redress load-demo` reads better than Django's `load_demo`; both work.
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["redress", *args])
 
 
 if __name__ == "__main__":
