@@ -2,6 +2,11 @@ import pytest
 
 from redress.testing import Bank, build_bank
 
+# Browser tests (`page`, `log_in`), and reference data that survives transactional tests' flushes.
+pytest_plugins = ["redress.browser", "redress.reference_snapshot"]
+
+POSTGRES_ONLY_REASON = "needs PostgreSQL: run with DATABASE_URL=postgres://... (.ci/run does)"
+
 
 @pytest.fixture
 def bank(db) -> Bank:
@@ -18,3 +23,23 @@ def pytest_configure(config):
 
     # Real hashers cost ~0.3 s a password by design; the tests create dozens of staff.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    # `@pytest.mark.postgres` tests (sequences, row locks, real concurrency) only mean something there.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.skip(reason=POSTGRES_ONLY_REASON))
+
+
+@pytest.fixture
+def postgres_only() -> None:
+    """For fixtures and tests that need PostgreSQL without carrying the marker themselves."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(POSTGRES_ONLY_REASON)

@@ -1,0 +1,42 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from redress.settings import env_bool, env_int
+
+REDRESS = Path(sys.executable).with_name("redress")
+
+
+def run_redress(tmp_path, *args, **env):
+    environment = {**os.environ, "REDRESS_DATA_DIR": str(tmp_path), **env}
+    return subprocess.run(
+        [str(REDRESS), *args], env=environment, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_redress_command_runs_django_checks(tmp_path):
+    result = run_redress(tmp_path, "check")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_a_bad_boolean_setting_stops_start_up_with_its_name(tmp_path):
+    result = run_redress(tmp_path, "check", REDRESS_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "REDRESS_DEBUG='maybe' is not a boolean" in result.stderr
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("Off", False), ("", True)])
+def test_booleans_read_from_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("REDRESS_FLAG", raw)
+    assert env_bool("REDRESS_FLAG", default=True) is expected
+
+
+def test_a_bad_number_setting_is_refused(monkeypatch):
+    monkeypatch.setenv("REDRESS_COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="REDRESS_COUNT='ten' is not a whole number"):
+        env_int("REDRESS_COUNT", 1)
