@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "redress.access",
     "redress.calendar",
     "redress.routing",
+    "redress.deadlines",
     "redress.api",
     "redress.web",
 ]
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "redress.web.middleware.WebLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

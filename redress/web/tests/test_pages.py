@@ -336,3 +336,12 @@ def test_switching_to_english_and_back(client, bank):
     assert '<html lang="en">' in english
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert "登记簿" in page(client, reverse("web:register"))
+
+
+def test_pages_stay_chinese_for_an_english_browser_until_switched(client, bank):
+    logged_in(client, bank.teller)
+    html = client.get(reverse("web:register"), headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert "登记簿" in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("web:register"), headers={"Accept-Language": "zh-CN"}).content.decode()
+    assert ">Register<" in html
