@@ -128,6 +128,11 @@ class EventKind(models.TextChoices):
     EXPLAINED = "explained", _("rule explained (not the bank's fault)")
     REPEAT_LINKED = "repeat_linked", _("linked to an earlier case")
     REVERIFIED = "reverified", _("re-verified")
+    CLOCKS_PAUSED = "clocks_paused", _("clocks paused")
+    CLOCKS_RESUMED = "clocks_resumed", _("clocks resumed")
+    EXTENSION_REQUESTED = "extension_requested", _("extension requested")
+    EXTENSION_DECIDED = "extension_decided", _("extension decided")
+    NEW_FACTS = "new_facts", _("new facts received")
 
 
 class ContactMethod(models.TextChoices):

@@ -165,6 +165,10 @@ def _business_line(user: Staff, case: Case) -> bool:
     return _sees_all(user) or (user.unit_id is not None and user.unit.kind == "department")
 
 
+def _extension_approver(user: Staff, case: Case) -> bool:
+    return user.has_role(Role.LEADER_IN_CHARGE, Role.WORK_GROUP_LEADER, Role.SUPERVISION_OFFICE, Role.ADMIN)
+
+
 def _legal_or_leader(user: Staff, case: Case) -> bool:
     return user.has_role(Role.LEGAL, Role.LEADER_IN_CHARGE, Role.SUPERVISION_OFFICE, Role.ADMIN) or _reviewer(
         user, case
@@ -231,6 +235,12 @@ TRANSITIONS: dict[str, Transition] = {
         _t("explain", {State.ACCEPTED, State.IN_PROGRESS}, State.REPLIED, _any_party, EventKind.EXPLAINED),
         _t("link_repeat", OPEN, None, _any_party, EventKind.REPEAT_LINKED),
         _t("reverify", WORKING, None, _holder, EventKind.REVERIFIED),
+        # Clocks (rules in redress.deadlines.actions): pauses the law allows, extensions, new facts.
+        _t("pause_clocks", WORKING, None, _any_party, EventKind.CLOCKS_PAUSED),
+        _t("resume_clocks", WORKING, None, _any_party, EventKind.CLOCKS_RESUMED),
+        _t("request_extension", WORKING, None, _any_party, EventKind.EXTENSION_REQUESTED),
+        _t("decide_extension", WORKING, None, _extension_approver, EventKind.EXTENSION_DECIDED),
+        _t("add_facts", OPEN, None, _any_party, EventKind.NEW_FACTS),
     )
 }
 
@@ -287,7 +297,10 @@ def perform(
             raise IllegalTransition(action, locked.state, allowed_actions(actor, locked))
         if not _can_act(actor, locked) or not transition.permission(actor, locked):
             raise ActionForbidden(action)
-        change = _RULES[action](actor, locked, params, now)
+        rule = _RULES.get(action)
+        if rule is None:
+            raise LifecycleError(f"no rules registered for {action}")
+        change = rule(actor, locked, params, now)
         target = change.target if change.target is not None else transition.target
         updates = dict(change.fields)
         if target is not None and target != locked.state:
@@ -826,7 +839,8 @@ def _reverify(actor, case, params, now) -> _Change:
     return _Change({}, {"note": note, "previous_case": case.previous_case.number})
 
 
-_RULES: dict[str, Callable[[Staff, Case, dict, dt.datetime], _Change]] = {
+Rule = Callable[[Staff, Case, dict, dt.datetime], "_Change"]
+_RULES: dict[str, Rule] = {
     "accept": _accept,
     "reject": _reject,
     "answer_on_spot": _answer_on_spot,
@@ -851,4 +865,16 @@ _RULES: dict[str, Callable[[Staff, Case, dict, dt.datetime], _Change]] = {
     "link_repeat": _link_repeat,
     "reverify": _reverify,
 }
-assert set(_RULES) == set(TRANSITIONS), "every declared transition has its rules"
+
+
+def register_rules(rules: dict[str, Rule]) -> None:
+    """Let the app that owns an action's data supply its rules (e.g. the clocks' actions from deadlines).
+    The transition itself — states, permission, event — stays declared above."""
+    unknown = set(rules) - set(TRANSITIONS)
+    if unknown:
+        raise ValueError(f"no declared transition for {sorted(unknown)}")
+    _RULES.update(rules)
+
+
+def missing_rules() -> set[str]:
+    return set(TRANSITIONS) - set(_RULES)

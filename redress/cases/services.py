@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,9 @@ from .choices import Category, Channel, Dimension, EventKind, Flag, Kind, State
 from .models import Case, CaseEvent, CaseFlag, ClassificationItem, RegistrationKey
 from .numbering import next_case_number
 from .validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
+
+# Sent inside the registration's transaction with `case` and `actor`: the clocks start from it.
+case_registered = Signal()
 
 # Clients' clocks drift; a received time this far ahead of the server's is still accepted as "now".
 FUTURE_TOLERANCE = dt.timedelta(seconds=60)
@@ -326,6 +330,7 @@ def _create(
             "attachments": [a.original_name for a in stored],
         },
     )
+    case_registered.send(sender=Case, case=case, actor=actor)
     return case
 
 

@@ -41,6 +41,8 @@ class Unit(models.Model):
     enquiry_name = models.CharField(_("enquiry contact"), max_length=64, blank=True, default="")
     enquiry_phone = models.CharField(_("enquiry phone"), max_length=32, blank=True, default="")
     province_code = models.CharField(max_length=32, editable=False, default="", blank=True)
+    # Day-counted deadlines end at this local time on their last day; empty means 24:00 (end of day).
+    close_of_business = models.TimeField(_("close of business"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

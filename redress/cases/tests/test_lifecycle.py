@@ -313,3 +313,7 @@ def test_transfer_without_a_unit_follows_the_default_route(bank):
     case = perform("transfer", bank.teller, case, {"note": "按产品归属转办"})
     assert case.holder_unit == bank.dept_a_pb
     assert case.events.latest("id").data["default_route"]
+
+
+def test_every_declared_transition_has_its_rules():
+    assert lifecycle.missing_rules() == set()

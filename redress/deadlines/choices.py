@@ -1,0 +1,55 @@
+"""Named constants of time limits and clocks (R4)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ClockName(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("acknowledge")
+    TRANSFER_OUT = "transfer_out", _("transfer order out")
+    FIRST_CONTACT = "first_contact", _("first contact with the customer")
+    REPLY = "reply", _("reply to the customer")
+    RESULT_REPORT = "result_report", _("result report")
+    DECISION = "decision", _("statutory decision")
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("running")
+    WARNING = "warning", _("warning")
+    BREACHED = "breached", _("breached")
+    MET = "met", _("met")
+    PAUSED = "paused", _("paused")
+    # The procedure ended (withdrawal, not accepted) before the clock's event was needed.
+    STOPPED = "stopped", _("stopped")
+
+
+LIVE_STATES = frozenset({ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED, ClockState.PAUSED})
+
+
+class StartEvent(models.TextChoices):
+    RECEIPT = "receipt", _("receipt")
+    ACCEPTANCE = "acceptance", _("acceptance")
+    TRANSFER_IN = "transfer_in", _("transfer in")
+
+
+class PolicySource(models.TextChoices):
+    BANK = "bank", _("bank's procedures")
+    STATUTE = "statute", _("statutory limit")
+
+
+class Complexity(models.TextChoices):
+    ORDINARY = "ordinary", _("ordinary")
+    COMPLEX = "complex", _("complex")
+
+
+class PauseReason(models.TextChoices):
+    """The only pauses the law allows (CBIRC Order 2020 No. 3): external appraisal and mediation."""
+
+    APPRAISAL = "appraisal", _("external appraisal, testing or evaluation")
+    MEDIATION = "mediation", _("mediation")
+
+
+class ExtensionState(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")

@@ -1,0 +1,171 @@
+"""Which policies apply to a case, and the policies Redress ships (R4.1, REGULATION.md).
+
+Matching and target validation are plain functions; the shipped policies are data loaded by a migration
+and owned by the database from then on (administrators add versions in the admin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from redress.calendar.choices import LimitUnit
+from redress.cases.choices import Category
+
+from .choices import ClockName, Complexity, PolicySource, StartEvent
+
+# P3§10: product, channel and rule-violation complaints are complex; the rest are ordinary.
+COMPLEX_CATEGORIES = frozenset({Category.SERVICE_PRODUCT, Category.SERVICE_CHANNEL, Category.RULE_VIOLATION})
+# Clocks met by the same event; within a group the earliest due date binds.
+CLOCK_GROUPS = {ClockName.REPLY: "answer", ClockName.DECISION: "answer"}
+
+
+def complexity_of(case) -> str:
+    return Complexity.COMPLEX if case.category in COMPLEX_CATEGORIES else Complexity.ORDINARY
+
+
+def group_of(clock: str) -> str:
+    return CLOCK_GROUPS.get(clock, clock)
+
+
+def matches(criteria: dict[str, Any], case) -> bool:
+    if criteria.get("kinds") and case.kind not in criteria["kinds"]:
+        return False
+    if criteria.get("categories") and case.category not in criteria["categories"]:
+        return False
+    if criteria.get("channels") and case.channel not in criteria["channels"]:
+        return False
+    if criteria.get("complexity") and complexity_of(case) != criteria["complexity"]:
+        return False
+    if "emergency" in criteria:
+        in_emergency = getattr(case, "emergency_plan_id", None) is not None
+        if bool(criteria["emergency"]) != in_emergency:
+            return False
+    return True
+
+
+def effective_on(policy, day: dt.date) -> bool:
+    return policy.effective_from <= day and (policy.effective_to is None or day <= policy.effective_to)
+
+
+def validate_targets(targets: Iterable[dict[str, Any]]) -> list[str]:
+    """Messages for every malformed target; empty when the list is usable."""
+    errors = []
+    for i, target in enumerate(targets, start=1):
+        where = f"target {i}"
+        if target.get("clock") not in ClockName.values:
+            errors.append(f"{where}: clock must be one of {', '.join(ClockName.values)}")
+        if target.get("unit") not in LimitUnit.values:
+            errors.append(f"{where}: unit must be one of {', '.join(LimitUnit.values)}")
+        if target.get("start", StartEvent.RECEIPT) not in StartEvent.values:
+            errors.append(f"{where}: start must be one of {', '.join(StartEvent.values)}")
+        amount = target.get("amount")
+        if not isinstance(amount, int | float) or amount <= 0:
+            errors.append(f"{where}: amount must be a positive number")
+        if target.get("unit") != LimitUnit.HOURS and isinstance(amount, float) and not amount.is_integer():
+            errors.append(f"{where}: day counts are whole numbers")
+        percent = target.get("warn_percent")
+        if percent is not None and not (isinstance(percent, int) and 0 < percent < 100):
+            errors.append(f"{where}: warn_percent must be between 1 and 99")
+        after = target.get("warn_after")
+        if after is not None and (not isinstance(amount, int | float) or not 0 < after < amount):
+            errors.append(f"{where}: warn_after must be positive and below amount")
+        steps = target.get("extensions", [])
+        if (
+            any(not isinstance(s, int | float) for s in steps)
+            or steps != sorted(steps)
+            or (steps and isinstance(amount, int | float) and steps[0] <= amount)
+        ):
+            errors.append(f"{where}: extensions are increasing totals above amount")
+    return errors
+
+
+SHIPPED_FROM = dt.date(2020, 3, 1)
+
+# The source's and the regulators' limits, as shipped. `basis` names where each number comes from.
+SHIPPED: list[dict[str, Any]] = [
+    {
+        "code": "bank.ordinary",
+        "name": "普通投诉：3个工作日内答复",
+        "source": PolicySource.BANK,
+        "basis": "P3§10 (work error, service attitude, internal management)",
+        "criteria": {"complexity": Complexity.ORDINARY, "emergency": False},
+        "targets": [
+            {"clock": ClockName.REPLY, "amount": 3, "unit": LimitUnit.WORKING_DAYS,
+             "start": StartEvent.RECEIPT, "warn_after": 2},
+        ],
+    },
+    {
+        "code": "bank.complex",
+        "name": "复杂投诉：7个工作日目标、10个工作日时限",
+        "source": PolicySource.BANK,
+        "basis": "P3§10 (service product, service channel, rule violation)",
+        "criteria": {"complexity": Complexity.COMPLEX, "emergency": False},
+        "targets": [
+            {"clock": ClockName.REPLY, "amount": 10, "unit": LimitUnit.WORKING_DAYS,
+             "start": StartEvent.RECEIPT, "warn_after": 7},
+        ],
+    },
+    {
+        "code": "bank.online_transfer",
+        "name": "网络投诉：2个工作日内转办",
+        "source": PolicySource.BANK,
+        "basis": "P3§9(3)",
+        "criteria": {"channels": ["online"], "emergency": False},
+        "targets": [
+            {"clock": ClockName.TRANSFER_OUT, "amount": 2, "unit": LimitUnit.WORKING_DAYS,
+             "start": StartEvent.RECEIPT, "warn_after": 1},
+        ],
+    },
+    {
+        "code": "bank.emergency",
+        "name": "应急预案期间：1小时到场、4小时答复、8小时报告",
+        "source": PolicySource.BANK,
+        "basis": "P1§5",
+        "criteria": {"emergency": True},
+        "targets": [
+            {"clock": ClockName.FIRST_CONTACT, "amount": 1, "unit": LimitUnit.HOURS,
+             "start": StartEvent.RECEIPT, "warn_percent": 75},
+            {"clock": ClockName.REPLY, "amount": 4, "unit": LimitUnit.HOURS,
+             "start": StartEvent.RECEIPT, "warn_percent": 75},
+            {"clock": ClockName.RESULT_REPORT, "amount": 8, "unit": LimitUnit.HOURS,
+             "start": StartEvent.RECEIPT, "warn_percent": 75},
+        ],
+    },
+    {
+        "code": "statute.cbirc_complaint",
+        "name": "银行业保险业消费投诉：15日内作出决定，可延至30日、60日",
+        "source": PolicySource.STATUTE,
+        "basis": "CBIRC Order 2020 No. 3",
+        "criteria": {"kinds": ["complaint"]},
+        "targets": [
+            {"clock": ClockName.DECISION, "amount": 15, "unit": LimitUnit.CALENDAR_DAYS,
+             "start": StartEvent.RECEIPT, "warn_percent": 75, "extensions": [30, 60]},
+        ],
+    },
+    {
+        "code": "statute.regulator_forwarded",
+        "name": "监管转办投诉：15日内答复，经批准可延至60日",
+        "source": PolicySource.STATUTE,
+        "basis": "PBOC Order 2020 No. 5",
+        "criteria": {"channels": ["regulator"]},
+        "targets": [
+            {"clock": ClockName.DECISION, "amount": 15, "unit": LimitUnit.CALENDAR_DAYS,
+             "start": StartEvent.RECEIPT, "warn_percent": 75, "extensions": [60]},
+        ],
+    },
+    {
+        "code": "statute.petition",
+        "name": "信访：15日内告知受理，60日内办结，可延长30日",
+        "source": PolicySource.STATUTE,
+        "basis": "信访工作条例 (2022)",
+        "criteria": {"kinds": ["petition"]},
+        "targets": [
+            {"clock": ClockName.ACKNOWLEDGE, "amount": 15, "unit": LimitUnit.CALENDAR_DAYS,
+             "start": StartEvent.RECEIPT, "warn_percent": 75},
+            {"clock": ClockName.DECISION, "amount": 60, "unit": LimitUnit.CALENDAR_DAYS,
+             "start": StartEvent.ACCEPTANCE, "warn_percent": 75, "extensions": [90]},
+        ],
+    },
+]  # fmt: skip

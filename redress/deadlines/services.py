@@ -1,0 +1,366 @@
+"""Every case's clocks (R4.4): started, met, paused, extended and recomputed here, and nowhere else.
+
+The clocks follow the case: `receivers.py` calls these functions from the registration and lifecycle
+signals, inside the same transaction as the change that moved them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from redress.calendar.choices import LimitUnit
+from redress.calendar.deadlines import compute_deadline
+from redress.calendar.services import get_calendar
+from redress.calendar.workdays import BusinessCalendar
+from redress.cases.models import Case, TransferOrder
+
+from .choices import LIVE_STATES, ClockName, ClockState, PauseReason, StartEvent
+from .models import Clock, ClockPause, Policy
+from .policies import effective_on, group_of, matches
+
+ANSWER_CLOCKS = (ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
+
+
+def applicable_policies(case: Case) -> list[Policy]:
+    """The policy versions in force on the day the case was received that match it."""
+    received = timezone.localdate(case.received_at)
+    candidates = Policy.objects.filter(active=True, effective_from__lte=received).order_by("code", "-version")
+    chosen: dict[str, Policy] = {}
+    for policy in candidates:
+        if policy.code in chosen or not effective_on(policy, received):
+            continue
+        chosen[policy.code] = policy
+    return [p for p in chosen.values() if matches(p.criteria, case)]
+
+
+def cutoff_for(case: Case) -> dt.time | None:
+    """Close of business of the unit holding the case (None: periods end at 24:00)."""
+    return case.holder_unit.close_of_business
+
+
+@dataclass(frozen=True)
+class Computed:
+    due_at: dt.datetime
+    warn_at: dt.datetime
+    unconfirmed: bool
+
+
+def compute(
+    calendar: BusinessCalendar,
+    *,
+    started_at: dt.datetime,
+    amount: Decimal,
+    adjustment: Decimal,
+    unit: str,
+    roll_forward: bool,
+    warn_percent: int | None,
+    warn_after: Decimal | None,
+    cutoff: dt.time | None,
+) -> Computed:
+    """Due time and warning point of one clock: pure, constant time."""
+    total = amount + adjustment
+    if unit != LimitUnit.HOURS:
+        total = Decimal(int(total))
+    due = compute_deadline(calendar, started_at, float(total), unit, cutoff=cutoff, roll_forward=roll_forward)
+    if warn_after is not None and warn_after + adjustment < total:
+        warn = compute_deadline(
+            calendar, started_at, float(warn_after + adjustment), unit, cutoff=cutoff, roll_forward=False
+        ).due_at
+    else:
+        percent = warn_percent or 75
+        warn = started_at + (due.due_at - started_at) * percent / 100
+    return Computed(due.due_at, min(warn, due.due_at), due.unconfirmed)
+
+
+def _recompute_one(clock: Clock, calendar: BusinessCalendar, cutoff: dt.time | None) -> Computed:
+    return compute(
+        calendar,
+        started_at=clock.started_at,
+        amount=clock.amount,
+        adjustment=clock.adjustment,
+        unit=clock.unit,
+        roll_forward=clock.roll_forward,
+        warn_percent=clock.warn_percent,
+        warn_after=clock.warn_after,
+        cutoff=cutoff,
+    )
+
+
+def start_clocks(
+    case: Case, event: str, at: dt.datetime, *, only: Sequence[str] | None = None, restart: bool = False
+) -> list[Clock]:
+    """Start the clocks whose policies say they start at `event`; a live clock of the same policy and name is
+    left alone unless `restart`, which stops it and starts a new one from `at`."""
+    calendar = get_calendar()
+    cutoff = cutoff_for(case)
+    live = {(c.policy_id, c.name): c for c in case.clocks.filter(state__in=LIVE_STATES)}
+    created = []
+    for policy in applicable_policies(case):
+        for target in policy.targets:
+            if target.get("start", StartEvent.RECEIPT) != event or (only and target["clock"] not in only):
+                continue
+            existing = live.get((policy.pk, target["clock"]))
+            if existing is not None:
+                if not restart:
+                    continue
+                Clock.objects.filter(pk=existing.pk).update(state=ClockState.STOPPED)
+            amount = Decimal(str(target["amount"]))
+            warn_after = target.get("warn_after")
+            clock = Clock(
+                case=case,
+                name=target["clock"],
+                policy=policy,
+                group=group_of(target["clock"]),
+                start_event=event,
+                amount=amount,
+                unit=target["unit"],
+                roll_forward=bool(target.get("roll_forward", False)),
+                warn_percent=target.get("warn_percent"),
+                warn_after=Decimal(str(warn_after)) if warn_after is not None else None,
+                started_at=at,
+            )
+            computed = _recompute_one(clock, calendar, cutoff)
+            clock.due_at, clock.warn_at, clock.unconfirmed = (
+                computed.due_at,
+                computed.warn_at,
+                computed.unconfirmed,
+            )
+            created.append(clock)
+    Clock.objects.bulk_create(created)
+    mark_binding(case)
+    return created
+
+
+def mark_binding(case: Case) -> None:
+    """Within each group of live clocks, the earliest due binds (R4.1: the earliest applicable limit)."""
+    clocks = list(case.clocks.filter(state__in=LIVE_STATES).order_by("due_at", "id"))
+    first_of_group: dict[str, int] = {}
+    for clock in clocks:
+        first_of_group.setdefault(clock.group, clock.pk)
+    binding = set(first_of_group.values())
+    Clock.objects.filter(pk__in=[c.pk for c in clocks if c.pk in binding]).update(binding=True)
+    Clock.objects.filter(pk__in=[c.pk for c in clocks if c.pk not in binding]).update(binding=False)
+
+
+def meet(case: Case, names: Iterable[str], at: dt.datetime) -> int:
+    return case.clocks.filter(state__in=LIVE_STATES, name__in=list(names)).update(
+        state=ClockState.MET, met_at=at, paused_at=None, pause_reason=""
+    )
+
+
+def stop_all(case: Case) -> int:
+    return case.clocks.filter(state__in=LIVE_STATES).update(state=ClockState.STOPPED, paused_at=None)
+
+
+def pause(case: Case, reason: str, note: str, by, at: dt.datetime) -> int:
+    """Pause every running clock of the case for an external appraisal or a mediation."""
+    if reason not in PauseReason.values:
+        raise ValueError(reason)
+    clocks = list(case.clocks.filter(state__in=[ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED]))
+    for clock in clocks:
+        ClockPause.objects.create(clock=clock, reason=reason, note=note, started_at=at, by=by)
+    return Clock.objects.filter(pk__in=[c.pk for c in clocks]).update(
+        state=ClockState.PAUSED, paused_at=at, pause_reason=reason
+    )
+
+
+def _paused_amount(clock: Clock, calendar: BusinessCalendar, start: dt.datetime, end: dt.datetime) -> Decimal:
+    """How much of the clock's unit the pause took: hours, calendar days or working days."""
+    if clock.unit == LimitUnit.HOURS:
+        return Decimal(str(round((end - start).total_seconds() / 3600, 2)))
+    first = timezone.localdate(start)
+    last = timezone.localdate(end)
+    if clock.unit == LimitUnit.CALENDAR_DAYS:
+        return Decimal((last - first).days)
+    return Decimal(calendar.working_days_between(first, last))
+
+
+def resume(case: Case, at: dt.datetime) -> int:
+    calendar = get_calendar()
+    cutoff = cutoff_for(case)
+    resumed = 0
+    for clock in case.clocks.filter(state=ClockState.PAUSED):
+        credit = _paused_amount(clock, calendar, clock.paused_at, at)
+        ClockPause.objects.filter(clock=clock, ended_at__isnull=True).update(ended_at=at, credited=credit)
+        clock.adjustment += credit
+        computed = _recompute_one(clock, calendar, cutoff)
+        state = ClockState.RUNNING
+        Clock.objects.filter(pk=clock.pk).update(
+            state=state,
+            paused_at=None,
+            pause_reason="",
+            adjustment=clock.adjustment,
+            due_at=computed.due_at,
+            warn_at=computed.warn_at,
+            unconfirmed=computed.unconfirmed,
+            # A clock given more time may warn and breach again.
+            warned_at=None,
+            breached_at=None,
+        )
+        resumed += 1
+    mark_binding(case)
+    return resumed
+
+
+def extend(clock: Clock, new_amount: Decimal) -> Clock:
+    calendar = get_calendar()
+    clock.amount = new_amount
+    computed = _recompute_one(clock, calendar, cutoff_for(clock.case))
+    Clock.objects.filter(pk=clock.pk).update(
+        amount=new_amount,
+        extensions=clock.extensions + 1,
+        due_at=computed.due_at,
+        warn_at=computed.warn_at,
+        unconfirmed=computed.unconfirmed,
+        state=ClockState.RUNNING if clock.state != ClockState.PAUSED else ClockState.PAUSED,
+        warned_at=None,
+        breached_at=None,
+    )
+    clock.refresh_from_db()
+    mark_binding(clock.case)
+    return clock
+
+
+def next_extension(clock: Clock) -> Decimal | None:
+    """The next total an approval may extend the clock to, from its policy target; None if none is left."""
+    for target in clock.policy.targets:
+        if target["clock"] == clock.name:
+            for total in target.get("extensions", []):
+                if Decimal(str(total)) > clock.amount:
+                    return Decimal(str(total))
+    return None
+
+
+def effective_state(clock: Clock, now: dt.datetime) -> str:
+    """The state as of `now`: stored states for met/paused/stopped, time decides running/warning/breached."""
+    if clock.state in {ClockState.MET, ClockState.PAUSED, ClockState.STOPPED}:
+        return clock.state
+    if now >= clock.due_at:
+        return ClockState.BREACHED
+    if now >= clock.warn_at:
+        return ClockState.WARNING
+    return ClockState.RUNNING
+
+
+def met_late(clock: Clock) -> bool:
+    return clock.state == ClockState.MET and clock.met_at is not None and clock.met_at >= clock.due_at
+
+
+def breached_binding_answer(case: Case, now: dt.datetime) -> list[str]:
+    """Statistics (R7.4): the binding clocks for answering the customer that ran past their limit."""
+    names = []
+    for clock in case.clocks.filter(group="answer", binding=True).select_related("policy"):
+        if met_late(clock) or effective_state(clock, now) == ClockState.BREACHED:
+            names.append(clock.name)
+    return names
+
+
+def binding_answer_due(case: Case) -> dt.datetime | None:
+    clock = case.clocks.filter(state__in=LIVE_STATES, group="answer", binding=True).order_by("due_at").first()
+    return clock.due_at if clock else None
+
+
+def set_transfer_deadline(case: Case, order: TransferOrder | None) -> None:
+    """A transfer order carries the deadline the receiving unit must answer by: the binding answer clock."""
+    if order is not None:
+        TransferOrder.objects.filter(pk=order.pk).update(due_at=binding_answer_due(case))
+
+
+def describe(clock: Clock, now: dt.datetime) -> dict:
+    """One clock as the API and pages show it."""
+    return {
+        "clock": clock.name,
+        "due_at": clock.due_at,
+        "warn_at": clock.warn_at,
+        "state": effective_state(clock, now),
+        "policy": f"{clock.policy.code} v{clock.policy.version}",
+        "policy_name": clock.policy.name,
+        "limit": f"{clock.amount.normalize():f} {clock.unit}",
+        "binding": clock.binding,
+        "unconfirmed": clock.unconfirmed,
+        "met_at": clock.met_at,
+        "started_at": clock.started_at,
+    }
+
+
+def case_deadlines(case: Case, now: dt.datetime | None = None) -> list[dict]:
+    now = now or timezone.now()
+    clocks = [c for c in case.clocks.all() if c.state != ClockState.STOPPED]
+    return [describe(c, now) for c in sorted(clocks, key=lambda c: (c.due_at, c.pk))]
+
+
+def recompute(clocks: QuerySet[Clock], calendar: BusinessCalendar | None = None, batch: int = 5000) -> int:
+    """Recompute due and warning times of many clocks: constant-time arithmetic in Python, then one
+    set-based UPDATE per batch (not one query per clock)."""
+    calendar = calendar or get_calendar()
+    total = 0
+    fields = (
+        "id",
+        "started_at",
+        "amount",
+        "adjustment",
+        "unit",
+        "roll_forward",
+        "warn_percent",
+        "warn_after",
+        "case__holder_unit__close_of_business",
+    )
+    rows = clocks.order_by().values_list(*fields)
+    pending: list[tuple[int, dt.datetime, dt.datetime, bool]] = []
+    for cid, started, amount, adjustment, unit, roll, percent, after, cutoff in rows.iterator(
+        chunk_size=batch
+    ):
+        c = compute(
+            calendar,
+            started_at=started,
+            amount=amount,
+            adjustment=adjustment,
+            unit=unit,
+            roll_forward=roll,
+            warn_percent=percent,
+            warn_after=after,
+            cutoff=cutoff,
+        )
+        pending.append((cid, c.due_at, c.warn_at, c.unconfirmed))
+        if len(pending) >= batch:
+            total += _write(pending)
+            pending = []
+    if pending:
+        total += _write(pending)
+    return total
+
+
+def _write(rows: list[tuple[int, dt.datetime, dt.datetime, bool]]) -> int:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    UPDATE deadlines_clock AS c
+                       SET due_at = v.due_at, warn_at = v.warn_at, unconfirmed = v.unconfirmed
+                      FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::boolean[])
+                           AS v(id, due_at, warn_at, unconfirmed)
+                     WHERE c.id = v.id
+                    """,
+                    [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
+                )
+                return cursor.rowcount
+        objs = [Clock(pk=cid, due_at=due, warn_at=warn, unconfirmed=unc) for cid, due, warn, unc in rows]
+        Clock.objects.bulk_update(objs, ["due_at", "warn_at", "unconfirmed"], batch_size=500)
+        return len(objs)
+
+
+def clocks_touching(first_day: dt.date, last_day: dt.date) -> QuerySet[Clock]:
+    """Live day-counted clocks whose period (start to due) overlaps the changed days."""
+    start = timezone.make_aware(dt.datetime.combine(first_day, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min))
+    return Clock.objects.filter(state__in=LIVE_STATES, started_at__lt=end, due_at__gte=start).exclude(
+        unit=LimitUnit.HOURS
+    )
