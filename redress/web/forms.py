@@ -246,5 +246,11 @@ class RegisterFilterForm(forms.Form):
     def add_filter_errors(self, errors: dict[str, list[str]]) -> None:
         self.is_valid()
         for name, messages in errors.items():
+            if name in _SELECTS:
+                # The rules list the API identifiers; on a page the user picks from the labels instead.
+                messages = [_("Choose a value from the list.")]
             for message in messages:
                 self.add_error(name if name in self.fields else None, message)
+
+
+_SELECTS = frozenset({"kind", "channel", "category", "state", "sort"})
