@@ -1,0 +1,191 @@
+"""Plumbing shared by the benchmark steps: paths, throw-away PostgreSQL databases, subprocesses, gunicorn.
+
+The orchestrator (`bench.run`) never imports Django: each step that needs Redress's models runs as its own
+`python -m bench.<step>` process with DATABASE_URL pointing at the step's database, so several databases
+can be used in one run without Django's settings being read twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PEER_DIR = Path(os.environ.get("PEER_BENCH_DIR") or REPO.parent / "shared" / "peer-bench").resolve()
+PEER_ROOT = Path(os.environ.get("PEERBENCH_ROOT", "/tmp/peerbench"))
+PEER_PY = PEER_ROOT / "venv" / "bin" / "python"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Every bench process shares one key, so a session made by one process is valid in the served workers.
+SECRET_KEY = "redress-bench-only-not-a-production-key"
+
+
+def pg_url(dbname: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+
+
+def _admin_sql(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def create_database(dbname: str) -> None:
+    assert dbname.replace("_", "").isalnum(), dbname
+    _admin_sql(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+    _admin_sql(f"CREATE DATABASE {dbname}")
+
+
+def drop_database(dbname: str) -> None:
+    assert dbname.replace("_", "").isalnum(), dbname
+    _admin_sql(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+
+
+def pg_server_version() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0]
+
+
+def redress_env(dbname: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=pg_url(dbname),
+        REDRESS_DATA_DIR=str(data_dir),
+        REDRESS_SECRET_KEY=SECRET_KEY,
+        DJANGO_SETTINGS_MODULE="redress.settings",
+        REDRESS_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(REPO),
+    )
+    env.update(extra)
+    return env
+
+
+def run_step(module: str, args: list[str], env: dict[str, str], timeout: float) -> dict:
+    """Run `python -m bench.<module>` and return the JSON object it prints on its last stdout line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise RuntimeError(f"bench.{module} failed with exit code {proc.returncode}")
+    if proc.stderr.strip():
+        sys.stderr.write(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(VENV_BIN / "redress"), "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True, timeout=600
+    )
+
+
+def wait_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status < 500:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {seconds}s")
+        time.sleep(0.2)
+
+
+def worker_pids(master: int) -> list[int]:
+    with open(f"/proc/{master}/task/{master}/children") as f:
+        return [int(x) for x in f.read().split()]
+
+
+def rss_mib(pid: int) -> dict[str, float]:
+    with open(f"/proc/{pid}/status") as f:
+        d = dict(line.split(":", 1) for line in f if ":" in line)
+    return {
+        "VmRSS_MiB": round(int(d["VmRSS"].split()[0]) / 1024, 1),
+        "VmHWM_MiB": round(int(d["VmHWM"].split()[0]) / 1024, 1),
+    }
+
+
+@contextlib.contextmanager
+def redress_server(
+    env: dict[str, str], port: int, workers: int, threads: int, log: Path, worker_class: str | None = None
+) -> Iterator[int]:
+    """Serve Redress with `redress serve` (gunicorn) on 127.0.0.1:port; yields the gunicorn master's pid."""
+    serve_env = dict(env)
+    if worker_class:
+        serve_env["GUNICORN_CMD_ARGS"] = f"--worker-class {worker_class}"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [
+                str(VENV_BIN / "redress"),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+            ],
+            cwd=REPO,
+            env=serve_env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        # `redress serve` execs gunicorn, so this pid is gunicorn's master.
+        yield proc.pid
+    finally:
+        stop_pid(proc.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+
+
+def stop_pid(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    for _ in range(150):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        # Reap if it is our child.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.2)
+
+
+def machine() -> dict:
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "mem_total_gib": round(mem_kb / 1024 / 1024, 1),
+        "postgresql": pg_server_version(),
+        "python": sys.version.split()[0],
+    }
