@@ -324,7 +324,11 @@ def create_case_with_attachments(
     try:
         payload = CaseIn.model_validate_json(data)
     except PydanticError as exc:
-        raise RegistrationInvalid(validation_errors(exc.errors())) from None
+        errors = validation_errors(exc.errors())
+        # A `data` field that is not JSON at all has no location inside the object: name the form field.
+        if "body" in errors:
+            errors["data"] = errors.pop("body")
+        raise RegistrationInvalid(errors) from None
     return _register(request, response, payload, list(attachments or []))
 
 

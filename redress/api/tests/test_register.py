@@ -218,6 +218,10 @@ def test_multipart_errors_name_fields_as_in_json(bank, as_staff):
     response = as_staff(bank.teller).post(f"{URL}/with-attachments", {"data": json.dumps(bad)})
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["matter"]
+    not_json = as_staff(bank.teller).post(f"{URL}/with-attachments", {"data": "{kind: complaint"})
+    assert not_json.status_code == 422 and list(not_json.json()["errors"]) == ["data"]
+    missing = as_staff(bank.teller).post(f"{URL}/with-attachments", {})
+    assert missing.status_code == 422 and list(missing.json()["errors"]) == ["data"]
     executable = SimpleUploadedFile("run.exe", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
     response = as_staff(bank.teller).post(
         f"{URL}/with-attachments", {"data": json.dumps(case_payload(bank)), "attachments": [executable]}
