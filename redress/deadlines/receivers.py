@@ -37,7 +37,7 @@ _ENDED = {State.CLOSED, State.REJECTED, State.WITHDRAWN}
 
 @receiver(case_registered, dispatch_uid="deadlines.registered")
 def on_registered(sender, case: Case, **kwargs) -> None:
-    services.start_clocks(case, StartEvent.RECEIPT, case.received_at)
+    services.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
 
 
 @receiver(lifecycle.transitioned, dispatch_uid="deadlines.transitioned")

@@ -94,13 +94,20 @@ def _recompute_one(clock: Clock, calendar: BusinessCalendar, cutoff: dt.time | N
 
 
 def start_clocks(
-    case: Case, event: str, at: dt.datetime, *, only: Sequence[str] | None = None, restart: bool = False
+    case: Case,
+    event: str,
+    at: dt.datetime,
+    *,
+    only: Sequence[str] | None = None,
+    restart: bool = False,
+    fresh: bool = False,
 ) -> list[Clock]:
     """Start the clocks whose policies say they start at `event`; a live clock of the same policy and name is
-    left alone unless `restart`, which stops it and starts a new one from `at`."""
+    left alone unless `restart`, which stops it and starts a new one from `at`. `fresh` says the case has no
+    clocks yet (registration), which saves the queries for existing ones."""
     calendar = get_calendar()
     cutoff = cutoff_for(case)
-    live = {(c.policy_id, c.name): c for c in case.clocks.filter(state__in=LIVE_STATES)}
+    live = {} if fresh else {(c.policy_id, c.name): c for c in case.clocks.filter(state__in=LIVE_STATES)}
     created = []
     for policy in applicable_policies(case):
         for target in policy.targets:
@@ -133,8 +140,14 @@ def start_clocks(
                 computed.unconfirmed,
             )
             created.append(clock)
-    Clock.objects.bulk_create(created)
-    mark_binding(case)
+    if fresh:
+        earliest: dict[str, Clock] = {}
+        for clock in sorted(created, key=lambda c: c.due_at):
+            clock.binding = earliest.setdefault(clock.group, clock) is clock
+        Clock.objects.bulk_create(created)
+    else:
+        Clock.objects.bulk_create(created)
+        mark_binding(case)
     return created
 
 
@@ -314,21 +327,44 @@ def recompute(clocks: QuerySet[Clock], calendar: BusinessCalendar | None = None,
     )
     rows = clocks.order_by().values_list(*fields)
     pending: list[tuple[int, dt.datetime, dt.datetime, bool]] = []
-    for cid, started, amount, adjustment, unit, roll, percent, after, cutoff in rows.iterator(
-        chunk_size=batch
-    ):
-        c = compute(
-            calendar,
-            started_at=started,
-            amount=amount,
-            adjustment=adjustment,
-            unit=unit,
-            roll_forward=roll,
-            warn_percent=percent,
-            warn_after=after,
-            cutoff=cutoff,
-        )
-        pending.append((cid, c.due_at, c.warn_at, c.unconfirmed))
+    # Day-counted periods depend on the start's local date, not its time: most clocks share a few dates.
+    memo: dict[tuple, tuple[dt.datetime, bool, dt.datetime | None]] = {}
+    for row in rows.iterator(chunk_size=batch):
+        cid, started, amount, adjustment, unit, roll, percent, after, cutoff = row
+        if unit == LimitUnit.HOURS:
+            c = compute(
+                calendar,
+                started_at=started,
+                amount=amount,
+                adjustment=adjustment,
+                unit=unit,
+                roll_forward=roll,
+                warn_percent=percent,
+                warn_after=after,
+                cutoff=cutoff,
+            )
+            due_at, warn_at, unconfirmed = c.due_at, c.warn_at, c.unconfirmed
+        else:
+            local_day = started.astimezone(calendar.timezone).date()
+            key = (local_day, amount, adjustment, unit, roll, after, cutoff)
+            hit = memo.get(key)
+            if hit is None:
+                c = compute(
+                    calendar,
+                    started_at=started,
+                    amount=amount,
+                    adjustment=adjustment,
+                    unit=unit,
+                    roll_forward=roll,
+                    warn_percent=percent,
+                    warn_after=after,
+                    cutoff=cutoff,
+                )
+                hit = memo[key] = (c.due_at, c.unconfirmed, c.warn_at if after is not None else None)
+            due_at, unconfirmed, warn_at = hit
+            if warn_at is None:
+                warn_at = min(started + (due_at - started) * (percent or 75) / 100, due_at)
+        pending.append((cid, due_at, warn_at, unconfirmed))
         if len(pending) >= batch:
             total += _write(pending)
             pending = []
