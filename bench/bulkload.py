@@ -104,6 +104,23 @@ DEMANDS = [
     "要求赔偿由此造成的损失。",
     "",
 ]
+# Allocated mainland mobile prefixes (a random 1xx is often unallocated and rightly refused).
+MOBILE_PREFIXES = [
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "180",
+    "186",
+    "188",
+]
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
@@ -250,7 +267,7 @@ def prepare(fixture: dict, n: int, first: int, seed: int) -> list[str]:
     people = [
         (
             rnd.choice(SURNAMES) + rnd.choice(GIVEN),
-            f"1{rnd.choice('3589')}{rnd.randint(0, 999_999_999):09d}",
+            f"{rnd.choice(MOBILE_PREFIXES)}{rnd.randint(0, 99_999_999):08d}",
             id_number(rnd) if rnd.random() < 0.6 else "",
         )
         for _ in range(20_000)

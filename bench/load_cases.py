@@ -76,6 +76,23 @@ DEMANDS = [
     "要求说明原因并在三日内答复。",
     "要求更换经办人员并重新办理。",
 ]
+# Allocated mainland mobile prefixes (a random 1xx is often unallocated and rightly refused).
+MOBILE_PREFIXES = [
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "180",
+    "186",
+    "188",
+]
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -96,7 +113,7 @@ def body(i: int, rnd: random.Random, outlet: str, cfg: dict) -> str:
             "received_at": received.isoformat(timespec="seconds"),
             "complainant": {
                 "name": rnd.choice(SURNAMES) + rnd.choice(GIVEN),
-                "phone": f"1{rnd.choice('3589')}{rnd.randint(0, 999_999_999):09d}",
+                "phone": f"{rnd.choice(MOBILE_PREFIXES)}{rnd.randint(0, 99_999_999):08d}",
                 "id_number": id_number(rnd),
                 "vip": rnd.random() < 0.1,
                 "anonymous": False,

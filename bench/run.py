@@ -1,0 +1,498 @@
+"""The benchmark of issue 2, side by side with django-helpdesk. Never part of `make test`.
+
+    .venv/bin/python -m bench.run registration      # API registrations/s vs the peer's tickets/s
+    .venv/bin/python -m bench.run register-pages    # register pages at 10,000 vs 1,000,000 cases
+    .venv/bin/python -m bench.run all               # both (the default)
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and the peer harness in
+../shared/peer-bench (or $PEER_BENCH_DIR); its setup.sh installs django-helpdesk in /tmp/peerbench.
+Each step makes its own databases (redress_bench_*) and drops them at the end. Results go to
+bench/results/<time>/ as results.json and report.md. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from . import common
+from .common import PEER_DIR, PEER_PY, PEER_ROOT, REPO
+
+TARGET_RATIO = 3.0
+PAGE_RATIO_LIMIT = 1.5
+RSS_LIMIT_MIB = 200
+CLIENTS = 8
+
+
+def log(msg: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def pct(sorted_vals: list[float], p: float) -> float:
+    k = (len(sorted_vals) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(sorted_vals) - 1)
+    return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (k - lo)
+
+
+# ---- the peer: django-helpdesk through peer-bench's own scripts ------------------------------------------
+
+
+def peer(cmd: list[str], timeout: float, **env: str) -> str:
+    proc = subprocess.run(
+        cmd, cwd=PEER_DIR, env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise RuntimeError(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    return proc.stdout
+
+
+def run_peer(args: argparse.Namespace, out: Path, tag: str) -> dict:
+    db = "redress_bench_helpdesk"
+    port = free_port()
+    log(f"peer: reset database {db}")
+    fixture = json.loads(peer(["bash", "reset_db.sh", "pg", db], 600).strip().splitlines()[-1])
+    result: dict = {"database": db, "gunicorn": "2 sync workers (peer-bench gunicorn_ctl.sh)"}
+    try:
+        peer(["bash", "gunicorn_ctl.sh", "start", "pg", str(port), "120"], 120, PEER_PG_DB=db)
+        master = int((PEER_ROOT / "data" / f"gunicorn-{port}.pid").read_text())
+        try:
+            result["loadavg_before"] = loadavg()
+            log(f"peer: {args.n} tickets, {CLIENTS} clients")
+            peer(
+                [
+                    str(PEER_PY),
+                    "load_create.py",
+                    "--base",
+                    f"http://127.0.0.1:{port}",
+                    "--token",
+                    fixture["token"],
+                    "--n",
+                    str(args.n),
+                    "--concurrency",
+                    str(CLIENTS),
+                    "--max-seconds",
+                    str(args.max_seconds),
+                    "--master-pid",
+                    str(master),
+                    "--out",
+                    str(out / f"peer_{tag}.json"),
+                ],
+                args.max_seconds + 120,
+            )
+            result["loadavg_after"] = loadavg()
+        finally:
+            peer(["bash", "gunicorn_ctl.sh", "stop", str(port)], 60)
+        result["load"] = json.loads((out / f"peer_{tag}.json").read_text())
+        text = peer([str(PEER_PY), "count_queries.py"], 300, PEER_DB="pg", PEER_PG_DB=db)
+        m = re.search(r"== warm: status 201, (\d+) SQL statements", text)
+        result["sql_statements_per_create"] = int(m.group(1)) if m else None
+        (out / f"peer_queries_{tag}.txt").write_text(text)
+    finally:
+        common.drop_database(db)
+    return result
+
+
+# ---- Redress ------------------------------------------------------------------------------------------
+
+
+def new_bank(db: str, data_dir: Path, **extra: str) -> tuple[dict[str, str], dict]:
+    """An empty, migrated database with the benchmark bank; returns its environment and the fixture."""
+    common.create_database(db)
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)
+    env = common.redress_env(db, data_dir, **extra)
+    log(f"redress: migrate {db}")
+    common.migrate(env)
+    fixture = common.run_step("fixture", [], env, 600)
+    (data_dir / "fixture.json").write_text(json.dumps(fixture))
+    return env, fixture
+
+
+def classification_labels(dimension: str) -> list[str]:
+    with open(REPO / "redress" / "cases" / "data" / "jrt0169-2018.csv", encoding="utf-8") as f:
+        return [row["label"] for row in csv.DictReader(f) if row["dimension"] == dimension]
+
+
+def api_token(port: int, username: str, password: str) -> str:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)["token"]
+
+
+def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
+    db = "redress_bench_api"
+    with tempfile.TemporaryDirectory(prefix="redress-bench-") as tmp:
+        data_dir = Path(tmp)
+        extra = {}
+        if args.conn_max_age is not None:
+            extra["REDRESS_DB_CONN_MAX_AGE"] = str(args.conn_max_age)
+        env, fixture = new_bank(db, data_dir, **extra)
+        port = free_port()
+        result: dict = {
+            "database": db,
+            "gunicorn": f"redress serve --workers {args.workers} --threads {args.threads}"
+            + (f" (worker class {args.worker_class})" if args.worker_class else ""),
+            "conn_max_age": args.conn_max_age if args.conn_max_age is not None else "default (60)",
+        }
+        try:
+            with common.redress_server(
+                env, port, args.workers, args.threads, out / "redress-gunicorn.log", args.worker_class
+            ) as master:
+                clients = [
+                    {"token": api_token(port, t, fixture["password"]), "outlet": o}
+                    for t, o in list(zip(fixture["tellers"], fixture["outlets"], strict=True))[:CLIENTS]
+                ]
+                cfg = {
+                    "base": f"http://127.0.0.1:{port}",
+                    "clients": clients,
+                    "business_categories": classification_labels("business_category"),
+                    "reasons": classification_labels("reason"),
+                }
+                cfg_path = data_dir / "load.json"
+                cfg_path.write_text(json.dumps(cfg, ensure_ascii=False))
+                result["loadavg_before"] = loadavg()
+                log(f"redress: {args.n} registrations, {CLIENTS} clients")
+                subprocess.run(
+                    [
+                        str(PEER_PY),
+                        str(REPO / "bench" / "load_cases.py"),
+                        "--config",
+                        str(cfg_path),
+                        "--n",
+                        str(args.n),
+                        "--concurrency",
+                        str(CLIENTS),
+                        "--max-seconds",
+                        str(args.max_seconds),
+                        "--master-pid",
+                        str(master),
+                        "--out",
+                        str(out / f"redress_{tag}.json"),
+                    ],
+                    check=True,
+                    timeout=args.max_seconds + 120,
+                    stdout=subprocess.DEVNULL,
+                )
+                result["loadavg_after"] = loadavg()
+                result["worker_rss_after"] = {str(p): common.rss_mib(p) for p in common.worker_pids(master)}
+            result["load"] = json.loads((out / f"redress_{tag}.json").read_text())
+            if not args.skip_profile:
+                log("redress: in-process profile of the registration request")
+                profile = common.run_step(
+                    "profile_registration",
+                    ["--fixture", str(data_dir / "fixture.json"), "--n", str(args.profile_n)],
+                    env,
+                    900,
+                )
+                (out / f"redress_profile_{tag}.json").write_text(
+                    json.dumps(profile, indent=2, ensure_ascii=False)
+                )
+                result["profile"] = profile
+        finally:
+            common.drop_database(db)
+    return result
+
+
+def registration(args: argparse.Namespace, out: Path) -> dict:
+    log("peer: setup.sh (django-helpdesk 2.6.1 in a throw-away virtualenv)")
+    peer(["bash", "setup.sh"], 900)
+    rounds = []
+    for r in range(args.rounds):
+        tag = f"r{r + 1}"
+        # Alternate who goes first, so a machine that gets busier or quieter does not favour one side.
+        order = ("peer", "redress") if r % 2 == 0 else ("redress", "peer")
+        entry: dict = {"round": r + 1, "order": list(order)}
+        for side in order:
+            entry[side] = run_peer(args, out, tag) if side == "peer" else run_redress(args, out, tag)
+        p = entry["peer"]["load"]["run"]["throughput_per_s"]
+        q = entry["redress"]["load"]["run"]["throughput_per_s"]
+        entry["ratio"] = round(q / p, 2) if p else None
+        log(f"round {r + 1}: redress {q}/s, peer {p}/s, ratio {entry['ratio']}")
+        rounds.append(entry)
+    ratios = [e["ratio"] for e in rounds if e["ratio"]]
+    return {
+        "clients": CLIENTS,
+        "n": args.n,
+        "rounds": rounds,
+        "ratio_median": statistics.median(ratios) if ratios else None,
+        "target": TARGET_RATIO,
+        "pass": bool(ratios) and statistics.median(ratios) >= TARGET_RATIO,
+    }
+
+
+# ---- register pages -------------------------------------------------------------------------------------
+
+
+def page_list(fixture: dict) -> list[dict]:
+    branch_user = fixture["branch_users"][0]
+    sub_branch = fixture["outlets"][0].rsplit("O", 1)[0]  # P1B1S1: inside the branch user's subtree
+    pages = []
+    for user in (fixture["office"], branch_user):
+        pages += [
+            {"user": user, "name": "first page", "path": "/cases/"},
+            {"user": user, "name": "channel=phone", "path": "/cases/?channel=phone"},
+            {
+                "user": user,
+                "name": f"unit={sub_branch}&kind=complaint",
+                "path": f"/cases/?unit={sub_branch}&kind=complaint",
+            },
+        ]
+    return pages
+
+
+def time_pages(
+    port: int, pages: list[dict], cookies: dict[str, str], repeat: int, seconds: float
+) -> list[dict]:
+    """One client, one keep-alive connection per page: `repeat` timed GETs after 3 untimed ones."""
+    results = []
+    for page in pages:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        headers = {"Cookie": f"sessionid={cookies[page['user']]}", "Accept-Language": "zh-hans"}
+        times = []
+        deadline = time.monotonic() + seconds
+        for i in range(repeat + 3):
+            t0 = time.perf_counter()
+            conn.request("GET", page["path"], headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            if resp.status != 200:
+                raise RuntimeError(f"{page['path']} as {page['user']}: HTTP {resp.status}")
+            if i >= 3:
+                times.append(elapsed)
+            if time.monotonic() > deadline and len(times) >= 5:
+                break
+        conn.close()
+        times.sort()
+        results.append(
+            {
+                **page,
+                "n": len(times),
+                "ms_median": round(statistics.median(times), 1),
+                "ms_p95": round(pct(times, 95), 1),
+                "ms_min": round(times[0], 1),
+                "bytes": len(body),
+            }
+        )
+        log(f"  {page['user']:>12} {page['name']:<34} median {results[-1]['ms_median']} ms")
+    return results
+
+
+def measure_pages(args, env, out: Path, pages, cookies, label: str, pages_file: Path) -> dict:
+    port = free_port()
+    result: dict = {"loadavg_before": loadavg()}
+    with common.redress_server(env, port, args.workers, args.threads, out / "redress-gunicorn.log") as master:
+        log(f"register pages at {label}: HTTP timing")
+        result["http"] = time_pages(port, pages, cookies, args.page_repeat, args.page_seconds)
+        result["worker_rss_after"] = {str(p): common.rss_mib(p) for p in common.worker_pids(master)}
+    result["loadavg_after"] = loadavg()
+    log(f"register pages at {label}: SQL and plans (in-process)")
+    result["explain"] = common.run_step("pages", ["explain", "--pages", str(pages_file)], env, 900)
+    return result
+
+
+def register_pages(args: argparse.Namespace, out: Path) -> dict:
+    db = "redress_bench_pages"
+    small, big = args.small, args.big
+    with tempfile.TemporaryDirectory(prefix="redress-bench-") as tmp:
+        data_dir = Path(tmp)
+        env, fixture = new_bank(db, data_dir)
+        try:
+            pages = page_list(fixture)
+            pages_file = data_dir / "pages.json"
+            pages_file.write_text(json.dumps(pages))
+            users = sorted({p["user"] for p in pages})
+            cookies = common.run_step("pages", ["sessions", *users], env, 300)
+            fx = str(data_dir / "fixture.json")
+            log(f"load {small:,} cases")
+            loads = [
+                common.run_step("bulkload", ["--fixture", fx, "--n", str(small), "--first", "1"], env, 900)
+            ]
+            at_small = measure_pages(args, env, out, pages, cookies, f"{small:,}", pages_file)
+            log(f"load {big - small:,} more cases (COPY)")
+            t0 = time.perf_counter()
+            loads.append(
+                common.run_step(
+                    "bulkload",
+                    ["--fixture", fx, "--n", str(big - small), "--first", str(small + 1), "--seed", "2"],
+                    env,
+                    1800,
+                )
+            )
+            loads[-1]["wall_s"] = round(time.perf_counter() - t0, 1)
+            at_big = measure_pages(args, env, out, pages, cookies, f"{big:,}", pages_file)
+        finally:
+            if not args.keep:
+                common.drop_database(db)
+    comparison = []
+    for s, b in zip(at_small["http"], at_big["http"], strict=True):
+        ratio = round(b["ms_median"] / s["ms_median"], 2)
+        comparison.append(
+            {
+                "user": s["user"],
+                "page": s["name"],
+                "small_ms": s["ms_median"],
+                "big_ms": b["ms_median"],
+                "ratio": ratio,
+                "pass": ratio <= PAGE_RATIO_LIMIT,
+            }
+        )
+    return {
+        "small": small,
+        "big": big,
+        "loads": loads,
+        "at_small": at_small,
+        "at_big": at_big,
+        "comparison": comparison,
+        "limit": PAGE_RATIO_LIMIT,
+        "pass": all(c["pass"] for c in comparison),
+    }
+
+
+# ---- report ---------------------------------------------------------------------------------------------
+
+
+def report(results: dict) -> str:
+    lines = [
+        f"# Benchmark run {results['started']}",
+        "",
+        "```",
+        json.dumps(results["machine"], indent=2),
+        "```",
+    ]
+    reg = results.get("registration")
+    if reg:
+        lines += [
+            "",
+            "## API registration, 8 concurrent clients",
+            "",
+            "| round | side | server | created | /s | p50 ms | p95 ms | p99 ms | SQL/create | CPU busy % "
+            "| load avg |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for e in reg["rounds"]:
+            for side in e["order"]:
+                s = e[side]
+                run = s["load"]["run"]
+                sql = s.get("sql_statements_per_create") or s.get("profile", {}).get(
+                    "sql_statements_per_request"
+                )
+                lines.append(
+                    f"| {e['round']} | {side} | {s['gunicorn']} | {run['created']} "
+                    f"| {run['throughput_per_s']} | "
+                    f"{run['lat_ms']['p50']} | {run['lat_ms']['p95']} | {run['lat_ms']['p99']} | {sql} | "
+                    f"{run['machine_cpu_busy_pct']} | {s.get('loadavg_before')} |"
+                )
+            lines.append(f"| {e['round']} | **ratio** | | | **{e['ratio']}×** | | | | | | |")
+        verdict = "PASS" if reg["pass"] else "FAIL"
+        lines += ["", f"Median ratio {reg['ratio_median']}× (target ≥ {reg['target']}×): **{verdict}**"]
+    pages = results.get("register_pages")
+    if pages:
+        lines += [
+            "",
+            f"## Register pages, {pages['small']:,} vs {pages['big']:,} cases",
+            "",
+            "| user | page | ms at small | ms at big | ratio | ≤ 1.5× |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in pages["comparison"]:
+            lines.append(
+                f"| {c['user']} | {c['page']} | {c['small_ms']} | {c['big_ms']} | {c['ratio']} | "
+                f"{'pass' if c['pass'] else 'FAIL'} |"
+            )
+        lines += ["", "Loads: " + json.dumps(pages["loads"])]
+        for label in ("at_small", "at_big"):
+            lines += ["", f"### Plans {label}", ""]
+            for p in pages[label]["explain"]:
+                lines += [
+                    f"#### {p['user']} — {p['name']} (`{p['path']}`), "
+                    f"in-process {p['inprocess_ms_median']} ms",
+                    "",
+                ]
+                for st in p["statements"]:
+                    if "plan" not in st:
+                        continue
+                    lines += ["```sql", st["sql"], "```", "```", st["plan"], "```"]
+                    if st["warnings"]:
+                        lines += ["Warnings: " + "; ".join(st["warnings"]), ""]
+    rss = []
+    for part in (reg or {}).get("rounds", []):
+        rss += [v["VmRSS_MiB"] for v in part["redress"].get("worker_rss_after", {}).values()]
+    if pages:
+        rss += [v["VmRSS_MiB"] for v in pages["at_big"]["worker_rss_after"].values()]
+    if rss:
+        lines += [
+            "",
+            f"## Web worker memory: max VmRSS {max(rss)} MiB (target < {RSS_LIMIT_MIB} MiB): "
+            f"{'PASS' if max(rss) < RSS_LIMIT_MIB else 'FAIL'}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", nargs="?", default="all", choices=["registration", "register-pages", "all"])
+    ap.add_argument("--n", type=int, default=3000, help="registrations (and peer tickets) per round")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating peer/Redress rounds")
+    ap.add_argument("--max-seconds", type=float, default=300, help="cap on one load run")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (the peer runs 2)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--worker-class", default=None, help="e.g. gthread; default: gunicorn's choice")
+    ap.add_argument("--conn-max-age", type=int, default=None, help="REDRESS_DB_CONN_MAX_AGE")
+    ap.add_argument("--profile-n", type=int, default=300)
+    ap.add_argument("--skip-profile", action="store_true")
+    ap.add_argument("--small", type=int, default=10_000)
+    ap.add_argument("--big", type=int, default=1_000_000)
+    ap.add_argument("--page-repeat", type=int, default=20)
+    ap.add_argument("--page-seconds", type=float, default=30, help="cap per page and size")
+    ap.add_argument("--keep", action="store_true", help="keep the register-pages database")
+    ap.add_argument("--out", default=str(REPO / "bench" / "results"))
+    args = ap.parse_args(argv)
+
+    started = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out) / started
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict = {"started": started, "argv": sys.argv[1:], "machine": common.machine()}
+    with contextlib.suppress(KeyboardInterrupt):
+        if args.what in ("registration", "all"):
+            results["registration"] = registration(args, out)
+            (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        if args.what in ("register-pages", "all"):
+            results["register_pages"] = register_pages(args, out)
+    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    (out / "report.md").write_text(report(results))
+    print(report(results))
+    log(f"results in {out}")
+
+
+if __name__ == "__main__":
+    main()
