@@ -39,5 +39,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# `make bench` runs everything; `make bench BENCH=registration` (or register-pages) runs one part.
+BENCH ?= all
 bench: install
-	$(VENV)/bin/python -m bench.run
+	$(VENV)/bin/python -m bench.run $(BENCH)
