@@ -20,7 +20,7 @@ install: $(STAMP) messages
 
 # Compiled catalogues are build output, made from the committed .po files.
 messages: $(STAMP)
-	$(VENV)/bin/pybabel -q compile --use-fuzzy -d redress/locale -D django
+	$(VENV)/bin/pybabel -q compile -d redress/locale -D django
 
 run: install
 	$(VENV)/bin/redress migrate --noinput
