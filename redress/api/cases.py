@@ -1,5 +1,6 @@
-"""Cases: registration (JSON or multipart with attachments), the register as a list, detail, events and
-attachment downloads. Every read starts from `visible_to`; every write goes through `register_case`.
+"""Cases: registration (JSON or multipart with attachments), the register as a list, detail, events,
+attachment downloads, and the working lists (my cases, awaiting instruction, due soon / overdue). Every
+read starts from `visible_to`; every write goes through `register_case` (actions: `actions.py`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, StringAgg, Subquery, Value
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +21,17 @@ from pydantic import ValidationError as PydanticError
 
 from redress.access.visibility import get_visible_case, visible_to
 from redress.cases import attachments as attachment_store
-from redress.cases.models import Attachment, Case, CaseFlag
+from redress.cases.choices import OPEN_STATES
+from redress.cases.lifecycle import allowed_actions
+from redress.cases.models import Attachment, Case, CaseFlag, Instruction, ResultReport, TransferOrder
 from redress.cases.register import RegisterFilter
 from redress.cases.services import RegistrationData, RegistrationInvalid, register_case
 from redress.cases.validators import mask_id_number, mask_phone
-from redress.organisation.models import Staff
+from redress.deadlines.choices import ClockState
+from redress.deadlines.models import Clock
+from redress.deadlines.services import case_deadlines, describe
+from redress.organisation.choices import Role
+from redress.organisation.models import Staff, Unit
 
 from .errors import ApiError, forbidden, validation_errors
 from .schemas import ErrorOut
@@ -143,8 +150,28 @@ class AttachmentOut(Schema):
     url: str
 
 
+class DeadlineOut(Schema):
+    """One clock of the case (R4.4). Stopped clocks (the procedure ended before they mattered) are left
+    out."""
+
+    clock: str = Field(description="acknowledge, transfer_out, first_contact, reply, result_report, decision")
+    due_at: dt.datetime
+    warn_at: dt.datetime = Field(description="When the clock turns to `warning`")
+    state: str = Field(description="running, warning, breached, met or paused, as of the response")
+    policy: str = Field(
+        description="Policy code and the version the case is judged under, e.g. `bank-3wd v1`"
+    )
+    policy_name: str
+    limit: str = Field(description="The limit with its unit, e.g. `3 working_days`, `15 calendar_days`")
+    binding: bool = Field(description="The earliest limit of its group: the one that binds (R4.1)")
+    unconfirmed: bool = Field(description="Touches a year whose official calendar is not loaded yet")
+    met_at: dt.datetime | None
+    started_at: dt.datetime
+
+
 class CaseOut(Schema):
     number: str
+    version: int = Field(description="Increases with every change; send it as `If-Match` with an action")
     kind: str
     channel: str
     received_at: dt.datetime
@@ -165,14 +192,83 @@ class CaseOut(Schema):
     handler: str | None
     state: str
     level: str
+    responsibility: str = Field(description="at_fault, not_at_fault or shared; empty until decided")
+    stat_class: str = Field(description="not_counted, enquiry_class or counted; set at close (R7.4)")
+    closed_at: dt.datetime | None
+    rejection_reason: str = Field(description="The reason told to the complainant when not accepted")
+    previous_case: str | None = Field(description="Number of the earlier case this one repeats")
     flags: list[str]
     attachments: list[AttachmentOut]
+    deadlines: list[DeadlineOut]
     created_at: dt.datetime
+
+
+class TransferOrderOut(Schema):
+    from_unit: str
+    to_unit: str
+    by: str
+    created_at: dt.datetime
+    note: str
+    handler: str | None
+    due_at: dt.datetime | None = Field(description="The receiving unit answers by then")
+    state: str = Field(description="open, acknowledged, bounced or reported")
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+    bounced_at: dt.datetime | None
+    bounce_reason: str
+
+
+class ResultReportOut(Schema):
+    """The result report (R7.1)."""
+
+    by: str
+    created_at: dt.datetime
+    findings: str
+    staff_handling: str
+    lessons: str
+    rectification: str
+    customer_satisfaction: str
+    handled_at: dt.datetime
+    handler_name: str
+    handler_phone: str
+
+
+class CaseDetailOut(CaseOut):
+    allowed_actions: list[str] = Field(description="What the caller may do to the case now")
+    stat_rule: str = Field(description="Version of the statistics rule that decided `stat_class`")
+    stat_facts: dict[str, Any] = Field(description="The facts that decided `stat_class`")
+    transfer_orders: list[TransferOrderOut]
+    result_reports: list[ResultReportOut]
 
 
 class CasePage(Schema):
     count: int
     items: list[CaseOut]
+
+
+class PageQuery(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class DueQuery(Schema):
+    unit: str | None = Field(None, description="Unit code: clocks of cases held in its subtree")
+    within_hours: int = Field(24, ge=0, le=24 * 366, description="Due within this many hours, or overdue")
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class DueClockOut(DeadlineOut):
+    case: str = Field(description="Case number")
+    case_state: str
+    holder_unit: str
+    handler: str | None
+    first_responder: str
+
+
+class DuePage(Schema):
+    count: int
+    items: list[DueClockOut]
 
 
 class EventOut(Schema):
@@ -197,12 +293,30 @@ def _with_related(cases: QuerySet[Case]) -> QuerySet[Case]:
         "business_category",
         "reason",
         "regulatory_channel",
+        "previous_case",
     ).prefetch_related(
         Prefetch("flags", queryset=CaseFlag.objects.only("id", "case_id", "flag")),
         Prefetch(
             "attachments",
             queryset=Attachment.objects.only("id", "case_id", "original_name", "size", "content_type"),
         ),
+        Prefetch("clocks", queryset=_shown_clocks()),
+    )
+
+
+def _shown_clocks() -> QuerySet[Clock]:
+    return Clock.objects.exclude(state=ClockState.STOPPED).select_related("policy")
+
+
+def _with_detail(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return _with_related(cases).prefetch_related(
+        Prefetch(
+            "transfer_orders",
+            queryset=TransferOrder.objects.select_related(
+                "from_unit", "to_unit", "by", "handler", "acknowledged_by"
+            ).order_by("id"),
+        ),
+        Prefetch("result_reports", queryset=ResultReport.objects.select_related("by").order_by("id")),
     )
 
 
@@ -210,14 +324,45 @@ def _attachment_url(number: str, attachment_id: int) -> str:
     return reverse("api-v1:case_attachment", kwargs={"number": number, "attachment_id": attachment_id})
 
 
-def case_out(case: Case, *, flags: list[str] | None = None, files: list[Attachment] | None = None) -> dict:
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else timezone.localtime(moment)
+
+
+def _username(staff: Staff | None) -> str | None:
+    return staff.username if staff is not None else None
+
+
+def deadlines_out(deadlines: list[dict]) -> list[dict]:
+    return [
+        {
+            **d,
+            "due_at": _local(d["due_at"]),
+            "warn_at": _local(d["warn_at"]),
+            "met_at": _local(d["met_at"]),
+            "started_at": _local(d["started_at"]),
+        }
+        for d in deadlines
+    ]
+
+
+def case_out(
+    case: Case,
+    *,
+    flags: list[str] | None = None,
+    files: list[Attachment] | None = None,
+    deadlines: list[dict] | None = None,
+    now: dt.datetime | None = None,
+) -> dict:
     """The response body of one case. Phone and ID number are masked (R2.5)."""
     if flags is None:
         flags = sorted(f.flag for f in case.flags.all())
     if files is None:
         files = list(case.attachments.all())
+    if deadlines is None:
+        deadlines = case_deadlines(case, now)
     return {
         "number": case.number,
+        "version": case.version,
         "kind": case.kind,
         "channel": case.channel,
         "received_at": timezone.localtime(case.received_at),
@@ -245,6 +390,11 @@ def case_out(case: Case, *, flags: list[str] | None = None, files: list[Attachme
         "handler": case.handler.username if case.handler_id else None,
         "state": case.state,
         "level": case.level,
+        "responsibility": case.responsibility,
+        "stat_class": case.stat_class,
+        "closed_at": _local(case.closed_at),
+        "rejection_reason": case.rejection_reason,
+        "previous_case": case.previous_case.number if case.previous_case_id else None,
         "flags": flags,
         "attachments": [
             {
@@ -256,8 +406,59 @@ def case_out(case: Case, *, flags: list[str] | None = None, files: list[Attachme
             }
             for a in files
         ],
+        "deadlines": deadlines_out(deadlines),
         "created_at": timezone.localtime(case.created_at),
     }
+
+
+def case_detail_out(case: Case, user: Staff) -> dict:
+    """One case as its page shows it to `user`: with what they may do, the transfer orders and reports."""
+    return {
+        **case_out(case),
+        "allowed_actions": allowed_actions(user, case),
+        "stat_rule": case.stat_rule,
+        "stat_facts": case.stat_facts,
+        "transfer_orders": [
+            {
+                "from_unit": o.from_unit.code,
+                "to_unit": o.to_unit.code,
+                "by": o.by.username,
+                "created_at": _local(o.created_at),
+                "note": o.note,
+                "handler": _username(o.handler),
+                "due_at": _local(o.due_at),
+                "state": o.state,
+                "acknowledged_at": _local(o.acknowledged_at),
+                "acknowledged_by": _username(o.acknowledged_by),
+                "bounced_at": _local(o.bounced_at),
+                "bounce_reason": o.bounce_reason,
+            }
+            for o in case.transfer_orders.all()
+        ],
+        "result_reports": [
+            {
+                "by": r.by.username,
+                "created_at": _local(r.created_at),
+                "findings": r.findings,
+                "staff_handling": r.staff_handling,
+                "lessons": r.lessons,
+                "rectification": r.rectification,
+                "customer_satisfaction": r.customer_satisfaction,
+                "handled_at": _local(r.handled_at),
+                "handler_name": r.handler_name,
+                "handler_phone": r.handler_phone,
+            }
+            for r in case.result_reports.all()
+        ],
+    }
+
+
+def visible_detail(user: Staff, number: str) -> Case:
+    """The case with everything its detail shows, if `user` may see it; else the same 404 as for none."""
+    case = _with_detail(visible_to(user)).filter(number=number).first()
+    if case is None:
+        raise Http404
+    return case
 
 
 # ---- registration -------------------------------------------------------------------------------------
@@ -290,9 +491,25 @@ def _register(
             raise Http404
         response[REPLAYED_HEADER] = "true"
         return 200, case_out(replay)
-    # The new case is built from what registration already holds: no second read of the row.
-    flags = sorted(CaseFlag.objects.filter(case=result.case).values_list("flag", flat=True))
+    # The new case is built from what registration already holds: no second read of the row, and its
+    # clocks and flags come back in one statement (the clocks' rows carry the case's flags).
+    clocks, flags = _new_case_clocks_and_flags(result.case)
+    result.case._prefetched_objects_cache = {"clocks": clocks}
     return 201, case_out(result.case, flags=flags, files=list(result.case.attachments.all()) if files else [])
+
+
+def _new_case_clocks_and_flags(case: Case) -> tuple[list[Clock], list[str]]:
+    flags = (
+        CaseFlag.objects.filter(case=OuterRef("case"))
+        .order_by()
+        .values("case")
+        .annotate(all=StringAgg("flag", delimiter=Value(",")))
+        .values("all")
+    )
+    clocks = list(_shown_clocks().filter(case=case).annotate(case_flags=Subquery(flags)))
+    if not clocks:
+        return [], sorted(CaseFlag.objects.filter(case=case).values_list("flag", flat=True))
+    return clocks, sorted(f for f in (clocks[0].case_flags or "").split(",") if f)
 
 
 _REGISTER_RESPONSES = {200: CaseOut, 201: CaseOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -339,18 +556,86 @@ def create_case_with_attachments(
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
     """The cases the caller may see, filtered as on the register page, newest first."""
     matching = filters.register_filter().apply(visible_to(request.auth))
-    count = matching.order_by().count()
-    page = _with_related(matching)[filters.offset : filters.offset + filters.limit]
-    return {"count": count, "items": [case_out(c) for c in page]}
+    return _page(matching, PageQuery(limit=filters.limit, offset=filters.offset))
 
 
-@router.get("/cases/{number}", response={200: CaseOut, 404: ErrorOut}, summary="One case")
-def get_case(request: HttpRequest, number: str):
+def _page(cases: QuerySet[Case], page: PageQuery) -> dict:
+    count = cases.order_by().count()
+    rows = _with_related(cases)[page.offset : page.offset + page.limit]
+    now = timezone.now()
+    return {"count": count, "items": [case_out(c, now=now) for c in rows]}
+
+
+@router.get("/cases/mine", response={200: CasePage, 422: ErrorOut}, summary="My cases (first responder)")
+def my_cases(request: HttpRequest, page: Query[PageQuery]):
+    """Every case the caller took as first responder (R3.1, R3.5), whatever unit holds it now, until it is
+    closed, not accepted or withdrawn: with its holder, state and clocks. Newest first."""
+    mine = visible_to(request.auth).filter(first_responder=request.auth, state__in=OPEN_STATES)
+    return _page(mine.order_by("-received_at", "-id"), page)
+
+
+@router.get(
+    "/cases/awaiting-instruction",
+    response={200: CasePage, 403: ErrorOut, 422: ErrorOut},
+    summary="Open cases without the leader's instruction",
+)
+def awaiting_instruction(request: HttpRequest, page: Query[PageQuery]):
+    """For the leader in charge (R2.8): open cases they can see that have no instruction yet, oldest first.
+    Other roles get 403."""
+    if not request.auth.has_role(Role.LEADER_IN_CHARGE, Role.ADMIN):
+        raise forbidden()
+    instructed = Instruction.objects.filter(case=OuterRef("pk"))
+    waiting = visible_to(request.auth).filter(state__in=OPEN_STATES).exclude(Exists(instructed))
+    return _page(waiting.order_by("received_at", "id"), page)
+
+
+@router.get("/cases/due", response={200: DuePage, 422: ErrorOut}, summary="Due soon / overdue")
+def due_clocks(request: HttpRequest, query: Query[DueQuery]):
+    """Live clocks of the caller's visible cases that are overdue or due within `within_hours`, earliest
+    first; optionally only cases held in the subtree of `unit`. Paused clocks are not ticking and are left
+    out."""
+    cases = visible_to(request.auth)
+    if query.unit:
+        unit = Unit.objects.filter(code=query.unit).only("path").first()
+        if unit is None:
+            raise ApiError(
+                422,
+                _("Some fields are not valid."),
+                {"unit": [_("No unit has the code “%(code)s”.") % {"code": query.unit}]},
+            )
+        cases = cases.filter(holder_unit_path__startswith=unit.path)
+    now = timezone.now()
+    clocks = Clock.objects.filter(
+        case__in=cases.values("pk"),
+        state__in=[ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED],
+        due_at__lte=now + dt.timedelta(hours=query.within_hours),
+    )
+    count = clocks.count()
+    rows = clocks.select_related(
+        "policy", "case", "case__holder_unit", "case__handler", "case__first_responder"
+    ).order_by("due_at", "id")[query.offset : query.offset + query.limit]
+    items = []
+    for clock in rows:
+        case = clock.case
+        items.append(
+            {
+                **deadlines_out([describe(clock, now)])[0],
+                "case": case.number,
+                "case_state": case.state,
+                "holder_unit": case.holder_unit.code,
+                "handler": _username(case.handler),
+                "first_responder": case.first_responder.username,
+            }
+        )
+    return {"count": count, "items": items}
+
+
+@router.get("/cases/{number}", response={200: CaseDetailOut, 404: ErrorOut}, summary="One case")
+def get_case(request: HttpRequest, response: HttpResponse, number: str):
     # As get_visible_case (the same 404 for a missing and a hidden case), with the related rows joined.
-    case = _with_related(visible_to(request.auth)).filter(number=number).first()
-    if case is None:
-        raise Http404
-    return case_out(case)
+    case = visible_detail(request.auth, number)
+    response["ETag"] = f'"{case.version}"'
+    return case_detail_out(case, request.auth)
 
 
 @router.get("/cases/{number}/events", response={200: list[EventOut], 404: ErrorOut}, summary="Case history")

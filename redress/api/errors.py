@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
+from redress.cases.lifecycle import ActionForbidden, ActionInvalid, IllegalTransition
 from redress.cases.register import RegisterFilterInvalid
 from redress.cases.services import RegistrationInvalid
 from redress.organisation.services import OrganisationError
@@ -35,12 +36,25 @@ class ApiError(Exception):
         super().__init__(detail)
 
 
+class Conflict(ApiError):
+    """409: the case is not in a state for this action, or it changed since the caller read it. The body
+    names the case's current state, version and the actions the caller may take now."""
+
+    def __init__(self, detail: str, state: str, allowed: list[str], version: int | None = None):
+        super().__init__(409, detail)
+        self.extra = {"state": state, "allowed_actions": list(allowed), "version": version}
+
+
 def forbidden() -> ApiError:
     return ApiError(403, _("You are not allowed to do this."))
 
 
-def error_body(detail: str, errors: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
-    return {"detail": detail, "errors": {k: [str(m) for m in v] for k, v in (errors or {}).items()}}
+def error_body(
+    detail: str, errors: Mapping[str, Iterable[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    body = {"detail": detail, "errors": {k: [str(m) for m in v] for k, v in (errors or {}).items()}}
+    body.update(extra)
+    return body
 
 
 def field_name(loc: Iterable[Any]) -> str:
@@ -99,8 +113,8 @@ def validation_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def respond(request: HttpRequest, status: int, detail: str, errors=None) -> HttpResponse:
-        return api.create_response(request, error_body(detail, errors), status=status)
+    def respond(request: HttpRequest, status: int, detail: str, errors=None, **extra) -> HttpResponse:
+        return api.create_response(request, error_body(detail, errors, **extra), status=status)
 
     def invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 422, _("Some fields are not valid."), exc.errors)
@@ -109,7 +123,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, 422, _("Some fields are not valid."), validation_errors(exc.errors))
 
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return respond(request, exc.status, exc.detail, exc.errors)
+        return respond(request, exc.status, exc.detail, exc.errors, **getattr(exc, "extra", {}))
+
+    def illegal(request: HttpRequest, exc: IllegalTransition) -> HttpResponse:
+        return respond(request, 409, str(exc), state=exc.state, allowed_actions=exc.allowed)
+
+    def action_forbidden(request: HttpRequest, exc: ActionForbidden) -> HttpResponse:
+        return respond(request, 403, str(exc))
 
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         # The same body whatever the reason: a case the caller may not see looks exactly like none at all.
@@ -130,6 +150,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(RegistrationInvalid, invalid)
     api.add_exception_handler(OrganisationError, invalid)
     api.add_exception_handler(RegisterFilterInvalid, invalid)
+    api.add_exception_handler(ActionInvalid, invalid)
+    api.add_exception_handler(IllegalTransition, illegal)
+    api.add_exception_handler(ActionForbidden, action_forbidden)
     api.add_exception_handler(ValidationError, schema_invalid)
     api.add_exception_handler(ApiError, api_error)
     api.add_exception_handler(Http404, not_found)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
     detail: str
     errors: dict[str, list[str]]
+
+
+class ConflictOut(ErrorOut):
+    """409: the shared error shape, plus where the case stands now."""
+
+    state: str = Field(description="The case's current state")
+    allowed_actions: list[str] = Field(description="The actions the caller may take on the case now")
+    version: int | None = Field(None, description="The case's current version, when it changed under you")

@@ -1,4 +1,5 @@
-"""Registrations racing each other through the API, each thread on its own database connection."""
+"""Registrations and actions racing each other through the API, each thread on its own database
+connection."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -8,7 +9,8 @@ from django.db import connection, connections
 from django.test import Client
 
 from redress.access.models import ApiToken
-from redress.cases.models import Case, RegistrationKey
+from redress.cases.lifecycle import perform
+from redress.cases.models import Case, CaseEvent, RegistrationKey
 
 from .conftest import case_payload
 
@@ -59,3 +61,29 @@ def test_one_idempotency_key_sent_concurrently_gives_exactly_one_case(transactio
     assert len({case["number"] for _, case in results}) == 1
     assert Case.objects.count() == 1
     assert RegistrationKey.objects.count() == 1
+
+
+def _close(token: str, number: str, barrier: threading.Barrier):
+    try:
+        barrier.wait(timeout=30)
+        response = Client(headers={"Authorization": f"Bearer {token}"}).post(
+            f"/api/v1/cases/{number}/close", {"responsibility": "at_fault"}, content_type="application/json"
+        )
+        return response.status_code, response.json()
+    finally:
+        connections.close_all()
+
+
+def test_two_concurrent_closes_one_succeeds_the_other_gets_409(transactional_db, bank):
+    case = perform("accept", bank.teller, bank.register())
+    case = perform("reply", bank.teller, case, {"method": "phone", "content": "已答复客户。"})
+    tokens = [ApiToken.issue(bank.teller), ApiToken.issue(bank.outlet_head)]
+    barrier = threading.Barrier(2)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda token: _close(token, case.number, barrier), tokens))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 409], results
+    refused = next(body for status, body in results if status == 409)
+    assert refused["state"] == "closed" and "close" not in refused["allowed_actions"]
+    assert Case.objects.get(pk=case.pk).version == case.version + 1
+    assert CaseEvent.objects.filter(case=case, kind="closed").count() == 1

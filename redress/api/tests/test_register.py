@@ -24,6 +24,7 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
     stored = Case.objects.get()
     assert case == {
         "number": stored.number,
+        "version": 1,
         "kind": "complaint",
         "channel": "counter",
         "received_at": case["received_at"],
@@ -51,10 +52,19 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
         "handler": None,
         "state": "registered",
         "level": "outlet",
+        "responsibility": "",
+        "stat_class": "",
+        "closed_at": None,
+        "rejection_reason": "",
+        "previous_case": None,
         "flags": ["confidential", "media_threat"],
         "attachments": [],
+        "deadlines": case["deadlines"],
         "created_at": case["created_at"],
     }
+    # The clocks started at registration come back with it, as the case's page shows them.
+    assert {d["clock"] for d in case["deadlines"]} == set(stored.clocks.values_list("name", flat=True))
+    assert case["deadlines"] == as_staff(bank.teller).get(f"{URL}/{stored.number}").json()["deadlines"]
     assert case["received_at"].endswith("+08:00") and case["created_at"].endswith("+08:00")
     # JSON carries milliseconds.
     assert abs(dt.datetime.fromisoformat(case["received_at"]) - stored.received_at) < dt.timedelta(
@@ -62,8 +72,11 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
     )
     # The stored record keeps the full numbers; only the response masks them.
     assert stored.complainant_phone == "13812345678"
-    # The detail endpoint answers with the very same body.
-    assert as_staff(bank.teller).get(f"{URL}/{stored.number}").json() == case
+    # The detail endpoint answers with the very same case, plus what only the detail carries.
+    detail = as_staff(bank.teller).get(f"{URL}/{stored.number}").json()
+    extra = {"allowed_actions", "stat_rule", "stat_facts", "transfer_orders", "result_reports"}
+    assert set(detail) - set(case) == extra
+    assert {k: v for k, v in detail.items() if k not in extra} == case
 
 
 def test_the_first_responder_may_be_named_and_defaults_to_the_caller(bank, as_staff):
