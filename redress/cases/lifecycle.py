@@ -165,6 +165,11 @@ def _business_line(user: Staff, case: Case) -> bool:
     return _sees_all(user) or (user.unit_id is not None and user.unit.kind == "department")
 
 
+def _system(user: Staff, case: Case) -> bool:
+    """Automatic rules (escalation triggers, the sweeper) act as the system actor, nobody else."""
+    return bool(getattr(user, "is_system", False))
+
+
 def _extension_approver(user: Staff, case: Case) -> bool:
     return user.has_role(Role.LEADER_IN_CHARGE, Role.WORK_GROUP_LEADER, Role.SUPERVISION_OFFICE, Role.ADMIN)
 
@@ -235,6 +240,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("explain", {State.ACCEPTED, State.IN_PROGRESS}, State.REPLIED, _any_party, EventKind.EXPLAINED),
         _t("link_repeat", OPEN, None, _any_party, EventKind.REPEAT_LINKED),
         _t("reverify", WORKING, None, _holder, EventKind.REVERIFIED),
+        # Automatic rules (R5.2): flags with their evidence and escalations, attributed to the system actor.
+        _t("set_flags", OPEN | {State.CLOSED}, None, _system, EventKind.FLAG_SET),
+        _t("auto_escalate", OPEN, None, _system, EventKind.ESCALATED),
         # Clocks (rules in redress.deadlines.actions): pauses the law allows, extensions, new facts.
         _t("pause_clocks", WORKING, None, _any_party, EventKind.CLOCKS_PAUSED),
         _t("resume_clocks", WORKING, None, _any_party, EventKind.CLOCKS_RESUMED),
@@ -679,6 +687,47 @@ def _escalate(actor, case, params, now) -> _Change:
     return _Change(fields, data)
 
 
+def _set_flags(actor, case, params, now) -> _Change:
+    """params: {"flags": {flag: evidence dict}}; flags already on the case keep their first evidence."""
+    p = _Params(params)
+    flags = params.get("flags") or {}
+    if not isinstance(flags, dict) or not flags or any(f not in Flag.values for f in flags):
+        p.add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(map(str, flags))})
+    p.done()
+    added = []
+    for flag, evidence in flags.items():
+        _obj, created = CaseFlag.objects.get_or_create(
+            case=case, flag=flag, defaults={"set_by": actor, "evidence": evidence or {}}
+        )
+        if created:
+            added.append(flag)
+    return _Change({}, {"flags": added, "evidence": flags})
+
+
+def _auto_escalate(actor, case, params, now) -> _Change:
+    """An escalation fired by a rule; `step_by_step` records one escalation per level (逐级上报)."""
+    p = _Params(params)
+    reason = p.text("reason")
+    trigger = p.text("trigger", max_length=32)
+    to_level = p.choice("to_level", Level)
+    if to_level in Level.values and LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level]:
+        p.add("to_level", _("Escalation goes to a higher level than the case's current one."))
+    p.done()
+    steps = [to_level]
+    if params.get("step_by_step"):
+        ranks = list(Level)
+        steps = [lvl.value for lvl in ranks[LEVEL_ORDER[case.level] + 1 : LEVEL_ORDER[to_level] + 1]]
+    data: dict[str, Any] = {"trigger": trigger, "reason": reason, "steps": []}
+    fields: dict[str, Any] = {}
+    original = case.level
+    for level in steps:
+        fields, step = escalation_change(actor, case, level, reason, trigger)
+        case.level = level  # the next step starts where this one ended
+        data["steps"].append(step)
+    case.level = original  # perform() records the old value from the case
+    return _Change(fields, data)
+
+
 def _supervision_level(case: Case) -> str:
     """The level of the nearest supervision office above the case's unit (head office if there is none)."""
     on_path = [u.pk for u in case.unit.ancestors()] + [case.unit_id]
@@ -864,6 +913,8 @@ _RULES: dict[str, Rule] = {
     "explain": _explain,
     "link_repeat": _link_repeat,
     "reverify": _reverify,
+    "set_flags": _set_flags,
+    "auto_escalate": _auto_escalate,
 }
 
 

@@ -118,6 +118,8 @@ class Case(models.Model):
     complainant_vip = models.BooleanField(_("VIP customer"), default=False)
     complainant_anonymous = models.BooleanField(_("anonymous"), default=False)
     complainant_confidential = models.BooleanField(_("asks for confidentiality"), default=False)
+    # A joint complaint names how many people it speaks for (20 or more make it major, REGULATION.md).
+    joint_complainants = models.PositiveIntegerField(_("joint complainants"), default=1)
 
     matter = models.TextField(_("matter"))
     demand = models.TextField(_("demand"), blank=True, default="")

@@ -27,7 +27,8 @@ from .models import Case, CaseEvent, CaseFlag, ClassificationItem, RegistrationK
 from .numbering import next_case_number
 from .validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
 
-# Sent inside the registration's transaction with `case` and `actor`: the clocks start from it.
+# Sent inside the registration's transaction with `case`, `actor` and the `flags` set at registration:
+# the clocks start and the escalation triggers run from it.
 case_registered = Signal()
 
 # Clients' clocks drift; a received time this far ahead of the server's is still accepted as "now".
@@ -68,6 +69,7 @@ class RegistrationData:
     product: str = ""
     amount: object = None
     first_responder: str = ""  # username; defaults to the registering staff member
+    joint_complainants: int = 1
     extra_flags: Sequence[str] = field(default_factory=tuple)
 
 
@@ -213,6 +215,14 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
     )
     cleaned["product"] = (data.product or "").strip()[:128]
 
+    try:
+        cleaned["joint_complainants"] = int(data.joint_complainants or 1)
+        if cleaned["joint_complainants"] < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add("joint_complainants", _("Enter a whole number of people, 1 or more."))
+        cleaned["joint_complainants"] = 1
+
     bad_flags = [f for f in data.extra_flags if f not in Flag.values]
     if bad_flags:
         errors.add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(bad_flags)})
@@ -292,6 +302,7 @@ def _create(
         complainant_vip=bool(data.complainant_vip),
         complainant_anonymous=bool(data.complainant_anonymous),
         complainant_confidential=bool(data.complainant_confidential),
+        joint_complainants=cleaned["joint_complainants"],
         matter=cleaned["matter"],
         demand=cleaned["demand"],
         category=cleaned["category"],
@@ -330,7 +341,7 @@ def _create(
             "attachments": [a.original_name for a in stored],
         },
     )
-    case_registered.send(sender=Case, case=case, actor=actor)
+    case_registered.send(sender=Case, case=case, actor=actor, flags=frozenset(flags))
     return case
 
 

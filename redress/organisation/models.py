@@ -88,6 +88,8 @@ class Staff(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
     # Demo users may log in only while the deployment runs in demo mode.
     is_demo = models.BooleanField(default=False, editable=False)
+    # The actor of automatic actions (triggers, the sweeper): never logs in, holds no role.
+    is_system = models.BooleanField(default=False, editable=False)
 
     objects = StaffManager()
 

@@ -110,3 +110,17 @@ def add_work_group_member(group: WorkGroup, staff: Staff, position: str) -> Work
         group=group, staff=staff, defaults={"position": position}
     )
     return member
+
+
+SYSTEM_USERNAME = "redress-system"
+
+
+def system_actor() -> Staff:
+    """The staff record automatic actions are attributed to (created on first use, unusable password)."""
+    staff, created = Staff.objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"name": "Redress 自动规则", "is_system": True}
+    )
+    if created:
+        staff.set_unusable_password()
+        staff.save(update_fields=["password"])
+    return staff

@@ -1,0 +1,44 @@
+"""Administrators edit the escalation thresholds and phrase lists as a new version (save as new)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import Accountability, SupervisionNotice, TriggerSettings
+from .triggers import forget_settings
+
+
+@admin.register(TriggerSettings)
+class TriggerSettingsAdmin(admin.ModelAdmin):
+    list_display = ("version", "effective_from", "active", "group_min_complainants", "major_amount")
+    save_as = True
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        forget_settings()
+
+
+@admin.register(SupervisionNotice)
+class SupervisionNoticeAdmin(admin.ModelAdmin):
+    list_display = ("case", "sequence", "issued_level", "to_unit", "due_at", "state")
+    list_filter = ("state", "issued_level")
+    search_fields = ("case__number",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Accountability)
+class AccountabilityAdmin(admin.ModelAdmin):
+    list_display = ("case", "rule", "staff", "unit", "created_at")
+    list_filter = ("rule",)
+    search_fields = ("case__number", "staff__username")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,133 @@
+"""Escalation rules as data, supervision notices and accountability records (R5, R8.4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from redress.cases.models import Case
+from redress.deadlines.models import Clock
+from redress.organisation.choices import Level
+from redress.organisation.models import Unit
+
+DEFAULT_MEDIA_PHRASES = [
+    "媒体", "记者", "曝光", "报社", "电视台", "微博", "抖音", "快手", "发帖", "网上", "朋友圈", "公众号",
+    "头条", "热搜", "12378", "12363", "找报社", "上新闻",
+]  # fmt: skip
+# National or provincial media: the case goes straight to the top (P3§15).
+DEFAULT_TOP_MEDIA_PHRASES = [
+    "央视", "中央电视台", "人民日报", "新华社", "经济日报", "光明日报", "中国新闻网", "省电视台", "省日报",
+]  # fmt: skip
+
+
+class TriggerSettings(models.Model):
+    """One version of the automatic escalation thresholds and phrase lists; the newest active one applies,
+    and every flag it sets records its version."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateField(_("effective from"))
+    active = models.BooleanField(_("active"), default=True)
+    group_min_complainants = models.PositiveSmallIntegerField(_("group: distinct complainants"), default=3)
+    group_window_days = models.PositiveSmallIntegerField(_("group: window in days"), default=7)
+    major_joint_complainants = models.PositiveSmallIntegerField(_("major: joint complainants"), default=20)
+    major_amount = models.DecimalField(
+        _("major: amount above (yuan)"), max_digits=16, decimal_places=2, default=Decimal("50000.00")
+    )
+    media_phrases = models.JSONField(_("media-threat phrases"), default=list)
+    top_media_phrases = models.JSONField(_("national / provincial media phrases"), default=list)
+    notice_working_days = models.PositiveSmallIntegerField(_("supervision notice: working days"), default=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("escalation rules")
+        verbose_name_plural = _("escalation rules")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.effective_from})"
+
+
+class NoticeState(models.TextChoices):
+    OPEN = "open", _("open")
+    ANSWERED = "answered", _("answered")
+    BREACHED = "breached", _("breached")
+
+
+class SupervisionNotice(models.Model):
+    """督办单 (R5.3): issued by the level above on a late or stuck case; a new deadline, tracked like a
+    transfer order. A breached notice escalates again and writes an accountability record."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervision_notices")
+    clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_notice"
+    )
+    sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
+    issued_level = models.CharField(_("issued by level"), max_length=16, choices=Level.choices)
+    issued_by_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("to"))
+    reason = models.TextField(_("reason"))
+    issued_at = models.DateTimeField(_("issued at"))
+    due_at = models.DateTimeField(_("new deadline"))
+    state = models.CharField(_("state"), max_length=16, choices=NoticeState.choices, default=NoticeState.OPEN)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        ordering = ["issued_at", "id"]
+        constraints = [
+            # One notice per breached clock: a second sweeper finds it issued already.
+            models.UniqueConstraint(
+                fields=["clock"], name="notice_one_per_clock", condition=models.Q(previous=None)
+            )
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], name="notice_open_due_idx", condition=models.Q(state="open")),
+        ]
+
+    def __str__(self) -> str:
+        return f"督办 {self.case_id} #{self.sequence}"
+
+
+class Accountability(models.Model):
+    """问责 (R8.4): who is held responsible, under which rule, for which case. Reports count these."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accountabilities")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(_("rule"), max_length=64)
+    notice = models.ForeignKey(SupervisionNotice, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(_("note"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("accountability record")
+        verbose_name_plural = _("accountability records")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.case_id}"
+
+
+class CaseLink(models.Model):
+    """Cases linked by a trigger (the members of a group complaint)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    other = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "other", "reason"], name="case_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ↔ {self.other_id} ({self.reason})"

@@ -1,0 +1,12 @@
+"""Celery entry points (beat runs `redress.sweep` every minute in production)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="redress.sweep", ignore_result=True)
+def sweep_task() -> dict:
+    from .services import sweep
+
+    return sweep().as_dict()

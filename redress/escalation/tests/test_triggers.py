@@ -1,0 +1,130 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from redress.cases.models import Case, Escalation
+from redress.escalation import triggers
+from redress.escalation.models import CaseLink
+from redress.organisation.choices import Role, UnitKind
+from redress.organisation.services import create_staff, create_unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rules():
+    triggers.forget_settings()
+    yield
+    triggers.forget_settings()
+
+
+def flags(case):
+    return Case.objects.get(pk=case.pk).flag_names
+
+
+def level(case):
+    return Case.objects.get(pk=case.pk).level
+
+
+def test_media_phrase_inside_longer_text_escalates_level_by_level_and_tells_the_spokesperson(bank):
+    from redress.notifications.models import Notification
+
+    spokesperson = create_staff(
+        username="press", name="新闻发言人", unit=bank.branch_a, roles=[Role.SPOKESPERSON]
+    )
+    case = bank.register(demand="如果今天不解决，我就把这件事发到抖音上让大家评评理")
+    assert "media_threat" in flags(case)
+    assert case.flags.get(flag="media_threat").evidence["phrases"] == ["抖音"]
+    assert level(case) == "branch"
+    steps = list(Escalation.objects.filter(case=case).values_list("from_level", "to_level"))
+    assert steps == [("outlet", "sub_branch"), ("sub_branch", "branch")]
+    assert Notification.objects.filter(case=case, recipient=spokesperson, event="media_threat").count() == 1
+
+
+def test_text_without_a_listed_phrase_is_not_a_media_threat(bank):
+    case = bank.register(demand="希望尽快退还多收的手续费")
+    assert "media_threat" not in flags(case)
+    assert level(case) == "outlet"
+
+
+def test_amount_of_exactly_fifty_thousand_is_not_major(bank):
+    assert "major" not in flags(bank.register(amount="50000.00"))
+
+
+def test_amount_above_fifty_thousand_goes_straight_to_the_top(bank):
+    case = bank.register(amount="50000.01")
+    assert "major" in flags(case)
+    assert level(case) == "head_office"
+
+
+def test_twenty_joint_complainants_make_a_major_complaint(bank):
+    assert "major" not in flags(bank.register(joint_complainants=19))
+    assert "major" in flags(bank.register(joint_complainants=20))
+
+
+def test_staff_set_major_flag_escalates_to_the_top(bank):
+    case = bank.register(extra_flags=["major"])
+    assert level(case) == "head_office"
+
+
+def test_national_media_mention_is_major(bank):
+    case = bank.register(matter="客户称已联系人民日报记者准备报道此事")
+    assert {"major", "media_threat"} <= set(flags(case))
+    assert level(case) == "head_office"
+
+
+def test_two_complainants_are_not_a_group_three_are(bank):
+    first = bank.register(complainant_phone="13800000001", complainant_id_number="")
+    second = bank.register(complainant_phone="13800000002", complainant_id_number="")
+    assert "group" not in flags(second)
+    third = bank.register(complainant_phone="13800000003", complainant_id_number="")
+    for case in (first, second, third):
+        assert "group" in flags(case)
+        assert level(case) == "province"
+    assert CaseLink.objects.filter(case=third, reason="group").count() == 2
+
+
+def test_group_window_excludes_old_cases(bank):
+    old = timezone.now() - dt.timedelta(days=10)
+    bank.register(complainant_phone="13800000001", complainant_id_number="", received_at=old)
+    bank.register(complainant_phone="13800000002", complainant_id_number="", received_at=old)
+    assert "group" not in flags(bank.register(complainant_phone="13800000003", complainant_id_number=""))
+
+
+def test_repeat_complaint_is_linked_and_escalated_one_level(bank):
+    first = bank.register(received_at=timezone.now() - dt.timedelta(days=20))
+    again = bank.register()
+    assert "repeat" in flags(again)
+    assert Case.objects.get(pk=again.pk).previous_case_id == first.pk
+    assert level(again) == "sub_branch"
+
+
+def test_skip_level_complaint_is_flagged_and_the_lower_level_told(bank):
+    from redress.notifications.models import Notification
+
+    case = bank.register(actor=bank.branch_group, channel="phone")
+    assert "skip_level" in flags(case)
+    assert Notification.objects.filter(case=case, recipient=bank.outlet_head, event="skip_level").exists()
+
+
+def test_cross_province_case_goes_to_the_level_that_can_coordinate(bank):
+    other = create_unit(code="Q", name="另一省分行", kind=UnitKind.PROVINCE, parent=bank.head_office)
+    branch = create_unit(code="Q1", name="外省分行", kind=UnitKind.BRANCH, parent=other)
+    outlet = create_unit(code="Q1-1", name="外省网点", kind=UnitKind.OUTLET, parent=branch)
+    case = bank.register(subject_unit=outlet.code)
+    assert "cross_province" in flags(case)
+    assert level(case) == "head_office"
+
+
+def test_trigger_settings_are_data(bank):
+    from redress.escalation.models import TriggerSettings
+
+    TriggerSettings.objects.update(active=False)
+    TriggerSettings.objects.create(
+        version=2, effective_from=dt.date(2026, 1, 1), major_amount="1000.00", media_phrases=["投诉到底"]
+    )
+    triggers.forget_settings()
+    case = bank.register(amount="1000.01", demand="我要投诉到底")
+    assert {"major", "media_threat"} <= set(flags(case))
+    assert case.flags.get(flag="major").evidence["rules_version"] == 2

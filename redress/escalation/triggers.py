@@ -1,0 +1,242 @@
+"""Automatic escalation triggers (R5.2, R5.4, REGULATION.md), evaluated when a case is registered.
+
+Each trigger is a function that looks at the case (and, where the rule needs it, at earlier cases) and
+returns what fired with its evidence. `apply_triggers` sets the flags and escalates through the lifecycle's
+system transitions, so every change is an audited event attributed to the system actor.
+
+- media_threat: a listed phrase in matter or demand, or set by staff → the work group (branch), level by
+  level; the spokesperson is told.
+- major: amount above the threshold, N or more joint complainants, national or provincial media, or set by
+  staff → head office.
+- group: N or more distinct complainants about the same subject unit or product and category within the
+  window → the provincial work group; all linked.
+- repeat: the same phone or ID number on an earlier case → linked, one level up.
+- skip_level: arrived above the level of the unit complained about, or from outside, with no earlier case
+  below → handled at the arrival level; the lower level is told.
+- cross_province: accepting and complained-about units in different provinces → head office.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from redress.cases.choices import EXTERNAL_CHANNELS, Flag
+from redress.cases.models import Case
+from redress.organisation.choices import LEVEL_ORDER, Level
+
+from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, TriggerSettings
+
+# Settings change rarely; each process re-reads them at most this often.
+_SETTINGS_TTL_SECONDS = 30.0
+_settings_cache: tuple[float, TriggerSettings] | None = None
+_settings_lock = threading.Lock()
+
+
+def current_settings() -> TriggerSettings:
+    global _settings_cache
+    cached = _settings_cache
+    if cached is not None and time.monotonic() - cached[0] < _SETTINGS_TTL_SECONDS:
+        return cached[1]
+    found = TriggerSettings.objects.filter(active=True).order_by("-version").first()
+    if found is None:
+        found = TriggerSettings(
+            version=0,
+            effective_from=dt.date(2020, 3, 1),
+            media_phrases=DEFAULT_MEDIA_PHRASES,
+            top_media_phrases=DEFAULT_TOP_MEDIA_PHRASES,
+        )
+    with _settings_lock:
+        _settings_cache = (time.monotonic(), found)
+    return found
+
+
+def forget_settings() -> None:
+    """Drop the cached settings (after an edit, and between tests)."""
+    global _settings_cache
+    _settings_cache = None
+
+
+@dataclass
+class Fired:
+    flag: str
+    to_level: str | None
+    reason: str
+    evidence: dict = field(default_factory=dict)
+    step_by_step: bool = False
+    linked: list[int] = field(default_factory=list)
+
+
+def phrases_in(text: str, phrases: list[str]) -> list[str]:
+    """The listed phrases that occur anywhere in the text (Chinese has no word breaks to respect)."""
+    return [p for p in phrases if p and p in text]
+
+
+def _text(case: Case) -> str:
+    return f"{case.matter}\n{case.demand}"
+
+
+def media_threat(case: Case, rules: TriggerSettings, staff_flags: frozenset[str]) -> Fired | None:
+    found = phrases_in(_text(case), list(rules.media_phrases))
+    staff_set = Flag.MEDIA_THREAT in staff_flags
+    if not found and not staff_set:
+        return None
+    return Fired(
+        Flag.MEDIA_THREAT,
+        Level.BRANCH,
+        _("The customer threatened to go to the media: escalated level by level to the work group."),
+        {"phrases": found, "set_by_staff": staff_set},
+        step_by_step=True,
+    )
+
+
+def major(case: Case, rules: TriggerSettings, staff_flags: frozenset[str]) -> Fired | None:
+    reasons: dict = {}
+    if case.amount is not None and case.amount > Decimal(rules.major_amount):
+        reasons["amount"] = {"amount": str(case.amount), "above": str(rules.major_amount)}
+    if case.joint_complainants >= rules.major_joint_complainants:
+        reasons["joint_complainants"] = {
+            "count": case.joint_complainants,
+            "at_least": rules.major_joint_complainants,
+        }
+    top = phrases_in(_text(case), list(rules.top_media_phrases))
+    if top:
+        reasons["national_or_provincial_media"] = top
+    if Flag.MAJOR in staff_flags:
+        reasons["set_by_staff"] = True
+    if not reasons:
+        return None
+    return Fired(
+        Flag.MAJOR, Level.HEAD_OFFICE, _("Major complaint: reported straight to the top level."), reasons
+    )
+
+
+def _identity_q(case: Case) -> Q | None:
+    q = Q()
+    if case.complainant_phone:
+        q |= Q(complainant_phone=case.complainant_phone)
+    if case.complainant_id_number:
+        q |= Q(complainant_id_number=case.complainant_id_number)
+    return q or None
+
+
+def _identity(phone: str, id_number: str, name: str, pk: int) -> str:
+    return id_number or phone or f"{name}#{pk}"
+
+
+def group(case: Case, rules: TriggerSettings) -> Fired | None:
+    if not case.category or not (case.subject_unit_id or case.product):
+        return None
+    same_issue = Q(subject_unit_id=case.subject_unit_id) if case.subject_unit_id else Q()
+    if case.product:
+        same_issue = same_issue | Q(product=case.product) if case.subject_unit_id else Q(product=case.product)
+    window_start = case.received_at - dt.timedelta(days=rules.group_window_days)
+    # A system rule, not a user's read: it must see every case, whoever can see them.
+    rows = list(
+        Case.objects.filter(same_issue, category=case.category, received_at__gte=window_start)
+        .filter(received_at__lte=case.received_at + dt.timedelta(days=1))
+        .values_list("pk", "complainant_phone", "complainant_id_number", "complainant_name")[:500]
+    )
+    people = {_identity(phone, idn, name, pk) for pk, phone, idn, name in rows}
+    if len(people) < rules.group_min_complainants:
+        return None
+    return Fired(
+        Flag.GROUP,
+        Level.PROVINCE,
+        _("The same issue from %(n)d or more people: escalated to the provincial work group.")
+        % {"n": rules.group_min_complainants},
+        {
+            "complainants": len(people),
+            "at_least": rules.group_min_complainants,
+            "window_days": rules.group_window_days,
+            "cases": [pk for pk, *_ in rows],
+        },
+        linked=[pk for pk, *_ in rows if pk != case.pk],
+    )
+
+
+def earlier_cases_of_complainant(case: Case) -> list[tuple[int, str, str]]:
+    q = _identity_q(case)
+    if q is None:
+        return []
+    return list(
+        Case.objects.filter(q, received_at__lte=case.received_at)
+        .exclude(pk=case.pk)
+        .order_by("-received_at")
+        .values_list("pk", "number", "level")[:20]
+    )
+
+
+def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple[int, str, str]]) -> Fired | None:
+    if not earlier:
+        return None
+    up = _one_level_up(case.level)
+    return Fired(
+        Flag.REPEAT,
+        up,
+        _("A repeat complaint about an earlier case: linked and escalated one level."),
+        {"earlier_cases": [number for _pk, number, _level in earlier]},
+        linked=[earlier[0][0]],
+    )
+
+
+def skip_level(case: Case, rules: TriggerSettings, earlier: list[tuple[int, str, str]]) -> Fired | None:
+    if case.subject_unit is None:
+        return None
+    arrived = case.unit.level
+    lower = case.subject_unit.level
+    from_outside = case.channel in EXTERNAL_CHANNELS
+    above = LEVEL_ORDER[arrived] > LEVEL_ORDER[lower]
+    if not (above or from_outside) or earlier:
+        return None
+    return Fired(
+        Flag.SKIP_LEVEL,
+        arrived if LEVEL_ORDER[arrived] > LEVEL_ORDER[case.level] else None,
+        _("A skip-level complaint: handled at the level it arrived at; the lower level is told."),
+        {
+            "arrived_at": arrived,
+            "unit_complained_about": case.subject_unit.code,
+            "from_outside": from_outside,
+        },
+    )
+
+
+def cross_province(case: Case, rules: TriggerSettings) -> Fired | None:
+    here, there = case.unit.province_code, case.subject_unit.province_code if case.subject_unit else ""
+    if not here or not there or here == there:
+        return None
+    return Fired(
+        Flag.CROSS_PROVINCE,
+        Level.HEAD_OFFICE,
+        _("A cross-province case: escalated to the level that can coordinate both provinces."),
+        {"provinces": sorted([here, there])},
+    )
+
+
+def _one_level_up(level: str) -> str | None:
+    ranks = list(Level)
+    index = LEVEL_ORDER[level]
+    return ranks[index + 1].value if index + 1 < len(ranks) else None
+
+
+def evaluate(
+    case: Case, staff_flags: frozenset[str] = frozenset(), rules: TriggerSettings | None = None
+) -> list[Fired]:
+    """Every trigger that fires for a newly registered case (`staff_flags`: flags set at registration)."""
+    rules = rules or current_settings()
+    earlier = earlier_cases_of_complainant(case)
+    fired = [
+        media_threat(case, rules, staff_flags),
+        group(case, rules),
+        repeat(case, rules, earlier),
+        skip_level(case, rules, earlier),
+        cross_province(case, rules),
+        major(case, rules, staff_flags),
+    ]
+    return [f for f in fired if f is not None]
