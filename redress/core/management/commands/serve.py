@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+
+from django.conf import settings
 
 from django.core.management.base import BaseCommand
 
@@ -31,5 +34,14 @@ class Command(BaseCommand):
             "--max-requests-jitter", "500",
         ]  # fmt: skip
         self.stdout.write(f"Redress serving on http://{bind}/ with {workers} workers")
+        if not getattr(settings, "CELERY_BROKER_URL", "") and os.environ.get("REDRESS_SWEEPER", "on") != "off":
+            # No Celery beat in the embedded setup: a sidecar sweeps every minute and ends with the server
+            # (this process becomes gunicorn's master through exec, keeping its pid).
+            subprocess.Popen(
+                [os.path.join(os.path.dirname(sys.executable), "redress"), "sweep", "--every", "60",
+                 "--exit-with-parent"],
+                start_new_session=False,
+            )  # fmt: skip
+            self.stdout.write("sweeper sidecar started (every 60 s)")
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(gunicorn, argv)

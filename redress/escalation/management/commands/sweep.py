@@ -1,10 +1,17 @@
-"""`redress sweep`: one pass of the sweeper, for cron (it is safe to run on several machines at once)."""
+"""`redress sweep`: one pass of the sweeper, for cron (safe to run on several machines at once).
+
+`--every SECONDS` keeps sweeping; `redress serve` starts it that way as a sidecar in the embedded setup,
+where no Celery beat runs, and `--exit-with-parent` ends it when the server stops.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from redress.escalation.services import sweep
 
@@ -12,5 +19,24 @@ from redress.escalation.services import sweep
 class Command(BaseCommand):
     help = "Act once on due warnings, breached clocks and breached supervision notices."
 
-    def handle(self, *args, **options):
-        self.stdout.write(json.dumps(sweep().as_dict()))
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=float, default=0, help="repeat every SECONDS (0: once)")
+        parser.add_argument("--exit-with-parent", action="store_true", help="stop when the parent process ends")
+
+    def handle(self, *args, every=0, exit_with_parent=False, **options):
+        parent = os.getppid()
+        while True:
+            close_old_connections()
+            try:
+                self.stdout.write(json.dumps(sweep().as_dict()))
+            except Exception as exc:  # a failed pass is retried next time, not the end of the sidecar
+                self.stderr.write(f"sweep failed: {exc!r}")
+                if not every:
+                    raise
+            if not every:
+                return
+            deadline = time.monotonic() + every
+            while time.monotonic() < deadline:
+                if exit_with_parent and os.getppid() != parent:
+                    return
+                time.sleep(1)
