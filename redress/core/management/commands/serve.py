@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 from django.conf import settings
-
 from django.core.management.base import BaseCommand
 
 
@@ -34,7 +33,8 @@ class Command(BaseCommand):
             "--max-requests-jitter", "500",
         ]  # fmt: skip
         self.stdout.write(f"Redress serving on http://{bind}/ with {workers} workers")
-        if not getattr(settings, "CELERY_BROKER_URL", "") and os.environ.get("REDRESS_SWEEPER", "on") != "off":
+        embedded = not getattr(settings, "CELERY_BROKER_URL", "")
+        if embedded and os.environ.get("REDRESS_SWEEPER", "on") != "off":
             # No Celery beat in the embedded setup: a sidecar sweeps every minute and ends with the server
             # (this process becomes gunicorn's master through exec, keeping its pid).
             subprocess.Popen(

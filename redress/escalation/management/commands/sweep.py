@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--every", type=float, default=0, help="repeat every SECONDS (0: once)")
-        parser.add_argument("--exit-with-parent", action="store_true", help="stop when the parent process ends")
+        parser.add_argument("--exit-with-parent", action="store_true", help="stop with the parent process")
 
     def handle(self, *args, every=0, exit_with_parent=False, **options):
         parent = os.getppid()
