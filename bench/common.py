@@ -109,9 +109,26 @@ def wait_http(url: str, seconds: float = 30) -> None:
         time.sleep(0.2)
 
 
-def worker_pids(master: int) -> list[int]:
+def children(master: int) -> dict[int, str]:
+    """The master's child processes with their command lines (gunicorn workers, the sweeper sidecar)."""
+    out = {}
     with open(f"/proc/{master}/task/{master}/children") as f:
-        return [int(x) for x in f.read().split()]
+        for pid in (int(x) for x in f.read().split()):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as c:
+                    out[pid] = c.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            except FileNotFoundError:
+                continue
+    return out
+
+
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's workers only: `redress serve` also starts a sweeper sidecar as the master's child."""
+    return [pid for pid, cmd in children(master).items() if "gunicorn" in cmd]
+
+
+def other_children_rss(master: int) -> dict[str, dict[str, float]]:
+    return {cmd[:80]: rss_mib(pid) for pid, cmd in children(master).items() if "gunicorn" not in cmd}
 
 
 def rss_mib(pid: int) -> dict[str, float]:

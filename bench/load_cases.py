@@ -152,6 +152,9 @@ def worker_rss(master: int) -> dict:
     with open(f"/proc/{master}/task/{master}/children") as f:
         kids = [int(x) for x in f.read().split()]
     for pid in kids:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"gunicorn" not in f.read():
+                continue  # the sweeper sidecar of `redress serve`, not a web worker
         with open(f"/proc/{pid}/status") as f:
             d = dict(line.split(":", 1) for line in f if ":" in line)
         out[pid] = {

@@ -204,6 +204,7 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
                 )
                 result["loadavg_after"] = loadavg()
                 result["worker_rss_after"] = {str(p): common.rss_mib(p) for p in common.worker_pids(master)}
+                result["other_children_rss_after"] = common.other_children_rss(master)
             result["load"] = json.loads((out / f"redress_{tag}.json").read_text())
             if not args.skip_profile:
                 log("redress: in-process profile of the registration request")
@@ -314,6 +315,7 @@ def measure_pages(args, env, out: Path, pages, cookies, label: str, pages_file: 
         log(f"register pages at {label}: HTTP timing")
         result["http"] = time_pages(port, pages, cookies, args.page_repeat, args.page_seconds)
         result["worker_rss_after"] = {str(p): common.rss_mib(p) for p in common.worker_pids(master)}
+        result["other_children_rss_after"] = common.other_children_rss(master)
     result["loadavg_after"] = loadavg()
     log(f"register pages at {label}: SQL and plans (in-process)")
     result["explain"] = common.run_step("pages", ["explain", "--pages", str(pages_file)], env, 900)
