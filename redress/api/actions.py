@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Header, Router, Schema
 from pydantic import ConfigDict
@@ -24,7 +24,6 @@ from pydantic import ConfigDict
 from redress.access.visibility import get_visible_case, visible_to
 from redress.cases import lifecycle
 from redress.cases.choices import ContactMethod, Responsibility, SafetyIncident, Satisfaction
-from redress.cases.models import Case
 from redress.deadlines.choices import ClockName, PauseReason
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff
@@ -387,8 +386,12 @@ def run_action(
     try:
         case = lifecycle.perform(action, staff, case, _params(body), expected_version=expected)
     except lifecycle.ConcurrentChange as exc:
-        now = Case.objects.filter(pk=case.pk).select_related("unit", "holder_unit").get()
-        raise Conflict(str(exc), now.state, lifecycle.allowed_actions(staff, now), now.version) from None
+        current = visible_to(staff).filter(pk=case.pk).select_related("unit", "holder_unit").first()
+        if current is None:
+            raise Http404 from None
+        raise Conflict(
+            str(exc), current.state, lifecycle.allowed_actions(staff, current), current.version
+        ) from None
     shown = _with_detail(visible_to(staff)).filter(pk=case.pk).first()
     # Acting can take a case out of the caller's sight (a handler sending it back): they still see the
     # outcome of what they just did.
