@@ -482,9 +482,9 @@ def run_snapshot(rev: str, argv: list[str], out: str) -> None:
         subprocess.run(
             [
                 str(common.VENV_BIN / "pybabel"),
+                "-q",
                 "compile",
                 "--use-fuzzy",
-                "-q",
                 "-d",
                 str(src / "redress" / "locale"),
                 "-D",
