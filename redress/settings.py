@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "redress.calendar",
     "redress.routing",
     "redress.deadlines",
+    "redress.notifications",
     "redress.api",
     "redress.web",
 ]
@@ -183,3 +184,51 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("REDRESS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Notifications and Celery (docs/notifications.md). With no broker (the embedded setup) notifications are
+# sent inline after commit and retried by the sweeper; with one, by `celery -A redress worker` and beat.
+CELERY_BROKER_URL = os.environ.get("REDRESS_BROKER_URL", "")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("REDRESS_CELERY_QUEUE") or "redress"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A task is acknowledged after it ran, so a worker lost mid-task leaves it for another; tasks are idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # redress.escalation.tasks.sweep: warnings, breaches and supervision notices.
+    "sweep": {"task": "redress.sweep", "schedule": 60.0},
+    # Email, SMS and webhook deliveries due for a retry (or never handed to a worker).
+    "retry-notifications": {"task": "redress.notifications.retry_webhooks", "schedule": 60.0},
+}
+
+EMAIL_HOST = os.environ.get("REDRESS_EMAIL_HOST", "")
+# An SMTP host switches email on; without one the embedded setup prints mail to the console.
+EMAIL_BACKEND = os.environ.get("REDRESS_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("REDRESS_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("REDRESS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("REDRESS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("REDRESS_EMAIL_TLS", False)
+EMAIL_USE_SSL = env_bool("REDRESS_EMAIL_SSL", False)
+EMAIL_TIMEOUT = env_int("REDRESS_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("REDRESS_EMAIL_FROM") or "redress@localhost"
+# Links in emails point here (e.g. https://redress.bank.example); empty leaves them out.
+SITE_URL = os.environ.get("REDRESS_SITE_URL", "").rstrip("/")
+
+# Dotted path of the SMS gateway class (redress.notifications.channels.SmsGateway).
+SMS_GATEWAY = os.environ.get("REDRESS_SMS_GATEWAY") or "redress.notifications.channels.LogGateway"
+WEBHOOK_TIMEOUT = env_int("REDRESS_WEBHOOK_TIMEOUT", 10)
+# Seconds to wait after the 1st, 2nd, … failed attempt of an email, SMS or webhook; then it is failed.
+_retry_delays = os.environ.get("REDRESS_NOTIFICATION_RETRY_DELAYS") or "60,300,1800,7200,43200"
+try:
+    NOTIFICATION_RETRY_DELAYS = [int(part) for part in _retry_delays.split(",")]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"REDRESS_NOTIFICATION_RETRY_DELAYS={_retry_delays!r} is not a comma-separated list of seconds"
+    ) from exc

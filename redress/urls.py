@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("redress.api.urls")),
+    path("notifications/", include("redress.notifications.urls")),
     path("", include("redress.web.urls")),
 ]

@@ -1,0 +1,227 @@
+"""Sending one delivery on its channel: email through Django's mail backends, SMS through a pluggable
+gateway, webhooks as signed JSON POSTs. Each send claims its row first, so a row queued twice, or picked up
+by a worker and by the retry sweep at once, is sent once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from email.utils import make_msgid
+from functools import lru_cache
+from typing import Protocol
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .choices import Channel, DeliveryStatus
+from .models import Delivery, WebhookAttempt, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+# How long a sender holds a claimed row before another may take it over (a sender that died mid-send).
+# Longer than any send's own timeout, so a slow but living sender is never doubled.
+CLAIM_SECONDS = 120
+# Receivers should refuse signatures older than this (replays).
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+class SmsGateway(Protocol):
+    """Sends one text message; returns the gateway's reference for it, raises on failure."""
+
+    def send(self, phone: str, text: str) -> str: ...
+
+
+class LogGateway:
+    """The default gateway: writes the message to the log; the Delivery row records it as sent."""
+
+    def send(self, phone: str, text: str) -> str:
+        reference = f"log-{uuid.uuid4().hex[:12]}"
+        logger.info("SMS %s to %s: %s", reference, phone, text)
+        return reference
+
+
+@lru_cache(maxsize=8)
+def _gateway_class(path: str) -> type:
+    try:
+        return import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"SMS_GATEWAY={path!r} cannot be imported: {exc}") from exc
+
+
+def sms_gateway() -> SmsGateway:
+    return _gateway_class(settings.SMS_GATEWAY)()
+
+
+def next_attempt_after(attempts: int, now: dt.datetime) -> dt.datetime | None:
+    """When to try again after `attempts` failed attempts; None once the retries are used up."""
+    delays = settings.NOTIFICATION_RETRY_DELAYS
+    if attempts > len(delays):
+        return None
+    return now + dt.timedelta(seconds=delays[attempts - 1])
+
+
+def _claim(model, row_id: int, now: dt.datetime) -> bool:
+    # A conditional update: of two senders racing for the row, exactly one sees a changed row.
+    return bool(
+        model.objects.filter(id=row_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).update(
+            next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS)
+        )
+    )
+
+
+def _failed(model, row_id: int, attempts: int, now: dt.datetime, error: str, **extra) -> None:
+    retry_at = next_attempt_after(attempts, now)
+    model.objects.filter(id=row_id).update(
+        attempts=attempts,
+        last_error=error[:2000],
+        status=DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED,
+        next_attempt_at=retry_at,
+        **extra,
+    )
+
+
+def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Sends one email or SMS delivery if it is pending and due; True if it went out now."""
+    now = now or timezone.now()
+    if not _claim(Delivery, delivery_id, now):
+        return False
+    delivery = Delivery.objects.select_related("notification").get(id=delivery_id)
+    notification = delivery.notification
+    attempts = delivery.attempts + 1
+    try:
+        if delivery.channel == Channel.EMAIL:
+            reference = _send_email(delivery.address, notification)
+        elif delivery.channel == Channel.SMS:
+            reference = sms_gateway().send(delivery.address, _sms_text(notification))
+        else:
+            raise ValueError(f"no sender for channel {delivery.channel!r}")
+    except Exception as exc:
+        logger.warning("%s delivery %s failed (attempt %s): %s", delivery.channel, delivery_id, attempts, exc)
+        _failed(Delivery, delivery_id, attempts, now, f"{type(exc).__name__}: {exc}")
+        return False
+    Delivery.objects.filter(id=delivery_id).update(
+        status=DeliveryStatus.SENT,
+        attempts=attempts,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+        provider_ref=(reference or "")[:255],
+    )
+    return True
+
+
+def _send_email(address: str, notification) -> str:
+    body = notification.body
+    number = (notification.data or {}).get("case_number")
+    if settings.SITE_URL and number:
+        body = f"{body}\n\n{settings.SITE_URL}/cases/{number}"
+    message_id = make_msgid(domain=DNS_NAME)
+    message = EmailMessage(
+        subject=notification.subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        headers={"Message-ID": message_id, "X-Redress-Event": notification.event},
+    )
+    message.send(fail_silently=False)
+    return message_id
+
+
+def _sms_text(notification) -> str:
+    return notification.subject[:300]
+
+
+def sign(secret: str, timestamp: str | int, body: bytes | str) -> str:
+    """The X-Redress-Signature value: HMAC-SHA256 of "<timestamp>.<body>" with the endpoint's secret."""
+    raw = body if isinstance(body, bytes) else body.encode()
+    message = f"{timestamp}.".encode() + raw
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    secret: str,
+    timestamp: str | int,
+    body: bytes | str,
+    header: str,
+    *,
+    tolerance: int | None = SIGNATURE_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> bool:
+    """For receivers (and tests): the signature matches and the timestamp is recent (no replays)."""
+    try:
+        sent = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if tolerance is not None and abs((now if now is not None else time.time()) - sent) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, sent, body), header or "")
+
+
+def encode_body(body: dict) -> bytes:
+    # Compact and key-sorted: the exact bytes signed are the bytes sent.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def send_webhook(webhook_delivery_id: int, *, now: dt.datetime | None = None) -> bool:
+    """POSTs one webhook delivery if it is pending and due; True if the receiver took it (2xx)."""
+    now = now or timezone.now()
+    if not _claim(WebhookDelivery, webhook_delivery_id, now):
+        return False
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(id=webhook_delivery_id)
+    endpoint = delivery.endpoint
+    attempts = delivery.attempts + 1
+    payload = encode_body(delivery.body)
+    timestamp = str(int(now.timestamp()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Redress-Webhook/1",
+        "X-Redress-Event": delivery.event,
+        "X-Redress-Delivery": str(delivery.uuid),
+        "X-Redress-Timestamp": timestamp,
+        "X-Redress-Signature": sign(endpoint.secret, timestamp, payload),
+    }
+    code: int | None = None
+    error = ""
+    started = time.monotonic()
+    try:
+        response = httpx.post(
+            endpoint.url, content=payload, headers=headers, timeout=settings.WEBHOOK_TIMEOUT
+        )
+        code = response.status_code
+        if not response.is_success:
+            error = f"HTTP {code}: {response.text[:500]}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        attempted_at=now,
+        response_code=code,
+        error=error,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+    if error:
+        logger.warning(
+            "webhook %s to %s failed (attempt %s): %s", delivery.uuid, endpoint.name, attempts, error
+        )
+        _failed(WebhookDelivery, webhook_delivery_id, attempts, now, error, response_code=code)
+        return False
+    WebhookDelivery.objects.filter(id=webhook_delivery_id).update(
+        status=DeliveryStatus.SENT,
+        attempts=attempts,
+        response_code=code,
+        last_error="",
+        next_attempt_at=None,
+        delivered_at=timezone.now(),
+    )
+    return True

@@ -1,0 +1,243 @@
+"""Who hears about a case, and telling them: what escalation and the sweeper call (docs/notifications.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from redress.cases.models import Case
+from redress.organisation.choices import LEVEL_ORDER, UnitKind
+from redress.organisation.models import Staff, Unit
+
+from . import tasks
+from .choices import OUTBOUND_CHANNELS, Channel, DeliveryStatus
+from .models import Delivery, Notification, NotificationPreference, WebhookDelivery, WebhookEndpoint
+
+# One retry sweep hands over at most this many rows of each kind; the rest wait a minute.
+RETRY_BATCH = 500
+
+
+def unit_at_level(unit: Unit, level: str) -> Unit | None:
+    """The unit at `level` on the way up from `unit` (itself included); departments give way to their unit."""
+    if LEVEL_ORDER[level] < LEVEL_ORDER[unit.level]:
+        return None
+    if unit.level == level and unit.kind != UnitKind.DEPARTMENT:
+        return unit
+    for ancestor in reversed(list(unit.ancestors())):
+        if ancestor.level == level and ancestor.kind != UnitKind.DEPARTMENT:
+            return ancestor
+    return None
+
+
+def _unit_and_departments(unit: Unit) -> list[int]:
+    # A unit's departments sit at its level (the supervision office is a department of head office).
+    departments = Unit.objects.filter(parent=unit, kind=UnitKind.DEPARTMENT).values_list("id", flat=True)
+    return [unit.id, *departments]
+
+
+def recipients_for(
+    case: Case,
+    *,
+    roles: Iterable[str] = (),
+    level: str | None = None,
+    unit: Unit | None = None,
+    work_group_level: str | None = None,
+    include: Iterable[Staff] = (),
+) -> list[Staff]:
+    """Staff who should hear about `case`, active only, never the staff member it is about, each once.
+
+    - holders of `roles` in `unit`, or else in the unit at `level` above the case's holding unit, or else in
+      the holding unit itself (a unit's departments count as the unit);
+    - members of the work groups of the unit at `work_group_level` above the case's holding unit;
+    - everyone in `include`.
+    """
+    roles = tuple(roles)
+    holder = case.holder_unit
+    found: dict[int, Staff] = {}
+    if roles:
+        target = unit or (unit_at_level(holder, level) if level else holder)
+        if target is not None:
+            holders = Staff.objects.filter(
+                unit_id__in=_unit_and_departments(target), role_grants__role__in=roles, is_active=True
+            ).distinct()
+            found.update((s.id, s) for s in holders)
+    if work_group_level:
+        target = unit_at_level(holder, work_group_level)
+        if target is not None:
+            members = Staff.objects.filter(
+                work_group_memberships__group__unit=target, is_active=True
+            ).distinct()
+            found.update((s.id, s) for s in members)
+    for person in include:
+        if person.is_active:
+            found.setdefault(person.id, person)
+    found.pop(case.subject_staff_id, None)
+    return [found[key] for key in sorted(found)]
+
+
+def notify(
+    event: str,
+    *,
+    case: Case | None = None,
+    recipients: Iterable[Staff],
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    data: dict | None = None,
+) -> int:
+    """Tells `recipients` of `event` once per `dedupe_key`; returns how many of them had not been told.
+
+    Call inside the caller's transaction. Writes one Notification per recipient, one Delivery per outbound
+    channel their preferences allow and their contact details reach, one WebhookDelivery per active
+    endpoint subscribed to `event`. Rows already written for the same key (an earlier call, or another
+    process now) are left alone. Sending starts only after the transaction commits.
+    """
+    if not dedupe_key:
+        raise ValueError("notify needs a dedupe_key: the same event must never be delivered twice")
+    # Decimals and datetimes become strings here, in the caller's transaction, not in a worker later.
+    data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    if case is not None:
+        data.setdefault("case_number", case.number)
+    people: dict[int, Staff] = {}
+    for person in recipients:
+        # Never the staff member complained about, whoever the caller passed (R6: the case does not exist
+        # for them); nor anyone who has left.
+        if person.is_active and (case is None or person.id != case.subject_staff_id):
+            people.setdefault(person.id, person)
+    batch = uuid.uuid4()
+    now = timezone.now()
+
+    off = set(
+        NotificationPreference.objects.filter(staff_id__in=people, enabled=False).values_list(
+            "staff_id", "channel"
+        )
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=staff_id,
+                case=case,
+                event=event,
+                subject=subject[:255],
+                body=body,
+                data=data,
+                dedupe_key=dedupe_key,
+                batch=batch,
+                in_app=(staff_id, Channel.IN_APP) not in off,
+            )
+            for staff_id in people
+        ],
+        ignore_conflicts=True,
+    )
+    new = list(
+        Notification.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", "recipient_id")
+    )
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                notification_id=notification_id,
+                channel=channel,
+                address=address,
+                dedupe_key=dedupe_key,
+                next_attempt_at=now,
+            )
+            for notification_id, staff_id in new
+            for channel in OUTBOUND_CHANNELS
+            if (staff_id, channel) not in off and (address := _address(people[staff_id], channel))
+        ],
+        ignore_conflicts=True,
+    )
+    delivery_ids = list(
+        Delivery.objects.filter(
+            notification_id__in=[n for n, _ in new], status=DeliveryStatus.PENDING
+        ).values_list("id", flat=True)
+    )
+
+    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.subscribes_to(event)]
+    webhooks = []
+    for endpoint in endpoints:
+        delivery_uuid = uuid.uuid4()
+        body_json = {
+            "id": str(delivery_uuid),
+            "event": event,
+            "dedupe_key": dedupe_key,
+            "occurred_at": now.isoformat(),
+            "case": None if case is None else {"number": case.number},
+            "subject": subject,
+            "body": body,
+            "data": data,
+            "recipients": sorted(p.username for p in people.values()),
+        }
+        webhooks.append(
+            WebhookDelivery(
+                uuid=delivery_uuid,
+                endpoint=endpoint,
+                event=event,
+                dedupe_key=dedupe_key,
+                batch=batch,
+                body=body_json,
+                next_attempt_at=now,
+            )
+        )
+    WebhookDelivery.objects.bulk_create(webhooks, ignore_conflicts=True)
+    webhook_ids = list(
+        WebhookDelivery.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", flat=True)
+    )
+
+    if delivery_ids or webhook_ids:
+        # robust: a failure to send (or to reach the broker) never undoes or breaks the caller's work.
+        transaction.on_commit(partial(tasks.send, delivery_ids, webhook_ids), robust=True)
+    return len(new)
+
+
+def _address(person: Staff, channel: str) -> str:
+    return (person.email if channel == Channel.EMAIL else person.phone).strip()
+
+
+def retry_due_webhooks(*, now: dt.datetime | None = None) -> int:
+    """Sends (or hands to the worker) the webhook deliveries due for another attempt; returns how many."""
+    now = now or timezone.now()
+    ids = _due(WebhookDelivery, now)
+    tasks.send(webhook_delivery_ids=ids, now=now)
+    return len(ids)
+
+
+def retry_due_deliveries(*, now: dt.datetime | None = None) -> int:
+    """Sends (or hands to the worker) email and SMS deliveries due for another attempt; returns how many."""
+    now = now or timezone.now()
+    ids = _due(Delivery, now)
+    tasks.send(delivery_ids=ids, now=now)
+    return len(ids)
+
+
+def retry_due(*, now: dt.datetime | None = None) -> int:
+    """What the sweeper (and beat's retry task) runs each minute: every due email, SMS and webhook."""
+    return retry_due_deliveries(now=now) + retry_due_webhooks(now=now)
+
+
+def _due(model, now: dt.datetime) -> list[int]:
+    # Rows a sender holds have next_attempt_at in the future, so they are not due (see channels._claim).
+    return list(
+        model.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:RETRY_BATCH]
+    )
+
+
+def unread_count(user: Staff) -> int:
+    return Notification.objects.filter(recipient=user, in_app=True, read_at__isnull=True).count()
+
+
+def mark_read(user: Staff, notification_ids: Iterable[int] | None = None) -> int:
+    """Marks the user's own notifications read (all when no ids are given); returns how many changed."""
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        rows = rows.filter(id__in=list(notification_ids))
+    return rows.update(read_at=timezone.now())
