@@ -11,6 +11,8 @@ from redress.api.actions import ACTIONS, SYSTEM_ACTIONS
 from redress.cases.choices import State
 from redress.cases.lifecycle import TRANSITIONS, perform
 from redress.cases.models import Case, ResultReport
+from redress.organisation.choices import Role
+from redress.organisation.services import create_staff
 
 from .conftest import case_payload
 
@@ -284,6 +286,14 @@ def test_awaiting_instruction_is_for_leaders_and_empties_with_the_instruction(ba
     assert case.number not in {c["number"] for c in ok(admin.get(f"{URL}/awaiting-instruction"))["items"]}
     for staff in (bank.teller, bank.office, bank.auditor):
         assert as_staff(staff).get(f"{URL}/awaiting-instruction").status_code == 403
+    # A branch's leader in charge sees what is waiting in their branch only.
+    leader = create_staff(
+        username="leader_a", name="甲分行分管行长", unit=bank.branch_a, roles=[Role.LEADER_IN_CHARGE]
+    )
+    in_a = bank.register()
+    bank.register(actor=bank.outsider, subject_unit="B1-1")
+    waiting = {c["number"] for c in ok(as_staff(leader).get(f"{URL}/awaiting-instruction"))["items"]}
+    assert waiting == {in_a.number}
 
 
 def test_due_lists_overdue_and_soon_due_clocks_of_visible_cases_earliest_first(bank, as_staff):
@@ -305,3 +315,19 @@ def test_due_lists_overdue_and_soon_due_clocks_of_visible_cases_earliest_first(b
     }
     bad = office.get(f"{URL}/due", {"unit": "NOPE"})
     assert bad.status_code == 422 and list(bad.json()["errors"]) == ["unit"]
+
+
+def test_refusals_speak_the_callers_language(bank, as_staff):
+    case = bank.register()
+    english = act(
+        as_staff(bank.teller),
+        case.number,
+        "close",
+        {"responsibility": "at_fault"},
+        **{"Accept-Language": "en"},
+    )
+    assert english.status_code == 409 and "Allowed now" in english.json()["detail"]
+    invalid = act(
+        as_staff(bank.outlet_head), case.number, "reject", {"reason": " "}, **{"Accept-Language": "en"}
+    )
+    assert invalid.json()["errors"] == {"reason": ["This field is required."]}
