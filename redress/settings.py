@@ -204,19 +204,30 @@ CELERY_BEAT_SCHEDULE = {
     "retry-notifications": {"task": "redress.notifications.retry_webhooks", "schedule": 60.0},
 }
 
-EMAIL_HOST = os.environ.get("REDRESS_EMAIL_HOST", "")
-# An SMTP host switches email on; without one the embedded setup prints mail to the console.
-EMAIL_BACKEND = os.environ.get("REDRESS_EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
-EMAIL_PORT = env_int("REDRESS_EMAIL_PORT", 25)
-EMAIL_HOST_USER = os.environ.get("REDRESS_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("REDRESS_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("REDRESS_EMAIL_TLS", False)
-EMAIL_USE_SSL = env_bool("REDRESS_EMAIL_SSL", False)
-EMAIL_TIMEOUT = env_int("REDRESS_EMAIL_TIMEOUT", 10)
+# Django's mailers (6.1). An SMTP host switches email on; without one the embedded setup prints mail to
+# the console.
+_email_host = os.environ.get("REDRESS_EMAIL_HOST", "")
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("REDRESS_EMAIL_BACKEND")
+        or (
+            "django.core.mail.backends.smtp.EmailBackend"
+            if _email_host
+            else "django.core.mail.backends.console.EmailBackend"
+        ),
+        "OPTIONS": {
+            "host": _email_host,
+            "port": env_int("REDRESS_EMAIL_PORT", 25),
+            "username": os.environ.get("REDRESS_EMAIL_USER", ""),
+            "password": os.environ.get("REDRESS_EMAIL_PASSWORD", ""),
+            "use_tls": env_bool("REDRESS_EMAIL_TLS", False),
+            "use_ssl": env_bool("REDRESS_EMAIL_SSL", False),
+            "timeout": env_int("REDRESS_EMAIL_TIMEOUT", 10),
+        }
+        if _email_host
+        else {},
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("REDRESS_EMAIL_FROM") or "redress@localhost"
 # Links in emails point here (e.g. https://redress.bank.example); empty leaves them out.
 SITE_URL = os.environ.get("REDRESS_SITE_URL", "").rstrip("/")

@@ -19,7 +19,7 @@ from typing import Protocol
 import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.core.mail.utils import DNS_NAME
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -134,7 +134,7 @@ def _send_email(address: str, notification) -> str:
         to=[address],
         headers={"Message-ID": message_id, "X-Redress-Event": notification.event},
     )
-    message.send(fail_silently=False)
+    mailers.default.send_messages([message])
     return message_id
 
 

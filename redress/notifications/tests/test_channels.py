@@ -1,0 +1,147 @@
+"""Email to a real SMTP server, SMS through the configured gateway, retries with backoff."""
+
+import datetime as dt
+import logging
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from redress.notifications import channels
+from redress.notifications.choices import Channel, DeliveryStatus
+from redress.notifications.models import Delivery
+from redress.notifications.services import notify, retry_due
+from redress.notifications.testing import free_port, smtp_mailers
+
+
+def tell(bank, case, *recipients, key="k1"):
+    return notify(
+        "clock.breached",
+        case=case,
+        recipients=recipients,
+        subject=f"{case.number} 已超时",
+        body="答复时限已过，请立即处理。",
+        dedupe_key=key,
+        data={"clock": "reply"},
+    )
+
+
+def test_email_arrives_at_the_smtp_server_after_commit(
+    bank, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://redress.bank.test"
+    bank.handler.email = "handler@bank.test"
+    bank.handler.save()
+    case = bank.register()
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(bank, case, bank.handler)
+        assert smtp_server.messages == []
+
+    [message] = smtp_server.to("handler@bank.test")
+    assert message["Subject"] == f"{case.number} 已超时"
+    assert message["X-Redress-Event"] == "clock.breached"
+    text = message.get_content()
+    assert "答复时限已过" in text
+    assert f"https://redress.bank.test/cases/{case.number}" in text
+    delivery = Delivery.objects.get(channel=Channel.EMAIL)
+    assert delivery.status == DeliveryStatus.SENT
+    assert delivery.attempts == 1
+    assert delivery.provider_ref == message["Message-ID"]
+
+
+def test_an_unreachable_mail_server_is_retried_with_backoff_then_given_up(
+    bank, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = smtp_mailers("127.0.0.1", free_port())  # nobody listens
+    settings.NOTIFICATION_RETRY_DELAYS = [60, 300]
+    bank.handler.email = "handler@bank.test"
+    bank.handler.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(bank, bank.register(), bank.handler)
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "ConnectionRefusedError" in delivery.last_error
+    first_retry = delivery.next_attempt_at
+    assert dt.timedelta(seconds=55) < first_retry - timezone.now() <= dt.timedelta(seconds=60)
+
+    assert retry_due(now=first_retry - dt.timedelta(seconds=1)) == 0  # not yet due
+    assert retry_due(now=first_retry) == 1
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert delivery.next_attempt_at == first_retry + dt.timedelta(seconds=300)
+
+    retry_due(now=delivery.next_attempt_at)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (DeliveryStatus.FAILED, 3, None)
+    assert retry_due(now=first_retry + dt.timedelta(days=1)) == 0
+
+
+def test_sms_goes_through_the_log_gateway_by_default(bank, caplog, django_capture_on_commit_callbacks):
+    bank.handler.phone = "13900000002"
+    bank.handler.save()
+    case = bank.register()
+    with (
+        caplog.at_level(logging.INFO, logger="redress.notifications.channels"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tell(bank, case, bank.handler)
+    delivery = Delivery.objects.get(channel=Channel.SMS)
+    assert delivery.status == DeliveryStatus.SENT
+    assert delivery.provider_ref.startswith("log-")
+    assert f"SMS {delivery.provider_ref} to 13900000002: {case.number} 已超时" in caplog.text
+
+
+class RecordingGateway:
+    sent: list = []
+
+    def send(self, phone: str, text: str) -> str:
+        RecordingGateway.sent.append((phone, text))
+        return f"gw-{len(RecordingGateway.sent)}"
+
+
+class BrokenGateway:
+    def send(self, phone: str, text: str) -> str:
+        raise ConnectionError("gateway down")
+
+
+def test_sms_gateway_is_pluggable(bank, settings, django_capture_on_commit_callbacks):
+    settings.SMS_GATEWAY = f"{__name__}.RecordingGateway"
+    RecordingGateway.sent.clear()
+    bank.handler.phone = "13900000002"
+    bank.handler.save()
+    case = bank.register()
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(bank, case, bank.handler)
+    assert RecordingGateway.sent == [("13900000002", f"{case.number} 已超时")]
+    assert Delivery.objects.get().provider_ref == "gw-1"
+
+
+def test_a_failing_gateway_leaves_the_sms_for_a_retry(bank, settings, django_capture_on_commit_callbacks):
+    settings.SMS_GATEWAY = f"{__name__}.BrokenGateway"
+    bank.handler.phone = "13900000002"
+    bank.handler.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(bank, bank.register(), bank.handler)
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    assert delivery.last_error == "ConnectionError: gateway down"
+
+
+def test_an_unknown_gateway_is_a_configuration_error(settings):
+    settings.SMS_GATEWAY = "redress.notifications.channels.NoSuchGateway"
+    with pytest.raises(ImproperlyConfigured, match="SMS_GATEWAY"):
+        channels.sms_gateway()
+
+
+def test_a_delivery_is_sent_once_however_often_it_is_asked_for(
+    bank, smtp_server, django_capture_on_commit_callbacks
+):
+    bank.handler.email = "handler@bank.test"
+    bank.handler.save()
+    tell(bank, bank.register(), bank.handler)  # no commit here: on_commit is not run
+    delivery = Delivery.objects.get()
+    assert channels.send_delivery(delivery.id) is True
+    assert channels.send_delivery(delivery.id) is False
+    assert retry_due() == 0
+    assert len(smtp_server.messages) == 1
