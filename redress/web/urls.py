@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import case_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +15,19 @@ urlpatterns = [
     path("cases/", views.register, name="cases"),
     path("cases/export.xlsx", views.export, name="export"),
     path("cases/new", views.new_case, name="new_case"),
-    path("cases/<str:number>", views.case_detail, name="case"),
+    path("cases/mine", case_views.my_cases, name="my_cases"),
+    path("cases/awaiting-instruction", case_views.awaiting_instruction, name="awaiting_instruction"),
+    path("cases/due-soon", case_views.due_soon, name="due_soon"),
+    path("cases/<str:number>", case_views.case_detail, name="case"),
+    path("cases/<str:number>/act/<slug:action>", case_views.act, name="act"),
+    path("cases/<str:number>/print/register", case_views.print_register_row, name="print_register"),
+    path(
+        "cases/<str:number>/print/transfer/<int:order_id>",
+        case_views.print_transfer_order,
+        name="print_transfer",
+    ),
+    path(
+        "cases/<str:number>/print/report/<int:report_id>", case_views.print_result_report, name="print_report"
+    ),
     path("cases/<str:number>/attachments/<int:attachment_id>", views.attachment, name="attachment"),
 ]

@@ -22,6 +22,7 @@ from redress.cases.attachments import path_of
 from redress.cases.register import COUNT_CAP, RegisterFilter, RegisterFilterInvalid, capped_count
 from redress.cases.services import RegistrationInvalid, register_case, validate_registration
 
+from . import clocks as clock_words
 from .export import write_register
 from .forms import RegisterFilterForm, RegistrationForm
 
@@ -61,7 +62,8 @@ def _page_links(page: int, last_known: int) -> list[int]:
 @login_required
 @require_GET
 def register(request: HttpRequest) -> HttpResponse:
-    """The register (R2.5): one capped count and one page query, whatever the number of cases."""
+    """The register (R2.5): one capped count, one page query and one query for the page's binding clocks,
+    whatever the number of cases."""
     form = RegisterFilterForm(request.user, request.GET or None)
     context: dict = {"form": form, "page_size": PAGE_SIZE}
     try:
@@ -75,10 +77,13 @@ def register(request: HttpRequest) -> HttpResponse:
     page = _page_number(request.GET.get("page"))
     offset = (page - 1) * PAGE_SIZE
     rows = list(
-        cases.select_related("subject_unit", "first_responder").only(*ROW_FIELDS)[
-            offset : offset + PAGE_SIZE + 1
-        ]
+        cases.select_related("subject_unit", "first_responder")
+        .only(*ROW_FIELDS)
+        .prefetch_related(clock_words.binding_clocks())[offset : offset + PAGE_SIZE + 1]
     )
+    now = timezone.now()
+    for row in rows:
+        row.binding_clock = clock_words.summary(next(iter(row.live_binding_clocks), None), now)
     has_next = len(rows) > PAGE_SIZE
     last_known = max(1, -(-count // PAGE_SIZE))
     context.update(
@@ -166,19 +171,6 @@ def new_case(request: HttpRequest) -> HttpResponse:
     else:
         form = RegistrationForm()
     return render(request, "web/case_form.html", {"form": form})
-
-
-@login_required
-@require_GET
-def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    case = get_visible_case(request.user, number)
-    context = {
-        "case": case,
-        "flags": case.flags.order_by("flag"),
-        "attachments": case.attachments.select_related("uploaded_by"),
-        "events": case.events.select_related("actor"),
-    }
-    return render(request, "web/case_detail.html", context)
 
 
 @login_required

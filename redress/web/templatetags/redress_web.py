@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.cases.validators import mask_id_number, mask_phone
@@ -24,24 +27,145 @@ def role_labels(user) -> str:
     return "、".join(str(role.label) for role in Role if role.value in roles)
 
 
-def _event_labels() -> dict:
-    from redress.cases.choices import Channel, Flag, Kind
+def _choice(*enums):
+    def show(value):
+        for enum in enums:
+            if value in enum.values:
+                return str(enum(value).label)
+        return str(value)
 
-    def choice(enum):
-        return lambda value: str(enum(value).label) if value in enum.values else str(value)
+    return show
+
+
+def _yes_no(value) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _moment(value) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+# Event data keys that only point at a record shown elsewhere on the page.
+_HIDDEN = frozenset(
+    {
+        "transfer_order",
+        "contact",
+        "escalation",
+        "withdrawal",
+        "approval",
+        "referral",
+        "record",
+        "result_report",
+        "investigation",
+        "remedies",
+        "stat_facts",
+        "changes",
+    }
+)
+
+
+def _event_labels() -> dict:
+    from redress.cases.choices import (
+        Channel,
+        ContactMethod,
+        Flag,
+        Kind,
+        Responsibility,
+        SafetyIncident,
+        Satisfaction,
+        StatClass,
+    )
+    from redress.deadlines.choices import ClockName, PauseReason
+    from redress.organisation.choices import Level
 
     def flags(values):
-        return "、".join(choice(Flag)(v) for v in values) if values else "—"
+        return "、".join(_choice(Flag)(v) for v in values) if values else "—"
 
     return {
         "number": (_("case number"), str),
-        "kind": (_("kind"), choice(Kind)),
-        "channel": (_("channel"), choice(Channel)),
+        "kind": (_("kind"), _choice(Kind)),
+        "channel": (_("channel"), _choice(Channel)),
         "first_responder": (_("first responder"), str),
         "unit": (_("accepting unit"), str),
         "flags": (_("flags"), flags),
         "attachments": (_("attachments"), lambda names: "、".join(names) if names else "—"),
+        "reason": (_("reason"), _choice(PauseReason)),
+        "note": (_("note"), str),
+        "text": (_("instruction"), str),
+        "answer": (_("answer given"), str),
+        "to_unit": (_("to unit"), str),
+        "back_to": (_("sent back to"), str),
+        "handler": (_("handler"), lambda v: v or "—"),
+        "head": (_("head"), lambda v: v or "—"),
+        "default_route": (_("default route"), str),
+        "at": (_("at"), _moment),
+        "method": (_("method"), _choice(ContactMethod)),
+        "customer_told_method": (_("customer told by"), _choice(ContactMethod)),
+        "satisfaction": (_("satisfaction"), _choice(Satisfaction)),
+        "customer_satisfaction": (_("customer's satisfaction"), _choice(Satisfaction)),
+        "from_level": (_("from level"), _choice(Level)),
+        "to_level": (_("to level"), _choice(Level)),
+        "trigger": (_("trigger"), lambda v: _("manual") if v == "manual" else str(v)),
+        "voluntary": (_("voluntary"), _yes_no),
+        "responsibility": (_("responsibility"), _choice(Responsibility)),
+        "stat_class": (_("statistics class"), _choice(StatClass)),
+        "amount": (_("amount"), str),
+        "business_line": (_("business line"), str),
+        "approver": (_("approved by"), str),
+        "incident": (_("incident"), _choice(SafetyIncident)),
+        "security_called": (_("security department called"), _yes_no),
+        "police_called": (_("police called"), _yes_no),
+        "video_covered": (_("covered by video"), _yes_no),
+        "rule": (_("rule explained"), str),
+        "previous_case": (_("earlier case"), str),
+        "clock": (_("clock"), _choice(ClockName)),
+        "clocks": (_("clocks"), str),
+        "step": (_("step"), str),
+        "new_limit": (_("new limit"), str),
+        "approved": (_("approved"), _yes_no),
+        "due_at": (_("due"), _moment),
+        "restarted": (_("clocks restarted"), str),
     }
+
+
+def _change_value(field: str, value) -> str:
+    from redress.cases.choices import Responsibility, StatClass, State
+    from redress.organisation.choices import Level
+
+    if value in (None, "", {}):
+        return "—"
+    if field in {"closed_at"}:
+        return _moment(value)
+    shown = {
+        "state": _choice(State),
+        "level": _choice(Level),
+        "responsibility": _choice(Responsibility),
+        "stat_class": _choice(StatClass),
+    }.get(field)
+    if shown is not None:
+        return shown(value)
+    if isinstance(value, dict):
+        return "…"
+    return str(value)
+
+
+def _field_label(field: str) -> str:
+    from django.core.exceptions import FieldDoesNotExist
+
+    from redress.cases.models import Case
+
+    try:
+        return str(Case._meta.get_field(field).verbose_name)
+    except FieldDoesNotExist:
+        return field
 
 
 @register.filter
@@ -50,10 +174,68 @@ def event_details(event) -> list[tuple[str, str]]:
     labels = _event_labels()
     rows = []
     for key, value in (event.data or {}).items():
+        if key in _HIDDEN or isinstance(value, dict):
+            continue
         label, show = labels.get(key, (key, str))
         try:
             shown = show(value)
         except (TypeError, ValueError):
             shown = str(value)
         rows.append((str(label), shown))
+    return rows
+
+
+@register.filter
+def event_changes(event) -> list[tuple[str, str, str]]:
+    """The case fields an event changed, as (label, old, new)."""
+    changes = (event.data or {}).get("changes") or {}
+    return [
+        (_field_label(field), _change_value(field, old), _change_value(field, new))
+        for field, (old, new) in changes.items()
+        if field not in {"stat_facts", "stat_rule", "holder_unit_path"}
+    ]
+
+
+@register.inclusion_tag("web/_calendar_warning.html", takes_context=True)
+def calendar_warning(context) -> dict:
+    """The banner asking for next year's holiday arrangement (R4.2), from 1 November on."""
+    from redress.web.notices import calendar_warning as warning
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"warning": None}
+    return {"warning": warning(user)}
+
+
+@register.filter
+def may_instruct(user) -> bool:
+    """Whether the user gets the "awaiting instruction" list (R2.8)."""
+    from redress.web.case_views import may_instruct as allowed
+
+    return bool(getattr(user, "is_authenticated", False)) and allowed(user)
+
+
+@register.filter
+def stat_facts(case) -> list[tuple[str, str]]:
+    """The facts the statistics class was decided from (R7.4), worded."""
+    from redress.cases.choices import Channel
+    from redress.deadlines.choices import ClockName
+    from redress.organisation.choices import Level
+
+    facts = case.stat_facts or {}
+    labels = {
+        "channel": (_("channel"), _choice(Channel)),
+        "external_channel": (_("head office or external channel"), _yes_no),
+        "highest_level": (_("highest level reached"), _choice(Level)),
+        "repeat": (_("repeat complaint"), _yes_no),
+        "breached_clocks": (
+            _("binding clocks breached"),
+            lambda names: "、".join(_choice(ClockName)(n) for n in names) if names else _("none"),
+        ),
+    }
+    rows = []
+    for key, value in facts.items():
+        label, show = labels.get(key, (key, str))
+        rows.append((str(label), show(value)))
     return rows

@@ -1,0 +1,318 @@
+"""The case's life in the web UI: its actions, its lists (my cases, awaiting instruction, due soon) and the
+forms a bank prints. Thin: the lifecycle decides, these pages ask it and show the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from redress.access.visibility import get_visible_case, visible_to
+from redress.cases import lifecycle
+from redress.cases.choices import OPEN_STATES, State
+from redress.cases.lifecycle import ActionForbidden, ActionInvalid, ConcurrentChange, IllegalTransition
+from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal
+from redress.deadlines.models import Clock, Extension
+from redress.organisation.choices import Role
+from redress.organisation.models import Unit
+
+from . import clocks as clock_words
+from .actions import ACTIONS, grouped, has_fields
+from .forms import unit_choices, units_for_filter
+
+LIST_PAGE_SIZE = 50
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def _state_label(state: str) -> str:
+    return str(State(state).label) if state in State.values else state
+
+
+def _conflict(request: HttpRequest, case: Case, message: str) -> HttpResponse:
+    """409: the case moved on under the user. Nothing was changed; the page says what the case is now."""
+    fresh = visible_to(request.user).filter(pk=case.pk).first() or case
+    context = {"case": fresh, "message": message, "state_label": _state_label(fresh.state)}
+    return render(request, "web/action_conflict.html", context, status=409)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One view for every action: its form from the table in actions.py, its rules in the lifecycle."""
+    case = get_visible_case(request.user, number)
+    spec = ACTIONS.get(action)
+    transition = lifecycle.TRANSITIONS.get(action)
+    if spec is None or transition is None:
+        raise Http404("No such action.")
+    if action not in lifecycle.allowed_actions(request.user, case):
+        if case.state in transition.sources and transition.applies(case):
+            raise PermissionDenied(_("You may not take this action on this case."))
+        return _conflict(
+            request,
+            case,
+            _("The case is now %(state)s: this action is no longer possible. Reload the case.")
+            % {"state": _state_label(case.state)},
+        )
+
+    if request.method == "POST":
+        form = spec.form(request.POST, user=request.user, case=case)
+        if not form.is_valid() and "version" in form.errors:
+            return _conflict(request, case, _("The form was out of date. Reload the case and try again."))
+        if form.is_valid():
+            try:
+                done = lifecycle.perform(
+                    action,
+                    request.user,
+                    case,
+                    form.params(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ActionInvalid as exc:
+                form.add_action_errors(exc.errors)
+            except ConcurrentChange:
+                fresh = visible_to(request.user).filter(pk=case.pk).first() or case
+                return _conflict(
+                    request,
+                    case,
+                    _("Someone else changed this case a moment ago; it is now %(state)s. Reload it.")
+                    % {"state": _state_label(fresh.state)},
+                )
+            except IllegalTransition as exc:
+                return _conflict(
+                    request,
+                    case,
+                    _("The case is now %(state)s: this action is no longer possible. Reload the case.")
+                    % {"state": _state_label(exc.state)},
+                )
+            except ActionForbidden as exc:
+                raise PermissionDenied(str(exc)) from None
+            else:
+                messages.success(
+                    request,
+                    _("%(action)s: done. Case %(number)s is now %(state)s.")
+                    % {"action": spec.label, "number": done.number, "state": _state_label(done.state)},
+                )
+                if not visible_to(request.user).filter(pk=done.pk).exists():
+                    # e.g. a handler who sent the transfer back no longer sees the case.
+                    return redirect("web:register")
+                return redirect("web:case", number=done.number)
+    else:
+        form = spec.form(initial={"version": case.version}, user=request.user, case=case)
+    context = {"case": case, "spec": spec, "form": form}
+    return render(request, "web/action_form.html", context)
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict:
+    now = timezone.now()
+    orders = case.transfer_orders.select_related("from_unit", "to_unit", "handler", "acknowledged_by", "by")
+    actions = lifecycle.allowed_actions(request.user, case)
+    return {
+        "case": case,
+        "now": now,
+        "flags": case.flags.order_by("flag"),
+        "attachments": case.attachments.select_related("uploaded_by"),
+        "events": case.events.select_related("actor"),
+        "clocks": clock_words.case_clocks(case, now),
+        "extensions": Extension.objects.filter(clock__case=case).select_related(
+            "clock", "requested_by", "decided_by"
+        ),
+        "orders": orders,
+        "reports": case.result_reports.select_related("by"),
+        "contacts": case.contacts.select_related("by"),
+        "follow_ups": case.follow_ups.select_related("by"),
+        "escalations": case.escalations.select_related("by", "to_unit"),
+        "instructions": case.instructions.select_related("by"),
+        "chases": case.chases.select_related("by"),
+        "withdrawals": case.withdrawals.select_related("by", "investigation"),
+        "safety_records": case.safety_records.select_related("by"),
+        "approvals": case.compensation_approvals.select_related("by", "business_line"),
+        "referrals": case.legal_referrals.select_related("by"),
+        "repeats": visible_to(request.user).filter(previous_case=case).only("number", "received_at", "state"),
+        "previous": visible_to(request.user).filter(pk=case.previous_case_id).first()
+        if case.previous_case_id
+        else None,
+        "action_groups": grouped(actions),
+        "direct_actions": {name for name in actions if not has_fields(ACTIONS[name])},
+    }
+
+
+def _visible_case_with(user, number: str, prefetch: Prefetch | None, *related: str) -> Case:
+    """get_visible_case with the related rows a page shows loaded alongside."""
+    cases = visible_to(user).select_related(*related)
+    if prefetch is not None:
+        cases = cases.prefetch_related(prefetch)
+    case = cases.filter(number=number).first()
+    if case is None:
+        raise Http404("No case with this number.")
+    return case
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = _visible_case_with(
+        request.user,
+        number,
+        Prefetch("clocks", queryset=Clock.objects.select_related("policy")),
+        "unit",
+        "holder_unit",
+        "subject_unit",
+        "subject_staff",
+        "first_responder",
+        "handler",
+        "business_category",
+        "reason",
+        "regulatory_channel",
+    )
+    return render(request, "web/case_detail.html", _case_context(request, case))
+
+
+# Lists
+
+
+def _paged(request: HttpRequest, rows) -> tuple:
+    paginator = Paginator(rows, LIST_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return page, paginator
+
+
+def _with_clocks(cases: list[Case], now: dt.datetime) -> list[tuple[Case, dict | None]]:
+    return [(c, clock_words.summary(next(iter(c.live_binding_clocks), None), now)) for c in cases]
+
+
+@login_required
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """R3.1, R3.5: every case the user took as first responder, whatever unit holds it now, until it ends."""
+    cases = (
+        visible_to(request.user)
+        .filter(first_responder=request.user, state__in=OPEN_STATES)
+        .select_related("holder_unit", "handler")
+        .prefetch_related(clock_words.binding_clocks())
+        .order_by("received_at", "id")
+    )
+    page, paginator = _paged(request, cases)
+    context = {"page": page, "count": paginator.count, "rows": _with_clocks(list(page), timezone.now())}
+    return render(request, "web/my_cases.html", context)
+
+
+def may_instruct(user) -> bool:
+    return user.has_role(Role.LEADER_IN_CHARGE, Role.ADMIN)
+
+
+@login_required
+@require_GET
+def awaiting_instruction(request: HttpRequest) -> HttpResponse:
+    """R2.8: open cases the leader in charge has not yet instructed on."""
+    if not may_instruct(request.user):
+        raise PermissionDenied(_("This list is for the leader in charge."))
+    cases = (
+        visible_to(request.user)
+        .filter(state__in=OPEN_STATES)
+        .filter(~Exists(Instruction.objects.filter(case=OuterRef("pk"))))
+        .select_related("holder_unit", "first_responder")
+        .prefetch_related(clock_words.binding_clocks())
+        .order_by("received_at", "id")
+    )
+    page, paginator = _paged(request, cases)
+    context = {"page": page, "count": paginator.count, "rows": _with_clocks(list(page), timezone.now())}
+    return render(request, "web/awaiting_instruction.html", context)
+
+
+@login_required
+@require_GET
+def due_soon(request: HttpRequest) -> HttpResponse:
+    """R4.4: live clocks due within 24 hours or past due, of the cases the user sees, in a unit's subtree."""
+    now = timezone.now()
+    units = units_for_filter(request.user)
+    cases = visible_to(request.user)
+    code = request.GET.get("unit", "").strip()
+    unit = None
+    if code:
+        unit = units.filter(code=code).first()
+        if unit is None:
+            messages.error(request, _("Choose a unit from the list."))
+        else:
+            cases = cases.filter(holder_unit_path__startswith=unit.path)
+    clocks = (
+        Clock.objects.filter(
+            case__in=cases.values("pk"), state__in=clock_words.COUNTING, due_at__lte=now + DUE_SOON
+        )
+        .select_related("case", "case__holder_unit", "case__handler", "policy")
+        .order_by("due_at", "id")
+    )
+    page, paginator = _paged(request, clocks)
+    rows = []
+    for clock in page:
+        rows.append((clock, clock_words.summary(clock, now)))
+    context = {
+        "page": page,
+        "count": paginator.count,
+        "rows": rows,
+        "unit": unit,
+        "unit_options": unit_choices(units),
+    }
+    return render(request, "web/due_soon.html", context)
+
+
+# Print-ready forms
+
+
+def bank_name() -> str:
+    root = Unit.objects.filter(parent__isnull=True).order_by("path").values_list("name", flat=True).first()
+    return root or "Redress"
+
+
+def _print(request: HttpRequest, template: str, case: Case, **context) -> HttpResponse:
+    context.update(case=case, bank_name=bank_name(), printed_at=timezone.now())
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def print_transfer_order(request: HttpRequest, number: str, order_id: int) -> HttpResponse:
+    case = get_visible_case(request.user, number)
+    order = (
+        TransferOrder.objects.filter(case=case, pk=order_id)
+        .select_related("from_unit", "to_unit", "handler", "by", "acknowledged_by")
+        .first()
+    )
+    if order is None:
+        raise Http404("No such transfer order.")
+    return _print(request, "web/print/transfer_order.html", case, order=order)
+
+
+@login_required
+@require_GET
+def print_result_report(request: HttpRequest, number: str, report_id: int) -> HttpResponse:
+    case = get_visible_case(request.user, number)
+    report = case.result_reports.filter(pk=report_id).select_related("by").first()
+    if report is None:
+        raise Http404("No such result report.")
+    return _print(request, "web/print/result_report.html", case, report=report)
+
+
+@login_required
+@require_GET
+def print_register_row(request: HttpRequest, number: str) -> HttpResponse:
+    case = _visible_case_with(
+        request.user, number, None, "unit", "holder_unit", "subject_unit", "subject_staff", "first_responder"
+    )
+    context = {
+        "instructions": case.instructions.select_related("by"),
+        "orders": case.transfer_orders.select_related("to_unit"),
+        "replies": case.contacts.filter(is_reply=True),
+        "follow_ups": case.follow_ups.all(),
+        "withdrawal": Withdrawal.objects.filter(case=case).order_by("-id").first(),
+    }
+    return _print(request, "web/print/register_row.html", case, **context)

@@ -1,0 +1,27 @@
+"""Notices shown on every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from redress.calendar.services import next_year_missing_warning
+from redress.organisation.choices import Role
+from redress.organisation.models import Staff
+
+
+def today() -> dt.date:
+    """The bank's date (Beijing time); tests replace it to stand on a given day."""
+    return timezone.localdate()
+
+
+def calendar_warning(user: Staff, on: dt.date | None = None) -> dict | None:
+    """From 1 November on, when next year's holiday arrangement is not loaded (or this year's is not at all),
+    the year to load and, for those who may load it, where."""
+    year = next_year_missing_warning(on or today())
+    if year is None:
+        return None
+    can_load = user.is_superuser or user.has_role(Role.ADMIN)
+    return {"year": year, "url": reverse("admin:calendar_calendaryear_load") if can_load else ""}
