@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "redress.routing",
     "redress.deadlines",
     "redress.notifications",
+    "redress.escalation",
     "redress.api",
     "redress.web",
 ]
@@ -197,6 +198,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # redress.escalation.tasks.sweep: warnings, breaches and supervision notices.
     "sweep": {"task": "redress.sweep", "schedule": 60.0},
