@@ -93,3 +93,12 @@ def test_the_page_needs_a_login(client):
     response = client.get(reverse("notifications:inbox"))
     assert response.status_code == 302
     assert reverse("web:login") in response["Location"]
+
+
+def test_every_page_header_carries_the_bell(bank, told, client):
+    log_in(client, bank.outlet_head)
+    page = client.get(reverse("web:register")).content.decode()
+    assert f'href="{reverse("notifications:inbox")}"' in page
+    assert 'data-unread="3"' in page
+    Notification.objects.filter(recipient=bank.outlet_head).update(read_at="2026-01-01T00:00:00Z")
+    assert 'data-unread="0"' in client.get(reverse("web:register")).content.decode()
