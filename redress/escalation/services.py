@@ -114,6 +114,7 @@ def _tell_about_triggers(case: Case, by_flag: dict[str, triggers.Fired]) -> None
             body=str(by_flag["media_threat"].reason),
             dedupe_key=f"media_threat:{case.pk}",
             roles=(Role.SPOKESPERSON,),
+            level=Level.BRANCH,
             work_group_level=Level.BRANCH,
         )
     if "skip_level" in by_flag and case.subject_unit_id:

@@ -41,7 +41,7 @@ def case_payload(bank, **overrides) -> dict:
         "business_category": "银行卡/信用卡",
         "amount": "1200.5",
         "product": "借记卡",
-        "flags": ["media_threat"],
+        "flags": ["legal_dispute"],
     }
     body.update(overrides)
     return body

@@ -133,7 +133,7 @@ def test_list_items_are_masked_like_the_detail(bank, cases, as_staff):
 def test_events_show_the_registration(bank, cases, as_staff):
     response = as_staff(bank.teller).get(f"{URL}/{cases['plain'].number}/events")
     assert response.status_code == 200
-    [event] = response.json()
+    event = response.json()[0]  # automatic rules may add events after it (e.g. a repeat complaint's flag)
     assert event["kind"] == "registered" and event["actor"] == "teller"
     assert event["data"]["number"] == cases["plain"].number
     assert event["at"].endswith("+08:00")

@@ -57,7 +57,7 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
         "closed_at": None,
         "rejection_reason": "",
         "previous_case": None,
-        "flags": ["confidential", "media_threat"],
+        "flags": ["confidential", "legal_dispute"],
         "attachments": [],
         "deadlines": case["deadlines"],
         "created_at": case["created_at"],

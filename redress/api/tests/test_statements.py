@@ -26,14 +26,25 @@ def work(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
 
 
+def someone(phone: str, id_number: str) -> dict:
+    # A new complainant each time: a repeat would run the escalation rules, not the common path.
+    return {"name": "张三", "phone": phone, "id_number": id_number, "vip": False, "anonymous": False,
+            "confidential": True}  # fmt: skip
+
+
 def test_the_api_adds_at_most_three_statements_to_a_registration(bank, as_staff):
-    body = case_payload(bank)
-    as_staff(bank.teller).post("/api/v1/cases", body, content_type="application/json")  # warm caches
+    # Three people on three matters: two alike would already look like a group complaint to the rules.
+    warm = case_payload(bank, complainant=someone("13900000001", "11010519491231002X"), category="work_error")
+    as_staff(bank.teller).post("/api/v1/cases", warm, content_type="application/json")  # warm caches
+    body = case_payload(bank, complainant=someone("13900000002", "110101199003074477"))
     client = as_staff(bank.teller, **{"Idempotency-Key": "through-api"})
     with CaptureQueriesContext(connection) as through_api:
         response = client.post("/api/v1/cases", body, content_type="application/json")
     assert response.status_code == 201
-    data = CaseIn.model_validate(body).to_registration()
+    other = case_payload(
+        bank, complainant=someone("13900000003", "11010119900307547X"), category="internal_management"
+    )
+    data = CaseIn.model_validate(other).to_registration()
     with CaptureQueriesContext(connection) as direct:
         register_case(bank.teller, data, idempotency_key="direct")
     api_sql, direct_sql = work(through_api), work(direct)
