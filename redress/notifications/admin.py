@@ -41,6 +41,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     search_fields = ("name", "url")
 
 
+@admin.action(description=_("Retry now"))
 def _retry_now(modeladmin, request, queryset):
     # Back to pending and due now: the next retry sweep (within a minute) sends them.
     count = queryset.exclude(status=DeliveryStatus.SENT).update(
@@ -52,9 +53,6 @@ def _retry_now(modeladmin, request, queryset):
         % {"count": count},
         messages.SUCCESS,
     )
-
-
-_retry_now.short_description = _("Retry now")
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 # How long a sender holds a claimed row before another may take it over (a sender that died mid-send).
 # Longer than any send's own timeout, so a slow but living sender is never doubled.
 CLAIM_SECONDS = 120
+# A row written by the web machine a moment ago is due for a worker whose clock runs a little behind.
+CLOCK_SKEW_SECONDS = 5
 # Receivers should refuse signatures older than this (replays).
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -73,8 +75,9 @@ def next_attempt_after(attempts: int, now: dt.datetime) -> dt.datetime | None:
 
 def _claim(model, row_id: int, now: dt.datetime) -> bool:
     # A conditional update: of two senders racing for the row, exactly one sees a changed row.
+    due_by = now + dt.timedelta(seconds=CLOCK_SKEW_SECONDS)
     return bool(
-        model.objects.filter(id=row_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).update(
+        model.objects.filter(id=row_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=due_by).update(
             next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS)
         )
     )

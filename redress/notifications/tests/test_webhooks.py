@@ -135,3 +135,23 @@ def test_verify_signature_rejects_tampering_other_secrets_and_old_timestamps():
     assert not verify_signature("s3cret", ts, body, header, now=now + 301)
     assert verify_signature("s3cret", ts, body, header, now=now + 299)
     assert not verify_signature("s3cret", "yesterday", body, header, now=now)
+
+
+def test_an_administrator_gives_a_failed_delivery_one_more_attempt(bank, endpoint, webhook_receiver, client):
+    from django.urls import reverse
+
+    from redress.testing import PASSWORD
+
+    escalate(bank, bank.register())
+    WebhookDelivery.objects.update(status=DeliveryStatus.FAILED, attempts=6, next_attempt_at=None)
+    assert client.login(username=bank.admin.username, password=PASSWORD)
+    delivery = WebhookDelivery.objects.get()
+    response = client.post(
+        reverse("admin:notifications_webhookdelivery_changelist"),
+        {"action": "_retry_now", "_selected_action": [delivery.id]},
+    )
+    assert response.status_code == 302
+    assert retry_due_webhooks() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 7)
+    assert len(webhook_receiver.requests) == 1
