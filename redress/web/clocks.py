@@ -42,9 +42,11 @@ def span(delta: dt.timedelta) -> str:
     return _("%(minutes)d min") % {"minutes": minutes}
 
 
-def time_left(due_at: dt.datetime, now: dt.datetime, state: str) -> str:
+def time_left(due_at: dt.datetime, now: dt.datetime, state: str, met_at: dt.datetime | None = None) -> str:
     if state == ClockState.MET:
-        return _("met")
+        if met_at is not None and met_at >= due_at:
+            return _("met %(span)s late") % {"span": span(met_at - due_at)}
+        return _("met in time")
     if state == ClockState.PAUSED:
         return _("paused")
     if now >= due_at:
@@ -65,12 +67,15 @@ def case_clocks(case, now: dt.datetime) -> list[dict]:
     rows = []
     for row in case_deadlines(case, now):
         state = row["state"]
+        late = state == ClockState.MET and row["met_at"] is not None and row["met_at"] >= row["due_at"]
         rows.append(
             {
                 **row,
                 "label": clock_label(row["clock"]),
-                "state_label": state_label(state),
-                "time_left": time_left(row["due_at"], now, state),
+                "state_label": _("met late") if late else state_label(state),
+                # A limit met late counts as breached for the statistics (R7.4): shown in the breach colour.
+                "css": "breached" if late else state,
+                "time_left": time_left(row["due_at"], now, state, row["met_at"]),
             }
         )
     return rows

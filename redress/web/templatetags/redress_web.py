@@ -174,7 +174,7 @@ def event_details(event) -> list[tuple[str, str]]:
     labels = _event_labels()
     rows = []
     for key, value in (event.data or {}).items():
-        if key in _HIDDEN or isinstance(value, dict):
+        if key in _HIDDEN or isinstance(value, dict) or value in ("", None, []):
             continue
         label, show = labels.get(key, (key, str))
         try:
@@ -192,7 +192,7 @@ def event_changes(event) -> list[tuple[str, str, str]]:
     return [
         (_field_label(field), _change_value(field, old), _change_value(field, new))
         for field, (old, new) in changes.items()
-        if field not in {"stat_facts", "stat_rule", "holder_unit_path"}
+        if field not in {"stat_facts", "stat_rule", "holder_unit_path"} and old != new
     ]
 
 
