@@ -539,7 +539,8 @@ def test_print_pages_render_and_are_hidden_from_the_subject(client, bank):
 
 def test_a_limit_met_late_is_shown_as_late(client, bank):
     case = bank.register(received_at=timezone.now() - dt.timedelta(days=40))
-    perform("reply", bank.teller, perform("accept", bank.teller, case), {"method": "phone", "content": "已答复"})
+    case = perform("accept", bank.teller, case)
+    perform("reply", bank.teller, case, {"method": "phone", "content": "已答复"})
     html = html_of(as_user(client, bank.teller).get(reverse("web:case", args=[case.number])))
     assert "逾期完成" in html
     assert 'class="clock-state clock-breached">逾期完成' in html
