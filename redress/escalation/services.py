@@ -51,13 +51,13 @@ def _level_above(level: str) -> str | None:
 
 
 def _escalate(
-    case: Case, to_level: str | None, reason: str, trigger: str, *, step_by_step: bool = False
+    case: Case, to_level: str | None, reason: str, trigger: str, *, step_by_step: bool = False, actor=None
 ) -> Case:
     if to_level is None or LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level] or case.state not in OPEN_STATES:
         return case
     return lifecycle.perform(
         "auto_escalate",
-        system_actor(),
+        actor or system_actor(),
         case,
         {"to_level": to_level, "reason": reason, "trigger": trigger, "step_by_step": step_by_step},
     )
@@ -101,7 +101,7 @@ def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) 
     for member in members:
         if member.state in OPEN_STATES:
             member = lifecycle.perform("set_flags", actor, member, {"flags": {"group": evidence}})
-            _escalate(member, Level.PROVINCE, fired.reason, "group")
+            _escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
 
 
 def _tell_about_triggers(case: Case, by_flag: dict[str, triggers.Fired]) -> None:
@@ -185,9 +185,11 @@ class SweepResult:
     breaches: int = 0
     notices: int = 0
     notice_breaches: int = 0
+    # Looked up once per sweep, not once per row.
+    actor: object = None
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "actor"}
 
 
 def _claim(queryset: QuerySet, batch: int) -> list:
@@ -231,7 +233,7 @@ def _act_on_breach(clock: Clock, now: dt.datetime, result: SweepResult) -> None:
     }
     notice = issue_notice(case, clock=clock, reason=reason, now=now)
     result.notices += 1
-    case = _escalate(case, notice.issued_level, reason, "breached_clock")
+    case = _escalate(case, notice.issued_level, reason, "breached_clock", actor=result.actor)
     _tell(
         "clock_breached",
         case,
@@ -282,7 +284,7 @@ def _act_on_notice_breach(notice: SupervisionNotice, now: dt.datetime, result: S
         % {"s": notice.sequence, "due": timezone.localtime(notice.due_at).strftime("%Y-%m-%d %H:%M")},
     )
     reason = _("Supervision notice #%(s)d breached: escalated again.") % {"s": notice.sequence}
-    case = _escalate(case, _level_above(case.level), reason, "notice_breached")
+    case = _escalate(case, _level_above(case.level), reason, "notice_breached", actor=result.actor)
     follow = issue_notice(case, clock=notice.clock, reason=reason, now=now, previous=notice)
     result.notices += 1
     _tell(
@@ -301,7 +303,7 @@ def _act_on_notice_breach(notice: SupervisionNotice, now: dt.datetime, result: S
 def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
     """One pass: breaches first (they matter most), then notice breaches, then warnings."""
     now = now or timezone.now()
-    result = SweepResult()
+    result = SweepResult(actor=system_actor())
     for finder, act in (
         (due_breaches, _act_on_breach),
         (due_notice_breaches, _act_on_notice_breach),

@@ -28,9 +28,11 @@ def test_a_breach_swept_by_the_worker_becomes_a_notice_an_email_and_a_signed_web
     sweep_task.delay()
 
     arrived = wait_until(
-        lambda: SupervisionNotice.objects.filter(case=case).exists()
-        and smtp.to("teller@bank.test")
-        and webhook_receiver.requests,
+        lambda: (
+            SupervisionNotice.objects.filter(case=case).exists()
+            and smtp.to("teller@bank.test")
+            and webhook_receiver.requests
+        ),
         timeout=30,
     )
     assert arrived, f"nothing arrived; worker log:\n{celery_broker.log_text()}"

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from redress.escalation.services import sweep
+from redress.notifications.services import retry_due
 
 
 class Command(BaseCommand):
@@ -28,7 +29,10 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             try:
-                self.stdout.write(json.dumps(sweep().as_dict()))
+                result = sweep().as_dict()
+                # Without a broker nothing else retries failed e-mail, SMS and webhook sends.
+                result["retried"] = retry_due()
+                self.stdout.write(json.dumps(result))
             except Exception as exc:  # a failed pass is retried next time, not the end of the sidecar
                 self.stderr.write(f"sweep failed: {exc!r}")
                 if not every:
