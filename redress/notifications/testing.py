@@ -239,8 +239,26 @@ def celery_broker(celery_worker, settings) -> Iterator[CeleryWorker]:
 
     settings.CELERY_BROKER_URL = celery_worker.broker_url
     settings.CELERY_TASK_DEFAULT_QUEUE = celery_worker.queue
-    # Celery reads Django's settings as they are now; its connection pool is made on first use.
+    # Celery copies Django's settings into app.conf the first time anything reads it (an earlier test in this
+    # process may have), so set the copy too; the connection pool is made on first use.
+    previous = {key: app.conf.get(key) for key in ("broker_url", "task_default_queue")}
+    app.conf.broker_url = celery_worker.broker_url
+    app.conf.task_default_queue = celery_worker.queue
+    _drop_connections(app)
     yield celery_worker
     # The next test may have no broker: drop the connections made to this one.
-    app.pool.force_close_all()
+    _drop_connections(app)
+    app.conf.update(previous)
+
+
+def _drop_connections(app) -> None:
+    """Close the broker connections and forget the pools built on them (the producer pool too, or the next
+    send acquires from a closed pool)."""
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
     app._pool = None
+    app.amqp._producer_pool = None
+    # kombu keeps its own registry of producer pools per connection: built on the closed pool, it must go too.
+    pools.reset()
