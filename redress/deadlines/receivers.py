@@ -60,6 +60,12 @@ def on_transition(sender, case: Case, action: str, at: dt.datetime, data: dict, 
 
 @receiver(calendar_changed, dispatch_uid="deadlines.calendar_changed")
 def on_calendar_changed(sender, jurisdiction: str, first_day: dt.date, last_day: dt.date, **kwargs) -> None:
-    from redress.calendar.services import get_calendar
+    """Sent after the change commits: a worker recomputes when one runs, otherwise it happens at once."""
+    from django.conf import settings
 
-    services.recompute(services.clocks_touching(first_day, last_day), get_calendar(jurisdiction))
+    from .tasks import recompute_task
+
+    if getattr(settings, "CELERY_BROKER_URL", ""):
+        recompute_task.delay(jurisdiction, first_day.isoformat(), last_day.isoformat())
+    else:
+        recompute_task(jurisdiction, first_day.isoformat(), last_day.isoformat())

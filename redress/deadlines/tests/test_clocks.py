@@ -162,3 +162,16 @@ def test_loading_next_years_calendar_recomputes_unconfirmed_clocks(bank, django_
         load_year(read_arrangement(text))
     reply.refresh_from_db()
     assert not reply.unconfirmed and reply.due_at == at(2027, 1, 13, 0, 0)  # 1 Jan is a holiday
+
+
+def test_calendar_change_is_recomputed_by_a_worker_when_a_broker_is_configured(settings, monkeypatch):
+    from redress.calendar.signals import calendar_changed
+    from redress.deadlines.tasks import recompute_task
+
+    queued = []
+    monkeypatch.setattr(recompute_task, "delay", lambda *args: queued.append(args))
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    calendar_changed.send(
+        sender=None, jurisdiction="CN", first_day=dt.date(2027, 1, 1), last_day=dt.date(2027, 12, 31)
+    )
+    assert queued == [("CN", "2027-01-01", "2027-12-31")]
