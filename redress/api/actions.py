@@ -183,6 +183,13 @@ class ReferLegalIn(ActionIn):
     note: str = Field(description="The economic dispute referred to legal counsel (R6.4)")
 
 
+class AssessAnonymousIn(ActionIn):
+    good_faith: bool = Field(
+        description="true: made in good faith, verified and filed. false: malicious, analysed (R6.1)"
+    )
+    note: str = Field(description="What was verified, or the analysis")
+
+
 class RecordSafetyIn(ActionIn):
     incident: SafetyIncidentValue = Field(description="What kind of incident (R6.8)")
     note: str = Field(description="What happened and what was done")
@@ -290,6 +297,11 @@ ACTIONS: dict[str, ActionDoc] = {
         "Needed before a reply may promise a payout (R6.3).",
     ),
     "refer_legal": ActionDoc(ReferLegalIn, "Refer to legal counsel", "An economic dispute (R6.4)."),
+    "assess_anonymous": ActionDoc(
+        AssessAnonymousIn,
+        "Assess an anonymous report",
+        "Good faith: verify and file; malicious: analyse (R6.1).",
+    ),
     "record_safety": ActionDoc(
         RecordSafetyIn, "Record a safety incident", "An aggressive customer and the steps taken (R6.8)."
     ),

@@ -128,6 +128,7 @@ class EventKind(models.TextChoices):
     EXPLAINED = "explained", _("rule explained (not the bank's fault)")
     REPEAT_LINKED = "repeat_linked", _("linked to an earlier case")
     REVERIFIED = "reverified", _("re-verified")
+    ANONYMOUS_ASSESSED = "anonymous_assessed", _("anonymous report assessed")
     CLOCKS_PAUSED = "clocks_paused", _("clocks paused")
     CLOCKS_RESUMED = "clocks_resumed", _("clocks resumed")
     EXTENSION_REQUESTED = "extension_requested", _("extension requested")

@@ -240,6 +240,14 @@ TRANSITIONS: dict[str, Transition] = {
         _t("explain", {State.ACCEPTED, State.IN_PROGRESS}, State.REPLIED, _any_party, EventKind.EXPLAINED),
         _t("link_repeat", OPEN, None, _any_party, EventKind.REPEAT_LINKED),
         _t("reverify", WORKING, None, _holder, EventKind.REVERIFIED),
+        _t(
+            "assess_anonymous",
+            WORKING,
+            None,
+            _holder,
+            EventKind.ANONYMOUS_ASSESSED,
+            lambda case: case.complainant_anonymous or case.category == "anonymous",
+        ),
         # Automatic rules (R5.2): flags with their evidence and escalations, attributed to the system actor.
         _t("set_flags", OPEN | {State.CLOSED}, None, _system, EventKind.FLAG_SET),
         _t("auto_escalate", OPEN, None, _system, EventKind.ESCALATED),
@@ -687,6 +695,16 @@ def _escalate(actor, case, params, now) -> _Change:
     return _Change(fields, data)
 
 
+def _assess_anonymous(actor, case, params, now) -> _Change:
+    """R6.1: an anonymous report made in good faith is verified and filed; a malicious one is analysed."""
+    p = _Params(params)
+    good_faith = p.boolean("good_faith", required=True)
+    note = p.text("note")
+    p.done()
+    outcome = "verified_and_filed" if good_faith else "analysed_as_malicious"
+    return _Change({}, {"good_faith": good_faith, "outcome": outcome, "note": note})
+
+
 def _set_flags(actor, case, params, now) -> _Change:
     """params: {"flags": {flag: evidence dict}}; flags already on the case keep their first evidence."""
     p = _Params(params)
@@ -913,6 +931,7 @@ _RULES: dict[str, Rule] = {
     "explain": _explain,
     "link_repeat": _link_repeat,
     "reverify": _reverify,
+    "assess_anonymous": _assess_anonymous,
     "set_flags": _set_flags,
     "auto_escalate": _auto_escalate,
 }

@@ -370,6 +370,18 @@ _SPECS = (
         _subform("refer_legal", {"note": _text(_("note"), required=True)}),
     ),
     ActionSpec(
+        "assess_anonymous",
+        _("Assess anonymous report"),
+        "handling",
+        _subform(
+            "assess_anonymous",
+            {
+                "good_faith": _choice(_("made in good faith?"), _YES_NO, required=True, radio=True),
+                "note": _text(_("what was verified, or the analysis"), required=True),
+            },
+        ),
+    ),
+    ActionSpec(
         "record_safety",
         _("Record safety incident"),
         "handling",

@@ -317,3 +317,14 @@ def test_transfer_without_a_unit_follows_the_default_route(bank):
 
 def test_every_declared_transition_has_its_rules():
     assert lifecycle.missing_rules() == set()
+
+
+def test_anonymous_report_is_assessed_good_faith_or_malicious(bank):
+    anonymous = {"complainant_name": "", "complainant_phone": "", "complainant_id_number": ""}
+    case = bank.register(kind="whistleblow", category="anonymous", complainant_anonymous=True, **anonymous)
+    case = perform("accept", bank.teller, case)
+    perform("assess_anonymous", bank.teller, case, {"good_faith": False, "note": "与事实不符，疑为恶意举报"})
+    event = case.events.latest("id")
+    assert event.kind == "anonymous_assessed" and event.data["outcome"] == "analysed_as_malicious"
+    named = perform("accept", bank.teller, bank.register())
+    assert "assess_anonymous" not in lifecycle.allowed_actions(bank.teller, named)

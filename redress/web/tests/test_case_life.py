@@ -208,6 +208,25 @@ ACTION_CASES = [
     ),
     ("refer_legal", "outlet_head", _accepted, {"note": "客户拟起诉"}, None, EventKind.REFERRED_LEGAL),
     (
+        "assess_anonymous",
+        "teller",
+        lambda b: perform(
+            "accept",
+            b.teller,
+            b.register(
+                kind="whistleblow",
+                category="anonymous",
+                complainant_anonymous=True,
+                complainant_name="",
+                complainant_phone="",
+                complainant_id_number="",
+            ),
+        ),
+        {"good_faith": "true", "note": "经核实属实，已归档"},
+        None,
+        EventKind.ANONYMOUS_ASSESSED,
+    ),
+    (
         "record_safety",
         "teller",
         lambda b: b.register(),
