@@ -24,7 +24,7 @@ messages: $(STAMP)
 
 run: install
 	$(VENV)/bin/redress migrate --noinput
-	$(VENV)/bin/redress load-demo
+	REDRESS_DEMO=1 $(VENV)/bin/redress load-demo
 	$(VENV)/bin/redress collectstatic --noinput --verbosity 0
 	REDRESS_DEMO=1 $(VENV)/bin/redress serve
 
