@@ -7,8 +7,10 @@ The queryset passed in must already be scoped by `redress.access.visibility.visi
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, fields
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,3 +137,20 @@ def capped_count(cases: QuerySet[Case], cap: int = COUNT_CAP) -> tuple[int, bool
     """How many cases match, counting at most `cap + 1`: returns (count, more_than_cap)."""
     n = cases.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def estimated_count(cases: QuerySet[Case]) -> int | None:
+    """PostgreSQL's planner estimate of how many cases match, without counting them (None elsewhere).
+
+    Shown as "about N" once the exact count is past what the page needs: counting a million rows exactly
+    would cost a scan of them on every page view.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = cases.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])

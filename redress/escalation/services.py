@@ -76,10 +76,17 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     actor = system_actor()
     flags = {f.flag: {**f.evidence, "rules_version": rules.version} for f in fired}
     case = lifecycle.perform("set_flags", actor, case, {"flags": flags})
-    for f in fired:
-        for other in f.linked:
-            CaseLink.objects.get_or_create(case=case, other_id=other, reason=f.flag)
-            CaseLink.objects.get_or_create(case_id=other, other=case, reason=f.flag)
+    # Both directions in one statement: a group can have hundreds of members.
+    links = [
+        link
+        for f in fired
+        for other in f.linked
+        for link in (
+            CaseLink(case_id=case.pk, other_id=other, reason=f.flag),
+            CaseLink(case_id=other, other_id=case.pk, reason=f.flag),
+        )
+    ]
+    CaseLink.objects.bulk_create(links, ignore_conflicts=True)
     by_flag = {f.flag: f for f in fired}
     if "repeat" in by_flag and case.previous_case_id is None:
         Case.objects.filter(pk=case.pk).update(previous_case_id=by_flag["repeat"].linked[0])

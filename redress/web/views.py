@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from redress.access.visibility import get_visible_case, visible_to
 from redress.cases.attachments import path_of
-from redress.cases.register import COUNT_CAP, RegisterFilter, RegisterFilterInvalid, capped_count
+from redress.cases.register import (
+    COUNT_CAP,
+    RegisterFilter,
+    RegisterFilterInvalid,
+    capped_count,
+    estimated_count,
+)
 from redress.cases.services import RegistrationInvalid, register_case, validate_registration
 
 from . import clocks as clock_words
@@ -73,8 +79,11 @@ def register(request: HttpRequest) -> HttpResponse:
         return render(request, "web/register.html", context)
 
     cases = flt.apply(visible_to(request.user))
-    count, capped = capped_count(cases)
     page = _page_number(request.GET.get("page"))
+    # Count only as far as the page links need; past that the planner's estimate says "about N".
+    cap = min(COUNT_CAP, (page + PAGE_WINDOW) * PAGE_SIZE)
+    count, capped = capped_count(cases, cap=cap)
+    estimate = estimated_count(cases) if capped else None
     offset = (page - 1) * PAGE_SIZE
     rows = list(
         cases.select_related("subject_unit", "first_responder")
@@ -90,7 +99,8 @@ def register(request: HttpRequest) -> HttpResponse:
         cases=rows[:PAGE_SIZE],
         count=count,
         capped=capped,
-        count_cap=f"{COUNT_CAP:,}",
+        count_cap=f"{cap:,}",
+        estimate=f"{estimate:,}" if estimate and estimate > cap else None,
         page=page,
         has_next=has_next,
         has_previous=page > 1,
