@@ -28,8 +28,16 @@ def _sequence_name(year: int) -> str:
     return f"case_number_{int(year)}_seq"
 
 
+# Migration 0008 creates these years' sequences ahead, so their numbers need no savepoint.
+PRECREATED_YEARS = range(2000, 2101)
+
+
 def _next_from_sequence(year: int) -> int:
     name = _sequence_name(year)
+    if year in PRECREATED_YEARS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [name])
+            return cursor.fetchone()[0]
     for _attempt in range(3):
         try:
             with transaction.atomic(), connection.cursor() as cursor:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,20 +85,28 @@ class _Errors(dict[str, list[str]]):
         self.setdefault(name, []).append(message)
 
 
-def _classification(dimension: str, label: str, errors: _Errors, name: str) -> ClassificationItem | None:
-    label = (label or "").strip()
-    if not label:
-        return None
-    item = (
-        ClassificationItem.objects.filter(version__active=True, dimension=dimension)
-        .filter(label=label)
-        .first()
-    ) or ClassificationItem.objects.filter(version__active=True, dimension=dimension, code=label).exclude(
-        code=""
-    ).first()
-    if item is None:
-        errors.add(name, _("Unknown class “%(label)s” in the current classification.") % {"label": label})
-    return item
+def _classifications(
+    wanted: dict[str, tuple[str, str]], errors: _Errors
+) -> dict[str, ClassificationItem | None]:
+    """Look up every classification field in one query; `wanted` maps a field name to (dimension, label or
+    official code)."""
+    asked = {
+        name: (dim, (value or "").strip()) for name, (dim, value) in wanted.items() if (value or "").strip()
+    }
+    found: dict[str, ClassificationItem | None] = dict.fromkeys(wanted)
+    if not asked:
+        return found
+    match = Q()
+    for dim, value in asked.values():
+        match |= Q(dimension=dim, label=value) | Q(dimension=dim, code=value)
+    items = list(ClassificationItem.objects.filter(match, version__active=True))
+    for name, (dim, value) in asked.items():
+        by_label = [i for i in items if i.dimension == dim and i.label == value]
+        by_code = [i for i in items if i.dimension == dim and i.code == value and i.code]
+        found[name] = (by_label or by_code or [None])[0]
+        if found[name] is None:
+            errors.add(name, _("Unknown class “%(label)s” in the current classification.") % {"label": value})
+    return found
 
 
 def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datetime | None = None) -> dict:
@@ -206,12 +215,15 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
         errors.add("amount", str(exc))
         cleaned["amount"] = None
 
-    cleaned["business_category"] = _classification(
-        Dimension.BUSINESS_CATEGORY, data.business_category, errors, "business_category"
-    )
-    cleaned["reason"] = _classification(Dimension.REASON, data.reason, errors, "reason")
-    cleaned["regulatory_channel"] = _classification(
-        Dimension.CHANNEL, data.regulatory_channel, errors, "regulatory_channel"
+    cleaned.update(
+        _classifications(
+            {
+                "business_category": (Dimension.BUSINESS_CATEGORY, data.business_category),
+                "reason": (Dimension.REASON, data.reason),
+                "regulatory_channel": (Dimension.CHANNEL, data.regulatory_channel),
+            },
+            errors,
+        )
     )
     cleaned["product"] = (data.product or "").strip()[:128]
 

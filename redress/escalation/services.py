@@ -73,6 +73,7 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     fired = triggers.evaluate(case, staff_flags, rules)
     if not fired:
         return []
+    registered = case
     actor = system_actor()
     flags = {f.flag: {**f.evidence, "rules_version": rules.version} for f in fired}
     case = lifecycle.perform("set_flags", actor, case, {"flags": flags})
@@ -99,6 +100,8 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
             case, highest.to_level, highest.reason, highest.flag, step_by_step=highest.step_by_step
         )
     _tell_about_triggers(case, by_flag)
+    # The registering caller holds the object it created: bring its level and version up to date.
+    registered.refresh_from_db()
     return fired
 
 
