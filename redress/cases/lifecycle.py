@@ -502,7 +502,13 @@ def _transfer(actor, case, params, now) -> _Change:
         p.add("to_unit", _("The case is already held by this unit."))
     p.done()
     order = TransferOrder.objects.create(
-        case=case, by=actor, from_unit=case.holder_unit, to_unit=to_unit, note=note, handler=handler
+        case=case,
+        by=actor,
+        from_unit=case.holder_unit,
+        to_unit=to_unit,
+        note=note,
+        handler=handler,
+        created_at=now,
     )
     return _Change(
         {"holder_unit": to_unit, "holder_unit_path": to_unit.path, "handler": handler},

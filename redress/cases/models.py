@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from redress.organisation.choices import Level
@@ -353,6 +354,8 @@ class TransferOrder(_CaseRecord):
     """转办单 (R3.2): sends the case to the unit that must fix it, with a deadline."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfer_orders")
+    # Issued at the transition's time (which an import or a test may set), not the row's insert time.
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
     from_unit = models.ForeignKey(Unit, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
     to_unit = models.ForeignKey(Unit, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("note"), blank=True, default="")

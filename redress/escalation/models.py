@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from redress.cases.models import Case
+from redress.cases.models import Case, TransferOrder
 from redress.deadlines.models import Clock
 from redress.organisation.choices import Level
 from redress.organisation.models import Unit
@@ -39,6 +39,10 @@ class TriggerSettings(models.Model):
     media_phrases = models.JSONField(_("media-threat phrases"), default=list)
     top_media_phrases = models.JSONField(_("national / provincial media phrases"), default=list)
     notice_working_days = models.PositiveSmallIntegerField(_("supervision notice: working days"), default=2)
+    # A transfer order not acknowledged within this many working days is a stuck case (R5.3).
+    transfer_ack_working_days = models.PositiveSmallIntegerField(
+        _("transfer order: working days to acknowledge"), default=1
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -62,6 +66,10 @@ class SupervisionNotice(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervision_notices")
     clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when the case is stuck rather than late: its transfer order was not acknowledged in time.
+    transfer_order = models.ForeignKey(
+        TransferOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="supervision_notices"
+    )
     previous = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_notice"
     )
@@ -86,7 +94,10 @@ class SupervisionNotice(models.Model):
             # One notice per breached clock: a second sweeper finds it issued already.
             models.UniqueConstraint(
                 fields=["clock"], name="notice_one_per_clock", condition=models.Q(previous=None)
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["transfer_order"], name="notice_one_per_transfer", condition=models.Q(previous=None)
+            ),
         ]
         indexes = [
             models.Index(fields=["due_at"], name="notice_open_due_idx", condition=models.Q(state="open")),

@@ -25,3 +25,6 @@ def on_registered(sender, case: Case, flags: frozenset[str] = frozenset(), **kwa
 def on_transition(sender, case: Case, action: str, at: dt.datetime, **kwargs) -> None:
     if action in _ANSWERING or case.state not in OPEN_STATES:
         services.answer_notices(case, at)
+    elif action in {"acknowledge", "bounce"}:
+        # The stuck transfer moved: its notice is answered (a late reply still has its own clock).
+        services.answer_notices(case, at, stuck_only=True)

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from redress.calendar.deadlines import add_working_days
 from redress.calendar.services import get_calendar
 from redress.cases import lifecycle
-from redress.cases.choices import OPEN_STATES
-from redress.cases.models import Case
+from redress.cases.choices import OPEN_STATES, TransferState
+from redress.cases.models import Case, TransferOrder
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.organisation.choices import LEVEL_ORDER, Level, Role
@@ -156,7 +156,7 @@ def _tell_about_triggers(case: Case, by_flag: dict[str, triggers.Fired]) -> None
 
 
 def issue_notice(
-    case: Case, *, clock: Clock | None, reason: str, now: dt.datetime, previous=None
+    case: Case, *, clock: Clock | None, reason: str, now: dt.datetime, previous=None, transfer_order=None
 ) -> SupervisionNotice | None:
     """A notice from the level above the case's current level, with a new deadline in working days."""
     level = _level_above(case.level) or Level.HEAD_OFFICE
@@ -168,6 +168,7 @@ def issue_notice(
     return SupervisionNotice.objects.create(
         case=case,
         clock=clock,
+        transfer_order=transfer_order,
         previous=previous,
         sequence=(previous.sequence + 1) if previous else 1,
         issued_level=level,
@@ -179,10 +180,11 @@ def issue_notice(
     )
 
 
-def answer_notices(case: Case, at: dt.datetime) -> int:
-    return SupervisionNotice.objects.filter(case=case, state=NoticeState.OPEN).update(
-        state=NoticeState.ANSWERED, answered_at=at
-    )
+def answer_notices(case: Case, at: dt.datetime, *, stuck_only: bool = False) -> int:
+    notices = SupervisionNotice.objects.filter(case=case, state=NoticeState.OPEN)
+    if stuck_only:
+        notices = notices.filter(transfer_order__isnull=False)
+    return notices.update(state=NoticeState.ANSWERED, answered_at=at)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -195,6 +197,7 @@ class SweepResult:
     breaches: int = 0
     notices: int = 0
     notice_breaches: int = 0
+    stuck: int = 0
     # Looked up once per sweep, not once per row.
     actor: object = None
 
@@ -226,6 +229,16 @@ def due_warnings(now: dt.datetime) -> QuerySet[Clock]:
     )
 
 
+def stuck_transfer_candidates(now: dt.datetime) -> QuerySet[TransferOrder]:
+    """Open transfer orders older than a day with no notice yet; whether they are past the working days
+    allowed to acknowledge is decided per order with the calendar (a cheap check on a short list)."""
+    return (
+        TransferOrder.objects.filter(state=TransferState.OPEN, created_at__lte=now - dt.timedelta(days=1))
+        .filter(supervision_notices__isnull=True)
+        .order_by("created_at")
+    )
+
+
 def due_notice_breaches(now: dt.datetime) -> QuerySet[SupervisionNotice]:
     return SupervisionNotice.objects.filter(state=NoticeState.OPEN, due_at__lte=now).order_by("due_at")
 
@@ -254,6 +267,35 @@ def _act_on_breach(clock: Clock, now: dt.datetime, result: SweepResult) -> None:
         unit=case.holder_unit,
         work_group_level=notice.issued_level,
         include=[s for s in (case.first_responder, case.handler) if s is not None],
+    )
+
+
+def _act_on_stuck_transfer(order: TransferOrder, now: dt.datetime, result: SweepResult) -> None:
+    rules = triggers.current_settings()
+    ack_due = add_working_days(get_calendar(), order.created_at, rules.transfer_ack_working_days).due_at
+    if ack_due > now:
+        return
+    case = Case.objects.select_related("unit", "holder_unit").get(pk=order.case_id)
+    if case.state not in OPEN_STATES:
+        return
+    reason = _("Stuck: the transfer order to %(unit)s was not acknowledged by %(due)s.") % {
+        "unit": order.to_unit.name,
+        "due": timezone.localtime(ack_due).strftime("%Y-%m-%d %H:%M"),
+    }
+    notice = issue_notice(case, clock=None, reason=reason, now=now, transfer_order=order)
+    result.notices += 1
+    result.stuck += 1
+    case = _escalate(case, notice.issued_level, reason, "stuck_transfer", actor=result.actor)
+    _tell(
+        "transfer_stuck",
+        case,
+        subject=_("Supervision notice on case %(n)s") % {"n": case.number},
+        body=reason,
+        dedupe_key=f"stuck:{order.pk}",
+        roles=_HOLDER_ROLES,
+        unit=order.to_unit,
+        work_group_level=notice.issued_level,
+        include=[s for s in (case.first_responder,) if s is not None],
     )
 
 
@@ -295,7 +337,14 @@ def _act_on_notice_breach(notice: SupervisionNotice, now: dt.datetime, result: S
     )
     reason = _("Supervision notice #%(s)d breached: escalated again.") % {"s": notice.sequence}
     case = _escalate(case, _level_above(case.level), reason, "notice_breached", actor=result.actor)
-    follow = issue_notice(case, clock=notice.clock, reason=reason, now=now, previous=notice)
+    follow = issue_notice(
+        case,
+        clock=notice.clock,
+        reason=reason,
+        now=now,
+        previous=notice,
+        transfer_order=notice.transfer_order,
+    )
     result.notices += 1
     _tell(
         "notice_breached",
@@ -311,7 +360,7 @@ def _act_on_notice_breach(notice: SupervisionNotice, now: dt.datetime, result: S
 
 
 def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
-    """One pass: breaches first (they matter most), then notice breaches, then warnings."""
+    """One pass: breaches first (they matter most), then notice breaches, warnings and stuck transfers."""
     now = now or timezone.now()
     result = SweepResult(actor=system_actor())
     for finder, act in (
@@ -332,6 +381,20 @@ def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
                         _mark_failed(row, now)
             if len(claimed) < batch:
                 break
+    # Stuck transfers are not all due yet when claimed, so walk them once by id instead of until none is left.
+    last = 0
+    while True:
+        with transaction.atomic():
+            claimed = _claim(stuck_transfer_candidates(now).filter(pk__gt=last).order_by("pk"), batch)
+            for order in claimed:
+                try:
+                    with transaction.atomic():
+                        _act_on_stuck_transfer(order, now, result)
+                except Exception:
+                    log.exception("sweeper could not act on transfer order %s", order.pk)
+        if len(claimed) < batch:
+            break
+        last = claimed[-1].pk
     return result
 
 

@@ -127,6 +127,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
             "clock", "requested_by", "decided_by"
         ),
         "orders": orders,
+        "notices": case.supervision_notices.select_related("issued_by_unit", "to_unit", "clock"),
+        "accountabilities": case.accountabilities.select_related("staff", "unit"),
         "reports": case.result_reports.select_related("by"),
         "contacts": case.contacts.select_related("by"),
         "follow_ups": case.follow_ups.select_related("by"),
@@ -290,6 +292,16 @@ def print_transfer_order(request: HttpRequest, number: str, order_id: int) -> Ht
     if order is None:
         raise Http404("No such transfer order.")
     return _print(request, "web/print/transfer_order.html", case, order=order)
+
+
+@login_required
+@require_GET
+def print_supervision_notice(request: HttpRequest, number: str, notice_id: int) -> HttpResponse:
+    case = get_visible_case(request.user, number)
+    notice = case.supervision_notices.filter(pk=notice_id).select_related("issued_by_unit", "to_unit").first()
+    if notice is None:
+        raise Http404("No such supervision notice.")
+    return _print(request, "web/print/supervision_notice.html", case, notice=notice)
 
 
 @login_required

@@ -29,5 +29,10 @@ urlpatterns = [
     path(
         "cases/<str:number>/print/report/<int:report_id>", case_views.print_result_report, name="print_report"
     ),
+    path(
+        "cases/<str:number>/print/notice/<int:notice_id>",
+        case_views.print_supervision_notice,
+        name="print_notice",
+    ),
     path("cases/<str:number>/attachments/<int:attachment_id>", views.attachment, name="attachment"),
 ]

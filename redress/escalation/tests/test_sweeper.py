@@ -127,3 +127,18 @@ def test_two_sweepers_together_give_one_notice_and_one_notification_per_breach(b
     per_case = Notification.objects.filter(event="clock_breached", recipient=bank.teller).values("case")
     assert per_case.count() == 1000
     assert not per_case.annotate(n=Count("id")).filter(n__gt=1).exists()
+
+
+def test_a_transfer_left_unacknowledged_is_a_stuck_case_with_a_notice_once(bank):
+    case = registered(bank, at(2026, 3, 2))
+    case = perform("accept", bank.teller, case, now=at(2026, 3, 2, 11))
+    case = perform("transfer", bank.teller, case, {"to_unit": "A-PB"}, now=at(2026, 3, 2, 12))  # Monday
+    assert sweep(at(2026, 3, 3, 20)).stuck == 0  # one working day to acknowledge: until Tuesday 24:00
+    result = sweep(at(2026, 3, 4, 9))
+    assert result.stuck == 1
+    notice = SupervisionNotice.objects.get(case=case, transfer_order__isnull=False)
+    assert notice.to_unit == bank.dept_a_pb and notice.state == "open"
+    assert sweep(at(2026, 3, 4, 10)).stuck == 0
+    perform("acknowledge", bank.handler, Case.objects.get(pk=case.pk), now=at(2026, 3, 4, 11))
+    notice.refresh_from_db()
+    assert notice.state == "answered"

@@ -563,3 +563,23 @@ def test_a_limit_met_late_is_shown_as_late(client, bank):
     html = html_of(as_user(client, bank.teller).get(reverse("web:case", args=[case.number])))
     assert "逾期完成" in html
     assert 'class="clock-state clock-breached">逾期完成' in html
+
+
+def test_supervision_notice_shows_on_the_case_page_and_prints(client, bank):
+    from zoneinfo import ZoneInfo
+
+    from redress.cases.services import register_case
+    from redress.escalation.services import sweep
+
+    when = dt.datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    data = bank.registration(received_at=when, subject_staff="subject")
+    case = register_case(bank.teller, data, now=when).case
+    sweep(when + dt.timedelta(days=5))
+    notice = case.supervision_notices.get()
+    as_user(client, bank.teller)
+    page_html = html_of(client.get(reverse("web:case", args=[case.number])))
+    assert 'id="supervision-notices"' in page_html and notice.reason in page_html
+    printed = client.get(reverse("web:print_notice", args=[case.number, notice.id]))
+    assert printed.status_code == 200 and case.number in html_of(printed)
+    as_user(client, bank.subject)
+    assert client.get(reverse("web:print_notice", args=[case.number, notice.id])).status_code == 404
