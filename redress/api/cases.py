@@ -30,6 +30,7 @@ from redress.cases.validators import mask_id_number, mask_phone
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
+from redress.escalation.models import SupervisionNotice
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
@@ -233,12 +234,28 @@ class ResultReportOut(Schema):
     handler_phone: str
 
 
+class SupervisionNoticeOut(Schema):
+    """A supervision notice (R5.3) from the level above, on a late or stuck case."""
+
+    sequence: int = Field(description="1 for the first notice; a breached notice is followed by the next")
+    issued_level: str
+    issued_by_unit: str | None
+    to_unit: str
+    reason: str
+    issued_at: dt.datetime
+    due_at: dt.datetime = Field(description="The new deadline")
+    state: str = Field(description="open, answered or breached")
+    answered_at: dt.datetime | None
+    breached_at: dt.datetime | None
+
+
 class CaseDetailOut(CaseOut):
     allowed_actions: list[str] = Field(description="What the caller may do to the case now")
     stat_rule: str = Field(description="Version of the statistics rule that decided `stat_class`")
     stat_facts: dict[str, Any] = Field(description="The facts that decided `stat_class`")
     transfer_orders: list[TransferOrderOut]
     result_reports: list[ResultReportOut]
+    supervision_notices: list[SupervisionNoticeOut]
 
 
 class CasePage(Schema):
@@ -317,6 +334,10 @@ def _with_detail(cases: QuerySet[Case]) -> QuerySet[Case]:
             ).order_by("id"),
         ),
         Prefetch("result_reports", queryset=ResultReport.objects.select_related("by").order_by("id")),
+        Prefetch(
+            "supervision_notices",
+            queryset=SupervisionNotice.objects.select_related("issued_by_unit", "to_unit").order_by("id"),
+        ),
     )
 
 
@@ -449,6 +470,21 @@ def case_detail_out(case: Case, user: Staff) -> dict:
                 "handler_phone": r.handler_phone,
             }
             for r in case.result_reports.all()
+        ],
+        "supervision_notices": [
+            {
+                "sequence": n.sequence,
+                "issued_level": n.issued_level,
+                "issued_by_unit": n.issued_by_unit.code if n.issued_by_unit else None,
+                "to_unit": n.to_unit.code,
+                "reason": n.reason,
+                "issued_at": _local(n.issued_at),
+                "due_at": _local(n.due_at),
+                "state": n.state,
+                "answered_at": _local(n.answered_at),
+                "breached_at": _local(n.breached_at),
+            }
+            for n in case.supervision_notices.all()
         ],
     }
 

@@ -331,3 +331,19 @@ def test_refusals_speak_the_callers_language(bank, as_staff):
         as_staff(bank.outlet_head), case.number, "reject", {"reason": " "}, **{"Accept-Language": "en"}
     )
     assert invalid.json()["errors"] == {"reason": ["This field is required."]}
+
+
+def test_detail_lists_supervision_notices(bank, as_staff):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from redress.cases.services import register_case
+    from redress.escalation.services import sweep
+
+    when = dt.datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    case = register_case(bank.teller, bank.registration(received_at=when), now=when).case
+    sweep(when + dt.timedelta(days=5))
+    detail = as_staff(bank.teller).get(f"/api/v1/cases/{case.number}").json()
+    [notice] = detail["supervision_notices"]
+    assert notice["sequence"] == 1 and notice["issued_level"] == "sub_branch" and notice["state"] == "open"
+    assert notice["due_at"].endswith("+08:00")

@@ -74,7 +74,14 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
     assert stored.complainant_phone == "13812345678"
     # The detail endpoint answers with the very same case, plus what only the detail carries.
     detail = as_staff(bank.teller).get(f"{URL}/{stored.number}").json()
-    extra = {"allowed_actions", "stat_rule", "stat_facts", "transfer_orders", "result_reports"}
+    extra = {
+        "allowed_actions",
+        "stat_rule",
+        "stat_facts",
+        "transfer_orders",
+        "result_reports",
+        "supervision_notices",
+    }
     assert set(detail) - set(case) == extra
     assert {k: v for k, v in detail.items() if k not in extra} == case
 
