@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from redress.cases import lifecycle
 from redress.cases.choices import Category, Channel, Kind
 from redress.cases.models import Case
 from redress.cases.services import RegistrationData, register_case
@@ -1005,6 +1006,60 @@ def _plan(rng: random.Random, count: int) -> list[tuple[str, str, str | None, bo
     return plan
 
 
+# ---------------------------------------------------------------- the life of the demo's cases
+
+_REPLIES = [
+    "已向客户致电说明情况并致歉，相关问题已整改。",
+    "经核实，已为客户办理退费，并告知后续注意事项。",
+    "已向客户解释业务规定，客户表示理解。",
+    "已安排专人跟进处理，并将处理结果书面告知客户。",
+]
+_REJECTIONS = ["不属于本行业务范围，已告知客户向相关机构反映。", "同一事项已登记办理，本次不予重复受理。"]
+
+
+def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime) -> None:
+    """Move a demo case along its life as the first responder would have, at plausible past times, so the
+    register shows cases at every stage (the newest still open) and the clocks mostly met in time."""
+    start = case.received_at
+    age = now - start
+    roll = rng.random()
+    if age < dt.timedelta(days=1) or roll < 0.06:
+        return  # just registered
+    step = start + dt.timedelta(hours=rng.randint(1, 5))
+
+    def act(action: str, params: dict | None = None, *, actor: Staff = responder) -> bool:
+        nonlocal case
+        if step > now:
+            return False
+        try:
+            case = lifecycle.perform(action, actor, case, params or {}, now=step)
+        except lifecycle.LifecycleError:
+            return False
+        return True
+
+    if roll < 0.10:
+        act("reject", {"reason": rng.choice(_REJECTIONS)})
+        return
+    if not act("accept"):
+        return
+    if roll < 0.20 or age < dt.timedelta(days=3):
+        return  # accepted, being handled
+    step += dt.timedelta(hours=rng.randint(4, 40))
+    late = rng.random() < 0.08
+    if late:
+        step += dt.timedelta(days=rng.randint(4, 12))
+    if not act("reply", {"method": rng.choice(["phone", "written", "sms"]), "content": rng.choice(_REPLIES)}):
+        return
+    if roll < 0.30:
+        return  # replied, waiting for the follow-up call
+    step += dt.timedelta(hours=rng.randint(2, 48))
+    satisfaction = rng.choices(["satisfied", "basically_satisfied", "dissatisfied"], [70, 22, 8])[0]
+    act("follow_up", {"satisfaction": satisfaction, "note": "回访客户"})
+    step += dt.timedelta(hours=1)
+    responsibility = rng.choices(["at_fault", "not_at_fault", "shared"], [45, 40, 15])[0]
+    act("close", {"responsibility": responsibility})
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -1035,7 +1090,8 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         # In order of receipt, so that case numbers count up with time as they do in real use.
         planned.sort(key=lambda item: item[1].received_at)
         for responder, data in planned:
-            register_case(responder, data, now=now)
+            case = register_case(responder, data, now=now).case
+            _progress(case, responder, rng, now)
     return DemoResult(
         created=True,
         units=Unit.objects.count(),
