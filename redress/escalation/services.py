@@ -243,6 +243,24 @@ def due_notice_breaches(now: dt.datetime) -> QuerySet[SupervisionNotice]:
     return SupervisionNotice.objects.filter(state=NoticeState.OPEN, due_at__lte=now).order_by("due_at")
 
 
+def _tell_holder(
+    event: str, case: Case, *, subject: str, body: str, dedupe_key: str, unit=None, work_group_level=None
+) -> int:
+    """The people a late or stuck case concerns: heads and handlers of the unit holding it (or `unit`), the
+    work group of the level that issued a notice, and the first responder and handler themselves (R3.4)."""
+    return _tell(
+        event,
+        case,
+        subject=subject,
+        body=body,
+        dedupe_key=dedupe_key,
+        roles=_HOLDER_ROLES,
+        unit=unit or case.holder_unit,
+        work_group_level=work_group_level,
+        include=[s for s in (case.first_responder, case.handler) if s is not None],
+    )
+
+
 def _act_on_breach(clock: Clock, now: dt.datetime, result: SweepResult) -> None:
     Clock.objects.filter(pk=clock.pk).update(state=ClockState.BREACHED, breached_at=now)
     result.breaches += 1
@@ -257,16 +275,13 @@ def _act_on_breach(clock: Clock, now: dt.datetime, result: SweepResult) -> None:
     notice = issue_notice(case, clock=clock, reason=reason, now=now)
     result.notices += 1
     case = _escalate(case, notice.issued_level, reason, "breached_clock", actor=result.actor)
-    _tell(
+    _tell_holder(
         "clock_breached",
         case,
         subject=_("Supervision notice on case %(n)s") % {"n": case.number},
         body=reason,
         dedupe_key=f"breach:{clock.pk}",
-        roles=_HOLDER_ROLES,
-        unit=case.holder_unit,
         work_group_level=notice.issued_level,
-        include=[s for s in (case.first_responder, case.handler) if s is not None],
     )
 
 
@@ -286,16 +301,14 @@ def _act_on_stuck_transfer(order: TransferOrder, now: dt.datetime, result: Sweep
     result.notices += 1
     result.stuck += 1
     case = _escalate(case, notice.issued_level, reason, "stuck_transfer", actor=result.actor)
-    _tell(
+    _tell_holder(
         "transfer_stuck",
         case,
         subject=_("Supervision notice on case %(n)s") % {"n": case.number},
         body=reason,
         dedupe_key=f"stuck:{order.pk}",
-        roles=_HOLDER_ROLES,
         unit=order.to_unit,
         work_group_level=notice.issued_level,
-        include=[s for s in (case.first_responder,) if s is not None],
     )
 
 
@@ -307,16 +320,13 @@ def _act_on_warning(clock: Clock, now: dt.datetime, result: SweepResult) -> None
         return
     due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
     # The warning reaches the holder and, as a chase prompt (R3.4), the first responder.
-    _tell(
+    _tell_holder(
         "clock_warning",
         case,
         subject=_("Case %(n)s is due %(due)s") % {"n": case.number, "due": due},
         body=_("The %(clock)s limit runs out at %(due)s. First responder: chase the handler if needed.")
         % {"clock": clock.get_name_display(), "due": due},
         dedupe_key=f"warn:{clock.pk}",
-        roles=_HOLDER_ROLES,
-        unit=case.holder_unit,
-        include=[s for s in (case.first_responder, case.handler) if s is not None],
     )
 
 
@@ -346,16 +356,13 @@ def _act_on_notice_breach(notice: SupervisionNotice, now: dt.datetime, result: S
         transfer_order=notice.transfer_order,
     )
     result.notices += 1
-    _tell(
+    _tell_holder(
         "notice_breached",
         case,
         subject=_("Supervision notice breached on case %(n)s") % {"n": case.number},
         body=reason,
         dedupe_key=f"notice:{notice.pk}",
-        roles=_HOLDER_ROLES,
-        unit=case.holder_unit,
         work_group_level=follow.issued_level,
-        include=[s for s in (case.first_responder, case.handler) if s is not None],
     )
 
 
