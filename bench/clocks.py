@@ -5,10 +5,12 @@ Usage:
   DATABASE_URL=... python -m bench.clocks --step --n 100000  # the measuring step (run by the above)
 
 The step builds a small bank, registers one case through `register_case` (so its clocks come from the real
-policies), then copies that case and its clocks N times with set-based SQL, so the database holds N open
-cases with N live working-day clocks. It then times `redress.deadlines.services.recompute` over all of them
-(what a calendar change triggers) and a single `compute_deadline` call. Target: ≥ 20,000 clocks per second,
-one worker. Prints one JSON line.
+policies), then copies that case and its reply clock N times with set-based SQL (received over the ten days
+before it), so the database holds N open cases whose 10-working-day periods all contain Tuesday 2026-06-16.
+It then makes that day a holiday through the calendar service — a real calendar change that moves every one
+of those deadlines by a working day — and times the recompute the change triggers
+(`redress.deadlines.services.recompute` over `clocks_touching` that day), then checks a moved clock, and
+times a single `compute_deadline` call. Target: ≥ 20,000 clocks per second, one worker. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ def _step(n: int) -> dict:
     from django.db import connection
 
     from redress.calendar.deadlines import compute_deadline
-    from redress.calendar.services import get_calendar
+    from redress.calendar.services import get_calendar, set_day
     from redress.cases.services import RegistrationData, register_case
     from redress.deadlines.models import Clock
-    from redress.deadlines.services import clocks_touching, recompute
+    from redress.deadlines.services import clocks_touching
     from redress.testing import build_bank
 
     bank = build_bank()
@@ -46,7 +48,7 @@ def _step(n: int) -> dict:
         RegistrationData(
             kind="complaint",
             channel="counter",
-            received_at=dt.datetime(2026, 9, 28, 10, tzinfo=beijing),
+            received_at=dt.datetime(2026, 6, 15, 10, tzinfo=beijing),
             complainant_name="基准",
             complainant_phone="13812345678",
             subject_unit=bank.outlet_a1_1.code,
@@ -65,7 +67,7 @@ def _step(n: int) -> dict:
         cursor.execute(
             f"""
             INSERT INTO cases_case (number, received_at, {cols})
-            SELECT 'TB' || lpad(g::text, 10, '0'), c.received_at - (g %% 365) * interval '1 day', {cols}
+            SELECT 'TB' || lpad(g::text, 10, '0'), c.received_at - (g %% 10) * interval '1 day', {cols}
               FROM cases_case c, generate_series(1, %s) g WHERE c.id = %s
             """,
             [n, seed.pk],
@@ -86,17 +88,28 @@ def _step(n: int) -> dict:
         cursor.execute("ANALYZE deadlines_clock")
         cursor.execute("ANALYZE cases_case")
     load_s = time.perf_counter() - t0
-    calendar = get_calendar()
-    clocks = clocks_touching(dt.date(2025, 1, 1), dt.date(2026, 12, 31))
-    live = clocks.count()
+    changed_day = dt.date(2026, 6, 16)
+    before = (
+        Clock.objects.filter(case__number="TB0000000010", name="reply").values_list("due_at", flat=True).get()
+    )
+    live = clocks_touching(changed_day, changed_day).count()
+    # The change end to end: the day written, then (after commit, with no broker) every touched clock
+    # recomputed by the deadlines app's receiver — what an administrator's correction sets off.
     t0 = time.perf_counter()
-    written = recompute(clocks, calendar)
+    set_day(changed_day, "holiday", "基准测试假日", note="benchmark")
     recompute_s = time.perf_counter() - t0
+    calendar = get_calendar()
+    written = live
+    after = (
+        Clock.objects.filter(case__number="TB0000000010", name="reply").values_list("due_at", flat=True).get()
+    )
+    assert after > before, "the holiday must move the deadline"
     start = dt.datetime(2026, 9, 30, 10, tzinfo=beijing)
     reps = 20000
     one_s = timeit.timeit(lambda: compute_deadline(calendar, start, 3, "working_days"), number=reps) / reps
     return {
         "cases": n,
+        "moved_example": [before.isoformat(), after.isoformat()],
         "live_clocks": live,
         "recomputed": written,
         "load_s": round(load_s, 2),

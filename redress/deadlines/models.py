@@ -46,7 +46,8 @@ class Policy(models.Model):
 class Clock(models.Model):
     """One deadline of one case: due time, warning point, state, and what it was computed from."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    # Indexed by (case, name) below; a second index on case alone would only slow every recompute.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks", db_index=False)
     name = models.CharField(_("clock"), max_length=32, choices=ClockName.choices)
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="clocks")
     # Clocks met by the same event (reply and statutory decision) form a group; its earliest due binds.

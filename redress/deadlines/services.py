@@ -310,9 +310,93 @@ def case_deadlines(case: Case, now: dt.datetime | None = None) -> list[dict]:
 
 
 def recompute(clocks: QuerySet[Clock], calendar: BusinessCalendar | None = None, batch: int = 5000) -> int:
-    """Recompute due and warning times of many clocks: constant-time arithmetic in Python, then one
-    set-based UPDATE per batch (not one query per clock)."""
+    """Recompute due and warning times of many clocks (after a calendar change).
+
+    On PostgreSQL, day-counted clocks are recomputed without bringing them into Python: a period depends on
+    its start's local date and its limit, so each distinct (date, limit, cut-off) is computed once and one
+    UPDATE joins the clocks to those results. Clock hours, and SQLite, go row by row in batches.
+    """
     calendar = calendar or get_calendar()
+    if connection.vendor == "postgresql":
+        days = clocks.exclude(unit=LimitUnit.HOURS)
+        return _recompute_by_key(days, calendar) + _recompute_rows(
+            clocks.filter(unit=LimitUnit.HOURS), calendar, batch
+        )
+    return _recompute_rows(clocks, calendar, batch)
+
+
+def _recompute_by_key(clocks: QuerySet[Clock], calendar: BusinessCalendar) -> int:
+    from django.db.models.functions import TruncDate
+
+    keys = list(
+        clocks.order_by()
+        .annotate(day=TruncDate("started_at", tzinfo=calendar.timezone))
+        .values_list(
+            "day",
+            "amount",
+            "adjustment",
+            "unit",
+            "roll_forward",
+            "warn_after",
+            "case__holder_unit__close_of_business",
+        )
+        .distinct()
+    )
+    if not keys:
+        return 0
+    results = []
+    for day, amount, adjustment, unit, roll, after, cutoff in keys:
+        # Only the start's local date matters for a day count; a percentage warning is finished in SQL.
+        start = dt.datetime.combine(day, dt.time(12), tzinfo=calendar.timezone)
+        c = compute(
+            calendar,
+            started_at=start,
+            amount=amount,
+            adjustment=adjustment,
+            unit=unit,
+            roll_forward=roll,
+            warn_percent=None,
+            warn_after=after,
+            cutoff=cutoff,
+        )
+        results.append((day, amount, adjustment, unit, roll, after, cutoff, c.due_at, c.unconfirmed,
+                        c.warn_at if after is not None else None))  # fmt: skip
+    ids_sql, ids_params = clocks.order_by().values("id").query.sql_with_params()
+    columns = list(zip(*results, strict=True))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE deadlines_clock AS c
+               SET due_at = v.due_at,
+                   unconfirmed = v.unconfirmed,
+                   warn_at = COALESCE(
+                       v.warn_at,
+                       LEAST(
+                           c.started_at
+                           + (v.due_at - c.started_at) * (COALESCE(c.warn_percent, 75)::float8 / 100),
+                           v.due_at
+                       ))
+              FROM unnest(%s::date[], %s::numeric[], %s::numeric[], %s::varchar[], %s::boolean[],
+                          %s::numeric[], %s::time[], %s::timestamptz[], %s::boolean[], %s::timestamptz[])
+                   AS v(day, amount, adjustment, unit, roll, warn_after, cutoff, due_at, unconfirmed,
+                        warn_at),
+                   cases_case AS k, organisation_unit AS u
+             WHERE c.id IN ({ids_sql})
+               AND k.id = c.case_id AND u.id = k.holder_unit_id
+               AND (c.started_at AT TIME ZONE %s)::date = v.day
+               AND c.amount = v.amount AND c.adjustment = v.adjustment AND c.unit = v.unit
+               AND c.roll_forward = v.roll AND c.warn_after IS NOT DISTINCT FROM v.warn_after
+               AND u.close_of_business IS NOT DISTINCT FROM v.cutoff
+               -- A clock the change did not move is not rewritten.
+               AND ((c.due_at, c.unconfirmed) IS DISTINCT FROM (v.due_at, v.unconfirmed)
+                    OR (v.warn_at IS NOT NULL AND c.warn_at IS DISTINCT FROM v.warn_at))
+            """,
+            [*[list(col) for col in columns], *ids_params, calendar.timezone.key],
+        )
+        return cursor.rowcount
+
+
+def _recompute_rows(clocks: QuerySet[Clock], calendar: BusinessCalendar, batch: int) -> int:
     total = 0
     fields = (
         "id",

@@ -175,3 +175,20 @@ def test_calendar_change_is_recomputed_by_a_worker_when_a_broker_is_configured(s
         sender=None, jurisdiction="CN", first_day=dt.date(2027, 1, 1), last_day=dt.date(2027, 12, 31)
     )
     assert queued == [("CN", "2027-01-01", "2027-12-31")]
+
+
+def test_recompute_restores_every_clock_as_registration_computed_it(bank):
+    from redress.deadlines.services import recompute
+
+    for day, category in ((2, "service_product"), (3, "work_error"), (4, "service_channel")):
+        bank.register(
+            received_at=at(2026, 3, day, 15, 20), category=category, complainant_phone=f"1390000000{day}"
+        )
+    expected = {c.pk: (c.due_at, c.warn_at, c.unconfirmed) for c in Clock.objects.all()}
+    assert {c.warn_percent is None for c in Clock.objects.all()} == {True, False}  # both kinds of warning
+    Clock.objects.update(due_at=at(2030, 1, 1), warn_at=at(2029, 1, 1), unconfirmed=True)
+    assert recompute(Clock.objects.all()) == len(expected)
+    for clock in Clock.objects.all():
+        due, warn, unconfirmed = expected[clock.pk]
+        assert clock.due_at == due and clock.unconfirmed == unconfirmed
+        assert abs((clock.warn_at - warn).total_seconds()) < 1
