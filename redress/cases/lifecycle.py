@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from redress.organisation.choices import LEVEL_ORDER, DepartmentFunction, Level, Role
+from redress.organisation.choices import LEVEL_ORDER, DepartmentFunction, Level, Role, level_above
 from redress.organisation.models import Staff, Unit
 
 from . import statistics
@@ -342,7 +342,12 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if hasattr(value, "pk"):
-        return getattr(value, "code", None) or getattr(value, "username", None) or value.pk
+        return (
+            getattr(value, "number", None)
+            or getattr(value, "code", None)
+            or getattr(value, "username", None)
+            or value.pk
+        )
     return value
 
 
@@ -647,21 +652,11 @@ def _follow_up(actor, case, params, now) -> _Change:
     return _Change({}, {"satisfaction": satisfaction, "note": note})
 
 
-def unit_at_level(unit: Unit, level: str) -> Unit | None:
-    """The unit at `level` on the way up from `unit` (itself included); None if the tree has none."""
-    if unit.level == level and not unit.is_department:
-        return unit
-    for ancestor in reversed(list(unit.ancestors())):
-        if ancestor.level == level and not ancestor.is_department:
-            return ancestor
-    return None
-
-
 def escalation_change(
     actor: Staff, case: Case, to_level: str, reason: str, trigger: str = "manual"
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Record an escalation of `case` to `to_level`; returns (case field updates, event data)."""
-    to_unit = unit_at_level(case.unit, to_level)
+    to_unit = case.unit.at_level(to_level)
     escalation = Escalation.objects.create(
         case=case,
         by=actor,
@@ -682,16 +677,10 @@ def escalation_change(
     return {"level": to_level}, data
 
 
-def _next_level(level: str) -> str | None:
-    ranks = list(Level)
-    index = LEVEL_ORDER[level]
-    return ranks[index + 1].value if index + 1 < len(ranks) else None
-
-
 def _escalate(actor, case, params, now) -> _Change:
     p = _Params(params)
     reason = p.text("reason")
-    to_level = p.choice("to_level", Level, required=False) or _next_level(case.level)
+    to_level = p.choice("to_level", Level, required=False) or level_above(case.level)
     if to_level is None:
         p.add("to_level", _("The case is already at the top level."))
     elif to_level in Level.values and LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level]:
@@ -712,11 +701,17 @@ def _assess_anonymous(actor, case, params, now) -> _Change:
 
 
 def _set_flags(actor, case, params, now) -> _Change:
-    """params: {"flags": {flag: evidence dict}}; flags already on the case keep their first evidence."""
+    """params: {"flags": {flag: evidence dict}, "previous_case": id of the earlier case a repeat refers to};
+    flags already on the case keep their first evidence, and an earlier case already linked stays."""
     p = _Params(params)
     flags = params.get("flags") or {}
     if not isinstance(flags, dict) or not flags or any(f not in Flag.values for f in flags):
         p.add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(map(str, flags))})
+    previous = None
+    if params.get("previous_case") and case.previous_case_id is None:
+        previous = Case.objects.filter(pk=params["previous_case"]).exclude(pk=case.pk).first()
+        if previous is None:
+            p.add("previous_case", _("No earlier case has this id."))
     p.done()
     added = []
     for flag, evidence in flags.items():
@@ -725,7 +720,8 @@ def _set_flags(actor, case, params, now) -> _Change:
         )
         if created:
             added.append(flag)
-    return _Change({}, {"flags": added, "evidence": flags})
+    fields = {"previous_case": previous} if previous else {}
+    return _Change(fields, {"flags": added, "evidence": flags})
 
 
 def _auto_escalate(actor, case, params, now) -> _Change:

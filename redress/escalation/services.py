@@ -24,7 +24,7 @@ from redress.cases.choices import OPEN_STATES, TransferState
 from redress.cases.models import Case, TransferOrder
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
-from redress.organisation.choices import LEVEL_ORDER, Level, Role
+from redress.organisation.choices import LEVEL_ORDER, Level, Role, level_above
 from redress.organisation.services import system_actor
 
 from . import triggers
@@ -42,12 +42,6 @@ def _tell(event: str, case: Case, *, subject: str, body: str, dedupe_key: str, *
     recipients = recipients_for(case, **who)
     return notify(event, case=case, recipients=recipients, subject=subject, body=body, dedupe_key=dedupe_key,
                   data={"case": case.number, "event": event})  # fmt: skip
-
-
-def _level_above(level: str) -> str | None:
-    ranks = list(Level)
-    index = LEVEL_ORDER[level]
-    return ranks[index + 1].value if index + 1 < len(ranks) else None
 
 
 def _escalate(
@@ -76,7 +70,10 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     registered = case
     actor = system_actor()
     flags = {f.flag: {**f.evidence, "rules_version": rules.version} for f in fired}
-    case = lifecycle.perform("set_flags", actor, case, {"flags": flags})
+    repeat = next((f for f in fired if f.flag == "repeat"), None)
+    # The earlier case of a repeat is linked in the same audited transition as the flag.
+    params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
+    case = lifecycle.perform("set_flags", actor, case, params)
     # Both directions in one statement: a group can have hundreds of members.
     links = [
         link
@@ -89,15 +86,18 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     ]
     CaseLink.objects.bulk_create(links, ignore_conflicts=True)
     by_flag = {f.flag: f for f in fired}
-    if "repeat" in by_flag and case.previous_case_id is None:
-        Case.objects.filter(pk=case.pk).update(previous_case_id=by_flag["repeat"].linked[0])
     if "group" in by_flag:
         _flag_group_members(case, by_flag["group"], actor, rules.version)
     # The highest target wins; media threats climb level by level so every level is on record.
     highest = max((f for f in fired if f.to_level), key=lambda f: LEVEL_ORDER[f.to_level], default=None)
     if highest is not None:
         case = _escalate(
-            case, highest.to_level, highest.reason, highest.flag, step_by_step=highest.step_by_step
+            case,
+            highest.to_level,
+            highest.reason,
+            highest.flag,
+            step_by_step=highest.step_by_step,
+            actor=actor,
         )
     _tell_about_triggers(case, by_flag)
     # The registering caller holds the object it created: bring its level and version up to date.
@@ -159,8 +159,8 @@ def issue_notice(
     case: Case, *, clock: Clock | None, reason: str, now: dt.datetime, previous=None, transfer_order=None
 ) -> SupervisionNotice | None:
     """A notice from the level above the case's current level, with a new deadline in working days."""
-    level = _level_above(case.level) or Level.HEAD_OFFICE
-    issued_by = lifecycle.unit_at_level(case.unit, level)
+    level = level_above(case.level) or Level.HEAD_OFFICE
+    issued_by = case.unit.at_level(level)
     rules = triggers.current_settings()
     due = add_working_days(
         get_calendar(), now, rules.notice_working_days, cutoff=case.holder_unit.close_of_business
@@ -346,7 +346,7 @@ def _act_on_notice_breach(notice: SupervisionNotice, now: dt.datetime, result: S
         % {"s": notice.sequence, "due": timezone.localtime(notice.due_at).strftime("%Y-%m-%d %H:%M")},
     )
     reason = _("Supervision notice #%(s)d breached: escalated again.") % {"s": notice.sequence}
-    case = _escalate(case, _level_above(case.level), reason, "notice_breached", actor=result.actor)
+    case = _escalate(case, level_above(case.level), reason, "notice_breached", actor=result.actor)
     follow = issue_notice(
         case,
         clock=notice.clock,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from redress.cases.choices import EXTERNAL_CHANNELS, Flag
 from redress.cases.models import Case
-from redress.organisation.choices import LEVEL_ORDER, Level
+from redress.organisation.choices import LEVEL_ORDER, Level, level_above
 
 from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, TriggerSettings
 
@@ -176,7 +176,7 @@ def earlier_cases_of_complainant(case: Case) -> list[tuple[int, str, str]]:
 def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple[int, str, str]]) -> Fired | None:
     if not earlier:
         return None
-    up = _one_level_up(case.level)
+    up = level_above(case.level)
     return Fired(
         Flag.REPEAT,
         up,
@@ -217,12 +217,6 @@ def cross_province(case: Case, rules: TriggerSettings) -> Fired | None:
         _("A cross-province case: escalated to the level that can coordinate both provinces."),
         {"provinces": sorted([here, there])},
     )
-
-
-def _one_level_up(level: str) -> str | None:
-    ranks = list(Level)
-    index = LEVEL_ORDER[level]
-    return ranks[index + 1].value if index + 1 < len(ranks) else None
 
 
 def evaluate(

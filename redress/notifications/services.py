@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from redress.cases.models import Case
-from redress.organisation.choices import LEVEL_ORDER, UnitKind
+from redress.organisation.choices import UnitKind
 from redress.organisation.models import Staff, Unit
 
 from . import tasks
@@ -22,18 +22,6 @@ from .models import Delivery, Notification, NotificationPreference, WebhookDeliv
 
 # One retry sweep hands over at most this many rows of each kind; the rest wait a minute.
 RETRY_BATCH = 500
-
-
-def unit_at_level(unit: Unit, level: str) -> Unit | None:
-    """The unit at `level` on the way up from `unit` (itself included); departments give way to their unit."""
-    if LEVEL_ORDER[level] < LEVEL_ORDER[unit.level]:
-        return None
-    if unit.level == level and unit.kind != UnitKind.DEPARTMENT:
-        return unit
-    for ancestor in reversed(list(unit.ancestors())):
-        if ancestor.level == level and ancestor.kind != UnitKind.DEPARTMENT:
-            return ancestor
-    return None
 
 
 def _unit_and_departments(unit: Unit) -> list[int]:
@@ -62,14 +50,14 @@ def recipients_for(
     holder = case.holder_unit
     found: dict[int, Staff] = {}
     if roles:
-        target = unit or (unit_at_level(holder, level) if level else holder)
+        target = unit or (holder.at_level(level) if level else holder)
         if target is not None:
             holders = Staff.objects.filter(
                 unit_id__in=_unit_and_departments(target), role_grants__role__in=roles, is_active=True
             ).distinct()
             found.update((s.id, s) for s in holders)
     if work_group_level:
-        target = unit_at_level(holder, work_group_level)
+        target = holder.at_level(work_group_level)
         if target is not None:
             members = Staff.objects.filter(
                 work_group_memberships__group__unit=target, is_active=True

@@ -26,6 +26,13 @@ class Level(models.TextChoices):
 LEVEL_ORDER: dict[str, int] = {level.value: rank for rank, level in enumerate(Level)}
 
 
+def level_above(level: str) -> str | None:
+    """The next level up (outlet → sub_branch → … → head_office); None above head office."""
+    ranks = list(Level)
+    index = LEVEL_ORDER[level]
+    return ranks[index + 1].value if index + 1 < len(ranks) else None
+
+
 class DepartmentFunction(models.TextChoices):
     PERSONAL_BANKING = "personal_banking", _("personal banking")
     CORPORATE = "corporate", _("corporate banking")

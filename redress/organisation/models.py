@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DepartmentFunction, Level, Role, UnitKind, WorkGroupPosition
+from .choices import LEVEL_ORDER, DepartmentFunction, Level, Role, UnitKind, WorkGroupPosition
 
 
 class Unit(models.Model):
@@ -65,6 +65,18 @@ class Unit(models.Model):
         """Units above this one, top first: one query on the ids in the path."""
         ids = [int(part) for part in self.path.strip("/").split("/") if part]
         return Unit.objects.filter(id__in=ids[:-1]).order_by("depth")
+
+    def at_level(self, level: str) -> Unit | None:
+        """The unit at `level` on the way up from this one (itself included), departments giving way to the
+        unit they belong to; None if the tree has none there (e.g. asked below this unit's own level)."""
+        if LEVEL_ORDER[level] < LEVEL_ORDER[self.level]:
+            return None
+        if self.level == level and not self.is_department:
+            return self
+        for ancestor in reversed(list(self.ancestors())):
+            if ancestor.level == level and not ancestor.is_department:
+                return ancestor
+        return None
 
     def subtree(self) -> models.QuerySet[Unit]:
         return Unit.objects.filter(path__startswith=self.path)

@@ -128,3 +128,10 @@ def test_trigger_settings_are_data(bank):
     case = bank.register(amount="1000.01", demand="我要投诉到底")
     assert {"major", "media_threat"} <= set(flags(case))
     assert case.flags.get(flag="major").evidence["rules_version"] == 2
+
+
+def test_the_repeat_link_is_an_audited_change(bank):
+    first = bank.register(received_at=timezone.now() - dt.timedelta(days=20))
+    again = bank.register()
+    event = Case.objects.get(pk=again.pk).events.get(kind="flag_set")
+    assert event.data["changes"]["previous_case"] == [None, first.number]
