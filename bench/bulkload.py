@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import django
 
+from bench.load_cases import GIVEN, ID_WEIGHTS, MOBILE_PREFIXES, SURNAMES
+
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 KINDS = [("complaint", 70), ("enquiry", 10), ("suggestion", 8), ("petition", 7), ("whistleblow", 5)]
 CHANNELS = [
@@ -64,27 +66,6 @@ RECENT_STATES = [
     ("replied", 15),
     ("closed", 15),
 ]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀英",
-    "建华",
-]
 PRODUCTS = ["借记卡", "信用卡", "个人贷款", "转账汇款", "理财产品", "手机银行", "存单", "代发工资", "外汇"]
 MATTERS = [
     "客户在柜台办理{p}业务，等候时间超过一个小时，柜员态度冷淡，未作任何解释。",
@@ -105,23 +86,6 @@ DEMANDS = [
     "",
 ]
 # Allocated mainland mobile prefixes (a random 1xx is often unallocated and rightly refused).
-MOBILE_PREFIXES = [
-    "133",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "158",
-    "159",
-    "180",
-    "186",
-    "188",
-]
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
 def weighted(rnd: random.Random, table: list[tuple[str, int]], k: int) -> list[str]:
