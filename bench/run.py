@@ -148,6 +148,46 @@ def api_token(port: int, username: str, password: str) -> str:
         return json.load(r)["token"]
 
 
+def drive(args: argparse.Namespace, cfg_path: Path, master: int, out_file: Path) -> None:
+    """The load client (under the peer's virtualenv, as the peer's own load_create.py runs)."""
+    subprocess.run(
+        [
+            str(PEER_PY),
+            str(REPO / "bench" / "load_cases.py"),
+            "--config",
+            str(cfg_path),
+            "--n",
+            str(args.n),
+            "--concurrency",
+            str(CLIENTS),
+            "--max-seconds",
+            str(args.max_seconds),
+            "--master-pid",
+            str(master),
+            "--out",
+            str(out_file),
+        ],
+        check=True,
+        timeout=args.max_seconds + 120,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def load_config(port: int, fixture: dict, path: Path) -> Path:
+    clients = [
+        {"token": api_token(port, t, fixture["password"]), "outlet": o}
+        for t, o in list(zip(fixture["tellers"], fixture["outlets"], strict=True))[:CLIENTS]
+    ]
+    cfg = {
+        "base": f"http://127.0.0.1:{port}",
+        "clients": clients,
+        "business_categories": classification_labels("business_category"),
+        "reasons": classification_labels("reason"),
+    }
+    path.write_text(json.dumps(cfg, ensure_ascii=False))
+    return path
+
+
 def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
     db = "redress_bench_api"
     with tempfile.TemporaryDirectory(prefix="redress-bench-") as tmp:
@@ -167,45 +207,16 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
             with common.redress_server(
                 env, port, args.workers, args.threads, out / "redress-gunicorn.log", args.worker_class
             ) as master:
-                clients = [
-                    {"token": api_token(port, t, fixture["password"]), "outlet": o}
-                    for t, o in list(zip(fixture["tellers"], fixture["outlets"], strict=True))[:CLIENTS]
-                ]
-                cfg = {
-                    "base": f"http://127.0.0.1:{port}",
-                    "clients": clients,
-                    "business_categories": classification_labels("business_category"),
-                    "reasons": classification_labels("reason"),
-                }
-                cfg_path = data_dir / "load.json"
-                cfg_path.write_text(json.dumps(cfg, ensure_ascii=False))
+                cfg_path = load_config(port, fixture, data_dir / "load.json")
                 result["loadavg_before"] = loadavg()
                 log(f"redress: {args.n} registrations, {CLIENTS} clients")
-                subprocess.run(
-                    [
-                        str(PEER_PY),
-                        str(REPO / "bench" / "load_cases.py"),
-                        "--config",
-                        str(cfg_path),
-                        "--n",
-                        str(args.n),
-                        "--concurrency",
-                        str(CLIENTS),
-                        "--max-seconds",
-                        str(args.max_seconds),
-                        "--master-pid",
-                        str(master),
-                        "--out",
-                        str(out / f"redress_{tag}.json"),
-                    ],
-                    check=True,
-                    timeout=args.max_seconds + 120,
-                    stdout=subprocess.DEVNULL,
-                )
+                drive(args, cfg_path, master, out / f"redress_{tag}.json")
                 result["loadavg_after"] = loadavg()
                 result["worker_rss_after"] = {str(p): common.rss_mib(p) for p in common.worker_pids(master)}
                 result["other_children_rss_after"] = common.other_children_rss(master)
             result["load"] = json.loads((out / f"redress_{tag}.json").read_text())
+            if not args.skip_floor:
+                result["floor"] = run_floor(args, env, fixture, data_dir, out, tag)
             if not args.skip_profile:
                 log("redress: in-process profile of the registration request")
                 profile = common.run_step(
@@ -223,6 +234,23 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
     return result
 
 
+def run_floor(
+    args: argparse.Namespace, env: dict[str, str], fixture: dict, data_dir: Path, out: Path, tag: str
+) -> dict:
+    """The same server, load and request as Redress's run, against `bench.floor_urls`: parse and
+    authenticate, store nothing. Its throughput is the ceiling of any registration on this stack."""
+    port = free_port()
+    floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor_settings"}
+    with common.redress_server(
+        floor_env, port, args.workers, args.threads, out / "floor-gunicorn.log", args.worker_class
+    ) as master:
+        cfg_path = load_config(port, fixture, data_dir / "floor.json")
+        before = loadavg()
+        log(f"stack floor: {args.n} parse-and-authenticate requests, {CLIENTS} clients")
+        drive(args, cfg_path, master, out / f"floor_{tag}.json")
+    return {"loadavg_before": before, "load": json.loads((out / f"floor_{tag}.json").read_text())}
+
+
 def registration(args: argparse.Namespace, out: Path) -> dict:
     log("peer: setup.sh (django-helpdesk 2.6.1 in a throw-away virtualenv)")
     peer(["bash", "setup.sh"], 900)
@@ -237,7 +265,17 @@ def registration(args: argparse.Namespace, out: Path) -> dict:
         p = entry["peer"]["load"]["run"]["throughput_per_s"]
         q = entry["redress"]["load"]["run"]["throughput_per_s"]
         entry["ratio"] = round(q / p, 2) if p else None
-        log(f"round {r + 1}: redress {q}/s, peer {p}/s, ratio {entry['ratio']}")
+        floor = entry["redress"].get("floor")
+        if floor:
+            f = floor["load"]["run"]["throughput_per_s"]
+            # How far the target is from what the stack can do at all: 3× the peer as a share of the floor.
+            entry["floor_per_s"] = f
+            entry["target_share_of_floor"] = round(TARGET_RATIO * p / f, 2) if f else None
+            entry["redress_share_of_floor"] = round(q / f, 2) if f else None
+        log(
+            f"round {r + 1}: redress {q}/s, peer {p}/s, ratio {entry['ratio']}"
+            + (f"; stack floor {entry['floor_per_s']}/s" if floor else "")
+        )
         rounds.append(entry)
     ratios = [e["ratio"] for e in rounds if e["ratio"]]
     return {
@@ -466,6 +504,20 @@ def report(results: dict) -> str:
                     f"{run['machine_cpu_busy_pct']} | {s.get('loadavg_before')} |"
                 )
             lines.append(f"| {e['round']} | **ratio** | | | **{e['ratio']}×** | | | | | | |")
+            floor = e["redress"].get("floor")
+            if floor:
+                run = floor["load"]["run"]
+                lines.append(
+                    f"| {e['round']} | stack floor (parse + token, nothing stored) | "
+                    f"{e['redress']['gunicorn']} | {run['created']} | {run['throughput_per_s']} | "
+                    f"{run['lat_ms']['p50']} | {run['lat_ms']['p95']} | {run['lat_ms']['p99']} | 1 | "
+                    f"{run['machine_cpu_busy_pct']} | {floor.get('loadavg_before')} |"
+                )
+                lines.append(
+                    f"| {e['round']} | target (3× peer) as share of the floor: "
+                    f"**{e['target_share_of_floor']}**; Redress: {e['redress_share_of_floor']} "
+                    "| | | | | | | | | |"
+                )
         verdict = "PASS" if reg["pass"] else "FAIL"
         lines += [
             "",
@@ -575,6 +627,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--conn-max-age", type=int, default=None, help="REDRESS_DB_CONN_MAX_AGE")
     ap.add_argument("--profile-n", type=int, default=300)
     ap.add_argument("--skip-profile", action="store_true")
+    ap.add_argument("--skip-floor", action="store_true", help="skip the stack floor (bench/floor_urls.py)")
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--big", type=int, default=1_000_000)
     ap.add_argument("--page-repeat", type=int, default=20)

@@ -327,7 +327,12 @@ def perform(
         )
         if written != 1:
             raise ConcurrentChange()
-        locked.refresh_from_db()
+        # The row now holds exactly these values (plain values and model instances, no expressions):
+        # set them here rather than read the row back.
+        for name, value in updates.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.updated_at = now
         data = dict(change.data)
         if updates:
             data["changes"] = {name: [old[name], _jsonable(getattr(locked, name))] for name in updates}
@@ -713,13 +718,12 @@ def _set_flags(actor, case, params, now) -> _Change:
         if previous is None:
             p.add("previous_case", _("No earlier case has this id."))
     p.done()
-    added = []
-    for flag, evidence in flags.items():
-        _obj, created = CaseFlag.objects.get_or_create(
-            case=case, flag=flag, defaults={"set_by": actor, "evidence": evidence or {}}
-        )
-        if created:
-            added.append(flag)
+    # perform() holds the case's row lock, so nobody else adds flags to it between this read and the insert.
+    present = set(CaseFlag.objects.filter(case=case, flag__in=list(flags)).values_list("flag", flat=True))
+    added = [flag for flag in flags if flag not in present]
+    CaseFlag.objects.bulk_create(
+        [CaseFlag(case=case, flag=flag, set_by=actor, evidence=flags[flag] or {}) for flag in added]
+    )
     fields = {"previous_case": previous} if previous else {}
     return _Change(fields, {"flags": added, "evidence": flags})
 

@@ -130,7 +130,8 @@ class Accountability(models.Model):
 
 
 class CaseLink(models.Model):
-    """Cases linked by a trigger (the members of a group complaint)."""
+    """Cases linked by a trigger (the members of a group complaint, a repeat and its earlier case): one row
+    per pair, from the newer case to the earlier; `services.linked_cases` reads both directions."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
     other = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,16 +74,9 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     # The earlier case of a repeat is linked in the same audited transition as the flag.
     params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
     case = lifecycle.perform("set_flags", actor, case, params)
-    # Both directions in one statement: a group can have hundreds of members.
-    links = [
-        link
-        for f in fired
-        for other in f.linked
-        for link in (
-            CaseLink(case_id=case.pk, other_id=other, reason=f.flag),
-            CaseLink(case_id=other, other_id=case.pk, reason=f.flag),
-        )
-    ]
+    # One row per pair, from the newer case to the earlier one (`linked_cases` reads both directions): a
+    # group can have hundreds of members, and each new member writes one statement.
+    links = [CaseLink(case_id=case.pk, other_id=other, reason=f.flag) for f in fired for other in f.linked]
     CaseLink.objects.bulk_create(links, ignore_conflicts=True)
     by_flag = {f.flag: f for f in fired}
     if "group" in by_flag:
@@ -100,18 +93,29 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
             actor=actor,
         )
     _tell_about_triggers(case, by_flag)
-    # The registering caller holds the object it created: bring its level and version up to date.
-    registered.refresh_from_db()
+    # The registering caller holds the object it created: bring its level, version and links up to date from
+    # the copy the transitions returned (no read back; relations it already holds stay loaded).
+    for column in Case._meta.concrete_fields:
+        setattr(registered, column.attname, getattr(case, column.attname))
     return fired
+
+
+def linked_cases(case: Case, reason: str | None = None) -> list[int]:
+    """Ids of the cases a trigger linked to `case`, earlier and later, each once."""
+    links = CaseLink.objects.filter(Q(case=case) | Q(other=case))
+    if reason:
+        links = links.filter(reason=reason)
+    pairs = links.values_list("case_id", "other_id")
+    return sorted({other if mine == case.pk else mine for mine, other in pairs})
 
 
 def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) -> None:
     evidence = {**fired.evidence, "rules_version": version, "via": case.number}
-    members = Case.objects.filter(pk__in=fired.linked).exclude(flags__flag="group")
-    for member in members:
-        if member.state in OPEN_STATES:
-            member = lifecycle.perform("set_flags", actor, member, {"flags": {"group": evidence}})
-            _escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
+    if not fired.unflagged:
+        return  # the usual case once a group exists: its members were flagged when it formed
+    for member in Case.objects.filter(pk__in=fired.unflagged).select_related("unit", "holder_unit"):
+        member = lifecycle.perform("set_flags", actor, member, {"flags": {"group": evidence}})
+        _escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
 
 
 def _tell_about_triggers(case: Case, by_flag: dict[str, triggers.Fired]) -> None:

@@ -24,11 +24,11 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from redress.cases.choices import EXTERNAL_CHANNELS, Flag
-from redress.cases.models import Case
+from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag
+from redress.cases.models import Case, CaseFlag
 from redress.organisation.choices import LEVEL_ORDER, Level, level_above
 
 from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, TriggerSettings
@@ -71,6 +71,8 @@ class Fired:
     evidence: dict = field(default_factory=dict)
     step_by_step: bool = False
     linked: list[int] = field(default_factory=list)
+    # Open linked cases that do not carry this flag yet (the earlier members of a group just formed).
+    unflagged: list[int] = field(default_factory=list)
 
 
 def phrases_in(text: str, phrases: list[str]) -> list[str]:
@@ -130,6 +132,9 @@ def _identity(phone: str, id_number: str, name: str, pk: int) -> str:
     return id_number or phone or f"{name}#{pk}"
 
 
+_GROUP_COLUMNS = ("pk", "complainant_phone", "complainant_id_number", "complainant_name", "state", "grouped")
+
+
 def group(case: Case, rules: TriggerSettings) -> Fired | None:
     if not case.category or not (case.subject_unit_id or case.product):
         return None
@@ -138,12 +143,14 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
         same_issue = same_issue | Q(product=case.product) if case.subject_unit_id else Q(product=case.product)
     window_start = case.received_at - dt.timedelta(days=rules.group_window_days)
     # A system rule, not a user's read: it must see every case, whoever can see them.
+    grouped = CaseFlag.objects.filter(case=OuterRef("pk"), flag=Flag.GROUP)
     rows = list(
         Case.objects.filter(same_issue, category=case.category, received_at__gte=window_start)
         .filter(received_at__lte=case.received_at + dt.timedelta(days=1))
-        .values_list("pk", "complainant_phone", "complainant_id_number", "complainant_name")[:500]
+        .annotate(grouped=Exists(grouped))
+        .values_list(*_GROUP_COLUMNS)[:500]
     )
-    people = {_identity(phone, idn, name, pk) for pk, phone, idn, name in rows}
+    people = {_identity(phone, idn, name, pk) for pk, phone, idn, name, *_ in rows}
     if len(people) < rules.group_min_complainants:
         return None
     return Fired(
@@ -158,6 +165,9 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
             "cases": [pk for pk, *_ in rows],
         },
         linked=[pk for pk, *_ in rows if pk != case.pk],
+        unflagged=[
+            pk for pk, *_, state, grouped in rows if pk != case.pk and state in OPEN_STATES and not grouped
+        ],
     )
 
 

@@ -102,51 +102,54 @@ def notify(
     batch = uuid.uuid4()
     now = timezone.now()
 
-    off = set(
-        NotificationPreference.objects.filter(staff_id__in=people, enabled=False).values_list(
-            "staff_id", "channel"
+    new: list[tuple[int, int]] = []
+    delivery_ids: list[int] = []
+    if people:  # nobody to tell (e.g. a level with no work group yet): no rows, no reads of them
+        off = set(
+            NotificationPreference.objects.filter(staff_id__in=people, enabled=False).values_list(
+                "staff_id", "channel"
+            )
         )
-    )
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=staff_id,
-                case=case,
-                event=event,
-                subject=subject[:255],
-                body=body,
-                data=data,
-                dedupe_key=dedupe_key,
-                batch=batch,
-                in_app=(staff_id, Channel.IN_APP) not in off,
-            )
-            for staff_id in people
-        ],
-        ignore_conflicts=True,
-    )
-    new = list(
-        Notification.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", "recipient_id")
-    )
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                notification_id=notification_id,
-                channel=channel,
-                address=address,
-                dedupe_key=dedupe_key,
-                next_attempt_at=now,
-            )
-            for notification_id, staff_id in new
-            for channel in OUTBOUND_CHANNELS
-            if (staff_id, channel) not in off and (address := _address(people[staff_id], channel))
-        ],
-        ignore_conflicts=True,
-    )
-    delivery_ids = list(
-        Delivery.objects.filter(
-            notification_id__in=[n for n, _ in new], status=DeliveryStatus.PENDING
-        ).values_list("id", flat=True)
-    )
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=staff_id,
+                    case=case,
+                    event=event,
+                    subject=subject[:255],
+                    body=body,
+                    data=data,
+                    dedupe_key=dedupe_key,
+                    batch=batch,
+                    in_app=(staff_id, Channel.IN_APP) not in off,
+                )
+                for staff_id in people
+            ],
+            ignore_conflicts=True,
+        )
+        new = list(
+            Notification.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", "recipient_id")
+        )
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    notification_id=notification_id,
+                    channel=channel,
+                    address=address,
+                    dedupe_key=dedupe_key,
+                    next_attempt_at=now,
+                )
+                for notification_id, staff_id in new
+                for channel in OUTBOUND_CHANNELS
+                if (staff_id, channel) not in off and (address := _address(people[staff_id], channel))
+            ],
+            ignore_conflicts=True,
+        )
+        delivery_ids = list(
+            Delivery.objects.filter(
+                notification_id__in=[n for n, _ in new], status=DeliveryStatus.PENDING
+            ).values_list("id", flat=True)
+        )
 
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.subscribes_to(event)]
     webhooks = []
@@ -174,10 +177,12 @@ def notify(
                 next_attempt_at=now,
             )
         )
-    WebhookDelivery.objects.bulk_create(webhooks, ignore_conflicts=True)
-    webhook_ids = list(
-        WebhookDelivery.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", flat=True)
-    )
+    webhook_ids: list[int] = []
+    if webhooks:
+        WebhookDelivery.objects.bulk_create(webhooks, ignore_conflicts=True)
+        webhook_ids = list(
+            WebhookDelivery.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", flat=True)
+        )
 
     if delivery_ids or webhook_ids:
         # robust: a failure to send (or to reach the broker) never undoes or breaks the caller's work.

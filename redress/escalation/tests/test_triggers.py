@@ -6,6 +6,7 @@ from django.utils import timezone
 from redress.cases.models import Case, Escalation
 from redress.escalation import triggers
 from redress.escalation.models import CaseLink
+from redress.escalation.services import linked_cases
 from redress.organisation.choices import Role, UnitKind
 from redress.organisation.services import create_staff, create_unit
 
@@ -83,6 +84,9 @@ def test_two_complainants_are_not_a_group_three_are(bank):
         assert "group" in flags(case)
         assert level(case) == "province"
     assert CaseLink.objects.filter(case=third, reason="group").count() == 2
+    # A link is read from both ends, whichever way its row was written.
+    assert linked_cases(first, "group") == [third.pk]
+    assert linked_cases(third, "group") == sorted([first.pk, second.pk])
 
 
 def test_group_window_excludes_old_cases(bank):
