@@ -103,15 +103,43 @@ def build(provinces: int, branches: int, sub_branches: int, outlets: int) -> dic
     }
 
 
+def mute_triggers() -> int:
+    """A diagnostic, never the measure of record: a new version of the escalation rules whose thresholds no
+    benchmark registration reaches (group, major) and whose phrase lists are empty (media threats), so the
+    run shows what registration costs when those rules are evaluated but do not fire. Repeat, skip-level
+    and cross-province are facts of the case, not thresholds, and still apply."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from redress.escalation.models import TriggerSettings
+
+    ceiling = 32767  # the largest value the threshold fields hold
+    rules = TriggerSettings.objects.create(
+        version=(TriggerSettings.objects.order_by("-version").values_list("version", flat=True).first() or 0)
+        + 1,
+        effective_from=dt.date(2000, 1, 1),
+        group_min_complainants=ceiling,
+        major_joint_complainants=ceiling,
+        major_amount=Decimal("99999999999999.99"),
+        media_phrases=[],
+        top_media_phrases=[],
+    )
+    return rules.version
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--provinces", type=int, default=2)
     ap.add_argument("--branches", type=int, default=3)
     ap.add_argument("--sub-branches", type=int, default=4)
     ap.add_argument("--outlets", type=int, default=5)
+    ap.add_argument("--mute-triggers", action="store_true", help="see mute_triggers(): a diagnostic only")
     a = ap.parse_args()
     django.setup()
-    print(json.dumps(build(a.provinces, a.branches, a.sub_branches, a.outlets)))
+    bank = build(a.provinces, a.branches, a.sub_branches, a.outlets)
+    if a.mute_triggers:
+        bank["muted_trigger_rules_version"] = mute_triggers()
+    print(json.dumps(bank))
 
 
 if __name__ == "__main__":

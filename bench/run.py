@@ -121,14 +121,16 @@ def run_peer(args: argparse.Namespace, out: Path, tag: str) -> dict:
 # ---- Redress ------------------------------------------------------------------------------------------
 
 
-def new_bank(db: str, data_dir: Path, **extra: str) -> tuple[dict[str, str], dict]:
+def new_bank(
+    db: str, data_dir: Path, fixture_args: tuple[str, ...] = (), **extra: str
+) -> tuple[dict[str, str], dict]:
     """An empty, migrated database with the benchmark bank; returns its environment and the fixture."""
     common.create_database(db)
     (data_dir / "static").mkdir(parents=True, exist_ok=True)
     env = common.redress_env(db, data_dir, **extra)
     log(f"redress: migrate {db}")
     common.migrate(env)
-    fixture = common.run_step("fixture", [], env, 600)
+    fixture = common.run_step("fixture", list(fixture_args), env, 600)
     (data_dir / "fixture.json").write_text(json.dumps(fixture))
     return env, fixture
 
@@ -195,9 +197,10 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
         extra = {}
         if args.conn_max_age is not None:
             extra["REDRESS_DB_CONN_MAX_AGE"] = str(args.conn_max_age)
-        env, fixture = new_bank(db, data_dir, **extra)
+        env, fixture = new_bank(db, data_dir, ("--mute-triggers",) if args.mute_triggers else (), **extra)
         port = free_port()
         result: dict = {
+            "muted_trigger_rules_version": fixture.get("muted_trigger_rules_version"),
             "database": db,
             "gunicorn": f"redress serve --workers {args.workers} --threads {args.threads}"
             + (f" (worker class {args.worker_class})" if args.worker_class else ""),
@@ -216,7 +219,9 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
                 result["other_children_rss_after"] = common.other_children_rss(master)
             result["load"] = json.loads((out / f"redress_{tag}.json").read_text())
             if not args.skip_floor:
-                result["floor"] = run_floor(args, env, fixture, data_dir, out, tag)
+                result["floor"] = run_floor(args, env, fixture, data_dir, out, tag, "parse")
+                for mode in ("orm-row", "sql-row"):
+                    result[f"floor_{mode}"] = run_floor(args, env, fixture, data_dir, out, tag, mode)
             if not args.skip_profile:
                 log("redress: in-process profile of the registration request")
                 profile = common.run_step(
@@ -235,20 +240,28 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
 
 
 def run_floor(
-    args: argparse.Namespace, env: dict[str, str], fixture: dict, data_dir: Path, out: Path, tag: str
+    args: argparse.Namespace,
+    env: dict[str, str],
+    fixture: dict,
+    data_dir: Path,
+    out: Path,
+    tag: str,
+    mode: str,
 ) -> dict:
-    """The same server, load and request as Redress's run, against `bench.floor_urls`: parse and
-    authenticate, store nothing. Its throughput is the ceiling of any registration on this stack."""
+    """The same server, load and request as Redress's run, against `bench.floor_urls` in `mode`: parse and
+    authenticate only, or also store the bare case row (ORM, or one SQL statement). The ceilings of any
+    registration on this stack and machine."""
     port = free_port()
-    floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor_settings"}
+    floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor_settings", "REDRESS_BENCH_FLOOR": mode}
+    name = f"floor_{mode}_{tag}"
     with common.redress_server(
-        floor_env, port, args.workers, args.threads, out / "floor-gunicorn.log", args.worker_class
+        floor_env, port, args.workers, args.threads, out / f"floor-{mode}-gunicorn.log", args.worker_class
     ) as master:
-        cfg_path = load_config(port, fixture, data_dir / "floor.json")
+        cfg_path = load_config(port, fixture, data_dir / f"{name}.json")
         before = loadavg()
-        log(f"stack floor: {args.n} parse-and-authenticate requests, {CLIENTS} clients")
-        drive(args, cfg_path, master, out / f"floor_{tag}.json")
-    return {"loadavg_before": before, "load": json.loads((out / f"floor_{tag}.json").read_text())}
+        log(f"stack floor ({mode}): {args.n} requests, {CLIENTS} clients")
+        drive(args, cfg_path, master, out / f"{name}.json")
+    return {"mode": mode, "loadavg_before": before, "load": json.loads((out / f"{name}.json").read_text())}
 
 
 def registration(args: argparse.Namespace, out: Path) -> dict:
@@ -284,7 +297,9 @@ def registration(args: argparse.Namespace, out: Path) -> dict:
         "rounds": rounds,
         "ratio_median": statistics.median(ratios) if ratios else None,
         "target": TARGET_RATIO,
-        "pass": bool(ratios) and statistics.median(ratios) >= TARGET_RATIO,
+        # With the escalation thresholds muted the run is a diagnostic: it cannot pass or fail the target.
+        "diagnostic": "escalation thresholds muted" if args.mute_triggers else None,
+        "pass": bool(ratios) and statistics.median(ratios) >= TARGET_RATIO and not args.mute_triggers,
     }
 
 
@@ -504,21 +519,32 @@ def report(results: dict) -> str:
                     f"{run['machine_cpu_busy_pct']} | {s.get('loadavg_before')} |"
                 )
             lines.append(f"| {e['round']} | **ratio** | | | **{e['ratio']}×** | | | | | | |")
-            floor = e["redress"].get("floor")
-            if floor:
+            floors = [
+                ("floor", "stack floor: parse + token, nothing stored", 1),
+                ("floor_orm-row", "floor + the bare case row through the ORM", 5),
+                ("floor_sql-row", "floor + the bare case row in one SQL statement", 2),
+            ]
+            for key, label, statements in floors:
+                floor = e["redress"].get(key)
+                if not floor:
+                    continue
                 run = floor["load"]["run"]
                 lines.append(
-                    f"| {e['round']} | stack floor (parse + token, nothing stored) | "
+                    f"| {e['round']} | {label} | "
                     f"{e['redress']['gunicorn']} | {run['created']} | {run['throughput_per_s']} | "
-                    f"{run['lat_ms']['p50']} | {run['lat_ms']['p95']} | {run['lat_ms']['p99']} | 1 | "
-                    f"{run['machine_cpu_busy_pct']} | {floor.get('loadavg_before')} |"
+                    f"{run['lat_ms']['p50']} | {run['lat_ms']['p95']} | {run['lat_ms']['p99']} | "
+                    f"{statements} | {run['machine_cpu_busy_pct']} | {floor.get('loadavg_before')} |"
                 )
+            floor = e["redress"].get("floor")
+            if floor:
                 lines.append(
                     f"| {e['round']} | target (3× peer) as share of the floor: "
                     f"**{e['target_share_of_floor']}**; Redress: {e['redress_share_of_floor']} "
                     "| | | | | | | | | |"
                 )
         verdict = "PASS" if reg["pass"] else "FAIL"
+        if reg.get("diagnostic"):
+            verdict = f"not judged ({reg['diagnostic']}: a diagnostic run)"
         lines += [
             "",
             f"Median ratio {round(reg['ratio_median'], 2)}× (target ≥ {reg['target']}×): **{verdict}**",
@@ -627,6 +653,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--conn-max-age", type=int, default=None, help="REDRESS_DB_CONN_MAX_AGE")
     ap.add_argument("--profile-n", type=int, default=300)
     ap.add_argument("--skip-profile", action="store_true")
+    ap.add_argument(
+        "--mute-triggers",
+        action="store_true",
+        help="diagnostic: group/major/media thresholds out of reach (bench/fixture.py:mute_triggers)",
+    )
     ap.add_argument("--skip-floor", action="store_true", help="skip the stack floor (bench/floor_urls.py)")
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--big", type=int, default=1_000_000)
