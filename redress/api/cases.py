@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
@@ -513,7 +513,7 @@ def _idempotency_key(request: HttpRequest) -> str | None:
 
 def _register(
     request: HttpRequest, response: HttpResponse, payload: CaseIn, files: list[UploadedFile]
-) -> tuple[int, dict]:
+) -> Status:
     staff: Staff = request.auth
     if staff.is_read_only:
         raise forbidden()
@@ -526,12 +526,13 @@ def _register(
         if replay is None:
             raise Http404
         response[REPLAYED_HEADER] = "true"
-        return 200, case_out(replay)
+        return Status(200, case_out(replay))
     # The new case is built from what registration already holds: no second read of the row, and its
     # clocks and flags come back in one statement (the clocks' rows carry the case's flags).
     clocks, flags = _new_case_clocks_and_flags(result.case)
     result.case._prefetched_objects_cache = {"clocks": clocks}
-    return 201, case_out(result.case, flags=flags, files=list(result.case.attachments.all()) if files else [])
+    files_out = list(result.case.attachments.all()) if files else []
+    return Status(201, case_out(result.case, flags=flags, files=files_out))
 
 
 def _new_case_clocks_and_flags(case: Case) -> tuple[list[Clock], list[str]]:

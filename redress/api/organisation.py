@@ -7,7 +7,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from redress.cases.validators import InvalidValue, normalise_phone
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind
@@ -138,7 +138,7 @@ def add_unit(request: HttpRequest, payload: UnitIn):
         enquiry_name=payload.enquiry_name.strip(),
         **phones,
     )
-    return 201, unit_out(unit, parent.code if parent else None)
+    return Status(201, unit_out(unit, parent.code if parent else None))
 
 
 # ---- staff --------------------------------------------------------------------------------------------
@@ -233,4 +233,4 @@ def add_staff(request: HttpRequest, payload: StaffIn):
         roles=payload.roles,
         password=payload.password,
     )
-    return 201, staff_out(staff, unit.code, list(set(payload.roles)))
+    return Status(201, staff_out(staff, unit.code, list(set(payload.roles))))

@@ -306,7 +306,15 @@ def perform(
     params = dict(params or {})
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("unit", "holder_unit").get(pk=case.pk)
+        # Only the case's own row, and no stronger than the UPDATE below takes (FOR NO KEY UPDATE): locking
+        # the joined units would serialise every transition in a unit, and a FOR UPDATE lock would also wait
+        # for, and deadlock with, transactions that only insert rows pointing at this case (an event, a
+        # link from a new group member), whose foreign-key checks take FOR KEY SHARE.
+        locked = (
+            Case.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("unit", "holder_unit")
+            .get(pk=case.pk)
+        )
         if expected_version is not None and locked.version != expected_version:
             raise ConcurrentChange()
         if locked.state not in transition.sources or not transition.applies(locked):

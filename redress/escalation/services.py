@@ -113,7 +113,9 @@ def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) 
     evidence = {**fired.evidence, "rules_version": version, "via": case.number}
     if not fired.unflagged:
         return  # the usual case once a group exists: its members were flagged when it formed
-    for member in Case.objects.filter(pk__in=fired.unflagged).select_related("unit", "holder_unit"):
+    # In id order: two registrations joining the same group lock its earlier members in the same order.
+    members = Case.objects.filter(pk__in=fired.unflagged).select_related("unit", "holder_unit").order_by("pk")
+    for member in members:
         member = lifecycle.perform("set_flags", actor, member, {"flags": {"group": evidence}})
         _escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
 

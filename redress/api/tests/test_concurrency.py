@@ -49,6 +49,29 @@ def test_200_concurrent_registrations_get_200_distinct_numbers(transactional_db,
     assert set(Case.objects.values_list("number", flat=True)) == numbers
 
 
+def test_concurrent_registrations_forming_a_group_all_succeed(transactional_db, bank):
+    """Many customers complain about one outlet at once (an outage): each registration from the third on
+    joins the group and flags the earlier members it finds; racing registrations lock those members in the
+    same order and only the case rows, so none of them fails."""
+    from redress.cases.models import CaseFlag
+
+    tokens = [ApiToken.issue(s) for s in (bank.teller, bank.outlet_head, bank.handler, bank.branch_group)]
+    bodies = [
+        case_payload(
+            bank,
+            complainant={"name": f"客户{i}", "phone": f"1391234{i:04d}", "anonymous": False},
+            subject_staff="",
+            flags=[],
+        )
+        for i in range(60)
+    ]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(lambda i: _post(tokens[i % len(tokens)], bodies[i]), range(60)))
+    assert [status for status, _ in results] == [201] * 60, [r for r in results if r[0] != 201][:2]
+    assert CaseFlag.objects.filter(flag="group").count() == 60
+    assert set(Case.objects.values_list("level", flat=True)) == {"province"}
+
+
 def test_one_idempotency_key_sent_concurrently_gives_exactly_one_case(transactional_db, bank):
     token = ApiToken.issue(bank.teller)
     body = case_payload(bank)
