@@ -288,6 +288,8 @@ class _Change:
     data: dict[str, Any]
     target: str | None = None  # overrides the declared target (withdraw under pressure stays put)
     event: str | None = None  # overrides the declared event kind
+    # Nothing to record: a rule run twice by racing callers (a flag another registration just set).
+    noop: bool = False
 
 
 def perform(
@@ -325,6 +327,8 @@ def perform(
         if rule is None:
             raise LifecycleError(f"no rules registered for {action}")
         change = rule(actor, locked, params, now)
+        if change.noop:
+            return locked
         target = change.target if change.target is not None else transition.target
         updates = dict(change.fields)
         if target is not None and target != locked.state:
@@ -714,8 +718,9 @@ def _assess_anonymous(actor, case, params, now) -> _Change:
 
 
 def _set_flags(actor, case, params, now) -> _Change:
-    """params: {"flags": {flag: evidence dict}, "previous_case": id of the earlier case a repeat refers to};
-    flags already on the case keep their first evidence, and an earlier case already linked stays."""
+    """params: {"flags": {flag: evidence dict}, "previous_case": id of the earlier case a repeat refers to,
+    "only_new": record nothing if every flag is already there}; flags already on the case keep their first
+    evidence, and an earlier case already linked stays."""
     p = _Params(params)
     flags = params.get("flags") or {}
     if not isinstance(flags, dict) or not flags or any(f not in Flag.values for f in flags):
@@ -733,7 +738,10 @@ def _set_flags(actor, case, params, now) -> _Change:
         [CaseFlag(case=case, flag=flag, set_by=actor, evidence=flags[flag] or {}) for flag in added]
     )
     fields = {"previous_case": previous} if previous else {}
-    return _Change(fields, {"flags": added, "evidence": flags})
+    # A caller that only adds a flag (a group member flagged by several racing registrations) records
+    # nothing when the flag is already there; otherwise the event keeps the evidence even if nothing is new.
+    noop = bool(params.get("only_new")) and not added and not fields
+    return _Change(fields, {"flags": added, "evidence": flags}, noop=noop)
 
 
 def _auto_escalate(actor, case, params, now) -> _Change:

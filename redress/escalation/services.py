@@ -116,7 +116,8 @@ def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) 
     # In id order: two registrations joining the same group lock its earlier members in the same order.
     members = Case.objects.filter(pk__in=fired.unflagged).select_related("unit", "holder_unit").order_by("pk")
     for member in members:
-        member = lifecycle.perform("set_flags", actor, member, {"flags": {"group": evidence}})
+        params = {"flags": {"group": evidence}, "only_new": True}
+        member = lifecycle.perform("set_flags", actor, member, params)
         _escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
 
 

@@ -139,3 +139,20 @@ def test_the_repeat_link_is_an_audited_change(bank):
     again = bank.register()
     event = Case.objects.get(pk=again.pk).events.get(kind="flag_set")
     assert event.data["changes"]["previous_case"] == [None, first.number]
+
+
+def test_a_group_flag_already_set_by_a_racing_registration_records_nothing_more(bank):
+    from redress.cases import lifecycle
+    from redress.cases.models import CaseEvent
+    from redress.organisation.services import system_actor
+
+    case = bank.register()
+    params = {"flags": {"group": {"via": "TS2026000001"}}, "only_new": True}
+    lifecycle.perform("set_flags", system_actor(), case, params)
+    events = CaseEvent.objects.filter(case=case).count()
+    again = lifecycle.perform("set_flags", system_actor(), case, params)
+    assert CaseEvent.objects.filter(case=case).count() == events
+    assert again.version == Case.objects.get(pk=case.pk).version
+    # Without only_new the evidence is still put on record, as a trigger firing on a flag staff set does.
+    lifecycle.perform("set_flags", system_actor(), case, {"flags": {"group": {"via": "TS2026000002"}}})
+    assert CaseEvent.objects.filter(case=case).count() == events + 1
