@@ -143,3 +143,23 @@ class CaseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} ↔ {self.other_id} ({self.reason})"
+
+
+class GroupMember(models.Model):
+    """A case's place in a group complaint (群体性投诉): one row per member and group, the group named by its
+    earliest case. A new case the group rule matches joins the group(s) of the cases it matched, so a group
+    of hundreds costs a row per case, not one per pair. Registrations racing at the start of a burst may
+    each form a group; a case in two of them joins them, and `services.group_of` follows such joins."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="group_memberships")
+    first = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group complaint member")
+        verbose_name_plural = _("group complaint members")
+        constraints = [models.UniqueConstraint(fields=["case", "first"], name="group_member_unique")]
+        indexes = [models.Index(fields=["first"], name="group_member_first")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} in group {self.first_id}"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from redress.calendar.deadlines import add_working_days
 from redress.calendar.services import get_calendar
 from redress.cases import lifecycle
-from redress.cases.choices import OPEN_STATES, TransferState
+from redress.cases.choices import OPEN_STATES, Flag, TransferState
 from redress.cases.models import Case, TransferOrder
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
@@ -28,7 +28,7 @@ from redress.organisation.choices import LEVEL_ORDER, Level, Role, level_above
 from redress.organisation.services import system_actor
 
 from . import triggers
-from .models import Accountability, CaseLink, NoticeState, SupervisionNotice
+from .models import Accountability, CaseLink, GroupMember, NoticeState, SupervisionNotice
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,18 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     # The earlier case of a repeat is linked in the same audited transition as the flag.
     params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
     case = lifecycle.perform("set_flags", actor, case, params)
-    # One row per pair, from the newer case to the earlier one (`linked_cases` reads both directions): a
-    # group can have hundreds of members, and each new member writes one statement.
-    links = [CaseLink(case_id=case.pk, other_id=other, reason=f.flag) for f in fired for other in f.linked]
+    # A repeat is linked to its earlier case (one row, read from both ends by `linked_cases`); the members
+    # of a group complaint are linked through the group they join (`group_of`).
+    links = [
+        CaseLink(case_id=case.pk, other_id=other, reason=f.flag)
+        for f in fired
+        if f.flag != Flag.GROUP
+        for other in f.linked
+    ]
     CaseLink.objects.bulk_create(links, ignore_conflicts=True)
     by_flag = {f.flag: f for f in fired}
     if "group" in by_flag:
+        _join_group(case, by_flag["group"])
         _flag_group_members(case, by_flag["group"], actor, rules.version)
     # The highest target wins; media threats climb level by level so every level is on record.
     highest = max((f for f in fired if f.to_level), key=lambda f: LEVEL_ORDER[f.to_level], default=None)
@@ -100,13 +106,49 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     return fired
 
 
+def _join_group(case: Case, fired: triggers.Fired) -> None:
+    """The new case joins the group(s) its matched cases are in; when they are in none, it forms one with
+    them, named by the earliest. Only inserts, in id order: racing registrations neither wait on rows the
+    other updates nor deadlock, and a case that lands in two groups joins them (`group_of`)."""
+    if fired.groups:
+        rows = [(case.pk, first) for first in fired.groups]
+        rows += [(pk, min(fired.groups)) for pk in fired.ungrouped]
+    else:
+        first = min([*fired.ungrouped, case.pk])
+        rows = [(pk, first) for pk in {case.pk, *fired.ungrouped}]
+    GroupMember.objects.bulk_create(
+        [GroupMember(case_id=pk, first_id=first) for pk, first in sorted(rows)], ignore_conflicts=True
+    )
+
+
+def group_of(case: Case) -> list[int]:
+    """Ids of the cases in the same group complaint as `case` (itself included), or [] if it is in none:
+    the members of its groups, and of the groups those members are also in."""
+    groups = set(GroupMember.objects.filter(case=case).values_list("first_id", flat=True))
+    seen: set[int] = set()
+    members: set[int] = set()
+    while groups - seen:
+        new = groups - seen
+        seen |= new
+        found = set(GroupMember.objects.filter(first__in=new).values_list("case_id", flat=True))
+        fresh, members = found - members, members | found
+        groups |= set(GroupMember.objects.filter(case__in=fresh).values_list("first_id", flat=True))
+    return sorted(members)
+
+
 def linked_cases(case: Case, reason: str | None = None) -> list[int]:
-    """Ids of the cases a trigger linked to `case`, earlier and later, each once."""
+    """Ids of the cases a trigger linked to `case`, earlier and later, each once: its repeat links and the
+    other members of its group complaint."""
+    found: set[int] = set()
+    if reason in (None, Flag.GROUP):
+        found.update(group_of(case))
     links = CaseLink.objects.filter(Q(case=case) | Q(other=case))
     if reason:
         links = links.filter(reason=reason)
     pairs = links.values_list("case_id", "other_id")
-    return sorted({other if mine == case.pk else mine for mine, other in pairs})
+    found.update(other if mine == case.pk else mine for mine, other in pairs)
+    found.discard(case.pk)
+    return sorted(found)
 
 
 def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) -> None:

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag
@@ -73,6 +73,9 @@ class Fired:
     linked: list[int] = field(default_factory=list)
     # Open linked cases that do not carry this flag yet (the earlier members of a group just formed).
     unflagged: list[int] = field(default_factory=list)
+    # group: the earliest case of every group the matched cases already belong to, and those in none.
+    groups: list[int] = field(default_factory=list)
+    ungrouped: list[int] = field(default_factory=list)
 
 
 def phrases_in(text: str, phrases: list[str]) -> list[str]:
@@ -132,7 +135,9 @@ def _identity(phone: str, id_number: str, name: str, pk: int) -> str:
     return id_number or phone or f"{name}#{pk}"
 
 
-_GROUP_COLUMNS = ("pk", "complainant_phone", "complainant_id_number", "complainant_name", "state", "grouped")
+_GROUP_COLUMNS = (
+    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "state", "grouped", "group_first",
+)  # fmt: skip
 
 
 def group(case: Case, rules: TriggerSettings) -> Fired | None:
@@ -147,7 +152,7 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
     rows = list(
         Case.objects.filter(same_issue, category=case.category, received_at__gte=window_start)
         .filter(received_at__lte=case.received_at + dt.timedelta(days=1))
-        .annotate(grouped=Exists(grouped))
+        .annotate(grouped=Exists(grouped), group_first=F("group_memberships__first"))
         .values_list(*_GROUP_COLUMNS)[:500]
     )
     people = {_identity(phone, idn, name, pk) for pk, phone, idn, name, *_ in rows}
@@ -166,8 +171,12 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
         },
         linked=[pk for pk, *_ in rows if pk != case.pk],
         unflagged=[
-            pk for pk, *_, state, grouped in rows if pk != case.pk and state in OPEN_STATES and not grouped
+            pk
+            for pk, *_, state, grouped, _first in rows
+            if pk != case.pk and state in OPEN_STATES and not grouped
         ],
+        groups=sorted({first for *_, first in rows if first is not None}),
+        ungrouped=[pk for pk, *_, first in rows if pk != case.pk and first is None],
     )
 
 

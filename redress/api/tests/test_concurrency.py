@@ -69,6 +69,13 @@ def test_concurrent_registrations_forming_a_group_all_succeed(transactional_db, 
         results = list(pool.map(lambda i: _post(tokens[i % len(tokens)], bodies[i]), range(60)))
     assert [status for status, _ in results] == [201] * 60, [r for r in results if r[0] != 201][:2]
     assert CaseFlag.objects.filter(flag="group").count() == 60
+    # One group complaint, every case in it once.
+    from redress.escalation.models import GroupMember
+    from redress.escalation.services import group_of
+
+    assert GroupMember.objects.values("case").distinct().count() == 60
+    everyone = sorted(Case.objects.values_list("pk", flat=True))
+    assert all(group_of(case) == everyone for case in Case.objects.all()[:5])
     assert set(Case.objects.values_list("level", flat=True)) == {"province"}
 
 

@@ -1,0 +1,32 @@
+"""Group complaints linked pair by pair (escalation_caselink, reason "group") become group members: each
+connected set of linked cases is one group, named by its earliest case. The pairwise rows are removed."""
+
+from django.db import migrations
+
+
+def forward(apps, schema_editor):
+    CaseLink = apps.get_model("escalation", "CaseLink")
+    GroupMember = apps.get_model("escalation", "GroupMember")
+    parent: dict[int, int] = {}
+
+    def root(pk: int) -> int:
+        parent.setdefault(pk, pk)
+        while parent[pk] != pk:
+            parent[pk] = parent[parent[pk]]
+            pk = parent[pk]
+        return pk
+
+    pairs = CaseLink.objects.filter(reason="group").values_list("case_id", "other_id")
+    for case_id, other_id in pairs.iterator(chunk_size=10_000):
+        a, b = root(case_id), root(other_id)
+        if a != b:
+            parent[max(a, b)] = min(a, b)  # the smaller id stays the root: the group's earliest case
+    members = [GroupMember(case_id=pk, first_id=root(pk)) for pk in list(parent)]
+    GroupMember.objects.bulk_create(members, batch_size=10_000, ignore_conflicts=True)
+    CaseLink.objects.filter(reason="group").delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("escalation", "0004_group_member")]
+
+    operations = [migrations.RunPython(forward, migrations.RunPython.noop)]
