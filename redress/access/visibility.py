@@ -10,10 +10,15 @@ queryset of cases: they start from `visible_to(user)`.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from redress.cases.models import Case
+from redress.cases.numbering import NUMBER_IN_TEXT
 from redress.organisation.models import Staff
 
 
@@ -40,3 +45,29 @@ def get_visible_case(user: Staff, number: str) -> Case:
         return visible_to(user).get(number=number)
     except Case.DoesNotExist:
         raise Http404("No case with this number.") from None
+
+
+def hidden_numbers(user: Staff, case: Case, events: Iterable) -> frozenset[str]:
+    """Numbers of other cases named in `case`'s history (a repeat's earlier case, a link) that `user` may
+    not see: wherever the history is shown, neither they nor their existence appear."""
+    named: set[str] = set()
+    for event in events:
+        named.update(NUMBER_IN_TEXT.findall(json.dumps(event.data or {}, ensure_ascii=False)))
+    named.discard(case.number)
+    if not named:
+        return frozenset()
+    visible = set(visible_to(user).filter(number__in=named).values_list("number", flat=True))
+    return frozenset(named - visible)
+
+
+def redact_numbers(value: Any, hidden: frozenset[str], replacement: str) -> Any:
+    """`value` (event data: strings, lists, dicts) with every hidden case number replaced."""
+    if not hidden:
+        return value
+    if isinstance(value, str):
+        return NUMBER_IN_TEXT.sub(lambda m: replacement if m.group(0) in hidden else m.group(0), value)
+    if isinstance(value, list):
+        return [redact_numbers(v, hidden, replacement) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_numbers(v, hidden, replacement) for k, v in value.items()}
+    return value

@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
 
-from redress.access.visibility import get_visible_case, visible_to
+from redress.access.visibility import get_visible_case, hidden_numbers, redact_numbers, visible_to
 from redress.cases import attachments as attachment_store
 from redress.cases.choices import OPEN_STATES
 from redress.cases.lifecycle import allowed_actions
@@ -42,6 +42,8 @@ router = Router(tags=["cases"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
 REPLAYED_HEADER = "Idempotent-Replayed"
+# Stands in an event's data for the number of a case the caller may not see.
+HIDDEN_CASE = "hidden"
 
 
 # ---- input --------------------------------------------------------------------------------------------
@@ -373,8 +375,10 @@ def case_out(
     files: list[Attachment] | None = None,
     deadlines: list[dict] | None = None,
     now: dt.datetime | None = None,
+    visible_previous: set[int] | None = None,
 ) -> dict:
-    """The response body of one case. Phone and ID number are masked (R2.5)."""
+    """The response body of one case. Phone and ID number are masked (R2.5). `visible_previous`: which
+    earlier cases the caller may see (`previous_cases_seen`); another is not named (R10.2)."""
     if flags is None:
         flags = sorted(f.flag for f in case.flags.all())
     if files is None:
@@ -415,7 +419,9 @@ def case_out(
         "stat_class": case.stat_class,
         "closed_at": _local(case.closed_at),
         "rejection_reason": case.rejection_reason,
-        "previous_case": case.previous_case.number if case.previous_case_id else None,
+        "previous_case": case.previous_case.number
+        if case.previous_case_id and (visible_previous is None or case.previous_case_id in visible_previous)
+        else None,
         "flags": flags,
         "attachments": [
             {
@@ -432,10 +438,18 @@ def case_out(
     }
 
 
+def previous_cases_seen(user: Staff, cases: list[Case]) -> set[int]:
+    """Of the earlier cases these cases repeat, the ones `user` may see."""
+    earlier = {c.previous_case_id for c in cases if c.previous_case_id}
+    if not earlier:
+        return set()
+    return set(visible_to(user).filter(pk__in=earlier).values_list("pk", flat=True))
+
+
 def case_detail_out(case: Case, user: Staff) -> dict:
     """One case as its page shows it to `user`: with what they may do, the transfer orders and reports."""
     return {
-        **case_out(case),
+        **case_out(case, visible_previous=previous_cases_seen(user, [case])),
         "allowed_actions": allowed_actions(user, case),
         "stat_rule": case.stat_rule,
         "stat_facts": case.stat_facts,
@@ -526,13 +540,14 @@ def _register(
         if replay is None:
             raise Http404
         response[REPLAYED_HEADER] = "true"
-        return Status(200, case_out(replay))
+        return Status(200, case_out(replay, visible_previous=previous_cases_seen(staff, [replay])))
     # The new case is built from what registration already holds: no second read of the row, and its
     # clocks and flags come back in one statement (the clocks' rows carry the case's flags).
     clocks, flags = _new_case_clocks_and_flags(result.case)
     result.case._prefetched_objects_cache = {"clocks": clocks}
     files_out = list(result.case.attachments.all()) if files else []
-    return Status(201, case_out(result.case, flags=flags, files=files_out))
+    seen = previous_cases_seen(staff, [result.case])
+    return Status(201, case_out(result.case, flags=flags, files=files_out, visible_previous=seen))
 
 
 def _new_case_clocks_and_flags(case: Case) -> tuple[list[Clock], list[str]]:
@@ -593,14 +608,15 @@ def create_case_with_attachments(
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
     """The cases the caller may see, filtered as on the register page, newest first."""
     matching = filters.register_filter().apply(visible_to(request.auth))
-    return _page(matching, PageQuery(limit=filters.limit, offset=filters.offset))
+    return _page(request.auth, matching, PageQuery(limit=filters.limit, offset=filters.offset))
 
 
-def _page(cases: QuerySet[Case], page: PageQuery) -> dict:
+def _page(user: Staff, cases: QuerySet[Case], page: PageQuery) -> dict:
     count = cases.order_by().count()
-    rows = _with_related(cases)[page.offset : page.offset + page.limit]
+    rows = list(_with_related(cases)[page.offset : page.offset + page.limit])
     now = timezone.now()
-    return {"count": count, "items": [case_out(c, now=now) for c in rows]}
+    seen = previous_cases_seen(user, rows)
+    return {"count": count, "items": [case_out(c, now=now, visible_previous=seen) for c in rows]}
 
 
 @router.get("/cases/mine", response={200: CasePage, 422: ErrorOut}, summary="My cases (first responder)")
@@ -608,7 +624,7 @@ def my_cases(request: HttpRequest, page: Query[PageQuery]):
     """Every case the caller took as first responder (R3.1, R3.5), whatever unit holds it now, until it is
     closed, not accepted or withdrawn: with its holder, state and clocks. Newest first."""
     mine = visible_to(request.auth).filter(first_responder=request.auth, state__in=OPEN_STATES)
-    return _page(mine.order_by("-received_at", "-id"), page)
+    return _page(request.auth, mine.order_by("-received_at", "-id"), page)
 
 
 @router.get(
@@ -623,7 +639,7 @@ def awaiting_instruction(request: HttpRequest, page: Query[PageQuery]):
         raise forbidden()
     instructed = Instruction.objects.filter(case=OuterRef("pk"))
     waiting = visible_to(request.auth).filter(state__in=OPEN_STATES).exclude(Exists(instructed))
-    return _page(waiting.order_by("received_at", "id"), page)
+    return _page(request.auth, waiting.order_by("received_at", "id"), page)
 
 
 @router.get("/cases/due", response={200: DuePage, 422: ErrorOut}, summary="Due soon / overdue")
@@ -678,14 +694,17 @@ def get_case(request: HttpRequest, response: HttpResponse, number: str):
 @router.get("/cases/{number}/events", response={200: list[EventOut], 404: ErrorOut}, summary="Case history")
 def case_events(request: HttpRequest, number: str):
     case = get_visible_case(request.auth, number)
+    events = list(case.events.select_related("actor").order_by("at", "id"))
+    # Other cases the caller may not see are not named, nor shown to exist (R10.2).
+    hidden = hidden_numbers(request.auth, case, events)
     return [
         {
             "kind": e.kind,
             "actor": e.actor.username if e.actor_id else None,
             "at": timezone.localtime(e.at),
-            "data": e.data,
+            "data": redact_numbers(e.data, hidden, HIDDEN_CASE),
         }
-        for e in case.events.select_related("actor").order_by("at", "id")
+        for e in events
     ]
 
 

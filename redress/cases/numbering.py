@@ -6,9 +6,13 @@ lets PostgreSQL hand numbers out from a sequence without serialising registratio
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 PREFIX = "TS"
+# A case number inside other text (event data naming a linked case): prefix, year, 6 or 7 digits.
+NUMBER_IN_TEXT = re.compile(rf"\b{PREFIX}\d{{4}}\d{{6,7}}\b")
 
 
 def format_number(year: int, sequence: int) -> str:

@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from redress.access.visibility import get_visible_case, visible_to
+from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
 from redress.cases import lifecycle
 from redress.cases.choices import OPEN_STATES, State
 from redress.cases.lifecycle import ActionForbidden, ActionInvalid, ConcurrentChange, IllegalTransition
 from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal
 from redress.deadlines.models import Clock, Extension
+from redress.escalation.services import group_of
 from redress.organisation.choices import Role
 from redress.organisation.models import Unit
 
@@ -112,16 +113,22 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     return render(request, "web/action_form.html", context)
 
 
+# A case page lists at most this many other members of its group complaint (the register finds the rest).
+GROUP_SHOWN = 50
+
+
 def _case_context(request: HttpRequest, case: Case) -> dict:
     now = timezone.now()
     orders = case.transfer_orders.select_related("from_unit", "to_unit", "handler", "acknowledged_by", "by")
     actions = lifecycle.allowed_actions(request.user, case)
+    events = list(case.events.select_related("actor"))
     return {
         "case": case,
         "now": now,
         "flags": case.flags.order_by("flag"),
         "attachments": case.attachments.select_related("uploaded_by"),
-        "events": case.events.select_related("actor"),
+        "events": events,
+        "hidden_numbers": hidden_numbers(request.user, case, events),
         "clocks": clock_words.case_clocks(case, now),
         "extensions": Extension.objects.filter(clock__case=case).select_related(
             "clock", "requested_by", "decided_by"
@@ -143,6 +150,13 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "previous": visible_to(request.user).filter(pk=case.previous_case_id).first()
         if case.previous_case_id
         else None,
+        # The other cases of its group complaint that this person may see; those they may not are neither
+        # named nor counted (R10.2).
+        "group_members": visible_to(request.user)
+        .filter(pk__in=group_of(case))
+        .exclude(pk=case.pk)
+        .only("number", "received_at", "state")
+        .order_by("received_at", "id")[:GROUP_SHOWN],
         "action_groups": grouped(actions),
         "direct_actions": {name for name in actions if not has_fields(ACTIONS[name])},
     }

@@ -57,6 +57,22 @@ def test_the_subject_finds_no_case_naming_them_in_the_list_or_by_search(bank, ca
     assert numbers(as_staff(bank.teller).get(URL, {"q": "挂失"})) == {cases["about_subject"].number}
 
 
+def test_a_repeat_of_a_case_naming_the_subject_does_not_name_that_case_to_them(bank, as_staff):
+    about_subject = bank.register(subject_staff="subject", complainant_phone="13800000001")
+    repeat = bank.register(complainant_phone="13800000001")
+    client = as_staff(bank.subject)
+    detail = client.get(f"{URL}/{repeat.number}").json()
+    assert detail["previous_case"] is None
+    listed = client.get(URL).json()["items"]
+    assert [c["previous_case"] for c in listed if c["number"] == repeat.number] == [None]
+    events = client.get(f"{URL}/{repeat.number}/events").content.decode()
+    assert about_subject.number not in events
+    # Whoever may see the earlier case gets its number.
+    teller = as_staff(bank.teller)
+    assert teller.get(f"{URL}/{repeat.number}").json()["previous_case"] == about_subject.number
+    assert about_subject.number in teller.get(f"{URL}/{repeat.number}/events").content.decode()
+
+
 def test_an_outsider_sees_none_of_branch_a(bank, cases, as_staff):
     client = as_staff(bank.outsider)
     assert numbers(client.get(URL)) == {cases["in_b"].number}

@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redress.access.visibility import redact_numbers
 from redress.cases.validators import mask_id_number, mask_phone
 from redress.organisation.choices import Role
 
@@ -168,9 +169,17 @@ def _field_label(field: str) -> str:
         return field
 
 
+def _redact(text: str, hidden: frozenset[str] | None) -> str:
+    """Case numbers the viewer may not see (`access.visibility.hidden_numbers`) give way to a phrase."""
+    if not hidden or not isinstance(text, str):
+        return text
+    return redact_numbers(text, hidden, str(_("outside your view")))
+
+
 @register.filter
-def event_details(event) -> list[tuple[str, str]]:
-    """An event's recorded data as (label, value) rows, with known identifiers shown by their labels."""
+def event_details(event, hidden: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """An event's recorded data as (label, value) rows, with known identifiers shown by their labels and
+    the numbers of cases the viewer may not see left out."""
     labels = _event_labels()
     rows = []
     for key, value in (event.data or {}).items():
@@ -181,16 +190,21 @@ def event_details(event) -> list[tuple[str, str]]:
             shown = show(value)
         except (TypeError, ValueError):
             shown = str(value)
-        rows.append((str(label), shown))
+        rows.append((str(label), _redact(shown, hidden)))
     return rows
 
 
 @register.filter
-def event_changes(event) -> list[tuple[str, str, str]]:
-    """The case fields an event changed, as (label, old, new)."""
+def event_changes(event, hidden: frozenset[str] | None = None) -> list[tuple[str, str, str]]:
+    """The case fields an event changed, as (label, old, new); numbers of cases the viewer may not see are
+    left out."""
     changes = (event.data or {}).get("changes") or {}
     return [
-        (_field_label(field), _change_value(field, old), _change_value(field, new))
+        (
+            _field_label(field),
+            _redact(_change_value(field, old), hidden),
+            _redact(_change_value(field, new), hidden),
+        )
         for field, (old, new) in changes.items()
         if field not in {"stat_facts", "stat_rule", "holder_unit_path"} and old != new
     ]
