@@ -191,7 +191,7 @@ def _tell_about_triggers(case: Case, by_flag: dict[str, triggers.Fired]) -> None
             _tell(
                 flag,
                 case,
-                subject=_("Case %(n)s escalated: %(why)s") % {"n": number, "why": flag},
+                subject=_("Case %(n)s escalated: %(why)s") % {"n": number, "why": Flag(flag).label},
                 body=str(by_flag[flag].reason),
                 dedupe_key=f"{flag}:{case.pk}",
                 work_group_level=case.level,

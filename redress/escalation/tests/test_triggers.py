@@ -189,3 +189,12 @@ def test_migration_turns_pairwise_group_links_into_groups_named_by_their_earlies
     assert group_of(e) == sorted([d.pk, e.pk])
     assert GroupMember.objects.get(case=c).first_id == a.pk
     assert list(CaseLink.objects.values_list("reason", flat=True)) == ["repeat"]
+
+
+def test_the_escalation_notice_names_the_trigger_in_words(bank):
+    from redress.notifications.models import Notification
+
+    for phone in ("13800000001", "13800000002", "13800000003"):
+        case = bank.register(complainant_phone=phone, complainant_id_number="")
+    subject = Notification.objects.filter(case=case, event="group", recipient=bank.province_group)[0].subject
+    assert case.number in subject and "群体性投诉" in subject and ": group" not in subject
