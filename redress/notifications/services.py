@@ -10,6 +10,7 @@ from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from redress.cases.models import Case
@@ -24,10 +25,9 @@ from .models import Delivery, Notification, NotificationPreference, WebhookDeliv
 RETRY_BATCH = 500
 
 
-def _unit_and_departments(unit: Unit) -> list[int]:
+def _in_unit(unit: Unit) -> Q:
     # A unit's departments sit at its level (the supervision office is a department of head office).
-    departments = Unit.objects.filter(parent=unit, kind=UnitKind.DEPARTMENT).values_list("id", flat=True)
-    return [unit.id, *departments]
+    return Q(unit=unit) | Q(unit__parent=unit, unit__kind=UnitKind.DEPARTMENT)
 
 
 def recipients_for(
@@ -48,21 +48,26 @@ def recipients_for(
     """
     roles = tuple(roles)
     holder = case.holder_unit
-    found: dict[int, Staff] = {}
+    above: dict[str, Unit | None] = {}
+
+    def at(lvl: str) -> Unit | None:
+        if lvl not in above:
+            above[lvl] = holder.at_level(lvl)
+        return above[lvl]
+
+    who = Q()
     if roles:
-        target = unit or (holder.at_level(level) if level else holder)
+        target = unit or (at(level) if level else holder)
         if target is not None:
-            holders = Staff.objects.filter(
-                unit_id__in=_unit_and_departments(target), role_grants__role__in=roles, is_active=True
-            ).distinct()
-            found.update((s.id, s) for s in holders)
+            who |= Q(role_grants__role__in=roles) & _in_unit(target)
     if work_group_level:
-        target = holder.at_level(work_group_level)
+        target = at(work_group_level)
         if target is not None:
-            members = Staff.objects.filter(
-                work_group_memberships__group__unit=target, is_active=True
-            ).distinct()
-            found.update((s.id, s) for s in members)
+            who |= Q(work_group_memberships__group__unit=target)
+    found: dict[int, Staff] = {}
+    if who:
+        # Both kinds of recipient in one query.
+        found.update((s.id, s) for s in Staff.objects.filter(who, is_active=True).distinct())
     for person in include:
         if person.is_active:
             found.setdefault(person.id, person)

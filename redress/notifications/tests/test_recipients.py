@@ -63,3 +63,9 @@ def test_active_staff_only_each_once(bank, case):
         include=[bank.outlet_head, bank.branch_group, deputy],
     )
     assert usernames(found) == ["outlet_head", "branch_group"]
+
+
+def test_role_holders_and_work_group_members_together_each_once(bank, case):
+    add_work_group_member(bank.branch_a_group, bank.outlet_head, "member")
+    found = recipients_for(case, roles=[Role.OUTLET_HEAD], level=Level.OUTLET, work_group_level=Level.BRANCH)
+    assert sorted(usernames(found)) == ["branch_group", "outlet_head"]
