@@ -156,6 +156,10 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
         .values_list(*_GROUP_COLUMNS)[:500]
     )
     people = {_identity(phone, idn, name, pk) for pk, phone, idn, name, *_ in rows}
+    # Each case once (a case in two groups, joined by a racing registration, comes once per group).
+    status = {pk: (state, grouped) for pk, *_, state, grouped, _first in rows}
+    cases = list(status)
+    status.pop(case.pk, None)
     if len(people) < rules.group_min_complainants:
         return None
     return Fired(
@@ -167,14 +171,10 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
             "complainants": len(people),
             "at_least": rules.group_min_complainants,
             "window_days": rules.group_window_days,
-            "cases": [pk for pk, *_ in rows],
+            "cases": cases,
         },
-        linked=[pk for pk, *_ in rows if pk != case.pk],
-        unflagged=[
-            pk
-            for pk, *_, state, grouped, _first in rows
-            if pk != case.pk and state in OPEN_STATES and not grouped
-        ],
+        linked=[pk for pk in cases if pk != case.pk],
+        unflagged=[pk for pk, (state, flagged) in status.items() if state in OPEN_STATES and not flagged],
         groups=sorted({first for *_, first in rows if first is not None}),
         ungrouped=[pk for pk, *_, first in rows if pk != case.pk and first is None],
     )
