@@ -115,7 +115,10 @@ class Staff(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        """The staff member's role identifiers, read once per request (the object lives one request)."""
+        """The staff member's role identifiers, read once per request (the object lives one request). The
+        system actor has none: it acts by rule (the system transitions), never by a role."""
+        if self.is_system:
+            return frozenset()
         return frozenset(self.role_grants.values_list("role", flat=True))
 
     def has_role(self, *roles: str) -> bool:
