@@ -129,22 +129,6 @@ class Accountability(models.Model):
         return f"{self.rule}: {self.case_id}"
 
 
-class CaseLink(models.Model):
-    """Cases linked by a trigger (the members of a group complaint, a repeat and its earlier case): one row
-    per pair, from the newer case to the earlier; `services.linked_cases` reads both directions."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
-    other = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=32)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "other", "reason"], name="case_link_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.case_id} ↔ {self.other_id} ({self.reason})"
-
-
 class GroupMember(models.Model):
     """A case's place in a group complaint (群体性投诉): one row per member and group, the group named by its
     earliest case. A new case the group rule matches joins the group(s) of the cases it matched, so a group

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from redress.organisation.choices import LEVEL_ORDER, Level, Role, level_above
 from redress.organisation.services import system_actor
 
 from . import triggers
-from .models import Accountability, CaseLink, GroupMember, NoticeState, SupervisionNotice
+from .models import Accountability, GroupMember, NoticeState, SupervisionNotice
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +74,8 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     # The earlier case of a repeat is linked in the same audited transition as the flag.
     params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
     case = lifecycle.perform("set_flags", actor, case, params)
-    # A repeat is linked to its earlier case (one row, read from both ends by `linked_cases`); the members
-    # of a group complaint are linked through the group they join (`group_of`).
-    links = [
-        CaseLink(case_id=case.pk, other_id=other, reason=f.flag)
-        for f in fired
-        if f.flag != Flag.GROUP
-        for other in f.linked
-    ]
-    CaseLink.objects.bulk_create(links, ignore_conflicts=True)
+    # A repeat is linked through `previous_case` (set just now); the members of a group complaint through
+    # the group they join (`group_of`).
     by_flag = {f.flag: f for f in fired}
     if "group" in by_flag:
         _join_group(case, by_flag["group"])
@@ -134,21 +127,6 @@ def group_of(case: Case) -> list[int]:
         fresh, members = found - members, members | found
         groups |= set(GroupMember.objects.filter(case__in=fresh).values_list("first_id", flat=True))
     return sorted(members)
-
-
-def linked_cases(case: Case, reason: str | None = None) -> list[int]:
-    """Ids of the cases a trigger linked to `case`, earlier and later, each once: its repeat links and the
-    other members of its group complaint."""
-    found: set[int] = set()
-    if reason in (None, Flag.GROUP):
-        found.update(group_of(case))
-    links = CaseLink.objects.filter(Q(case=case) | Q(other=case))
-    if reason:
-        links = links.filter(reason=reason)
-    pairs = links.values_list("case_id", "other_id")
-    found.update(other if mine == case.pk else mine for mine, other in pairs)
-    found.discard(case.pk)
-    return sorted(found)
 
 
 def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) -> None:

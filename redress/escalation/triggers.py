@@ -70,7 +70,7 @@ class Fired:
     reason: str
     evidence: dict = field(default_factory=dict)
     step_by_step: bool = False
-    linked: list[int] = field(default_factory=list)
+    linked: list[int] = field(default_factory=list)  # repeat: the earlier case
     # Open linked cases that do not carry this flag yet (the earlier members of a group just formed).
     unflagged: list[int] = field(default_factory=list)
     # group: the earliest case of every group the matched cases already belong to, and those in none.
@@ -173,7 +173,6 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
             "window_days": rules.group_window_days,
             "cases": cases,
         },
-        linked=[pk for pk in cases if pk != case.pk],
         unflagged=[pk for pk, (state, flagged) in status.items() if state in OPEN_STATES and not flagged],
         groups=sorted({first for *_, first in rows if first is not None}),
         ungrouped=[pk for pk, *_, first in rows if pk != case.pk and first is None],

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from redress.cases.models import Case, Escalation
 from redress.escalation import triggers
-from redress.escalation.models import CaseLink, GroupMember
-from redress.escalation.services import group_of, linked_cases
+from redress.escalation.models import GroupMember
+from redress.escalation.services import group_of
 from redress.organisation.choices import Role, UnitKind
 from redress.organisation.services import create_staff, create_unit
 
@@ -86,20 +86,19 @@ def test_two_complainants_are_not_a_group_three_are(bank):
     # All three are one group complaint, named by its earliest case: one row per member, not per pair.
     assert group_of(first) == group_of(third) == sorted([first.pk, second.pk, third.pk])
     assert GroupMember.objects.filter(first=first).count() == 3
-    assert not CaseLink.objects.filter(reason="group").exists()
-    assert linked_cases(first, "group") == sorted([second.pk, third.pk])
+    assert [pk for pk in group_of(first) if pk != first.pk] == sorted([second.pk, third.pk])
     # A fourth joins the group the others are in, with one row.
     fourth = bank.register(complainant_phone="13800000004", complainant_id_number="")
     assert GroupMember.objects.get(case=fourth).first_id == first.pk
     assert group_of(fourth) == sorted([first.pk, second.pk, third.pk, fourth.pk])
-    assert linked_cases(second) == sorted([first.pk, third.pk, fourth.pk])
+    assert [pk for pk in group_of(second) if pk != second.pk] == sorted([first.pk, third.pk, fourth.pk])
 
 
 def test_a_repeat_is_linked_both_ways(bank):
     first = bank.register(received_at=timezone.now() - dt.timedelta(days=20))
     again = bank.register()
-    assert linked_cases(again, "repeat") == [first.pk]
-    assert linked_cases(first, "repeat") == [again.pk]
+    assert Case.objects.get(pk=again.pk).previous_case_id == first.pk
+    assert list(Case.objects.filter(previous_case=first).values_list("pk", flat=True)) == [again.pk]
 
 
 def test_group_window_excludes_old_cases(bank):
@@ -171,24 +170,13 @@ def test_a_group_flag_already_set_by_a_racing_registration_records_nothing_more(
     assert CaseEvent.objects.filter(case=case).count() == events + 1
 
 
-def test_migration_turns_pairwise_group_links_into_groups_named_by_their_earliest_case(bank):
+def test_migration_turns_pairwise_group_links_into_groups_named_by_their_earliest_case():
     import importlib
 
-    from django.apps import apps
-
     migration = importlib.import_module("redress.escalation.migrations.0005_group_links_to_members")
-    a, b, c, d, e = (
-        bank.register(complainant_phone=f"1380000010{i}", complainant_id_number="") for i in range(5)
-    )
-    GroupMember.objects.all().delete()  # as before groups existed: only pairwise links
-    CaseLink.objects.all().delete()
-    for newer, earlier, reason in [(c, b, "group"), (b, a, "group"), (e, d, "group"), (e, a, "repeat")]:
-        CaseLink.objects.create(case=newer, other=earlier, reason=reason)
-    migration.forward(apps, None)
-    assert group_of(c) == sorted([a.pk, b.pk, c.pk])
-    assert group_of(e) == sorted([d.pk, e.pk])
-    assert GroupMember.objects.get(case=c).first_id == a.pk
-    assert list(CaseLink.objects.values_list("reason", flat=True)) == ["repeat"]
+    a, b, c, d, e = 11, 12, 13, 14, 15
+    heads = migration.group_heads([(c, b), (b, a), (e, d)])
+    assert heads == {a: a, b: a, c: a, d: d, e: d}
 
 
 def test_the_escalation_notice_names_the_trigger_in_words(bank):
