@@ -15,6 +15,7 @@ The load client drives it exactly as it drives the real endpoint. Every other ro
 load client logs in with, /healthz) is Redress's own. Benchmark only: nothing outside `bench/` imports it.
 """
 
+import functools
 import os
 
 from django.db import connection, transaction
@@ -57,7 +58,9 @@ def bare_case(request: HttpRequest, payload: CaseIn) -> Case:
     )
 
 
+@functools.cache
 def _insert_statement() -> tuple[str, list]:
+    """Built once per process: the floor must not pay for building its own SQL on every request."""
     fields = [f for f in Case._meta.concrete_fields if not f.primary_key and f.name != "number"]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     holes = ", ".join(["%s"] * len(fields))

@@ -499,7 +499,7 @@ def register_pages(args: argparse.Namespace, out: Path) -> dict:
 # ---- report ---------------------------------------------------------------------------------------------
 
 
-def args_side_alone(reg: dict) -> bool:
+def _redress_alone(reg: dict) -> bool:
     return any("peer" not in e for e in reg["rounds"])
 
 
@@ -560,7 +560,7 @@ def report(results: dict) -> str:
                     "| | | | | | | | | |"
                 )
         verdict = "PASS" if reg["pass"] else "FAIL"
-        if args_side_alone(reg):
+        if _redress_alone(reg):
             verdict = "not judged (Redress alone, no peer in this run)"
         elif reg.get("diagnostic"):
             verdict = f"not judged ({reg['diagnostic']}: a diagnostic run)"
