@@ -4,6 +4,8 @@
 and request schema (`CaseIn`, converted to `RegistrationData`) as the real endpoint. What it does next is
 chosen by `REDRESS_BENCH_FLOOR`:
 
+- `server`: a plain Django view answers 201 without Ninja, authentication or parsing: what the server, the
+  middleware and the load client cost on their own.
 - `parse` (default): nothing; answers 201 with a few fields. The ceiling of any registration on this stack.
 - `orm-row`: stores the bare case row through the ORM as registration does (a transaction, the year's
   number from its sequence, `Case.objects.create`), without validation lookups, event, flags, clocks or
@@ -19,9 +21,10 @@ import functools
 import os
 
 from django.db import connection, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from redress.api.auth import StaffToken
@@ -89,4 +92,12 @@ def registration_floor(request: HttpRequest, payload: CaseIn):
         return 201, {"number": cursor.fetchone()[0]}
 
 
-urlpatterns = [path("api/v1/", floor.urls), path("", include("redress.urls"))]
+@csrf_exempt
+def server_floor(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"number": None}, status=201)
+
+
+if MODE == "server":
+    urlpatterns = [path("api/v1/cases", server_floor), path("", include("redress.urls"))]
+else:
+    urlpatterns = [path("api/v1/", floor.urls), path("", include("redress.urls"))]

@@ -233,7 +233,7 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str) -> dict:
             # Last: the row-storing floors add bare cases that the profile's group rule would otherwise find.
             if not args.skip_floor:
                 result["floor"] = run_floor(args, env, fixture, data_dir, out, tag, "parse")
-                for mode in ("orm-row", "sql-row"):
+                for mode in ("server", "orm-row", "sql-row"):
                     result[f"floor_{mode}"] = run_floor(args, env, fixture, data_dir, out, tag, mode)
         finally:
             common.drop_database(db)
@@ -537,6 +537,7 @@ def report(results: dict) -> str:
             if "ratio" in e:
                 lines.append(f"| {e['round']} | **ratio** | | | **{e['ratio']}×** | | | | | | |")
             floors = [
+                ("floor_server", "server alone: a plain Django view, no token, no parsing", 0),
                 ("floor", "stack floor: parse + token, nothing stored", 1),
                 ("floor_orm-row", "floor + the bare case row through the ORM", 5),
                 ("floor_sql-row", "floor + the bare case row in one SQL statement", 2),
