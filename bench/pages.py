@@ -3,12 +3,14 @@
 Usage: DATABASE_URL=... python -m bench.pages sessions USER [USER ...]
        DATABASE_URL=... python -m bench.pages explain --pages pages.json [--repeat 5]
 
-`sessions` logs each user in through Django's session engine (as the login page would) and prints
-{"username": "<sessionid>"} for the HTTP client. `explain` renders each page through Django's test client
-inside this process, captures its SQL (CaptureQueriesContext), times the render (best and median of
-`--repeat`), and runs EXPLAIN (ANALYZE, BUFFERS) on every statement that reads cases_case. It prints the
-pages with their statements, plans, and warnings about sequential scans or sorts of cases.
-pages.json: [{"user": "office", "name": "first page", "path": "/cases/"}, ...]
+`sessions` logs each user in through Django's session engine (as the login page would) and issues each an
+API token; prints {"username": {"session": "<sessionid>", "token": "<token>"}} for the HTTP client.
+`explain` renders each page through Django's test client inside this process, captures its SQL
+(CaptureQueriesContext), times the render (best and median of `--repeat`), and runs EXPLAIN (ANALYZE,
+BUFFERS) on every statement that reads cases_case. It prints the pages with their statements, plans, and
+warnings about sequential scans or sorts of cases.
+pages.json: [{"user": "office", "name": "first page", "path": "/cases/"}, ...]; a path under /api/ is
+requested with the user's token, any other with their session.
 """
 
 from __future__ import annotations
@@ -22,17 +24,22 @@ import time
 import django
 
 
-def sessions(usernames: list[str]) -> dict[str, str]:
+def sessions(usernames: list[str]) -> dict[str, dict[str, str]]:
     from django.conf import settings
     from django.test import Client
 
+    from redress.access.models import ApiToken
     from redress.organisation.models import Staff
 
     out = {}
     for username in usernames:
+        staff = Staff.objects.get(username=username)
         client = Client()
-        client.force_login(Staff.objects.get(username=username))
-        out[username] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        client.force_login(staff)
+        out[username] = {
+            "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "token": ApiToken.issue(staff),
+        }
     return out
 
 
@@ -54,6 +61,7 @@ def explain(pages: list[dict], repeat: int) -> list[dict]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from redress.access.models import ApiToken
     from redress.organisation.models import Staff
 
     clients: dict[str, Client] = {}
@@ -61,8 +69,9 @@ def explain(pages: list[dict], repeat: int) -> list[dict]:
     for page in pages:
         client = clients.get(page["user"])
         if client is None:
-            client = clients[page["user"]] = Client()
-            client.force_login(Staff.objects.get(username=page["user"]))
+            staff = Staff.objects.get(username=page["user"])
+            client = clients[page["user"]] = Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(staff)}")
+            client.force_login(staff)
         client.get(page["path"], HTTP_HOST="127.0.0.1")  # warm caches and the connection
         times = []
         for _ in range(repeat):

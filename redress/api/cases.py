@@ -21,6 +21,7 @@ from pydantic import ValidationError as PydanticError
 
 from redress.access.visibility import get_visible_case, hidden_numbers, redact_numbers, visible_to
 from redress.cases import attachments as attachment_store
+from redress.cases import register as register_rules
 from redress.cases.choices import OPEN_STATES
 from redress.cases.lifecycle import allowed_actions
 from redress.cases.models import Attachment, Case, CaseFlag, Instruction, ResultReport, TransferOrder
@@ -261,7 +262,14 @@ class CaseDetailOut(CaseOut):
 
 
 class CasePage(Schema):
-    count: int
+    count: int = Field(
+        description="How many cases match: exact when `count_exact`; otherwise a lower bound (the counting "
+        "stopped there; counting a million rows on every page would cost a scan of them)"
+    )
+    count_exact: bool = Field(description="Whether `count` is every match or only where counting stopped")
+    count_estimate: int | None = Field(
+        None, description="When the count stopped: the database's estimate of all matches (PostgreSQL only)"
+    )
     items: list[CaseOut]
 
 
@@ -612,11 +620,20 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
 
 
 def _page(user: Staff, cases: QuerySet[Case], page: PageQuery) -> dict:
-    count = cases.order_by().count()
+    # Exact as far as the register counts (and at least as far as the page asked for): past that, a client
+    # paging through a million matches would pay a scan of all of them on every page.
+    cap = max(register_rules.COUNT_CAP, page.offset + page.limit)
+    count, capped = register_rules.capped_count(cases, cap=cap)
+    estimate = register_rules.estimated_count(cases) if capped else None
     rows = list(_with_related(cases)[page.offset : page.offset + page.limit])
     now = timezone.now()
     seen = previous_cases_seen(user, rows)
-    return {"count": count, "items": [case_out(c, now=now, visible_previous=seen) for c in rows]}
+    return {
+        "count": count,
+        "count_exact": not capped,
+        "count_estimate": max(estimate, count + 1) if estimate is not None else None,
+        "items": [case_out(c, now=now, visible_previous=seen) for c in rows],
+    }
 
 
 @router.get("/cases/mine", response={200: CasePage, 422: ErrorOut}, summary="My cases (first responder)")
