@@ -167,11 +167,13 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
         Level.PROVINCE,
         _("The same issue from %(n)d or more people: escalated to the provincial work group.")
         % {"n": rules.group_min_complainants},
+        # Counts, not the matched cases: who is in the group is kept once, in its members (`group_of`), and
+        # the evidence travels in the flag event to people who may not see every member.
         {
             "complainants": len(people),
             "at_least": rules.group_min_complainants,
             "window_days": rules.group_window_days,
-            "cases": cases,
+            "matched_cases": len(cases),
         },
         unflagged=[pk for pk, (state, flagged) in status.items() if state in OPEN_STATES and not flagged],
         groups=sorted({first for *_, first in rows if first is not None}),

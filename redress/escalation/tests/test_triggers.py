@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from redress.cases.models import Case, Escalation
+from redress.cases.models import Case, CaseEvent, CaseFlag, Escalation
 from redress.escalation import triggers
 from redress.escalation.models import GroupMember
 from redress.escalation.services import group_of
@@ -92,6 +92,18 @@ def test_two_complainants_are_not_a_group_three_are(bank):
     assert GroupMember.objects.get(case=fourth).first_id == first.pk
     assert group_of(fourth) == sorted([first.pk, second.pk, third.pk, fourth.pk])
     assert [pk for pk in group_of(second) if pk != second.pk] == sorted([first.pk, third.pk, fourth.pk])
+
+
+def test_group_evidence_counts_the_matched_cases_without_naming_them(bank):
+    for n in range(1, 4):
+        case = bank.register(complainant_phone=f"1380000000{n}", complainant_id_number="")
+    evidence = CaseFlag.objects.get(case=case, flag="group").evidence
+    version = evidence["rules_version"]
+    assert evidence == {
+        "complainants": 3, "at_least": 3, "window_days": 7, "matched_cases": 3, "rules_version": version
+    }  # fmt: skip
+    event = CaseEvent.objects.get(case=case, kind="flag_set")
+    assert event.data["evidence"]["group"] == evidence
 
 
 def test_a_repeat_is_linked_both_ways(bank):
