@@ -24,7 +24,15 @@ from redress.cases import attachments as attachment_store
 from redress.cases import register as register_rules
 from redress.cases.choices import OPEN_STATES
 from redress.cases.lifecycle import allowed_actions
-from redress.cases.models import Attachment, Case, CaseFlag, Instruction, ResultReport, TransferOrder
+from redress.cases.models import (
+    Attachment,
+    Case,
+    CaseFlag,
+    ClassificationItem,
+    Instruction,
+    ResultReport,
+    TransferOrder,
+)
 from redress.cases.register import RegisterFilter
 from redress.cases.services import RegistrationData, RegistrationInvalid, register_case
 from redress.cases.validators import mask_id_number, mask_phone
@@ -263,8 +271,8 @@ class CaseDetailOut(CaseOut):
 
 class CasePage(Schema):
     count: int = Field(
-        description="How many cases match: exact when `count_exact`; otherwise a lower bound (the counting "
-        "stopped there; counting a million rows on every page would cost a scan of them)"
+        description="How many cases match: exact when `count_exact`; otherwise a lower bound (counting stops "
+        "three pages past this one: `offset + 4 × limit`)"
     )
     count_exact: bool = Field(description="Whether `count` is every match or only where counting stopped")
     count_estimate: int | None = Field(
@@ -309,19 +317,15 @@ class EventOut(Schema):
 
 
 def _with_related(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Everything a case response shows, in one query plus one per related list (never one per case)."""
-    return cases.select_related(
-        "unit",
-        "holder_unit",
-        "subject_unit",
-        "subject_staff",
-        "first_responder",
-        "handler",
-        "business_category",
-        "reason",
-        "regulatory_channel",
-        "previous_case",
-    ).prefetch_related(
+    """Everything a case response shows, in one query plus one per related kind (never one per case).
+
+    Only the three units are joined: PostgreSQL plans a join of the case with all ten of its relations in
+    50–70 ms (measured at 10,000 and 1,000,000 cases; executing it took 1 ms), so the people, classes and
+    earlier case come by their keys in small queries of their own."""
+    return cases.select_related("unit", "holder_unit", "subject_unit").prefetch_related(
+        *(Prefetch(name, queryset=Staff.objects.all()) for name in _CASE_STAFF),
+        *(Prefetch(name, queryset=ClassificationItem.objects.all()) for name in _CASE_CLASSES),
+        Prefetch("previous_case", queryset=Case.objects.only("id", "number")),
         Prefetch("flags", queryset=CaseFlag.objects.only("id", "case_id", "flag")),
         Prefetch(
             "attachments",
@@ -329,6 +333,10 @@ def _with_related(cases: QuerySet[Case]) -> QuerySet[Case]:
         ),
         Prefetch("clocks", queryset=_shown_clocks()),
     )
+
+
+_CASE_STAFF = ("subject_staff", "first_responder", "handler")
+_CASE_CLASSES = ("business_category", "reason", "regulatory_channel")
 
 
 def _shown_clocks() -> QuerySet[Clock]:
@@ -620,9 +628,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
 
 
 def _page(user: Staff, cases: QuerySet[Case], page: PageQuery) -> dict:
-    # Exact as far as the register counts (and at least as far as the page asked for): past that, a client
-    # paging through a million matches would pay a scan of all of them on every page.
-    cap = max(register_rules.COUNT_CAP, page.offset + page.limit)
+    # Exact as far as a few pages ahead, as on the register page: counting every match would cost a client
+    # paging through a million of them a scan of all of them on every page.
+    cap = page.offset + page.limit * (1 + register_rules.COUNT_PAGES_AHEAD)
     count, capped = register_rules.capped_count(cases, cap=cap)
     estimate = register_rules.estimated_count(cases) if capped else None
     rows = list(_with_related(cases)[page.offset : page.offset + page.limit])

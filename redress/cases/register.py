@@ -31,6 +31,9 @@ SORTS: dict[str, tuple[str, ...]] = {
 DEFAULT_SORT = "-received_at"
 # Counting every match costs a full scan at millions of rows; past this many the register says "more than".
 COUNT_CAP = 10_000
+# A page of the register counts its matches this many pages beyond itself and no further: enough to link the
+# pages ahead exactly, and the cost stays that of a few pages whether 10,000 or 1,000,000 cases match.
+COUNT_PAGES_AHEAD = 3
 
 
 class RegisterFilterInvalid(ValueError):
