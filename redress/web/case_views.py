@@ -21,7 +21,7 @@ from redress.access.visibility import get_visible_case, hidden_numbers, visible_
 from redress.cases import lifecycle
 from redress.cases.choices import OPEN_STATES, State
 from redress.cases.lifecycle import ActionForbidden, ActionInvalid, ConcurrentChange, IllegalTransition
-from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal
+from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal, with_relations
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
 from redress.organisation.choices import Role
@@ -162,12 +162,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     }
 
 
-def _visible_case_with(user, number: str, prefetch: Prefetch | None, *related: str) -> Case:
-    """get_visible_case with the related rows a page shows loaded alongside."""
-    cases = visible_to(user).select_related(*related)
-    if prefetch is not None:
-        cases = cases.prefetch_related(prefetch)
-    case = cases.filter(number=number).first()
+def _shown_case(user, number: str, *prefetch: Prefetch) -> Case:
+    """get_visible_case with the units, people and classes a page shows, and `prefetch`, loaded alongside."""
+    case = with_relations(visible_to(user)).prefetch_related(*prefetch).filter(number=number).first()
     if case is None:
         raise Http404("No case with this number.")
     return case
@@ -176,20 +173,8 @@ def _visible_case_with(user, number: str, prefetch: Prefetch | None, *related: s
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    case = _visible_case_with(
-        request.user,
-        number,
-        Prefetch("clocks", queryset=Clock.objects.select_related("policy")),
-        "unit",
-        "holder_unit",
-        "subject_unit",
-        "subject_staff",
-        "first_responder",
-        "handler",
-        "business_category",
-        "reason",
-        "regulatory_channel",
-    )
+    clocks = Prefetch("clocks", queryset=Clock.objects.select_related("policy"))
+    case = _shown_case(request.user, number, clocks)
     return render(request, "web/case_detail.html", _case_context(request, case))
 
 
@@ -331,9 +316,7 @@ def print_result_report(request: HttpRequest, number: str, report_id: int) -> Ht
 @login_required
 @require_GET
 def print_register_row(request: HttpRequest, number: str) -> HttpResponse:
-    case = _visible_case_with(
-        request.user, number, None, "unit", "holder_unit", "subject_unit", "subject_staff", "first_responder"
-    )
+    case = _shown_case(request.user, number)
     context = {
         "instructions": case.instructions.select_related("by"),
         "orders": case.transfer_orders.select_related("to_unit"),
