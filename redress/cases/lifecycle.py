@@ -300,11 +300,19 @@ def perform(
     *,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
+    fresh: bool = False,
 ) -> Case:
-    """Run `action` on `case` for `actor`. The case must come from visible_to(actor)."""
+    """Run `action` on `case` for `actor`. The case must come from visible_to(actor).
+
+    `fresh`: the caller is inside a transaction and holds `case` exactly as that transaction last wrote it
+    (it registered the case, or `perform` returned it): no other transaction can have changed the row since,
+    so it is not read and locked again. The UPDATE still requires the version the caller holds, so a wrong
+    claim fails as a concurrent change; it cannot lose one."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise IllegalTransition(action, case.state, allowed_actions(actor, case))
+    if fresh and not transaction.get_connection().in_atomic_block:
+        raise LifecycleError("a case is fresh only inside the transaction that wrote it")
     params = dict(params or {})
     now = now or timezone.now()
     with transaction.atomic():
@@ -313,7 +321,9 @@ def perform(
         # for, and deadlock with, transactions that only insert rows pointing at this case (an event, a
         # link from a new group member), whose foreign-key checks take FOR KEY SHARE.
         locked = (
-            Case.objects.select_for_update(of=("self",), no_key=True)
+            case
+            if fresh
+            else Case.objects.select_for_update(of=("self",), no_key=True)
             .select_related("unit", "holder_unit")
             .get(pk=case.pk)
         )

@@ -45,7 +45,14 @@ def _tell(event: str, case: Case, *, subject: str, body: str, dedupe_key: str, *
 
 
 def _escalate(
-    case: Case, to_level: str | None, reason: str, trigger: str, *, step_by_step: bool = False, actor=None
+    case: Case,
+    to_level: str | None,
+    reason: str,
+    trigger: str,
+    *,
+    step_by_step: bool = False,
+    actor=None,
+    fresh: bool = False,
 ) -> Case:
     if to_level is None or LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level] or case.state not in OPEN_STATES:
         return case
@@ -54,6 +61,7 @@ def _escalate(
         actor or system_actor(),
         case,
         {"to_level": to_level, "reason": reason, "trigger": trigger, "step_by_step": step_by_step},
+        fresh=fresh,
     )
 
 
@@ -73,7 +81,8 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     repeat = next((f for f in fired if f.flag == "repeat"), None)
     # The earlier case of a repeat is linked in the same audited transition as the flag.
     params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
-    case = lifecycle.perform("set_flags", actor, case, params)
+    # Registration wrote the case in this transaction (the triggers run inside it): not read again.
+    case = lifecycle.perform("set_flags", actor, case, params, fresh=True)
     # A repeat is linked through `previous_case` (set just now); the members of a group complaint through
     # the group they join (`group_of`).
     by_flag = {f.flag: f for f in fired}
@@ -90,6 +99,7 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
             highest.flag,
             step_by_step=highest.step_by_step,
             actor=actor,
+            fresh=True,
         )
     _tell_about_triggers(case, by_flag)
     # The registering caller holds the object it created: bring its level, version and links up to date from
@@ -138,7 +148,7 @@ def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) 
     for member in members:
         params = {"flags": {"group": evidence}, "only_new": True}
         member = lifecycle.perform("set_flags", actor, member, params)
-        _escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
+        _escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor, fresh=True)
 
 
 def _tell_about_triggers(case: Case, by_flag: dict[str, triggers.Fired]) -> None:
