@@ -679,9 +679,13 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
         due_at__lte=now + dt.timedelta(hours=query.within_hours),
     )
     count = clocks.count()
-    rows = clocks.select_related(
-        "policy", "case", "case__holder_unit", "case__handler", "case__first_responder"
-    ).order_by("due_at", "id")[query.offset : query.offset + query.limit]
+    # The people by key: each relation joined costs PostgreSQL planning time (cases.models.with_relations).
+    people = ("case__handler", "case__first_responder")
+    rows = (
+        clocks.select_related("policy", "case", "case__holder_unit")
+        .prefetch_related(*(Prefetch(name, queryset=Staff.objects.all()) for name in people))
+        .order_by("due_at", "id")[query.offset : query.offset + query.limit]
+    )
     items = []
     for clock in rows:
         case = clock.case
