@@ -73,7 +73,11 @@ class Unit(models.Model):
             return None
         if self.level == level and not self.is_department:
             return self
-        for ancestor in reversed(list(self.ancestors())):
+        # Read once per unit object (a request's): an escalation and the notice about it climb from the same
+        # unit, and a unit moves in the tree rarely enough that a request may keep the path it started with.
+        if "_ancestor_units" not in self.__dict__:
+            self.__dict__["_ancestor_units"] = list(self.ancestors())
+        for ancestor in reversed(self.__dict__["_ancestor_units"]):
             if ancestor.level == level and not ancestor.is_department:
                 return ancestor
         return None
