@@ -75,13 +75,13 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
     fired = triggers.evaluate(case, staff_flags, rules)
     if not fired:
         return []
-    registered = case
     actor = system_actor()
     flags = {f.flag: {**f.evidence, "rules_version": rules.version} for f in fired}
     repeat = next((f for f in fired if f.flag == "repeat"), None)
     # The earlier case of a repeat is linked in the same audited transition as the flag.
     params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
-    # Registration wrote the case in this transaction (the triggers run inside it): not read again.
+    # Registration wrote the case in this transaction (the triggers run inside it): not read again. The
+    # transitions act on the registering object itself, so its caller holds the new level, version and links.
     case = lifecycle.perform("set_flags", actor, case, params, fresh=True)
     # A repeat is linked through `previous_case` (set just now); the members of a group complaint through
     # the group they join (`group_of`).
@@ -102,10 +102,6 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
             fresh=True,
         )
     _tell_about_triggers(case, by_flag)
-    # The registering caller holds the object it created: bring its level, version and links up to date from
-    # the copy the transitions returned (no read back; relations it already holds stay loaded).
-    for column in Case._meta.concrete_fields:
-        setattr(registered, column.attname, getattr(case, column.attname))
     return fired
 
 

@@ -93,6 +93,18 @@ def test_the_first_responder_may_be_named_and_defaults_to_the_caller(bank, as_st
     assert default.json()["first_responder"] == "outlet_head"
 
 
+def test_the_answer_shows_what_the_triggers_did_to_the_new_case(bank, as_staff):
+    client = as_staff(bank.teller)
+    for n in range(1, 4):
+        person = {"name": f"客户{n}", "phone": f"1380000000{n}", "id_number": ""}
+        answer = post(client, case_payload(bank, complainant=person, flags=[]))
+        assert answer.status_code == 201, answer.content
+    case, stored = answer.json(), Case.objects.get(number=answer.json()["number"])
+    # The third complaint about the same issue makes a group: flagged and escalated in the same request.
+    assert "group" in case["flags"] and case["level"] == stored.level == "province"
+    assert case["version"] == stored.version > 1
+
+
 def test_the_same_idempotency_key_twice_gives_one_case_with_the_same_number(bank, as_staff):
     client = as_staff(bank.teller)
     first = post(client, case_payload(bank), **{"Idempotency-Key": "retry-1"})
