@@ -18,6 +18,18 @@ def _attachments_in_tmp(settings, tmp_path):
     settings.ATTACHMENT_ROOT = tmp_path / "attachments"
 
 
+@pytest.fixture(autouse=True)
+def _the_banks_language():
+    """Every test starts in the bank's language: a request in English activates English for the rest of its
+    thread (LocaleMiddleware does not switch back), and the next test on that worker would inherit it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def pytest_configure(config):
     from django.conf import settings
 

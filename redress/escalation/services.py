@@ -12,9 +12,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from redress.calendar.deadlines import add_working_days
@@ -70,7 +71,15 @@ def _escalate(
 
 
 def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> list[triggers.Fired]:
-    """Evaluate the triggers for a new case: flag it with the evidence, link, escalate, tell who must know."""
+    """Evaluate the triggers for a new case: flag it with the evidence, link, escalate, tell who must know.
+
+    The reasons and notices are the bank's records and letters to its staff: written in the bank's language,
+    whichever language the request that registered the case was in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _apply_triggers(case, staff_flags)
+
+
+def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> list[triggers.Fired]:
     rules = triggers.current_settings()
     fired = triggers.evaluate(case, staff_flags, rules)
     if not fired:
@@ -400,7 +409,13 @@ def _act_on_notice_breach(notice: SupervisionNotice, now: dt.datetime, result: S
 
 
 def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
-    """One pass: breaches first (they matter most), then notice breaches, warnings and stuck transfers."""
+    """One pass: breaches first (they matter most), then notice breaches, warnings and stuck transfers. Its
+    reasons and notices are written in the bank's language, whatever the process had active."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _sweep(now, batch)
+
+
+def _sweep(now: dt.datetime | None, batch: int) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult(actor=system_actor())
     for finder, act in (

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import close_old_connections, connection
 from django.db.models import Count
+from django.utils import translation
 
 from redress.cases.lifecycle import perform
 from redress.cases.models import Case
@@ -39,6 +40,16 @@ def test_breach_becomes_a_supervision_notice_from_the_level_above_once(bank):
     again = sweep(at(2026, 3, 6, 9, 1))
     assert again.breaches == 0 and again.notices == 0
     assert SupervisionNotice.objects.filter(case=case).count() == 1
+
+
+def test_the_sweepers_notices_are_in_the_banks_language_whatever_the_process_spoke(bank):
+    from redress.notifications.models import Notification
+
+    case = registered(bank, at(2026, 3, 2))
+    with translation.override("en"):
+        sweep(at(2026, 3, 6, 9))
+    notice = Notification.objects.filter(case=case, recipient=bank.teller, event="clock_breached").get()
+    assert notice.subject == f"案件 {case.number} 的督办单"
 
 
 def test_second_breach_escalates_again_and_writes_an_accountability_record(bank):

@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from redress.cases.models import Case, CaseEvent, CaseFlag, Escalation
 from redress.escalation import triggers
@@ -198,3 +198,14 @@ def test_the_escalation_notice_names_the_trigger_in_words(bank):
         case = bank.register(complainant_phone=phone, complainant_id_number="")
     subject = Notification.objects.filter(case=case, event="group", recipient=bank.province_group)[0].subject
     assert case.number in subject and "群体性投诉" in subject and ": group" not in subject
+
+
+def test_reasons_and_notices_are_in_the_banks_language_whatever_the_request_spoke(bank):
+    from redress.notifications.models import Notification
+
+    with translation.override("en"):
+        for phone in ("13800000001", "13800000002", "13800000003"):
+            case = bank.register(complainant_phone=phone, complainant_id_number="")
+    subject = Notification.objects.filter(case=case, event="group", recipient=bank.province_group)[0].subject
+    assert "群体性投诉" in subject
+    assert "省分行" in Escalation.objects.get(case=case).reason
