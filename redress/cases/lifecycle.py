@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.dispatch import Signal
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -806,9 +807,10 @@ def _withdraw(actor, case, params, now) -> _Change:
     data: dict[str, Any] = {"voluntary": False, "reason": reason, "investigation": investigation.pk}
     level = _supervision_level(case)
     if LEVEL_ORDER[level] > LEVEL_ORDER[case.level]:
-        fields, escalation = escalation_change(
-            actor, case, level, _("Withdrawal under pressure: %(reason)s") % {"reason": reason}, "withdrawal"
-        )
+        # The escalation's reason is the bank's record: in its language, whatever the clerk's screen shows.
+        with translation.override(settings.LANGUAGE_CODE):
+            why = _("Withdrawal under pressure: %(reason)s") % {"reason": reason}
+        fields, escalation = escalation_change(actor, case, level, why, "withdrawal")
         data["escalation"] = escalation
     return _Change(fields, data, target=case.state, event=EventKind.WITHDRAWAL_UNDER_PRESSURE)
 

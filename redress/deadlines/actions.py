@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from redress.cases.choices import ContactMethod
@@ -105,15 +107,14 @@ def _decide_extension(actor: Staff, case: Case, params: dict, now: dt.datetime) 
     data = {"clock": request.clock.name, "approved": approve, "note": note}
     if approve:
         clock = services.extend(request.clock, request.new_amount)
-        # The customer is told of the extension and its reason (REGULATION.md).
-        CustomerContact.objects.create(
-            case=case,
-            by=actor,
-            at=now,
-            method=method,
-            note=_("Extension to %(limit)s: %(reason)s")
-            % {"limit": request.new_amount, "reason": request.reason},
-        )
+        # The customer is told of the extension and its reason (REGULATION.md); the note is the bank's
+        # record, in its language whatever the approver's screen shows.
+        with translation.override(settings.LANGUAGE_CODE):
+            note_told = _("Extension to %(limit)s: %(reason)s") % {
+                "limit": request.new_amount,
+                "reason": request.reason,
+            }
+        CustomerContact.objects.create(case=case, by=actor, at=now, method=method, note=note_told)
         data.update({"due_at": clock.due_at.isoformat(), "customer_told_method": method})
     return _Change({}, data)
 

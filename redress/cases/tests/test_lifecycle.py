@@ -5,7 +5,7 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from redress.access.visibility import visible_to
 from redress.cases import lifecycle, statistics
@@ -181,6 +181,11 @@ def test_non_voluntary_withdrawal_opens_investigation_and_goes_to_supervision_of
     assert case.level == "head_office"  # the supervision office of this bank sits at head office
     assert Investigation.objects.filter(case=case, state="open").exists()
     assert CaseEvent.objects.filter(case=case, kind=EventKind.WITHDRAWAL_UNDER_PRESSURE).exists()
+    # The escalation's reason is on record in the bank's language, whatever the clerk's screen showed.
+    with translation.override("en"):
+        other = perform("accept", bank.teller, bank.register())
+        perform("withdraw", bank.teller, other, {"voluntary": False, "reason": "受到施压"})
+    assert Escalation.objects.get(case=other, trigger="withdrawal").reason == "受压撤诉：受到施压"
 
 
 def test_voluntary_withdrawal_closes_as_withdrawn(bank):

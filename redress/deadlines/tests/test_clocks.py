@@ -2,6 +2,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from redress.cases.choices import StatClass
 from redress.cases.lifecycle import ActionInvalid, perform
@@ -99,13 +100,15 @@ def test_extension_is_approved_by_another_person_and_the_customer_is_told(bank):
     )
     with pytest.raises(ActionInvalid):
         perform("decide_extension", bank.province_group, case, {"approve": True}, now=at(2026, 3, 11))
-    perform(
-        "decide_extension",
-        bank.province_group,
-        case,
-        {"approve": True, "customer_told_method": "phone"},
-        now=at(2026, 3, 11),
-    )
+    with translation.override("en"):  # the approver's screen in English: the record stays in the bank's
+        perform(
+            "decide_extension",
+            bank.province_group,
+            case,
+            {"approve": True, "customer_told_method": "phone"},
+            now=at(2026, 3, 11),
+        )
+    assert case.contacts.get().note.startswith("延期至 ")
     decision = clocks(case)["decision"]
     assert decision.due_at == at(2026, 4, 2, 0, 0)  # 30 days after 2026-03-02
     assert case.contacts.filter(note__contains="30").exists()
