@@ -14,5 +14,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redress.settings")
 
 app = Celery("redress")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Finds `tasks` modules in the installed apps (redress.notifications.tasks, redress.escalation.tasks).
+# Finds `tasks` modules in the installed apps (redress.notifications.tasks, redress.lifecycle.tasks).
 app.autodiscover_tasks()

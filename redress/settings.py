@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "redress.deadlines",
     "redress.notifications",
     "redress.escalation",
+    "redress.lifecycle",
     "redress.api",
     "redress.web",
 ]
@@ -200,7 +201,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    # redress.escalation.tasks.sweep: warnings, breaches and supervision notices.
+    # redress.lifecycle.tasks.sweep: warnings, breaches and supervision notices.
     "sweep": {"task": "redress.sweep", "schedule": 60.0},
     # Email, SMS and webhook deliveries due for a retry (or never handed to a worker).
     "retry-notifications": {"task": "redress.notifications.retry_webhooks", "schedule": 60.0},

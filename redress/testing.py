@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from redress.cases.services import RegistrationData, register_case
+from redress.cases.services import RegistrationData
+from redress.lifecycle.registration import register_case
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit

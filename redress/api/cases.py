@@ -23,7 +23,6 @@ from redress.access.visibility import get_visible_case, hidden_numbers, redact_n
 from redress.cases import attachments as attachment_store
 from redress.cases import register as register_rules
 from redress.cases.choices import OPEN_STATES
-from redress.cases.lifecycle import allowed_actions
 from redress.cases.models import (
     Attachment,
     Case,
@@ -34,12 +33,15 @@ from redress.cases.models import (
     with_relations,
 )
 from redress.cases.register import RegisterFilter
-from redress.cases.services import RegistrationData, RegistrationInvalid, register_case
-from redress.cases.validators import mask_id_number, mask_phone
+from redress.cases.services import RegistrationData
+from redress.common.errors import FieldErrors
+from redress.common.validators import mask_id_number, mask_phone
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
 from redress.escalation.models import SupervisionNotice
+from redress.lifecycle import allowed_actions
+from redress.lifecycle.registration import register_case
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
@@ -601,7 +603,7 @@ def create_case_with_attachments(
         # A `data` field that is not JSON at all has no location inside the object: name the form field.
         if "body" in errors:
             errors["data"] = errors.pop("body")
-        raise RegistrationInvalid(errors) from None
+        raise FieldErrors(errors) from None
     return _register(request, response, payload, list(attachments or []))
 
 

@@ -1,7 +1,7 @@
 """One JSON shape for every refusal: `{"detail": "<summary>", "errors": {"<field>": ["<message>", ...]}}`.
 
 Field names are the API's own (`complainant.phone`, `amount`, `limit`), whether the refusal came from a
-service (RegistrationInvalid, OrganisationError) or from the request's schema (pydantic). Messages are
+service (FieldErrors, FieldErrors) or from the request's schema (pydantic). Messages are
 translated into the request's language (Accept-Language; zh-Hans by default).
 """
 
@@ -15,25 +15,16 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from redress.cases.lifecycle import ActionForbidden, ActionInvalid, IllegalTransition
-from redress.cases.register import RegisterFilterInvalid
-from redress.cases.services import RegistrationInvalid
-from redress.organisation.services import OrganisationError
+from redress.common.errors import ApiError, FieldErrors, forbidden, pydantic_message
+from redress.lifecycle import ActionForbidden, IllegalTransition
 
 # Where a value came from in ninja's error `loc`; not part of the field's name.
+# The API's refusals are the shared ones (any app's router raises them); named here for the API's modules.
+__all__ = ["ApiError", "Conflict", "error_body", "forbidden", "install_error_handlers", "validation_errors"]
+
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 # Names of the endpoint parameters that carry a whole schema (their fields are what clients name).
 _SCHEMA_PARAMS = {"payload", "filters", "data"}
-
-
-class ApiError(Exception):
-    """Raise from an endpoint to refuse with a status, a summary and optional field errors."""
-
-    def __init__(self, status: int, detail: str, errors: Mapping[str, list[str]] | None = None):
-        self.status = status
-        self.detail = detail
-        self.errors = dict(errors or {})
-        super().__init__(detail)
 
 
 class Conflict(ApiError):
@@ -43,10 +34,6 @@ class Conflict(ApiError):
     def __init__(self, detail: str, state: str, allowed: list[str], version: int | None = None):
         super().__init__(409, detail)
         self.extra = {"state": state, "allowed_actions": list(allowed), "version": version}
-
-
-def forbidden() -> ApiError:
-    return ApiError(403, _("You are not allowed to do this."))
 
 
 def error_body(
@@ -65,41 +52,6 @@ def field_name(loc: Iterable[Any]) -> str:
     if len(parts) > 1 and parts[0] in _SCHEMA_PARAMS:
         parts = parts[1:]
     return ".".join(parts) or "body"
-
-
-def pydantic_message(error: Mapping[str, Any]) -> str:
-    """A translated message for one pydantic error, chosen by its type (pydantic's own text is English)."""
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "missing":
-        return _("This field is required.")
-    if kind.startswith("datetime"):
-        return _("Enter a valid date/time.")
-    if kind.startswith("date"):
-        return _("Enter a valid date.")
-    if kind.startswith("int"):
-        return _("Enter a whole number.")
-    if kind.startswith(("decimal", "float")):
-        return _("Enter a number.")
-    if kind in {"less_than_equal", "less_than"}:
-        limit = ctx.get("le", ctx.get("lt"))
-        return _("Ensure this value is less than or equal to %(limit_value)s.") % {"limit_value": limit}
-    if kind in {"greater_than_equal", "greater_than"}:
-        limit = ctx.get("ge", ctx.get("gt"))
-        return _("Ensure this value is greater than or equal to %(limit_value)s.") % {"limit_value": limit}
-    if kind in {"literal_error", "enum"}:
-        return _("Select a valid choice. %(value)s is not one of the available choices.") % {
-            "value": error.get("input")
-        }
-    if kind in {"list_type", "tuple_type", "set_type"}:
-        return _("Enter a list of values.")
-    if kind == "json_invalid":
-        return _("Enter a valid JSON.")
-    if kind in {"string_too_long"}:
-        return _("At most %(max)s characters.") % {"max": ctx.get("max_length")}
-    if kind in {"string_too_short"}:
-        return _("This field is required.")
-    return _("Enter a valid value.")
 
 
 def validation_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
@@ -147,10 +99,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             detail = str(exc)
         return respond(request, exc.status_code, detail)
 
-    api.add_exception_handler(RegistrationInvalid, invalid)
-    api.add_exception_handler(OrganisationError, invalid)
-    api.add_exception_handler(RegisterFilterInvalid, invalid)
-    api.add_exception_handler(ActionInvalid, invalid)
+    api.add_exception_handler(FieldErrors, invalid)
     api.add_exception_handler(IllegalTransition, illegal)
     api.add_exception_handler(ActionForbidden, action_forbidden)
     api.add_exception_handler(ValidationError, schema_invalid)

@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from redress.cases.validators import InvalidValue, normalise_phone
+from redress.common.errors import FieldErrors
+from redress.common.validators import InvalidValue, normalise_phone
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind
 from redress.organisation.models import Staff, Unit
-from redress.organisation.services import OrganisationError, create_staff, create_unit
+from redress.organisation.services import create_staff, create_unit
 
 from .errors import forbidden
 from .schemas import ErrorOut
@@ -81,15 +82,13 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]):
     units = Unit.objects.select_related("parent").order_by("path")
     if filters.parent:
         if not Unit.objects.filter(code=filters.parent).exists():
-            raise OrganisationError(
-                {"parent": [_("No unit has the code “%(code)s”.") % {"code": filters.parent}]}
-            )
+            raise FieldErrors({"parent": [_("No unit has the code “%(code)s”.") % {"code": filters.parent}]})
         units = units.filter(parent__code=filters.parent)
     return [unit_out(u, u.parent.code if u.parent_id else None) for u in units]
 
 
 def _check_unit(payload: UnitIn) -> tuple[Unit | None, dict[str, str]]:
-    """The parent unit and the normalised phones, or OrganisationError naming every bad field."""
+    """The parent unit and the normalised phones, or FieldErrors naming every bad field."""
     errors: dict[str, list[str]] = {}
     required = _("This field is required.")
     code = payload.code.strip()
@@ -120,7 +119,7 @@ def _check_unit(payload: UnitIn) -> tuple[Unit | None, dict[str, str]]:
             except InvalidValue as exc:
                 errors[name] = [str(exc)]
     if errors:
-        raise OrganisationError(errors)
+        raise FieldErrors(errors)
     return parent, phones
 
 
@@ -172,9 +171,7 @@ def list_staff(request: HttpRequest, filters: Query[StaffFilters]):
     people = Staff.objects.filter(is_active=True).select_related("unit").prefetch_related("role_grants")
     if filters.unit:
         if not Unit.objects.filter(code=filters.unit).exists():
-            raise OrganisationError(
-                {"unit": [_("No unit has the code “%(code)s”.") % {"code": filters.unit}]}
-            )
+            raise FieldErrors({"unit": [_("No unit has the code “%(code)s”.") % {"code": filters.unit}]})
         people = people.filter(unit__code=filters.unit)
     return [
         staff_out(s, s.unit.code if s.unit_id else None, [g.role for g in s.role_grants.all()])
@@ -216,7 +213,7 @@ def _check_staff(payload: StaffIn) -> Unit:
     except DjangoValidationError as exc:
         errors["password"] = list(exc.messages)
     if errors:
-        raise OrganisationError(errors)
+        raise FieldErrors(errors)
     return unit
 
 

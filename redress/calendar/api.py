@@ -8,11 +8,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from redress.api.errors import ApiError, forbidden
 from redress.calendar.choices import LimitUnit
 from redress.calendar.deadlines import compute_deadline
 from redress.calendar.services import CalendarError, get_calendar, load_year, parse_arrangement
 from redress.calendar.workdays import DEFAULT_JURISDICTION
+from redress.common.errors import ApiError, forbidden
 from redress.organisation.choices import Role
 
 router = Router(tags=["calendar"])

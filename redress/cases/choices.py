@@ -77,6 +77,9 @@ class State(models.TextChoices):
 OPEN_STATES: frozenset[str] = frozenset(
     {State.REGISTERED, State.ACCEPTED, State.TRANSFERRED, State.IN_PROGRESS, State.REPLIED}
 )
+# Accepted and not yet closed: the states in which the case is being worked on.
+WORKING_STATES: frozenset[str] = OPEN_STATES - {State.REGISTERED}
+ENDED_STATES: frozenset[str] = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
 
 
 class Flag(models.TextChoices):
@@ -134,6 +137,11 @@ class EventKind(models.TextChoices):
     EXTENSION_REQUESTED = "extension_requested", _("extension requested")
     EXTENSION_DECIDED = "extension_decided", _("extension decided")
     NEW_FACTS = "new_facts", _("new facts received")
+    # Written by the sweeper: the case's record of what came due and what followed.
+    CLOCK_WARNED = "clock_warned", _("time limit about to run out")
+    CLOCK_BREACHED = "clock_breached", _("time limit breached")
+    NOTICE_ISSUED = "notice_issued", _("supervision notice issued")
+    NOTICE_BREACHED = "notice_breached", _("supervision notice breached")
 
 
 class ContactMethod(models.TextChoices):

@@ -29,7 +29,7 @@ from .choices import (
 
 
 class StateWriteForbidden(RuntimeError):
-    """A case's state changes only through redress.cases.lifecycle, never by assigning and saving."""
+    """A case's state changes only through redress.lifecycle, never by assigning and saving."""
 
 
 class ClassificationVersion(models.Model):
@@ -226,7 +226,7 @@ class Case(models.Model):
         if self._state.adding and self.state != State.REGISTERED:
             raise StateWriteForbidden("a new case starts as registered")
         if not self._state.adding and loaded is not None and self.state != loaded:
-            raise StateWriteForbidden("use redress.cases.lifecycle to change a case's state")
+            raise StateWriteForbidden("use redress.lifecycle to change a case's state")
         super().save(*args, **kwargs)
         self._loaded_state = self.state
 

@@ -15,11 +15,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redress.common.errors import FieldErrors
+from redress.common.validators import InvalidValue, normalise_phone
 from redress.organisation.models import Unit
 
 from .choices import Category, Channel, Kind, State
 from .models import Case
-from .validators import InvalidValue, normalise_phone
 
 # Sort keys a user may choose; the default is newest first. Each is backed by an index or the primary key.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -34,12 +35,6 @@ COUNT_CAP = 10_000
 # A page of the register counts its matches this many pages beyond itself and no further: enough to link the
 # pages ahead exactly, and the cost stays that of a few pages whether 10,000 or 1,000,000 cases match.
 COUNT_PAGES_AHEAD = 3
-
-
-class RegisterFilterInvalid(ValueError):
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
 
 @dataclass
@@ -75,7 +70,7 @@ class RegisterFilter:
         result = cls(**values)
         errors.update(result.validate())
         if errors:
-            raise RegisterFilterInvalid(errors)
+            raise FieldErrors(errors)
         return result
 
     def validate(self) -> dict[str, list[str]]:

@@ -8,7 +8,7 @@ and its `registered` event in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -16,34 +16,22 @@ from pathlib import Path
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redress.common.errors import FieldErrors
+from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
 from redress.organisation.models import Staff, Unit
 
 from . import attachments as attachment_store
 from .choices import Category, Channel, Dimension, EventKind, Flag, Kind, State
 from .models import Case, CaseEvent, CaseFlag, ClassificationItem, RegistrationKey
 from .numbering import next_case_number
-from .validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
-
-# Sent inside the registration's transaction with `case`, `actor` and the `flags` set at registration:
-# the clocks start and the escalation triggers run from it.
-case_registered = Signal()
 
 # Clients' clocks drift; a received time this far ahead of the server's is still accepted as "now".
 FUTURE_TOLERANCE = dt.timedelta(seconds=60)
 # Kinds for which the unit complained about, the demand and the category must be known at registration.
 _KINDS_NEEDING_SUBJECT = {Kind.COMPLAINT, Kind.PETITION}
-
-
-class RegistrationInvalid(ValueError):
-    """Raised with every bad field at once; nothing has been stored."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
 
 @dataclass
@@ -110,7 +98,7 @@ def _classifications(
 
 
 def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datetime | None = None) -> dict:
-    """Check every field; return the cleaned values or raise RegistrationInvalid with all errors."""
+    """Check every field; return the cleaned values or raise FieldErrors with all errors."""
     now = now or timezone.now()
     errors = _Errors()
     required = _("This field is required.")
@@ -240,7 +228,7 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
         errors.add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(bad_flags)})
 
     if errors:
-        raise RegistrationInvalid(dict(errors))
+        raise FieldErrors(dict(errors))
     return cleaned
 
 
@@ -251,8 +239,11 @@ def register_case(
     files: Sequence[UploadedFile] = (),
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
+    then: Callable[[Case, Staff, frozenset[str]], None] | None = None,
 ) -> RegistrationResult:
-    """Register a case. With an idempotency key, a retry by the same caller returns the first case."""
+    """Register a case. With an idempotency key, a retry by the same caller returns the first case.
+    `then(case, actor, flags)` runs in the same transaction once the case is written: the steps that follow
+    a registration (redress.lifecycle.registration) — its clocks and triggers."""
     if idempotency_key:
         existing = _case_for_key(actor, idempotency_key)
         if existing is not None:
@@ -261,12 +252,14 @@ def register_case(
     cleaned = validate_registration(actor, data, now=now)
     file_errors = attachment_store.check_files(files)
     if file_errors:
-        raise RegistrationInvalid({"attachments": file_errors})
+        raise FieldErrors({"attachments": file_errors})
 
     written: list[Path] = []
     try:
         with transaction.atomic():
-            case = _create(actor, data, cleaned, files, written)
+            case, flags = _create(actor, data, cleaned, files, written)
+            if then is not None:
+                then(case, actor, flags)
             if idempotency_key:
                 RegistrationKey.objects.create(staff=actor, key=idempotency_key, case=case)
     except BaseException as exc:
@@ -290,7 +283,7 @@ def _case_for_key(actor: Staff, key: str) -> Case | None:
 
 def _create(
     actor: Staff, data: RegistrationData, cleaned: dict, files: Sequence[UploadedFile], written: list[Path]
-) -> Case:
+) -> tuple[Case, frozenset[str]]:
     responder: Staff = cleaned["first_responder"]
     unit: Unit = responder.unit
     subject_unit: Unit | None = cleaned["subject_unit"]
@@ -353,8 +346,7 @@ def _create(
             "attachments": [a.original_name for a in stored],
         },
     )
-    case_registered.send(sender=Case, case=case, actor=actor, flags=frozenset(flags))
-    return case
+    return case, frozenset(flags)
 
 
 def amount_display(amount: Decimal | None) -> str:

@@ -10,8 +10,6 @@ silently reclassifies history.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from redress.organisation.choices import LEVEL_ORDER, Level
@@ -22,9 +20,6 @@ from .models import Case
 RULE_VERSION = "R7.4-2026.1"
 # Levels at which solving a case still counts as "solved at the outlet".
 _OUTLET_LEVELS = frozenset({Level.OUTLET, Level.SUB_BRANCH})
-
-# Clocks plug in here: each provider returns the names of the binding clocks the case breached.
-breach_providers: list[Callable[[Case, dt.datetime], list[str]]] = []
 
 
 @dataclass(frozen=True)
@@ -49,14 +44,13 @@ def decide(facts: StatFacts) -> str:
     return StatClass.NOT_COUNTED
 
 
-def facts_for(case: Case, *, now: dt.datetime) -> StatFacts:
+def facts_for(case: Case, *, breached: list[str]) -> StatFacts:
+    """The facts the class is decided from; `breached`: the binding clocks the case ran past (the clocks'
+    own rule, redress.deadlines, says which)."""
     levels = [case.level, *case.escalations.values_list("to_level", flat=True)]
     if case.unit_id:
         levels.append(case.unit.level)
     highest = max(levels, key=LEVEL_ORDER.__getitem__)
-    breached: list[str] = []
-    for provider in breach_providers:
-        breached.extend(provider(case, now))
     return StatFacts(
         channel=case.channel,
         external_channel=case.channel in EXTERNAL_CHANNELS,

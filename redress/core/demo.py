@@ -17,11 +17,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from redress.cases import lifecycle
+from redress import lifecycle
 from redress.cases.choices import Category, Channel, Kind
 from redress.cases.models import Case
-from redress.cases.services import RegistrationData, register_case
-from redress.cases.validators import InvalidValue, id_check_digit, normalise_phone
+from redress.cases.services import RegistrationData
+from redress.common.validators import InvalidValue, id_check_digit, normalise_phone
+from redress.lifecycle.registration import register_case
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit

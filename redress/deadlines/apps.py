@@ -6,4 +6,9 @@ class DeadlinesConfig(AppConfig):
     label = "deadlines"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the clocks to the case lifecycle and the calendar)
+        # The calendar (below the clocks) announces a change; the clocks that touch it are recomputed.
+        from redress.calendar.signals import calendar_changed
+
+        from .calendar_changes import recompute_after_calendar_change
+
+        calendar_changed.connect(recompute_after_calendar_change, dispatch_uid="deadlines.calendar_changed")

@@ -23,7 +23,9 @@ class ClockState(models.TextChoices):
     STOPPED = "stopped", _("stopped")
 
 
-LIVE_STATES = frozenset({ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED, ClockState.PAUSED})
+# Counting down now (a breached clock still counts: it is late, not done).
+COUNTING_STATES = frozenset({ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED})
+LIVE_STATES = COUNTING_STATES | {ClockState.PAUSED}
 
 
 class StartEvent(models.TextChoices):

@@ -21,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from redress.cases.validators import InvalidValue, normalise_phone
+from redress.common.validators import InvalidValue, normalise_phone
 
 from .choices import LEVEL_ORDER, DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from .models import Staff, Unit, WorkGroup

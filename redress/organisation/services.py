@@ -6,18 +6,12 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from redress.common.errors import FieldErrors
+
 from .choices import Level, Role, UnitKind
 from .models import Staff, StaffRole, Unit, WorkGroup, WorkGroupMember
 
 _LEVEL_KINDS = {level.value for level in Level}
-
-
-class OrganisationError(ValueError):
-    """A field-by-field refusal: `errors` maps a field name to its messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
 
 def unit_level(kind: str, parent: Unit | None) -> str:
@@ -98,7 +92,7 @@ def set_roles(staff: Staff, roles: Iterable[str]) -> None:
     wanted = set(roles)
     unknown = wanted - set(Role.values)
     if unknown:
-        raise OrganisationError({"roles": [f"unknown role: {', '.join(sorted(unknown))}"]})
+        raise FieldErrors({"roles": [f"unknown role: {', '.join(sorted(unknown))}"]})
     StaffRole.objects.filter(staff=staff).exclude(role__in=wanted).delete()
     have = set(StaffRole.objects.filter(staff=staff).values_list("role", flat=True))
     StaffRole.objects.bulk_create([StaffRole(staff=staff, role=r) for r in sorted(wanted - have)])

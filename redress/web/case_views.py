@@ -17,18 +17,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from redress import lifecycle
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
-from redress.cases import lifecycle
 from redress.cases.choices import OPEN_STATES, State
-from redress.cases.lifecycle import ActionForbidden, ActionInvalid, ConcurrentChange, IllegalTransition
 from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal, with_relations
+from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
+from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
 from . import clocks as clock_words
-from .actions import ACTIONS, grouped, has_fields
+from .actions import form_class, grouped, has_fields
 from .forms import unit_choices, units_for_filter
 
 LIST_PAGE_SIZE = 50
@@ -49,14 +50,13 @@ def _conflict(request: HttpRequest, case: Case, message: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    """One view for every action: its form from the table in actions.py, its rules in the lifecycle."""
+    """One view for every action: its form derived from its declaration, its rules in the lifecycle."""
     case = get_visible_case(request.user, number)
-    spec = ACTIONS.get(action)
-    transition = lifecycle.TRANSITIONS.get(action)
-    if spec is None or transition is None:
+    spec = lifecycle.HUMAN_ACTIONS.get(action)
+    if spec is None:
         raise Http404("No such action.")
     if action not in lifecycle.allowed_actions(request.user, case):
-        if case.state in transition.sources and transition.applies(case):
+        if spec.possible_in(case):
             raise PermissionDenied(_("You may not take this action on this case."))
         return _conflict(
             request,
@@ -66,7 +66,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         )
 
     if request.method == "POST":
-        form = spec.form(request.POST, user=request.user, case=case)
+        form = form_class(action)(request.POST, user=request.user, case=case)
         if not form.is_valid() and "version" in form.errors:
             return _conflict(request, case, _("The form was out of date. Reload the case and try again."))
         if form.is_valid():
@@ -78,7 +78,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                     form.params(),
                     expected_version=form.cleaned_data["version"],
                 )
-            except ActionInvalid as exc:
+            except FieldErrors as exc:
                 form.add_action_errors(exc.errors)
             except ConcurrentChange:
                 fresh = visible_to(request.user).filter(pk=case.pk).first() or case
@@ -108,7 +108,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                     return redirect("web:register")
                 return redirect("web:case", number=done.number)
     else:
-        form = spec.form(initial={"version": case.version}, user=request.user, case=case)
+        form = form_class(action)(initial={"version": case.version}, user=request.user, case=case)
     context = {"case": case, "spec": spec, "form": form}
     return render(request, "web/action_form.html", context)
 
@@ -158,7 +158,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         .only("number", "received_at", "state")
         .order_by("received_at", "id")[:GROUP_SHOWN],
         "action_groups": grouped(actions),
-        "direct_actions": {name for name in actions if not has_fields(ACTIONS[name])},
+        "direct_actions": {
+            n for n in actions if n in lifecycle.HUMAN_ACTIONS and not has_fields(lifecycle.HUMAN_ACTIONS[n])
+        },
     }
 
 

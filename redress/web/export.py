@@ -13,7 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from redress.cases.models import Case
-from redress.cases.validators import mask_id_number, mask_phone
+from redress.common.validators import mask_id_number, mask_phone
 
 # Rows are streamed from the database in chunks of this size; the workbook is spooled to disk.
 CHUNK_SIZE = 2000

@@ -22,11 +22,12 @@ from redress.cases.attachments import path_of
 from redress.cases.register import (
     COUNT_CAP,
     RegisterFilter,
-    RegisterFilterInvalid,
     capped_count,
     estimated_count,
 )
-from redress.cases.services import RegistrationInvalid, register_case, validate_registration
+from redress.cases.services import validate_registration
+from redress.common.errors import FieldErrors
+from redress.lifecycle.registration import register_case
 
 from . import clocks as clock_words
 from .export import write_register
@@ -74,7 +75,7 @@ def register(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "page_size": PAGE_SIZE}
     try:
         flt = RegisterFilter.from_params(request.GET)
-    except RegisterFilterInvalid as exc:
+    except FieldErrors as exc:
         form.add_filter_errors(exc.errors)
         return render(request, "web/register.html", context)
 
@@ -118,7 +119,7 @@ def export(request: HttpRequest) -> HttpResponse:
     back = f"{reverse('web:register')}?{request.GET.urlencode()}"
     try:
         flt = RegisterFilter.from_params(request.GET)
-    except RegisterFilterInvalid:
+    except FieldErrors:
         messages.error(request, _("Correct the filters before exporting."))
         return redirect(back)
     cases = flt.apply(visible_to(request.user))
@@ -156,7 +157,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     files=form.cleaned_data["attachments"],
                     idempotency_key=form.cleaned_data["idempotency_key"] or None,
                 )
-            except RegistrationInvalid as exc:
+            except FieldErrors as exc:
                 form.add_service_errors(exc.errors)
             else:
                 number = result.case.number
@@ -176,7 +177,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
             # Show the rules' verdict on the other fields too, so every error appears at once.
             try:
                 validate_registration(request.user, form.registration_data())
-            except RegistrationInvalid as exc:
+            except FieldErrors as exc:
                 form.add_service_errors(exc.errors)
     else:
         form = RegistrationForm()

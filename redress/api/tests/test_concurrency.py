@@ -9,8 +9,8 @@ from django.db import connection, connections
 from django.test import Client
 
 from redress.access.models import ApiToken
-from redress.cases.lifecycle import perform
 from redress.cases.models import Case, CaseEvent, RegistrationKey
+from redress.lifecycle import perform
 
 from .conftest import case_payload
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from redress.cases.services import register_case
+from redress.lifecycle.registration import register_case
 
 from .conftest import PDF
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.test import Client
 
-from redress.api.actions import ACTIONS
+from redress.lifecycle import HUMAN_ACTIONS as ACTIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from redress.api.cases import CaseIn
-from redress.cases.services import register_case
+from redress.lifecycle.registration import register_case
 
 from .conftest import case_payload
 

@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from redress.access.visibility import visible_to
-from redress.cases.register import RegisterFilter, RegisterFilterInvalid, capped_count
+from redress.cases.register import RegisterFilter, capped_count
+from redress.common.errors import FieldErrors
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_sorting_oldest_first(bank):
 
 
 def test_bad_parameters_are_named(bank):
-    with pytest.raises(RegisterFilterInvalid) as err:
+    with pytest.raises(FieldErrors) as err:
         RegisterFilter.from_params(
             {"channel": "fax", "received_from": "yesterday", "unit": "NOPE", "sort": "x"}
         )

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from redress.cases.choices import EventKind, State
 from redress.cases.models import Attachment, Case, CaseEvent
-from redress.cases.services import RegistrationInvalid, register_case
+from redress.common.errors import FieldErrors
+from redress.lifecycle.registration import register_case
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_numbers_follow_the_year_of_receipt_and_count_up(bank):
 
 
 def test_bad_fields_are_all_reported_and_nothing_is_stored(bank):
-    with pytest.raises(RegistrationInvalid) as err:
+    with pytest.raises(FieldErrors) as err:
         bank.register(
             complainant_phone="12345",
             complainant_id_number="110105194912310021",
@@ -62,7 +63,7 @@ def test_bad_fields_are_all_reported_and_nothing_is_stored(bank):
 
 
 def test_amount_with_three_decimals_is_refused(bank):
-    with pytest.raises(RegistrationInvalid) as err:
+    with pytest.raises(FieldErrors) as err:
         bank.register(amount="10.005")
     assert list(err.value.errors) == ["amount"]
 
@@ -92,7 +93,7 @@ def test_attachment_is_stored_on_disk_not_in_the_database(bank, settings):
 
 def test_attachment_of_a_refused_type_stops_the_registration(bank):
     upload = SimpleUploadedFile("tool.exe", b"MZ\x90\x00" + bytes(200), content_type="application/pdf")
-    with pytest.raises(RegistrationInvalid) as err:
+    with pytest.raises(FieldErrors) as err:
         register_case(bank.teller, bank.registration(), files=[upload])
     assert list(err.value.errors) == ["attachments"]
     assert Case.objects.count() == 0
@@ -101,12 +102,12 @@ def test_attachment_of_a_refused_type_stops_the_registration(bank):
 def test_attachment_over_the_size_limit_is_refused(bank, settings):
     settings.ATTACHMENT_MAX_BYTES = 10
     upload = SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")
-    with pytest.raises(RegistrationInvalid):
+    with pytest.raises(FieldErrors):
         register_case(bank.teller, bank.registration(), files=[upload])
     assert Case.objects.count() == 0
 
 
 def test_subject_staff_cannot_be_first_responder(bank):
-    with pytest.raises(RegistrationInvalid) as err:
+    with pytest.raises(FieldErrors) as err:
         bank.register(actor=bank.subject, subject_staff="subject")
     assert "first_responder" in err.value.errors

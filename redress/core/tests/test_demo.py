@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from redress.cases.choices import Category, Channel, Kind
 from redress.cases.models import Case, CaseEvent, CaseFlag
-from redress.cases.validators import normalise_id_number, normalise_phone
+from redress.common.validators import normalise_id_number, normalise_phone
 from redress.core.demo import DemoError, load_demo
 from redress.organisation.models import Staff, Unit, WorkGroup, WorkGroupMember
 from redress.testing import build_bank

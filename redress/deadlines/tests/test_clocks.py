@@ -5,10 +5,10 @@ import pytest
 from django.utils import translation
 
 from redress.cases.choices import StatClass
-from redress.cases.lifecycle import ActionInvalid, perform
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, effective_state
+from redress.lifecycle import FieldErrors, perform
 
 pytestmark = pytest.mark.django_db
 BJ = ZoneInfo("Asia/Shanghai")
@@ -84,7 +84,7 @@ def test_pause_for_appraisal_moves_the_deadline_by_the_time_paused(bank):
 
 def test_pause_needs_a_lawful_reason(bank):
     case = perform("accept", bank.teller, bank.register())
-    with pytest.raises(ActionInvalid):
+    with pytest.raises(FieldErrors):
         perform("pause_clocks", bank.teller, case, {"reason": "holiday"})
 
 
@@ -98,7 +98,7 @@ def test_extension_is_approved_by_another_person_and_the_customer_is_told(bank):
         {"clock": "decision", "reason": "需调取监控"},
         now=at(2026, 3, 10),
     )
-    with pytest.raises(ActionInvalid):
+    with pytest.raises(FieldErrors):
         perform("decide_extension", bank.province_group, case, {"approve": True}, now=at(2026, 3, 11))
     with translation.override("en"):  # the approver's screen in English: the record stays in the bank's
         perform(
@@ -154,7 +154,7 @@ def test_loading_next_years_calendar_recomputes_unconfirmed_clocks(bank, django_
     from pathlib import Path
 
     from redress.calendar.services import load_year, read_arrangement
-    from redress.cases.services import register_case
+    from redress.lifecycle.registration import register_case
 
     data = bank.registration(received_at=at(2026, 12, 28), category="service_product")
     case = register_case(bank.teller, data, now=at(2026, 12, 28, 12)).case

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from redress.escalation.models import SupervisionNotice
-from redress.escalation.tasks import sweep_task
+from redress.lifecycle.tasks import sweep_task
 from redress.notifications.channels import verify_signature
 from redress.notifications.models import WebhookEndpoint
 from redress.notifications.testing import wait_until

@@ -7,12 +7,12 @@ from django.db import close_old_connections, connection
 from django.db.models import Count
 from django.utils import translation
 
-from redress.cases.lifecycle import perform
 from redress.cases.models import Case
-from redress.cases.services import register_case
 from redress.deadlines.models import Clock
 from redress.escalation.models import Accountability, SupervisionNotice
-from redress.escalation.services import sweep
+from redress.lifecycle import perform
+from redress.lifecycle.registration import register_case
+from redress.lifecycle.sweeper import sweep
 
 pytestmark = pytest.mark.django_db
 BJ = ZoneInfo("Asia/Shanghai")

@@ -166,7 +166,7 @@ def test_the_repeat_link_is_an_audited_change(bank):
 
 
 def test_a_group_flag_already_set_by_a_racing_registration_records_nothing_more(bank):
-    from redress.cases import lifecycle
+    from redress import lifecycle
     from redress.cases.models import CaseEvent
     from redress.organisation.services import system_actor
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.access.visibility import redact_numbers
-from redress.cases.validators import mask_id_number, mask_phone
+from redress.common.validators import mask_id_number, mask_phone
 from redress.organisation.choices import Role
 
 register = template.Library()

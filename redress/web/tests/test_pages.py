@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from redress.cases.models import Case
-from redress.cases.services import register_case
+from redress.lifecycle.registration import register_case
 from redress.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .sweeper import sweep
+
 
 @shared_task(name="redress.sweep", ignore_result=True)
 def sweep_task() -> dict:
-    from .services import sweep
-
     return sweep().as_dict()

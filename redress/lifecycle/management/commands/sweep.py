@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from redress.escalation.services import sweep
+from redress.lifecycle.sweeper import sweep
 from redress.notifications.services import retry_due
 
 

@@ -1,0 +1,39 @@
+"""What follows every transition and every registration, in this order, inside the same transaction:
+
+1. the clocks (redress.deadlines): the clocks the action meets are met, the ones it starts are started, and
+   all stop when the case ends — first, because the notices and triggers below read the clocks;
+2. the supervision notices (redress.escalation): an answer to the customer answers them, a stuck transfer's
+   notice is answered when the transfer moves, and an ended case leaves none open;
+
+A registration is followed by its own steps (redress.lifecycle.registration): the clocks counted from
+receipt, then the escalation triggers.
+
+Outside effects (e-mail, SMS, webhooks) are queued by the notification service with transaction.on_commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from redress.cases.choices import ENDED_STATES, OPEN_STATES
+from redress.cases.models import Case
+from redress.deadlines import services as clocks
+from redress.escalation import services as notices
+
+from .machine import Action, Context
+
+
+def after_transition(action: Action, ctx: Context, case: Case, data: dict) -> None:
+    # A notice given earlier than it was recorded counts from when it was given.
+    when = dt.datetime.fromisoformat(data["at"]) if isinstance(data.get("at"), str) else ctx.now
+    if action.meets:
+        clocks.meet(case, action.meets, when)
+    if action.then is not None:
+        action.then(ctx, case, data)
+    if case.state in ENDED_STATES:
+        clocks.stop_all(case)
+    if action.answers_notices == "all" or case.state not in OPEN_STATES:
+        notices.answer_notices(case, ctx.now)
+    elif action.answers_notices == "stuck":
+        # The stuck transfer moved: its notice is answered (a late reply still has its own clock).
+        notices.answer_notices(case, ctx.now, stuck_only=True)

@@ -1,0 +1,99 @@
+"""Handling: contacts with the customer and the result report of the unit that fixed the matter (R7.1)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from redress.cases.choices import WORKING_STATES, ContactMethod, EventKind, Satisfaction, State, TransferState
+from redress.cases.models import CustomerContact, ResultReport, TransferOrder
+from redress.deadlines.choices import ClockName
+
+from . import params as p
+from . import permissions as who
+from .machine import STAYS, Action, Change, Context
+
+_AT = (
+    "When it happened, ISO 8601 with its UTC offset (e.g. 2026-03-02T09:30:00+08:00); "
+    "now when omitted. Not in the future."
+)
+
+
+class Contact(p.Params):
+    at: p.moment(_("at"), _AT) = None
+    method: p.choice(_("method"), ContactMethod, "How the customer was reached")
+    note: p.text(_("note"), "What was said", required=False) = ""
+
+
+def _contact(ctx: Context) -> Change:
+    at = ctx.params.at or ctx.now
+    method, note = ctx.params.method, ctx.params.note
+    contact = CustomerContact.objects.create(case=ctx.case, by=ctx.actor, at=at, method=method, note=note)
+    return Change({}, {"at": at.isoformat(), "method": method, "note": note, "contact": contact.pk})
+
+
+class Report(p.Params):
+    """The result report (R7.1); a transferred case needs one before it can close."""
+
+    findings: p.text(_("matter and findings"), "The matter and what was found", rows=4)
+    staff_handling: p.text(
+        _("handling of the responsible persons"), "How the responsible staff were dealt with"
+    )
+    lessons: p.text(_("lessons learned"), "Lessons learned")
+    rectification: p.text(_("rectification"), "What changes, and by when")
+    customer_satisfaction: p.choice(
+        _("customer's satisfaction"), Satisfaction, "The customer's satisfaction", radio=True
+    )
+    handled_at: p.moment(_("handled at"), "When it was handled. " + _AT) = None
+    handler_name: p.line(_("handler"), "Name of the handler who signs the report")
+    handler_phone: p.phone(_("handler's phone"), "The handler's phone number")
+
+
+def _report(ctx: Context) -> Change:
+    values = ctx.params.model_dump()
+    report = ResultReport.objects.create(
+        case=ctx.case,
+        by=ctx.actor,
+        customer_satisfaction=values["customer_satisfaction"],
+        handled_at=values["handled_at"] or ctx.now,
+        handler_name=values["handler_name"],
+        handler_phone=values["handler_phone"],
+        **{name: values[name] for name in ("findings", "staff_handling", "lessons", "rectification")},
+    )
+    TransferOrder.objects.filter(case=ctx.case, state=TransferState.ACKNOWLEDGED).update(
+        state=TransferState.REPORTED
+    )
+    return Change({}, {"result_report": report.pk, "customer_satisfaction": values["customer_satisfaction"]})
+
+
+ACTIONS = (
+    Action(
+        "contact",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.CONTACTED,
+        _contact,
+        params=Contact,
+        meets=(ClockName.FIRST_CONTACT,),
+        label=_("Record contact"),
+        group="customer",
+        hint=_("Meets the first-contact clock."),
+        summary="Contact the customer",
+        description="A contact with the customer; meets the first-contact clock.",
+    ),
+    Action(
+        "report",
+        frozenset({State.IN_PROGRESS}),
+        STAYS,
+        who.holder,
+        EventKind.RESULT_REPORTED,
+        _report,
+        params=Report,
+        meets=(ClockName.RESULT_REPORT,),
+        label=_("File result report"),
+        group="handling",
+        style="primary",
+        summary="File the result report",
+        description="The result report (R7.1).",
+    ),
+)

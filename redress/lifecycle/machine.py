@@ -1,0 +1,280 @@
+"""The machine that runs a case's actions: what an action declaration is, and `run`, the only code that
+changes a case's state.
+
+An `Action` says everything about one action in one place: its name, the states it starts from, where it
+goes (one target, or a declared choice of targets), who may take it, its parameters as one typed schema, its
+guards (conditions on the case with the field and message a refusal names), the rule that writes its
+records, its event, the clocks it meets and its label and group on the case page. The API's endpoints and
+OpenAPI documentation, the case page's forms and buttons and `allowed_actions` are all derived from these
+declarations (`redress.lifecycle.catalogue`).
+
+`run` does, in one transaction: lock the case's row, check state and permission, validate the parameters
+(every error at once), run the action's rule, write the case with a conditional update on its version (no
+lost update), record the event with old and new values, then the steps that follow every transition, in
+the order written in `redress.lifecycle.after`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from redress.cases.choices import State
+from redress.cases.models import Case, CaseEvent
+from redress.common.errors import FieldErrors
+from redress.organisation.models import Staff
+
+from .params import NoParams, Params, check_moments, resolve_references
+
+# The target of an action that leaves the case in the state it is in (an instruction, a contact…).
+STAYS = "(stays)"
+
+Permission = Callable[[Staff, Case], bool]
+
+
+class LifecycleError(Exception):
+    pass
+
+
+class IllegalTransition(LifecycleError):
+    """409: not possible in the case's state; names the state and the actions allowed now."""
+
+    def __init__(self, action: str, state: str, allowed: list[str]):
+        self.action, self.state, self.allowed = action, state, allowed
+        super().__init__(
+            _("“%(action)s” is not possible while the case is %(state)s. Allowed now: %(allowed)s.")
+            % {"action": action, "state": State(state).label, "allowed": ", ".join(allowed) or "—"}
+        )
+
+
+class ActionForbidden(LifecycleError):
+    def __init__(self, action: str, message: str | None = None):
+        self.action = action
+        super().__init__(message or _("You may not “%(action)s” this case.") % {"action": action})
+
+
+class ConcurrentChange(LifecycleError):
+    def __init__(self):
+        super().__init__(_("Someone else changed this case a moment ago. Reload it and try again."))
+
+
+@dataclass
+class Context:
+    """What an action's guards and rule see: who acts, on which case (locked), with which parameters."""
+
+    actor: Staff
+    case: Case
+    params: Params
+    now: dt.datetime
+    # Parameters that name a unit, a staff member or a case, resolved to the objects (`to_unit` → Unit).
+    refs: dict[str, Any] = field(default_factory=dict)
+
+    def refuse(self, name: str, message: str) -> None:
+        """A refusal found while the rule works out what to do (before it writes anything)."""
+        raise FieldErrors({name: [message]})
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition the action needs, with the field its refusal is shown beside and the message.
+    `fails(ctx)` is true when the action must be refused. Guards that only look at the case run even when a
+    parameter is invalid, so every refusal is reported at once; the others need valid parameters."""
+
+    field: str
+    message: Any  # a lazy translation, or a callable(ctx) -> str for a message that names a value
+    fails: Callable[[Context], bool]
+    uses_params: bool = True
+
+    def text(self, ctx: Context) -> str:
+        return str(self.message(ctx) if callable(self.message) else self.message)
+
+
+@dataclass
+class Change:
+    """What an action's rule decided: field updates on the case and data for the event."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    target: str | None = None  # one of the action's declared targets, when it declares a choice
+    event: str | None = None  # overrides the declared event kind (a withdrawal under pressure)
+    # Nothing to record: a rule run twice by racing callers (a flag another registration just set).
+    noop: bool = False
+
+
+Rule = Callable[[Context], Change]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: frozenset[str]
+    # Where the case goes: a state, STAYS, or a tuple of them when the rule chooses (withdraw).
+    target: str | tuple[str, ...]
+    permission: Permission
+    event: str
+    rule: Rule
+    params: type[Params] = NoParams
+    guards: tuple[Guard, ...] = ()
+    # A cheap condition on the case alone (kind, channel…) for offering the action at all.
+    applies: Callable[[Case], bool] = lambda case: True
+    # The clocks (by name) this action meets; when the event data has "at", counted from that moment.
+    meets: tuple[str, ...] = ()
+    # Further steps after the case is written and its clocks met (start clocks, set a transfer deadline).
+    then: Callable[[Context, Case, dict], None] | None = None
+    # Supervision notices this action answers: "all", "stuck" (a stuck transfer's) or "" (none).
+    answers_notices: str = ""
+    # Taken by automatic rules as the system actor; no endpoint, form or button.
+    system: bool = False
+    # On the case page and in the API's documentation.
+    label: Any = ""
+    group: str = ""
+    style: str = ""  # "primary" for the step the procedure expects next, "danger" for ends
+    hint: Any = ""
+    summary: str = ""
+    description: str = ""
+    # Fills choices of the case page's form that depend on the user and the case (web only).
+    form_setup: Callable[[Any], None] | None = None
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.target if isinstance(self.target, tuple) else (self.target,)
+
+    def possible_in(self, case: Case) -> bool:
+        return case.state in self.sources and self.applies(case)
+
+
+def can_act(user: Staff, case: Case) -> bool:
+    """Nobody acts on a case about themselves, and read-only roles act on none."""
+    return user.is_active and not user.is_read_only and case.subject_staff_id != user.pk
+
+
+def validate(action: Action, ctx: Context, raw: Mapping[str, Any] | Params | None) -> None:
+    """Parse the parameters into the action's schema, resolve the units, staff and cases they name, and
+    check the guards; raise FieldErrors with every refusal at once. Sets ctx.params and ctx.refs."""
+    errors: dict[str, list[str]] = {}
+    params: Params | None = None
+    if isinstance(raw, action.params):
+        params = raw
+    else:
+        try:
+            params = action.params.model_validate(dict(raw or {}))
+        except ValidationError as exc:
+            from redress.common.errors import add_pydantic_errors
+
+            add_pydantic_errors(errors, exc.errors(include_url=False))
+    if params is not None:
+        ctx.params = params
+        check_moments(params, ctx.now, errors)
+        ctx.refs = resolve_references(params, ctx, errors)
+    for guard in action.guards:
+        if guard.uses_params and (params is None or errors):
+            continue
+        if guard.field in errors and guard.uses_params:
+            continue
+        if guard.fails(ctx):
+            errors.setdefault(guard.field, []).append(guard.text(ctx))
+    if errors:
+        raise FieldErrors(errors)
+
+
+def run(
+    action: Action,
+    actor: Staff,
+    case: Case,
+    params: Mapping[str, Any] | Params | None,
+    *,
+    allowed: Callable[[Staff, Case], list[str]],
+    after: Callable[[Action, Context, Case, dict], None],
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+    fresh: bool = False,
+) -> Case:
+    """Run `action` on `case` for `actor` (see the module's docstring). The case must come from
+    visible_to(actor), or be the system's to act on.
+
+    `fresh`: the caller is inside a transaction and holds `case` exactly as that transaction last wrote it
+    (it registered the case, or `run` returned it): no other transaction can have changed the row since, so
+    it is not read and locked again. The UPDATE still requires the version the caller holds, so a wrong
+    claim fails as a concurrent change; it cannot lose one."""
+    if fresh and not transaction.get_connection().in_atomic_block:
+        raise LifecycleError("a case is fresh only inside the transaction that wrote it")
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Only the case's own row, and no stronger than the UPDATE below takes (FOR NO KEY UPDATE): locking
+        # joined units would serialise every transition in a unit (and finds no row once the holder
+        # changed), and a FOR UPDATE lock would also wait for, and deadlock with, transactions that only
+        # insert rows pointing at this case (an event, a group member), whose foreign-key checks take FOR
+        # KEY SHARE. The units are read after the lock, from their own tables.
+        if fresh:
+            locked = case
+        else:
+            locked = Case.objects.select_for_update(of=("self",), no_key=True).get(pk=case.pk)
+            _keep_units(case, locked)
+        if expected_version is not None and locked.version != expected_version:
+            raise ConcurrentChange()
+        if not action.possible_in(locked):
+            raise IllegalTransition(action.name, locked.state, allowed(actor, locked))
+        if not can_act(actor, locked) or not action.permission(actor, locked):
+            raise ActionForbidden(action.name)
+        ctx = Context(actor=actor, case=locked, params=NoParams(), now=now)
+        validate(action, ctx, params)
+        change = action.rule(ctx)
+        if change.noop:
+            return locked
+        target = change.target if change.target is not None else action.targets[0]
+        if target not in action.targets:
+            raise LifecycleError(f"{action.name} may not go to {target}")
+        updates = dict(change.fields)
+        if target != STAYS and target != locked.state:
+            updates["state"] = target
+        old = {name: _jsonable(getattr(locked, name)) for name in updates}
+        written = Case.objects.filter(pk=locked.pk, version=locked.version).update(
+            version=F("version") + 1, updated_at=now, **updates
+        )
+        if written != 1:
+            raise ConcurrentChange()
+        # The row now holds exactly these values (plain values and model instances, no expressions):
+        # set them here rather than read the row back.
+        for name, value in updates.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.updated_at = now
+        data = dict(change.data)
+        if updates:
+            data["changes"] = {name: [old[name], _jsonable(getattr(locked, name))] for name in updates}
+        CaseEvent.objects.create(case=locked, kind=change.event or action.event, actor=actor, data=data)
+        after(action, ctx, locked, data)
+    return locked
+
+
+def _keep_units(held: Case, locked: Case) -> None:
+    """The units the caller already loaded, kept on the locked copy when it still points at the same ones:
+    the lock reads the case's row alone, and the rules should not read the units again."""
+    for name in ("unit", "holder_unit"):
+        field = Case._meta.get_field(name)
+        if field.is_cached(held) and getattr(held, field.attname) == getattr(locked, field.attname):
+            field.set_cached_value(locked, field.get_cached_value(held))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return (
+            getattr(value, "number", None)
+            or getattr(value, "code", None)
+            or getattr(value, "username", None)
+            or value.pk
+        )
+    return value

@@ -1,0 +1,274 @@
+"""The parameters of an action: one pydantic schema per action, read by the API (request body and its
+OpenAPI documentation), by the case page (its form) and by the machine (validation), so they are declared
+once and checked one way.
+
+Each field is made with one of the helpers below. Besides its type and its English description (for the
+API's documentation) it carries a `Widget` with the label the case page shows in the user's language; fields
+that name a unit, a staff member or a case carry a `Reference` the machine resolves to the object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from redress.access.visibility import visible_to
+from redress.common.validators import InvalidValue, normalise_phone, parse_amount
+from redress.organisation.models import Staff, Unit
+
+if TYPE_CHECKING:  # the machine's context; imported for the type only
+    from .machine import Context
+
+# Free text from the desk is bounded: a matter longer than this comes as an attachment.
+TEXT_MAX = 10_000
+
+
+class Params(BaseModel):
+    """Base of every action's parameters. A misspelt field is refused (it would otherwise be dropped
+    without a word and the fact lost); text is trimmed, so a blank required field is a missing one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NoParams(Params):
+    pass
+
+
+@dataclass(frozen=True)
+class Widget:
+    """How the case page shows a field: its label, and the control (text area rows, a one-line input, a
+    radio list instead of a drop-down). `required` marks the field on the form; the schema judges it."""
+
+    label: Any
+    kind: str = "text"  # text | line | choice | radio | flag | moment | yes_no
+    rows: int = 3
+    required: bool = False
+    help: Any = ""
+    choices: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field naming a unit (by code), a staff member (by username) or a case (by number, among the cases
+    the actor may see); the machine resolves it to the object, or refuses with the field's name."""
+
+    model: str  # "unit" | "staff" | "case"
+
+
+def widget_of(info) -> Widget | None:
+    return next((m for m in info.metadata if isinstance(m, Widget)), None)
+
+
+def reference_of(info) -> Reference | None:
+    return next((m for m in info.metadata if isinstance(m, Reference)), None)
+
+
+class _NotFuture:
+    """Marks a moment that cannot lie in the future (checked against the action's `now`)."""
+
+
+NOT_FUTURE = _NotFuture()
+
+
+def choices_of(choices: type[models.TextChoices]) -> Any:
+    """A Literal of the identifiers of a TextChoices: the schema lists them and refuses others."""
+    return Literal[tuple(choices.values)]
+
+
+# ---- field helpers -------------------------------------------------------------------------------------
+
+
+def text(label, description: str, *, required: bool = True, rows: int = 3, help: Any = "") -> Any:
+    """Free text; required means it may not be blank."""
+    widget = Widget(label, "text", rows=rows, required=required, help=help)
+    if required:
+        return Annotated[str, widget, Field(min_length=1, max_length=TEXT_MAX, description=description)]
+    return Annotated[str, widget, Field(max_length=TEXT_MAX, description=description)]
+
+
+def line(label, description: str, *, required: bool = True, max_length: int = 64, help: Any = "") -> Any:
+    widget = Widget(label, "line", required=required, help=help)
+    if required:
+        return Annotated[str, widget, Field(min_length=1, max_length=max_length, description=description)]
+    return Annotated[str, widget, Field(max_length=max_length, description=description)]
+
+
+def choice(label, choices: type[models.TextChoices], description: str, *, radio: bool = False) -> Any:
+    widget = Widget(label, "radio" if radio else "choice", required=True, choices=tuple(choices.choices))
+    return Annotated[choices_of(choices), widget, Field(description=description)]
+
+
+def optional_choice(label, choices: type[models.TextChoices], description: str) -> Any:
+    widget = Widget(label, "choice", choices=tuple(choices.choices))
+    return Annotated[choices_of(choices) | None, widget, Field(description=description)]
+
+
+def flag(label, description: str) -> Any:
+    return Annotated[bool, Widget(label, "flag"), Field(description=description)]
+
+
+def yes_no(label, description: str, *, yes=None, no=None) -> Any:
+    """A required true/false the clerk must answer (no default)."""
+    widget = Widget(
+        label, "yes_no", required=True, choices=(("true", yes or _lazy_yes), ("false", no or _lazy_no))
+    )
+    return Annotated[bool, widget, Field(description=description)]
+
+
+def moment(label, description: str) -> Any:
+    """When something happened: ISO 8601 with its offset, not in the future; now when omitted."""
+    return Annotated[
+        dt.datetime | None,
+        Widget(label, "moment"),
+        NOT_FUTURE,
+        BeforeValidator(_aware),
+        AfterValidator(_not_future),
+        Field(description=description),
+    ]
+
+
+def unit_ref(label, description: str, *, required: bool = True) -> Any:
+    widget = Widget(label, "line", required=required)
+    if required:
+        return Annotated[str, widget, Reference("unit"), Field(min_length=1, description=description)]
+    return Annotated[str | None, widget, Reference("unit"), Field(description=description)]
+
+
+def staff_ref(label, description: str) -> Any:
+    return Annotated[str | None, Widget(label, "line"), Reference("staff"), Field(description=description)]
+
+
+def case_ref(label, description: str) -> Any:
+    widget = Widget(label, "line", required=True)
+    return Annotated[
+        str, widget, Reference("case"), Field(min_length=1, max_length=16, description=description)
+    ]
+
+
+def phone(label, description: str) -> Any:
+    return Annotated[
+        str,
+        Widget(label, "line", required=True),
+        BeforeValidator(_phone),
+        Field(description=description),
+    ]
+
+
+def amount(label, description: str) -> Any:
+    # `Decimal | str` in the schema: clients send "1234.50" or a number; both are read exactly.
+    return Annotated[
+        Decimal | str,
+        Widget(label, "line", required=True),
+        BeforeValidator(_amount),
+        Field(description=description),
+    ]
+
+
+def _lazy(text: str):
+    from django.utils.translation import gettext_lazy
+
+    return gettext_lazy(text)
+
+
+_lazy_yes = _lazy("yes")
+_lazy_no = _lazy("no")
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidValue(_("Enter a date and time, e.g. 2026-03-02T09:30:00+08:00.")) from None
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _not_future(value: dt.datetime | None) -> dt.datetime | None:
+    # Checked here against the clock, so it is reported with the other fields' errors; the machine checks
+    # it again against the action's own moment (`check_moments`).
+    if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
+        raise InvalidValue(_("This time cannot be in the future."))
+    return value
+
+
+def _phone(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return value
+    return normalise_phone(str(value))
+
+
+def _amount(value: Any) -> Any:
+    amount = parse_amount(value)
+    if amount is None:
+        raise InvalidValue(_("This field is required."))
+    return amount
+
+
+# ---- what the machine does with them -------------------------------------------------------------------
+
+
+def check_moments(params: Params, now: dt.datetime, errors: dict[str, list[str]]) -> None:
+    for name, info in type(params).model_fields.items():
+        value = getattr(params, name)
+        if NOT_FUTURE in info.metadata and value is not None and value > now + dt.timedelta(minutes=1):
+            errors.setdefault(name, []).append(_("This time cannot be in the future."))
+
+
+def resolve_references(params: Params, ctx: Context, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Each field carrying a Reference, looked up: units and staff must be active; a case must be one the
+    actor may see and not this one."""
+    refs: dict[str, Any] = {}
+    for name, info in type(params).model_fields.items():
+        reference = reference_of(info)
+        value = getattr(params, name)
+        if reference is None or value in (None, ""):
+            continue
+        if reference.model == "unit":
+            found = Unit.objects.filter(code=value, active=True).first()
+            message = _("No active unit has the code “%(code)s”.") % {"code": value}
+        elif reference.model == "staff":
+            found = Staff.objects.filter(username=value, is_active=True).select_related("unit").first()
+            message = _("No active staff member has the username “%(u)s”.") % {"u": value}
+        else:
+            found = visible_to(ctx.actor).filter(number=value).exclude(pk=ctx.case.pk).first()
+            message = _("No case you can see has the number “%(n)s”.") % {"n": value}
+        if found is None:
+            errors.setdefault(name, []).append(message)
+        refs[name] = found
+    return refs
+
+
+def amount_of(value: Decimal | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+__all__ = [
+    "NOT_FUTURE",
+    "NoParams",
+    "Params",
+    "Reference",
+    "Widget",
+    "amount",
+    "case_ref",
+    "choice",
+    "flag",
+    "line",
+    "moment",
+    "optional_choice",
+    "phone",
+    "staff_ref",
+    "text",
+    "unit_ref",
+    "yes_no",
+]

@@ -1,0 +1,38 @@
+"""Registration as the first step of a case's life: the case record is written by redress.cases (its
+checks, numbering, attachments and event), then, in the same transaction and in this order, its clocks
+start from receipt and the escalation triggers run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.files.uploadedfile import UploadedFile
+
+from redress.cases.models import Case
+from redress.cases.services import RegistrationData, RegistrationResult
+from redress.cases.services import register_case as write_case
+from redress.deadlines import services as clocks
+from redress.deadlines.choices import StartEvent
+from redress.organisation.models import Staff
+
+from .triggers import apply_triggers
+
+
+def after_registration(case: Case, actor: Staff, flags: frozenset[str]) -> None:
+    clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
+    apply_triggers(case, flags)
+
+
+def register_case(
+    actor: Staff,
+    data: RegistrationData,
+    *,
+    files: Sequence[UploadedFile] = (),
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> RegistrationResult:
+    """Register a case (redress.cases.services.register_case) with everything that follows it."""
+    return write_case(
+        actor, data, files=files, idempotency_key=idempotency_key, now=now, then=after_registration
+    )

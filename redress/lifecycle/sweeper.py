@@ -1,0 +1,287 @@
+"""The sweeper (R3.4, R4.4, R5.3, R5.4): every minute it finds what has come due — breached clocks, notices
+not answered in time, warnings, transfer orders nobody acknowledged — and acts on each exactly once.
+
+Rows are claimed with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (several sweepers split the work) and
+inside SQLite's exclusive write transaction, and each claimed row is marked in the same transaction, so a
+second run finds nothing left to do. Each kind of due thing is one entry of `DUE`: how it is found, how its
+row is marked, and what follows for an open case — an event on the case's history, a supervision notice, an
+escalation (a system action) and the people told — done by one function, `_respond`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from redress.calendar.deadlines import add_working_days
+from redress.calendar.services import get_calendar
+from redress.cases.choices import OPEN_STATES, EventKind
+from redress.cases.models import Case, CaseEvent, TransferOrder
+from redress.deadlines.choices import ClockState
+from redress.deadlines.models import Clock
+from redress.escalation import services as notices
+from redress.escalation import triggers
+from redress.escalation.models import Accountability, NoticeState, SupervisionNotice
+from redress.organisation.choices import level_above
+from redress.organisation.services import system_actor
+
+from .triggers import escalate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepResult:
+    warnings: int = 0
+    breaches: int = 0
+    notices: int = 0
+    notice_breaches: int = 0
+    stuck: int = 0
+    # Looked up once per sweep, not once per row.
+    actor: object = None
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if k != "actor"}
+
+
+@dataclass
+class Response:
+    """What follows a due thing on an open case."""
+
+    event: str
+    reason: str
+    # Who is told: the notification's event, subject, and where it goes beyond the holder's people.
+    tell: str
+    subject: str
+    dedupe_key: str
+    unit: Any = None
+    # A supervision notice to issue (issue_notice's keywords), and whether the case goes up first.
+    notice: dict | None = None
+    escalate_first: bool = False
+    trigger: str = ""
+    body: str = ""
+    event_data: dict = field(default_factory=dict)
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _case_of(row) -> Case:
+    return Case.objects.select_related("unit", "holder_unit", "handler").get(pk=row.case_id)
+
+
+# ---- the due things ------------------------------------------------------------------------------------
+
+
+def _breach(clock: Clock, case: Case, now: dt.datetime, result: SweepResult) -> Response | None:
+    if not clock.binding:
+        return None
+    reason = _("The %(clock)s limit (%(policy)s) ran out at %(due)s.") % {
+        "clock": clock.get_name_display(),
+        "policy": clock.policy.name,
+        "due": _when(clock.due_at),
+    }
+    return Response(
+        EventKind.CLOCK_BREACHED,
+        reason,
+        "clock_breached",
+        _("Supervision notice on case %(n)s") % {"n": case.number},
+        f"breach:{clock.pk}",
+        notice={"clock": clock},
+        trigger="breached_clock",
+        event_data={"clock": clock.name},
+    )
+
+
+def _notice_breach(notice: SupervisionNotice, case: Case, now: dt.datetime, result: SweepResult) -> Response:
+    note = _("Supervision notice #%(s)d was not answered by %(due)s.") % {
+        "s": notice.sequence,
+        "due": _when(notice.due_at),
+    }
+    accountability = Accountability.objects.create(
+        case=case,
+        staff=case.handler,
+        unit=case.holder_unit,
+        rule="supervision_notice_breached",
+        notice=notice,
+        note=note,
+    )
+    return Response(
+        EventKind.NOTICE_BREACHED,
+        _("Supervision notice #%(s)d breached: escalated again.") % {"s": notice.sequence},
+        "notice_breached",
+        _("Supervision notice breached on case %(n)s") % {"n": case.number},
+        f"notice:{notice.pk}",
+        notice={"clock": notice.clock, "previous": notice, "transfer_order": notice.transfer_order},
+        escalate_first=True,
+        trigger="notice_breached",
+        event_data={"notice": notice.pk, "accountability": accountability.pk, "note": note},
+    )
+
+
+def _warning(clock: Clock, case: Case, now: dt.datetime, result: SweepResult) -> Response:
+    due = _when(clock.due_at)
+    # The warning reaches the holder and, as a chase prompt (R3.4), the first responder.
+    return Response(
+        EventKind.CLOCK_WARNED,
+        _("The %(clock)s limit runs out at %(due)s. First responder: chase the handler if needed.")
+        % {"clock": clock.get_name_display(), "due": due},
+        "clock_warning",
+        _("Case %(n)s is due %(due)s") % {"n": case.number, "due": due},
+        f"warn:{clock.pk}",
+        event_data={"clock": clock.name},
+    )
+
+
+def _stuck(order: TransferOrder, case: Case, now: dt.datetime, result: SweepResult) -> Response | None:
+    result.stuck += 1
+    reason = _("Stuck: the transfer order to %(unit)s was not acknowledged by %(due)s.") % {
+        "unit": order.to_unit.name,
+        "due": _when(_acknowledgement_due(order)),
+    }
+    return Response(
+        EventKind.NOTICE_ISSUED,
+        reason,
+        "transfer_stuck",
+        _("Supervision notice on case %(n)s") % {"n": case.number},
+        f"stuck:{order.pk}",
+        unit=order.to_unit,
+        notice={"clock": None, "transfer_order": order},
+        trigger="stuck_transfer",
+        event_data={"transfer_order": order.pk},
+    )
+
+
+def _acknowledgement_due(order: TransferOrder) -> dt.datetime:
+    days = triggers.current_settings().transfer_ack_working_days
+    return add_working_days(get_calendar(), order.created_at, days).due_at
+
+
+def _mark_breached(clock: Clock, now: dt.datetime) -> bool:
+    Clock.objects.filter(pk=clock.pk).update(state=ClockState.BREACHED, breached_at=now)
+    return True
+
+
+def _mark_warned(clock: Clock, now: dt.datetime) -> bool:
+    Clock.objects.filter(pk=clock.pk).update(state=ClockState.WARNING, warned_at=now)
+    return True
+
+
+def _mark_notice_breached(notice: SupervisionNotice, now: dt.datetime) -> bool:
+    SupervisionNotice.objects.filter(pk=notice.pk).update(state=NoticeState.BREACHED, breached_at=now)
+    return True
+
+
+def _stuck_now(order: TransferOrder, now: dt.datetime) -> bool:
+    # Claimed before they are all due: the working days allowed to acknowledge decide, per order.
+    return _acknowledgement_due(order) <= now
+
+
+@dataclass(frozen=True)
+class Due:
+    """One kind of thing the sweeper acts on: found, marked (False: not due after all), responded to."""
+
+    name: str
+    find: Callable[[dt.datetime], QuerySet]
+    mark: Callable[[Any, dt.datetime], bool]
+    respond: Callable[[Any, Case, dt.datetime, SweepResult], Response | None]
+    # The count of SweepResult a marked row adds to, whether or not its case is still open.
+    counter: str = ""
+    # Walked once by id (rows that are not due yet stay candidates) instead of until none is left.
+    walk_once: bool = False
+
+
+# Breaches first (they matter most), then notice breaches, warnings and stuck transfers.
+DUE = (
+    Due("clock breach", notices.due_breaches, _mark_breached, _breach, counter="breaches"),
+    Due(
+        "notice breach", notices.due_notice_breaches, _mark_notice_breached, _notice_breach, "notice_breaches"
+    ),
+    Due("clock warning", notices.due_warnings, _mark_warned, _warning, counter="warnings"),
+    Due("stuck transfer", notices.stuck_transfer_candidates, _stuck_now, _stuck, walk_once=True),
+)
+
+
+def _act(due: Due, row, now: dt.datetime, result: SweepResult) -> None:
+    if not due.mark(row, now):
+        return
+    if due.counter:
+        setattr(result, due.counter, getattr(result, due.counter) + 1)
+    case = _case_of(row)
+    if case.state not in OPEN_STATES:
+        return
+    response = due.respond(row, case, now, result)
+    if response is not None:
+        _respond(case, response, now, result)
+
+
+def _respond(case: Case, response: Response, now: dt.datetime, result: SweepResult) -> None:
+    """The one way the sweeper answers a due thing on an open case: on the case's history, then the notice
+    and the escalation, then the people told."""
+    data = {"reason": response.reason, **response.event_data}
+    work_group_level = None
+    if response.escalate_first:
+        case = escalate(case, level_above(case.level), response.reason, response.trigger, actor=result.actor)
+    if response.notice is not None:
+        notice = notices.issue_notice(case, reason=response.reason, now=now, **response.notice)
+        result.notices += 1
+        data["notice"] = notice.pk
+        data["notice_level"] = notice.issued_level
+        work_group_level = notice.issued_level
+        if not response.escalate_first:
+            case = escalate(case, notice.issued_level, response.reason, response.trigger, actor=result.actor)
+    # The sweeper's records change no field of the case (its version stays, so nobody's open form goes
+    # stale because a clock warned), but each is on the case's history like any other change.
+    CaseEvent.objects.create(case=case, kind=response.event, actor=result.actor, data=data)
+    notices.tell_holder(
+        response.tell,
+        case,
+        subject=response.subject,
+        body=response.body or response.reason,
+        dedupe_key=response.dedupe_key,
+        unit=response.unit,
+        work_group_level=work_group_level,
+    )
+
+
+def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
+    """One pass over every kind of due thing. Its reasons and notices are written in the bank's language,
+    whatever the process had active."""
+    with translation.override(settings.LANGUAGE_CODE):
+        now = now or timezone.now()
+        result = SweepResult(actor=system_actor())
+        for due in DUE:
+            _sweep_one_kind(due, now, batch, result)
+        return result
+
+
+def _sweep_one_kind(due: Due, now: dt.datetime, batch: int, result: SweepResult) -> None:
+    last = 0
+    while True:
+        with transaction.atomic():
+            found = due.find(now)
+            if due.walk_once:
+                found = found.filter(pk__gt=last).order_by("pk")
+            claimed = notices.claim(found, batch)
+            for row in claimed:
+                try:
+                    with transaction.atomic():
+                        _act(due, row, now, result)
+                except Exception:
+                    # One bad row must not stop the sweep or be retried forever: mark it and go on.
+                    log.exception("sweeper could not act on %s %s", due.name, row.pk)
+                    if not due.walk_once:
+                        notices.mark_failed(row, now)
+        if len(claimed) < batch:
+            break
+        last = claimed[-1].pk
