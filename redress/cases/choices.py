@@ -56,11 +56,6 @@ class Category(models.TextChoices):
     ANONYMOUS = "anonymous", _("anonymous")
 
 
-class CustomerTier(models.TextChoices):
-    ORDINARY = "ordinary", _("ordinary")
-    VIP = "vip", _("VIP")
-
-
 class State(models.TextChoices):
     """States of a case. Only the lifecycle's transitions change a case's state."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
@@ -355,7 +354,3 @@ def _create(
     )
     case_registered.send(sender=Case, case=case, actor=actor, flags=frozenset(flags))
     return case
-
-
-def amount_display(amount: Decimal | None) -> str:
-    return "" if amount is None else f"{amount:,.2f}"
