@@ -56,11 +56,6 @@ class Category(models.TextChoices):
     ANONYMOUS = "anonymous", _("anonymous")
 
 
-class CustomerTier(models.TextChoices):
-    ORDINARY = "ordinary", _("ordinary")
-    VIP = "vip", _("VIP")
-
-
 class State(models.TextChoices):
     """States of a case. Only the lifecycle's transitions change a case's state."""
 
@@ -104,9 +99,7 @@ class Dimension(models.TextChoices):
 
 class EventKind(models.TextChoices):
     REGISTERED = "registered", _("registered")
-    ATTACHMENT_ADDED = "attachment_added", _("attachment added")
     FLAG_SET = "flag_set", _("flag set")
-    FIELD_CHANGED = "field_changed", _("field changed")
     ACCEPTED = "accepted", _("accepted")
     REJECTED = "rejected", _("not accepted")
     ANSWERED_ON_SPOT = "answered_on_spot", _("answered on the spot")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
@@ -347,7 +346,3 @@ def _create(
         },
     )
     return case, frozenset(flags)
-
-
-def amount_display(amount: Decimal | None) -> str:
-    return "" if amount is None else f"{amount:,.2f}"

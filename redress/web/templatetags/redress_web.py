@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from redress.access.visibility import redact_numbers
 from redress.common.validators import mask_id_number, mask_phone
 from redress.organisation.choices import Role
+from redress.web.records import listing
 
 register = template.Library()
 
@@ -253,3 +254,9 @@ def stat_facts(case) -> list[tuple[str, str]]:
         label, show = labels.get(key, (key, str))
         rows.append((str(label), show(value)))
     return rows
+
+
+@register.inclusion_tag("web/_record_list.html")
+def record_list(kind: str, items, case) -> dict:
+    """A case's records of one kind (`redress.web.records.KINDS`) in the case page's one list layout."""
+    return listing(kind, items, case)

@@ -1,0 +1,255 @@
+"""The records a case's handling leaves behind, worded for the case page's one list layout
+(web/_record_list.html, through the `record_list` tag).
+
+Every record is shown alike: a head (a tag, a title, a state, when and by whom, a print link), the record's
+own words, and label → value rows. Labels and values are those the page has always shown; times are
+written as the templates write them (`|date:"Y-m-d H:i"`, in the active time zone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from django.template.defaultfilters import floatformat, linebreaksbr, yesno
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+
+class Row(NamedTuple):
+    label: str
+    value: Any
+    css: str = ""  # the class of the value's <dd>, e.g. "mono"
+
+
+@dataclass
+class Record:
+    title: Any = ""
+    title_css: str = ""
+    code: str = ""  # shown in monospace after the title (a phone number)
+    tag: str = ""  # a tag before the title
+    tag_css: str = ""
+    state: str = ""
+    state_css: str = ""
+    meta: list = field(default_factory=list)  # when, by whom, and the like: muted, joined by " · "
+    print_url: str = ""
+    print_label: str = ""
+    text: Any = ""  # the record's own words; a safe string where its line breaks are kept
+    rows: list[Row] = field(default_factory=list)
+
+
+def _at(moment) -> str:
+    """A moment as the templates write it; "" for none."""
+    if moment is None:
+        return ""
+    return dateformat.format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _at_by(moment, who) -> str:
+    return f"{_at(moment)} · {who}"
+
+
+def _transfer_order(order, case) -> Record:
+    rows = [
+        Row(_("issued"), _at_by(order.created_at, order.by)),
+        Row(_("due"), _at(order.due_at) or "—", "mono"),
+        Row(_("handler"), order.handler or "—"),
+        Row(_("note"), order.note or "—"),
+    ]
+    if order.acknowledged_at:
+        rows.append(Row(_("acknowledged"), _at_by(order.acknowledged_at, order.acknowledged_by)))
+    if order.bounced_at:
+        rows.append(Row(_("sent back"), f"{_at(order.bounced_at)} · {order.bounce_reason}"))
+    return Record(
+        title=f"{order.from_unit.name} → {order.to_unit.name}",
+        state=order.get_state_display(),
+        state_css=f"transfer-{order.state}",
+        print_url=reverse("web:print_transfer", args=[case.number, order.id]),
+        print_label=_("Print transfer order"),
+        rows=rows,
+    )
+
+
+def _supervision_notice(notice, case) -> Record:
+    unit = notice.issued_by_unit
+    issuer = (unit.name if unit else "") or notice.get_issued_level_display()
+    rows = [
+        Row(_("issued"), _at(notice.issued_at)),
+        Row(_("new deadline"), _at(notice.due_at), "mono"),
+        Row(_("reason"), notice.reason),
+    ]
+    if notice.answered_at:
+        rows.append(Row(_("answered"), _at(notice.answered_at)))
+    if notice.breached_at:
+        rows.append(Row(_("breached"), _at(notice.breached_at)))
+    return Record(
+        title=f"#{notice.sequence} {issuer} → {notice.to_unit.name}",
+        state=notice.get_state_display(),
+        state_css=f"notice-{notice.state}",
+        print_url=reverse("web:print_notice", args=[case.number, notice.id]),
+        print_label=_("Print supervision notice"),
+        rows=rows,
+    )
+
+
+def _accountability(record, case) -> Record:
+    return Record(
+        title=record.staff or record.unit.name,
+        meta=[_at(record.created_at)],
+        rows=[
+            Row(_("unit"), record.unit.name),
+            Row(_("rule"), record.rule, "mono"),
+            Row(_("note"), record.note or "—"),
+        ],
+    )
+
+
+def _result_report(report, case) -> Record:
+    return Record(
+        title=report.handler_name,
+        code=report.handler_phone,
+        meta=[_at(report.handled_at)],
+        print_url=reverse("web:print_report", args=[case.number, report.id]),
+        print_label=_("Print result report"),
+        rows=[
+            Row(_("matter and findings"), linebreaksbr(report.findings)),
+            Row(_("handling of the responsible persons"), linebreaksbr(report.staff_handling)),
+            Row(_("lessons learned"), linebreaksbr(report.lessons)),
+            Row(_("rectification"), linebreaksbr(report.rectification)),
+            Row(_("customer's satisfaction"), report.get_customer_satisfaction_display()),
+            Row(_("filed"), _at_by(report.created_at, report.by)),
+        ],
+    )
+
+
+def _contact(contact, case) -> Record:
+    return Record(
+        tag=_("decision notice") if contact.is_reply else "",
+        tag_css="reply",
+        title=contact.get_method_display(),
+        meta=[_at(contact.at), contact.by],
+        text=linebreaksbr(contact.note),
+        rows=[Row(_("remedies stated"), contact.remedies)] if contact.remedies else [],
+    )
+
+
+def _follow_up(item, case) -> Record:
+    return Record(
+        title=item.get_satisfaction_display(),
+        title_css=f"satisfaction-{item.satisfaction}",
+        meta=[_at(item.created_at), item.by],
+        text=item.note,
+    )
+
+
+def _escalation(item, case) -> Record:
+    title = f"{item.get_from_level_display()} → {item.get_to_level_display()}"
+    if item.to_unit:
+        title += f" ({item.to_unit.name})"
+    meta = [_at(item.created_at), item.by]
+    if item.trigger != "manual":
+        meta.append(item.trigger)
+    return Record(title=title, meta=meta, text=item.reason)
+
+
+def _instruction(item, case) -> Record:
+    return Record(meta=[_at(item.created_at), item.by], text=linebreaksbr(item.text))
+
+
+def _chase(item, case) -> Record:
+    return Record(
+        tag=_("reported to the head") if item.to_head else "",
+        meta=[_at(item.created_at), item.by],
+        text=item.note or "—",
+    )
+
+
+def _withdrawal(item, case) -> Record:
+    rows = []
+    investigation = getattr(item, "investigation", None)  # only one under pressure has one
+    if investigation is not None:
+        value = format_html('<span class="state">{}</span>', investigation.get_state_display())
+        if investigation.findings:
+            value = format_html("{} {}", value, investigation.findings)
+        rows.append(Row(_("Investigation"), value))
+    return Record(
+        title=_("voluntary") if item.voluntary else _("under pressure"),
+        meta=[_at(item.created_at), item.by],
+        text=item.reason,
+        rows=rows,
+    )
+
+
+def _approval(item, case) -> Record:
+    rows = [Row(_("approved by"), item.approver_name)]
+    if item.note:
+        rows.append(Row(_("note"), item.note))
+    return Record(
+        title=f"{floatformat(item.amount, '2g')} · {item.business_line.name}",
+        meta=[_at(item.created_at), item.by],
+        rows=rows,
+    )
+
+
+def _referral(item, case) -> Record:
+    meta = [_at(item.created_at), item.by]
+    if item.leadership_informed:
+        meta.append(_("leadership informed"))
+    return Record(meta=meta, text=item.note)
+
+
+def _safety_record(item, case) -> Record:
+    return Record(
+        title=item.get_incident_display(),
+        meta=[_at(item.created_at), item.by],
+        text=item.note,
+        rows=[
+            Row(_("security department called"), yesno(item.security_called)),
+            Row(_("police called"), yesno(item.police_called)),
+            Row(_("covered by video"), yesno(item.video_covered)),
+        ],
+    )
+
+
+def _extension(ext, case) -> Record:
+    rows = []
+    if ext.decided_by:
+        rows.append(Row(_("decided by"), _at_by(ext.decided_at, ext.decided_by)))
+    return Record(
+        title=f"{ext.clock.get_name_display()} → {floatformat(ext.new_amount)}",
+        state=ext.get_state_display(),
+        state_css=f"extension-{ext.state}",
+        meta=[_at(ext.requested_at), ext.requested_by],
+        text=ext.reason,
+        rows=rows,
+    )
+
+
+KINDS: dict[str, Callable[[Any, Any], Record]] = {
+    "transfer_orders": _transfer_order,
+    "supervision_notices": _supervision_notice,
+    "accountabilities": _accountability,
+    "result_reports": _result_report,
+    "contacts": _contact,
+    "follow_ups": _follow_up,
+    "escalations": _escalation,
+    "instructions": _instruction,
+    "chases": _chase,
+    "withdrawals": _withdrawal,
+    "approvals": _approval,
+    "referrals": _referral,
+    "safety_records": _safety_record,
+    "extensions": _extension,
+}
+
+# Kinds whose rows hold long text: one label and value a line.
+SINGLE_COLUMN = frozenset({"result_reports"})
+
+
+def listing(kind: str, items: Iterable, case) -> dict:
+    """The context of web/_record_list.html for `items` of one kind of `case`'s records."""
+    word = KINDS[kind]
+    return {"records": [word(item, case) for item in items], "single": kind in SINGLE_COLUMN}
