@@ -4,6 +4,8 @@
 import itertools
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from redress.cases.choices import Category, Channel, Kind
@@ -101,3 +103,72 @@ def test_a_stored_policy_with_an_unknown_criterion_is_refused_when_matched_not_s
     with pytest.raises(InvalidPolicy) as refused:
         applicable_policies(case)
     assert "bank.ordinary" in str(refused.value) and "emergncy" in str(refused.value)
+
+
+TARGETS = '[{"clock": "reply", "amount": 3, "unit": "working_days", "start": "receipt", "warn_after": 2}]'
+
+
+@pytest.fixture
+def admin_client(bank) -> Client:
+    client = Client()
+    client.force_login(bank.admin)
+    return client
+
+
+def add_in_the_admin(client: Client, criteria: str):
+    return client.post(
+        reverse("admin:deadlines_policy_add"),
+        {
+            "code": "bank.test",
+            "version": 1,
+            "name": "测试政策",
+            "source": "bank",
+            "basis": "",
+            "effective_from": "2026-01-01",
+            "effective_to": "",
+            "criteria": criteria,
+            "targets": TARGETS,
+            "active": "on",
+        },
+    )
+
+
+def criteria_errors(response) -> str:
+    return " ".join(response.context["adminform"].form.errors.get("criteria", []))
+
+
+def test_a_policy_with_known_criteria_is_saved_in_the_admin(admin_client):
+    response = add_in_the_admin(admin_client, '{"kinds": ["complaint"], "emergency": false}')
+    assert response.status_code == 302
+    assert Policy.objects.get(code="bank.test").criteria == {"kinds": ["complaint"], "emergency": False}
+
+
+def test_a_policy_with_an_unknown_criterion_is_refused_in_the_admin(admin_client):
+    response = add_in_the_admin(admin_client, '{"kinds": ["complaint"], "emergncy": false}')
+    assert response.status_code == 200
+    assert "emergncy" in criteria_errors(response)
+    assert not Policy.objects.filter(code="bank.test").exists()
+
+
+def test_a_policy_with_a_wrongly_typed_criterion_is_refused_in_the_admin(admin_client):
+    # A string where a list belongs would be searched as text: "petition" in "complaint, petition".
+    response = add_in_the_admin(admin_client, '{"kinds": "complaint, petition"}')
+    assert response.status_code == 200
+    assert "kinds" in criteria_errors(response)
+    assert not Policy.objects.filter(code="bank.test").exists()
+
+
+def test_a_version_with_unchecked_criteria_that_clocks_use_can_still_be_retired_in_the_admin(
+    bank, admin_client
+):
+    bank.register()
+    ordinary = Policy.objects.get(code="bank.ordinary")
+    assert ordinary.clocks.exists()  # so the admin shows its criteria read-only
+    Policy.objects.filter(pk=ordinary.pk).update(criteria={"emergncy": False})
+    response = admin_client.post(
+        reverse("admin:deadlines_policy_change", args=[ordinary.pk]),
+        {"name": ordinary.name, "basis": ordinary.basis, "effective_to": "2026-01-01", "active": ""},
+    )
+    assert response.status_code == 302
+    ordinary.refresh_from_db()
+    assert not ordinary.active
