@@ -1,15 +1,18 @@
 """A policy's criteria are a closed set of known keys and value shapes, checked wherever a policy is written
 (the model, so the admin; the loader of the shipped policies) and never skipped when matching."""
 
+import importlib
 import itertools
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from redress.cases.choices import Category, Channel, Kind
 from redress.cases.models import Case
+from redress.deadlines import policies
 from redress.deadlines.models import Clock, Policy
 from redress.deadlines.policies import CRITERIA, SHIPPED, InvalidPolicy, matches, validate_criteria
 from redress.deadlines.services import applicable_policies
@@ -172,3 +175,43 @@ def test_a_version_with_unchecked_criteria_that_clocks_use_can_still_be_retired_
     assert response.status_code == 302
     ordinary.refresh_from_db()
     assert not ordinary.active
+
+
+def shipped_loader():
+    return importlib.import_module("redress.deadlines.migrations.0002_shipped_policies").load
+
+
+def spec(code: str, criteria: dict) -> dict:
+    return {
+        "code": code,
+        "name": f"{code} 的名称",
+        "source": "bank",
+        "basis": "test",
+        "criteria": criteria,
+        "targets": [{"clock": "reply", "amount": 3, "unit": "working_days", "start": "receipt"}],
+    }
+
+
+def test_the_loader_loads_a_policy_with_known_criteria(monkeypatch):
+    monkeypatch.setattr(policies, "SHIPPED", [spec("bank.good", {"kinds": ["complaint"]})])
+    shipped_loader()(apps, None)
+    assert Policy.objects.get(code="bank.good").criteria == {"kinds": ["complaint"]}
+
+
+def test_a_policy_with_an_unknown_criterion_is_refused_by_the_loader(monkeypatch):
+    good, bad = spec("bank.good", {"kinds": ["complaint"]}), spec("bank.typo", {"emergncy": False})
+    monkeypatch.setattr(policies, "SHIPPED", [good, bad])
+    with pytest.raises(InvalidPolicy) as refused:
+        shipped_loader()(apps, None)
+    assert "bank.typo" in str(refused.value) and "emergncy" in str(refused.value)
+    # Checked before anything is written: a bad policy loads none of its neighbours either.
+    assert not Policy.objects.filter(code__in=["bank.good", "bank.typo"]).exists()
+
+
+def test_a_policy_with_a_malformed_target_is_refused_by_the_loader(monkeypatch):
+    bad = spec("bank.badtarget", {"kinds": ["complaint"]})
+    bad["targets"][0]["unit"] = "fortnights"
+    monkeypatch.setattr(policies, "SHIPPED", [bad])
+    with pytest.raises(InvalidPolicy, match=r"bank\.badtarget .*unit"):
+        shipped_loader()(apps, None)
+    assert not Policy.objects.filter(code="bank.badtarget").exists()
