@@ -34,12 +34,6 @@ class PolicyForm(forms.ModelForm):
             raise forms.ValidationError(errors)
         return targets
 
-    def clean_criteria(self):
-        criteria = self.cleaned_data["criteria"]
-        if not isinstance(criteria, dict):
-            raise forms.ValidationError("criteria is an object")
-        return criteria
-
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,13 +13,15 @@ from redress.calendar.choices import LimitUnit
 from redress.cases.models import Case
 
 from .choices import ClockName, ClockState, ExtensionState, PauseReason, PolicySource, StartEvent
+from .policies import validate_criteria
 
 
 class Policy(models.Model):
     """One version of a time-limit policy: which cases it applies to and the clocks it sets.
 
     `criteria` (all optional; empty means any): {"kinds": [...], "categories": [...], "channels": [...],
-    "complexity": "ordinary"|"complex", "emergency": true|false}.
+    "complexity": "ordinary"|"complex", "emergency": true|false}; any other key or shape is refused
+    (`policies.validate_criteria`).
     `targets`: a list of {"clock", "amount", "unit", "start", "warn_percent" | "warn_after", "roll_forward",
     "extensions": [total amounts allowed by successive approvals]} — see redress/deadlines/policies.py.
     A case keeps the version it was judged under; a new version never moves existing clocks.
@@ -41,6 +46,22 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
+
+    def clean_fields(self, exclude: Iterable[str] | None = None) -> None:
+        # On the model rather than the admin form, so every validated write refuses a criterion no matcher
+        # knows, shown beside the criteria field. Here rather than in clean(): a version clocks were computed
+        # under shows its criteria read-only, so the form excludes them, and clean() raising for a field the
+        # form lacks is a crash (ValueError) where deactivating that version must still work.
+        errors: dict[str, list] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        checked = "criteria" not in (exclude or ()) and "criteria" not in errors
+        if checked and (problems := validate_criteria(self.criteria)):
+            errors["criteria"] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 class Clock(models.Model):

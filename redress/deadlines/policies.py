@@ -1,17 +1,21 @@
 """Which policies apply to a case, and the policies Redress ships (R4.1, REGULATION.md).
 
-Matching and target validation are plain functions; the shipped policies are data loaded by a migration
-and owned by the database from then on (administrators add versions in the admin).
+Matching and the validation of criteria and targets are plain functions; the shipped policies are data loaded
+by a migration and owned by the database from then on (administrators add versions in the admin).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import TextChoices
+from django.utils.translation import gettext as _
+
 from redress.calendar.choices import LimitUnit
-from redress.cases.choices import Category
+from redress.cases.choices import Category, Channel, Kind
 
 from .choices import ClockName, Complexity, PolicySource, StartEvent
 
@@ -29,20 +33,110 @@ def group_of(clock: str) -> str:
     return CLOCK_GROUPS.get(clock, clock)
 
 
+def in_emergency_plan(case) -> bool:
+    """Whether the case was received under an emergency plan (R9, P1).
+
+    Emergency plans do not exist yet: Case has no field naming one (the emergency-plan issue will give it),
+    so no case is under a plan and `bank.emergency` (`"emergency": true`) applies to none, on purpose. When
+    the field lands this reads it directly. Never a getattr with a default: reading a field Case does not
+    have is how `bank.emergency` used to look live while silently applying to nothing.
+    """
+    return False
+
+
+def _list_of(choices: type[TextChoices]) -> Callable[[str, Any], list[str]]:
+    """A check for a non-empty list of values of `choices`: an empty list used to match every case, and a
+    string would be searched as text ("petition" in "complaint, petition")."""
+
+    def check(key: str, value: Any) -> list[str]:
+        if not isinstance(value, list) or not value:
+            return [
+                _("“%(key)s” takes a non-empty list of values; leave it out to match any value.")
+                % {"key": key}
+            ]
+        allowed = ", ".join(choices.values)
+        return [
+            _("“%(key)s”: “%(value)s” is not one of: %(allowed)s.")
+            % {"key": key, "value": v, "allowed": allowed}
+            for v in value
+            if not isinstance(v, str) or v not in choices.values
+        ]
+
+    return check
+
+
+def _one_of(choices: type[TextChoices]) -> Callable[[str, Any], list[str]]:
+    def check(key: str, value: Any) -> list[str]:
+        if isinstance(value, str) and value in choices.values:
+            return []
+        return [
+            _("“%(key)s” takes one of: %(allowed)s.") % {"key": key, "allowed": ", ".join(choices.values)}
+        ]
+
+    return check
+
+
+def _boolean(key: str, value: Any) -> list[str]:
+    # Only a JSON true/false: "false" and 0 would otherwise be read by truthiness.
+    if isinstance(value, bool):
+        return []
+    return [_("“%(key)s” takes true or false.") % {"key": key}]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One condition a policy's criteria may name: the values it accepts and whether a case meets it."""
+
+    check: Callable[[str, Any], list[str]]
+    holds: Callable[[Any, Any], bool]  # (the policy's value, the case)
+
+
+# Every key a policy's criteria may name. `matches` and `validate_criteria` both read this table, so a key is
+# either known to both or refused by both: an unknown key can no longer be skipped and match every case.
+CRITERIA: dict[str, Criterion] = {
+    "kinds": Criterion(_list_of(Kind), lambda kinds, case: case.kind in kinds),
+    "categories": Criterion(_list_of(Category), lambda categories, case: case.category in categories),
+    "channels": Criterion(_list_of(Channel), lambda channels, case: case.channel in channels),
+    "complexity": Criterion(_one_of(Complexity), lambda complexity, case: complexity_of(case) == complexity),
+    # Inert until emergency plans exist: no case is under one (see `in_emergency_plan`).
+    "emergency": Criterion(_boolean, lambda emergency, case: in_emergency_plan(case) == emergency),
+}
+
+
+def validate_criteria(criteria: Any) -> list[str]:
+    """Messages for every unknown key and malformed value (each naming its key); empty when usable.
+
+    Every write of a policy calls this: the model's validation (so the admin), and the loader of the
+    shipped policies.
+    """
+    if not isinstance(criteria, dict):
+        return [_("The criteria are an object of named conditions; leave it empty to apply to every case.")]
+    errors = []
+    for key, value in criteria.items():
+        criterion = CRITERIA.get(key)
+        if criterion is None:
+            errors.append(
+                _("“%(key)s” is not a known criterion; the known ones are: %(known)s.")
+                % {"key": key, "known": ", ".join(CRITERIA)}
+            )
+        else:
+            errors.extend(criterion.check(key, value))
+    return errors
+
+
+class InvalidPolicy(ValueError):
+    """A policy whose criteria or targets are refused, with the messages saying why."""
+
+
 def matches(criteria: dict[str, Any], case) -> bool:
-    if criteria.get("kinds") and case.kind not in criteria["kinds"]:
-        return False
-    if criteria.get("categories") and case.category not in criteria["categories"]:
-        return False
-    if criteria.get("channels") and case.channel not in criteria["channels"]:
-        return False
-    if criteria.get("complexity") and complexity_of(case) != criteria["complexity"]:
-        return False
-    if "emergency" in criteria:
-        in_emergency = getattr(case, "emergency_plan_id", None) is not None
-        if bool(criteria["emergency"]) != in_emergency:
-            return False
-    return True
+    """Whether the case meets every criterion; empty criteria match every case."""
+    # Refuse rather than skip what is not understood: skipping an unknown key is how a typo made a policy
+    # apply to every case, and reading "false" or "complaint" by truthiness or substring is no better.
+    # Only a row written before criteria were checked (or behind the model's back) can fail here.
+    errors = validate_criteria(criteria)
+    if errors:
+        raise InvalidPolicy(" ".join(errors))
+    return all(CRITERIA[key].holds(value, case) for key, value in criteria.items())
 
 
 def effective_on(policy, day: dt.date) -> bool:
@@ -79,6 +173,36 @@ def validate_targets(targets: Iterable[dict[str, Any]]) -> list[str]:
         ):
             errors.append(f"{where}: extensions are increasing totals above amount")
     return errors
+
+
+def load_shipped(policy_model: Any, specs: Iterable[dict[str, Any]], effective_from: dt.date) -> None:
+    """Create version 1 of every spec whose code is not stored yet; for data migrations, which pass their
+    historical model (it has none of the model's validation, so the checks are made here).
+
+    Every spec is checked before any is written: a bad one loads none, and the error names it and the key.
+    """
+    rows = []
+    for spec in specs:
+        if policy_model.objects.filter(code=spec["code"]).exists():
+            continue
+        # Stored as plain JSON: choices become their values.
+        criteria = {k: (str(v) if not isinstance(v, list | bool) else v) for k, v in spec["criteria"].items()}
+        targets = [{k: (str(v) if hasattr(v, "label") else v) for k, v in t.items()} for t in spec["targets"]]
+        errors = validate_criteria(criteria) + validate_targets(targets)
+        if errors:
+            raise InvalidPolicy(f"policy {spec['code']} ({spec['name']}) refused: {' '.join(errors)}")
+        rows.append((spec, criteria, targets))
+    for spec, criteria, targets in rows:
+        policy_model.objects.create(
+            code=spec["code"],
+            version=1,
+            name=spec["name"],
+            source=spec["source"],
+            basis=spec["basis"],
+            effective_from=effective_from,
+            criteria=criteria,
+            targets=targets,
+        )
 
 
 SHIPPED_FROM = dt.date(2020, 3, 1)

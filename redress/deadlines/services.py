@@ -23,7 +23,7 @@ from redress.cases.models import Case, TransferOrder
 
 from .choices import LIVE_STATES, ClockName, ClockState, PauseReason, StartEvent
 from .models import Clock, ClockPause, Policy
-from .policies import effective_on, group_of, matches
+from .policies import InvalidPolicy, effective_on, group_of, matches
 
 ANSWER_CLOCKS = (ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
 
@@ -37,7 +37,15 @@ def applicable_policies(case: Case) -> list[Policy]:
         if policy.code in chosen or not effective_on(policy, received):
             continue
         chosen[policy.code] = policy
-    return [p for p in chosen.values() if matches(p.criteria, case)]
+    return [p for p in chosen.values() if _matches(p, case)]
+
+
+def _matches(policy: Policy, case: Case) -> bool:
+    try:
+        return matches(policy.criteria, case)
+    except InvalidPolicy as e:
+        # Named, so whoever reads the error knows which version to retire and replace in the admin.
+        raise InvalidPolicy(f"policy {policy.code} v{policy.version}: {e}") from e
 
 
 def cutoff_for(case: Case) -> dt.time | None:
