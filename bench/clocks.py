@@ -36,9 +36,10 @@ def _step(n: int) -> dict:
 
     from redress.calendar.deadlines import compute_deadline
     from redress.calendar.services import get_calendar, set_day
-    from redress.cases.services import RegistrationData, register_case
+    from redress.cases.services import RegistrationData
     from redress.deadlines.models import Clock
     from redress.deadlines.services import clocks_touching
+    from redress.lifecycle.registration import register_case
     from redress.testing import build_bank
 
     bank = build_bank()

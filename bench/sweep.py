@@ -7,7 +7,7 @@ Usage:
 Each step builds a small bank, registers one case through `register_case` (so its reply clock comes from the
 real policy), then copies it N-1 times with set-based SQL. B cases get a reply clock that ran out a day
 before the sweep's `now`; the others' clocks are due a month later (no warning either). It then times one
-`redress.escalation.services.sweep(now)`: every breach gets its supervision notice, escalation and
+`redress.lifecycle.sweeper.sweep(now)`: every breach gets its supervision notice, escalation and
 notifications. Target: the time at the largest N is no more than 1.5× the time at the smallest, with the same
 B — the sweep's cost follows the breached clocks, not all clocks. Prints JSON.
 """
@@ -31,10 +31,11 @@ def _step(n: int, breached: int) -> dict:
 
     from django.db import connection
 
-    from redress.cases.services import register_case
     from redress.deadlines.models import Clock
     from redress.escalation.models import SupervisionNotice
-    from redress.escalation.services import due_breaches, sweep
+    from redress.escalation.services import due_breaches
+    from redress.lifecycle.registration import register_case
+    from redress.lifecycle.sweeper import sweep
     from redress.notifications.models import Notification
     from redress.testing import build_bank
 

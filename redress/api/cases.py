@@ -1,6 +1,6 @@
 """Cases: registration (JSON or multipart with attachments), the register as a list, detail, events,
 attachment downloads, and the working lists (my cases, awaiting instruction, due soon / overdue). Every
-read starts from `visible_to`; every write goes through `register_case` (actions: `actions.py`).
+read starts from `visible_to`; every write goes through `register_case` (actions: `action_endpoints.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticError
 
 from redress.access.visibility import get_visible_case, hidden_numbers, redact_numbers, visible_to
 from redress.cases import attachments as attachment_store
-from redress.cases import register as register_rules
+from redress.cases import register_query
 from redress.cases.choices import OPEN_STATES
 from redress.cases.models import (
     Attachment,
@@ -32,11 +32,11 @@ from redress.cases.models import (
     TransferOrder,
     with_relations,
 )
-from redress.cases.register import RegisterFilter
+from redress.cases.register_query import RegisterFilter
 from redress.cases.services import RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.validators import mask_id_number, mask_phone
-from redress.deadlines.choices import ClockState
+from redress.deadlines.choices import COUNTING_STATES, ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
 from redress.escalation.models import SupervisionNotice
@@ -620,9 +620,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
 def _page(user: Staff, cases: QuerySet[Case], page: PageQuery) -> dict:
     # Exact as far as a few pages ahead, as on the register page: counting every match would cost a client
     # paging through a million of them a scan of all of them on every page.
-    cap = page.offset + page.limit * (1 + register_rules.COUNT_PAGES_AHEAD)
-    count, capped = register_rules.capped_count(cases, cap=cap)
-    estimate = register_rules.estimated_count(cases) if capped else None
+    cap = page.offset + page.limit * (1 + register_query.COUNT_PAGES_AHEAD)
+    count, capped = register_query.capped_count(cases, cap=cap)
+    estimate = register_query.estimated_count(cases) if capped else None
     rows = list(_with_related(cases)[page.offset : page.offset + page.limit])
     now = timezone.now()
     seen = previous_cases_seen(user, rows)
@@ -675,7 +675,7 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
     now = timezone.now()
     clocks = Clock.objects.filter(
         case__in=cases.values("pk"),
-        state__in=[ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED],
+        state__in=COUNTING_STATES,
         due_at__lte=now + dt.timedelta(hours=query.within_hours),
     )
     count = clocks.count()

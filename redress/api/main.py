@@ -32,6 +32,6 @@ install_error_handlers(api)
 # Mounts: one line per app.
 api.add_router("/auth", "redress.api.tokens.router")
 api.add_router("", "redress.api.cases.router")
-api.add_router("", "redress.api.actions.router")
+api.add_router("", "redress.api.action_endpoints.router")
 api.add_router("", "redress.api.organisation.router")
 api.add_router("", "redress.calendar.api.router")

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from redress.common.states import Move, Moves, StatefulModel, StateWriteForbidden
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
@@ -26,10 +27,6 @@ from .choices import (
     State,
     TransferState,
 )
-
-
-class StateWriteForbidden(RuntimeError):
-    """A case's state changes only through redress.lifecycle, never by assigning and saving."""
 
 
 class ClassificationVersion(models.Model):
@@ -367,8 +364,15 @@ class _CaseRecord(models.Model):
         return f"{type(self).__name__} of {self.case_id}"
 
 
-class TransferOrder(_CaseRecord):
+class TransferOrder(_CaseRecord, StatefulModel):
     """转办单 (R3.2): sends the case to the unit that must fix it, with a deadline."""
+
+    MOVES = Moves(
+        frozenset({TransferState.OPEN}),
+        acknowledge=Move(frozenset({TransferState.OPEN}), TransferState.ACKNOWLEDGED),
+        bounce=Move(frozenset({TransferState.OPEN}), TransferState.BOUNCED),
+        report=Move(frozenset({TransferState.ACKNOWLEDGED}), TransferState.REPORTED),
+    )
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfer_orders")
     # Issued at the transition's time (which an import or a test may set), not the row's insert time.

@@ -1,6 +1,6 @@
 """Registration (R2): the one way a case comes into being.
 
-`register_case` validates every field, reports all errors at once field by field (API names, e.g.
+`create_case` validates every field, reports all errors at once field by field (API names, e.g.
 `complainant.phone`) and stores nothing unless all are good; then writes the case, its flags, attachments
 and its `registered` event in one transaction.
 """
@@ -231,7 +231,7 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
     return cleaned
 
 
-def register_case(
+def create_case(
     actor: Staff,
     data: RegistrationData,
     *,

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ClockName(models.TextChoices):
-    ACKNOWLEDGE = "acknowledge", _("acknowledge")
+    # Acknowledging receipt of the complaint to the customer; met by the action `accept`. Not the action
+    # `acknowledge`, by which a unit signs for a transfer order. The stored name stays "acknowledge".
+    ACKNOWLEDGE_RECEIPT = "acknowledge", _("acknowledge")
     TRANSFER_OUT = "transfer_out", _("transfer order out")
     FIRST_CONTACT = "first_contact", _("first contact with the customer")
     REPLY = "reply", _("reply to the customer")
@@ -26,6 +28,8 @@ class ClockState(models.TextChoices):
 # Counting down now (a breached clock still counts: it is late, not done).
 COUNTING_STATES = frozenset({ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED})
 LIVE_STATES = COUNTING_STATES | {ClockState.PAUSED}
+# Where a clock warns when its policy names no warning point: three quarters of its time gone.
+DEFAULT_WARN_PERCENT = 75
 
 
 class StartEvent(models.TextChoices):

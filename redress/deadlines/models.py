@@ -11,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from redress.calendar.choices import LimitUnit
 from redress.cases.models import Case
+from redress.common.states import Move, Moves, StatefulModel
 
-from .choices import ClockName, ClockState, ExtensionState, PauseReason, PolicySource, StartEvent
+from .choices import (
+    COUNTING_STATES,
+    LIVE_STATES,
+    ClockName,
+    ClockState,
+    ExtensionState,
+    PauseReason,
+    PolicySource,
+    StartEvent,
+)
 from .policies import validate_criteria
 
 
@@ -64,8 +74,20 @@ class Policy(models.Model):
             raise ValidationError(errors)
 
 
-class Clock(models.Model):
+class Clock(StatefulModel):
     """One deadline of one case: due time, warning point, state, and what it was computed from."""
+
+    MOVES = Moves(
+        frozenset({ClockState.RUNNING}),
+        warn=Move(frozenset({ClockState.RUNNING}), ClockState.WARNING),
+        breach=Move(frozenset({ClockState.RUNNING, ClockState.WARNING}), ClockState.BREACHED),
+        meet=Move(LIVE_STATES, ClockState.MET),
+        stop=Move(LIVE_STATES, ClockState.STOPPED),
+        pause=Move(COUNTING_STATES, ClockState.PAUSED),
+        resume=Move(frozenset({ClockState.PAUSED}), ClockState.RUNNING),
+        # More time (an extension): a clock that warned or ran out counts again.
+        extend=Move(COUNTING_STATES, ClockState.RUNNING),
+    )
 
     # Indexed by (case, name) below; a second index on case alone would only slow every recompute.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks", db_index=False)
@@ -107,7 +129,7 @@ class Clock(models.Model):
             models.Index(
                 fields=["due_at"],
                 name="clock_live_due_idx",
-                condition=models.Q(state__in=["running", "warning"]),
+                condition=models.Q(state__in=[ClockState.RUNNING, ClockState.WARNING]),
             ),
             models.Index(
                 fields=["warn_at"], name="clock_running_warn_idx", condition=models.Q(state="running")
@@ -138,9 +160,15 @@ class ClockPause(models.Model):
         return f"{self.clock_id} paused {self.started_at:%Y-%m-%d}"
 
 
-class Extension(models.Model):
+class Extension(StatefulModel):
     """An extension of a clock (R4.1, REGULATION.md): requested with a reason, approved at the right level,
     and the customer told."""
+
+    MOVES = Moves(
+        frozenset({ExtensionState.REQUESTED}),
+        approve=Move(frozenset({ExtensionState.REQUESTED}), ExtensionState.APPROVED),
+        refuse=Move(frozenset({ExtensionState.REQUESTED}), ExtensionState.REFUSED),
+    )
 
     clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="extension_requests")
     step = models.PositiveSmallIntegerField()

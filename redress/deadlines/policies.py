@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from redress.calendar.choices import LimitUnit
 from redress.cases.choices import Category, Channel, Kind
 
-from .choices import ClockName, Complexity, PolicySource, StartEvent
+from .choices import DEFAULT_WARN_PERCENT, ClockName, Complexity, PolicySource, StartEvent
 
 # P3§10: product, channel and rule-violation complaints are complex; the rest are ordinary.
 COMPLEX_CATEGORIES = frozenset({Category.SERVICE_PRODUCT, Category.SERVICE_CHANNEL, Category.RULE_VIOLATION})
@@ -250,11 +250,11 @@ SHIPPED: list[dict[str, Any]] = [
         "criteria": {"emergency": True},
         "targets": [
             {"clock": ClockName.FIRST_CONTACT, "amount": 1, "unit": LimitUnit.HOURS,
-             "start": StartEvent.RECEIPT, "warn_percent": 75},
+             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT},
             {"clock": ClockName.REPLY, "amount": 4, "unit": LimitUnit.HOURS,
-             "start": StartEvent.RECEIPT, "warn_percent": 75},
+             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT},
             {"clock": ClockName.RESULT_REPORT, "amount": 8, "unit": LimitUnit.HOURS,
-             "start": StartEvent.RECEIPT, "warn_percent": 75},
+             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT},
         ],
     },
     {
@@ -265,7 +265,7 @@ SHIPPED: list[dict[str, Any]] = [
         "criteria": {"kinds": ["complaint"]},
         "targets": [
             {"clock": ClockName.DECISION, "amount": 15, "unit": LimitUnit.CALENDAR_DAYS,
-             "start": StartEvent.RECEIPT, "warn_percent": 75, "extensions": [30, 60]},
+             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT, "extensions": [30, 60]},
         ],
     },
     {
@@ -276,7 +276,7 @@ SHIPPED: list[dict[str, Any]] = [
         "criteria": {"channels": ["regulator"]},
         "targets": [
             {"clock": ClockName.DECISION, "amount": 15, "unit": LimitUnit.CALENDAR_DAYS,
-             "start": StartEvent.RECEIPT, "warn_percent": 75, "extensions": [60]},
+             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT, "extensions": [60]},
         ],
     },
     {
@@ -286,10 +286,10 @@ SHIPPED: list[dict[str, Any]] = [
         "basis": "信访工作条例 (2022)",
         "criteria": {"kinds": ["petition"]},
         "targets": [
-            {"clock": ClockName.ACKNOWLEDGE, "amount": 15, "unit": LimitUnit.CALENDAR_DAYS,
-             "start": StartEvent.RECEIPT, "warn_percent": 75},
+            {"clock": ClockName.ACKNOWLEDGE_RECEIPT, "amount": 15, "unit": LimitUnit.CALENDAR_DAYS,
+             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT},
             {"clock": ClockName.DECISION, "amount": 60, "unit": LimitUnit.CALENDAR_DAYS,
-             "start": StartEvent.ACCEPTANCE, "warn_percent": 75, "extensions": [90]},
+             "start": StartEvent.ACCEPTANCE, "warn_percent": DEFAULT_WARN_PERCENT, "extensions": [90]},
         ],
     },
 ]  # fmt: skip

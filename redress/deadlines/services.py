@@ -21,7 +21,15 @@ from redress.calendar.services import get_calendar
 from redress.calendar.workdays import BusinessCalendar
 from redress.cases.models import Case, TransferOrder
 
-from .choices import LIVE_STATES, ClockName, ClockState, PauseReason, StartEvent
+from .choices import (
+    COUNTING_STATES,
+    DEFAULT_WARN_PERCENT,
+    LIVE_STATES,
+    ClockName,
+    ClockState,
+    PauseReason,
+    StartEvent,
+)
 from .models import Clock, ClockPause, Policy
 from .policies import InvalidPolicy, effective_on, group_of, matches
 
@@ -82,7 +90,7 @@ def compute(
             calendar, started_at, float(warn_after + adjustment), unit, cutoff=cutoff, roll_forward=False
         ).due_at
     else:
-        percent = warn_percent or 75
+        percent = warn_percent or DEFAULT_WARN_PERCENT
         warn = started_at + (due.due_at - started_at) * percent / 100
     return Computed(due.due_at, min(warn, due.due_at), due.unconfirmed)
 
@@ -125,7 +133,7 @@ def start_clocks(
             if existing is not None:
                 if not restart:
                     continue
-                Clock.objects.filter(pk=existing.pk).update(state=ClockState.STOPPED)
+                Clock.MOVES.move(Clock.objects.filter(pk=existing.pk), "stop")
             amount = Decimal(str(target["amount"]))
             warn_after = target.get("warn_after")
             clock = Clock(
@@ -171,25 +179,24 @@ def mark_binding(case: Case) -> None:
 
 
 def meet(case: Case, names: Iterable[str], at: dt.datetime) -> int:
-    return case.clocks.filter(state__in=LIVE_STATES, name__in=list(names)).update(
-        state=ClockState.MET, met_at=at, paused_at=None, pause_reason=""
+    return Clock.MOVES.move(
+        case.clocks.filter(name__in=list(names)), "meet", met_at=at, paused_at=None, pause_reason=""
     )
 
 
 def stop_all(case: Case) -> int:
-    return case.clocks.filter(state__in=LIVE_STATES).update(state=ClockState.STOPPED, paused_at=None)
+    return Clock.MOVES.move(case.clocks.all(), "stop", paused_at=None)
 
 
 def pause(case: Case, reason: str, note: str, by, at: dt.datetime) -> int:
     """Pause every running clock of the case for an external appraisal or a mediation."""
     if reason not in PauseReason.values:
         raise ValueError(reason)
-    clocks = list(case.clocks.filter(state__in=[ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED]))
+    clocks = list(case.clocks.filter(state__in=COUNTING_STATES))
     for clock in clocks:
         ClockPause.objects.create(clock=clock, reason=reason, note=note, started_at=at, by=by)
-    return Clock.objects.filter(pk__in=[c.pk for c in clocks]).update(
-        state=ClockState.PAUSED, paused_at=at, pause_reason=reason
-    )
+    rows = Clock.objects.filter(pk__in=[c.pk for c in clocks])
+    return Clock.MOVES.move(rows, "pause", paused_at=at, pause_reason=reason)
 
 
 def _paused_amount(clock: Clock, calendar: BusinessCalendar, start: dt.datetime, end: dt.datetime) -> Decimal:
@@ -212,9 +219,9 @@ def resume(case: Case, at: dt.datetime) -> int:
         ClockPause.objects.filter(clock=clock, ended_at__isnull=True).update(ended_at=at, credited=credit)
         clock.adjustment += credit
         computed = _recompute_one(clock, calendar, cutoff)
-        state = ClockState.RUNNING
-        Clock.objects.filter(pk=clock.pk).update(
-            state=state,
+        Clock.MOVES.move(
+            Clock.objects.filter(pk=clock.pk),
+            "resume",
             paused_at=None,
             pause_reason="",
             adjustment=clock.adjustment,
@@ -234,16 +241,20 @@ def extend(clock: Clock, new_amount: Decimal) -> Clock:
     calendar = get_calendar()
     clock.amount = new_amount
     computed = _recompute_one(clock, calendar, cutoff_for(clock.case))
-    Clock.objects.filter(pk=clock.pk).update(
-        amount=new_amount,
-        extensions=clock.extensions + 1,
-        due_at=computed.due_at,
-        warn_at=computed.warn_at,
-        unconfirmed=computed.unconfirmed,
-        state=ClockState.RUNNING if clock.state != ClockState.PAUSED else ClockState.PAUSED,
-        warned_at=None,
-        breached_at=None,
-    )
+    fields = {
+        "amount": new_amount,
+        "extensions": clock.extensions + 1,
+        "due_at": computed.due_at,
+        "warn_at": computed.warn_at,
+        "unconfirmed": computed.unconfirmed,
+        "warned_at": None,
+        "breached_at": None,
+    }
+    row = Clock.objects.filter(pk=clock.pk)
+    if clock.state == ClockState.PAUSED:
+        row.update(**fields)  # a paused clock stays paused; its new limit counts when it resumes
+    else:
+        Clock.MOVES.move(row, "extend", **fields)
     clock.refresh_from_db()
     mark_binding(clock.case)
     return clock
@@ -381,7 +392,8 @@ def _recompute_by_key(clocks: QuerySet[Clock], calendar: BusinessCalendar) -> in
                        v.warn_at,
                        LEAST(
                            c.started_at
-                           + (v.due_at - c.started_at) * (COALESCE(c.warn_percent, 75)::float8 / 100),
+                           + (v.due_at - c.started_at)
+                             * (COALESCE(c.warn_percent, {DEFAULT_WARN_PERCENT})::float8 / 100),
                            v.due_at
                        ))
               FROM unnest(%s::date[], %s::numeric[], %s::numeric[], %s::varchar[], %s::boolean[],

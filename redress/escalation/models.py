@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from redress.cases.models import Case, TransferOrder
+from redress.common.states import Move, Moves, StatefulModel
 from redress.deadlines.models import Clock
 from redress.organisation.choices import Level
 from redress.organisation.models import Unit
@@ -60,9 +61,15 @@ class NoticeState(models.TextChoices):
     BREACHED = "breached", _("breached")
 
 
-class SupervisionNotice(models.Model):
+class SupervisionNotice(StatefulModel):
     """督办单 (R5.3): issued by the level above on a late or stuck case; a new deadline, tracked like a
     transfer order. A breached notice escalates again and writes an accountability record."""
+
+    MOVES = Moves(
+        frozenset({NoticeState.OPEN}),
+        answer=Move(frozenset({NoticeState.OPEN}), NoticeState.ANSWERED),
+        breach=Move(frozenset({NoticeState.OPEN}), NoticeState.BREACHED),
+    )
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervision_notices")
     clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

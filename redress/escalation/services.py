@@ -141,7 +141,7 @@ def answer_notices(case: Case, at: dt.datetime, *, stuck_only: bool = False) -> 
     notices = SupervisionNotice.objects.filter(case=case, state=NoticeState.OPEN)
     if stuck_only:
         notices = notices.filter(transfer_order__isnull=False)
-    return notices.update(state=NoticeState.ANSWERED, answered_at=at)
+    return SupervisionNotice.MOVES.move(notices, "answer", answered_at=at)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -207,8 +207,8 @@ def tell_holder(
 def mark_failed(row, now: dt.datetime) -> None:
     if isinstance(row, Clock):
         if row.due_at <= now:
-            Clock.objects.filter(pk=row.pk).update(state=ClockState.BREACHED, breached_at=now)
+            Clock.MOVES.move(Clock.objects.filter(pk=row.pk), "breach", breached_at=now)
         else:
-            Clock.objects.filter(pk=row.pk).update(state=ClockState.WARNING, warned_at=now)
+            Clock.MOVES.move(Clock.objects.filter(pk=row.pk), "warn", warned_at=now)
     else:
-        SupervisionNotice.objects.filter(pk=row.pk).update(state=NoticeState.BREACHED, breached_at=now)
+        SupervisionNotice.MOVES.move(SupervisionNotice.objects.filter(pk=row.pk), "breach", breached_at=now)

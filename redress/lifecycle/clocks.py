@@ -109,8 +109,9 @@ def _may_approve_further(ctx: Context) -> bool:
 def _decide_extension(ctx: Context) -> Change:
     request = awaiting_decision(ctx.case)
     approve, note, method = ctx.params.approve, ctx.params.note, ctx.params.customer_told_method
-    Extension.objects.filter(pk=request.pk).update(
-        state=ExtensionState.APPROVED if approve else ExtensionState.REFUSED,
+    Extension.MOVES.move(
+        Extension.objects.filter(pk=request.pk),
+        "approve" if approve else "refuse",
         decided_by=ctx.actor,
         decided_at=ctx.now,
         decision_note=note,

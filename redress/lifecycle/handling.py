@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from redress.cases.choices import WORKING_STATES, ContactMethod, EventKind, Satisfaction, State, TransferState
+from redress.cases.choices import WORKING_STATES, ContactMethod, EventKind, Satisfaction, State
 from redress.cases.models import CustomerContact, ResultReport, TransferOrder
 from redress.deadlines.choices import ClockName
 
@@ -59,9 +59,7 @@ def _report(ctx: Context) -> Change:
         handler_phone=values["handler_phone"],
         **{name: values[name] for name in ("findings", "staff_handling", "lessons", "rectification")},
     )
-    TransferOrder.objects.filter(case=ctx.case, state=TransferState.ACKNOWLEDGED).update(
-        state=TransferState.REPORTED
-    )
+    TransferOrder.MOVES.move(TransferOrder.objects.filter(case=ctx.case), "report")
     return Change({}, {"result_report": report.pk, "customer_satisfaction": values["customer_satisfaction"]})
 
 

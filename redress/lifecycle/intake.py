@@ -15,7 +15,7 @@ from . import permissions as who
 from .machine import STAYS, Action, Change, Context
 
 # The clocks a first answer to the customer meets, whatever form it takes.
-ANSWERED = (ClockName.ACKNOWLEDGE, ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
+ANSWERED = (ClockName.ACKNOWLEDGE_RECEIPT, ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
 
 
 def _accept(ctx: Context) -> Change:
@@ -66,7 +66,7 @@ ACTIONS = (
         who.reviewer,
         EventKind.ACCEPTED,
         _accept,
-        meets=(ClockName.ACKNOWLEDGE,),
+        meets=(ClockName.ACKNOWLEDGE_RECEIPT,),
         then=_start_acceptance_clocks,
         label=_("Accept"),
         group="review",

@@ -141,8 +141,9 @@ def unit_ref(label, description: str, *, required: bool = True) -> Any:
     return Annotated[str | None, widget, Reference("unit"), Field(description=description)]
 
 
-def staff_ref(label, description: str) -> Any:
-    return Annotated[str | None, Widget(label, "line"), Reference("staff"), Field(description=description)]
+def staff_ref(label, description: str, *, help: Any = "") -> Any:
+    widget = Widget(label, "line", help=help)
+    return Annotated[str | None, widget, Reference("staff"), Field(description=description)]
 
 
 def case_ref(label, description: str) -> Any:

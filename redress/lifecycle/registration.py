@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from django.core.files.uploadedfile import UploadedFile
 
 from redress.cases.models import Case
-from redress.cases.services import RegistrationData, RegistrationResult
-from redress.cases.services import register_case as write_case
+from redress.cases.services import RegistrationData, RegistrationResult, create_case
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import StartEvent
 from redress.organisation.models import Staff
@@ -32,7 +31,8 @@ def register_case(
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> RegistrationResult:
-    """Register a case (redress.cases.services.register_case) with everything that follows it."""
-    return write_case(
+    """Register a case: the record written by redress.cases.services.create_case, then everything that
+    follows it."""
+    return create_case(
         actor, data, files=files, idempotency_key=idempotency_key, now=now, then=after_registration
     )

@@ -39,6 +39,7 @@ class Transfer(p.Params):
     handler: p.staff_ref(
         _L("handler"),
         "Username of the handler in the receiving unit; never the staff member complained about",
+        help=_L("Optional. Never the staff member complained about."),
     ) = None
     note: p.text(_L("note"), "What the receiving unit is asked to do", required=False) = ""
 
@@ -113,8 +114,9 @@ def _acknowledge(ctx: Context) -> Change:
         ctx.refuse("handler", str(NOT_A_PARTY))
     order = _open_order(ctx.case)
     if order is not None:
-        TransferOrder.objects.filter(pk=order.pk).update(
-            state=TransferState.ACKNOWLEDGED,
+        TransferOrder.MOVES.move(
+            TransferOrder.objects.filter(pk=order.pk),
+            "acknowledge",
             acknowledged_at=ctx.now,
             acknowledged_by=ctx.actor,
             handler=handler,
@@ -131,8 +133,8 @@ def _bounce(ctx: Context) -> Change:
     order = _open_order(case)
     back_to = order.from_unit if order else case.unit
     if order is not None:
-        TransferOrder.objects.filter(pk=order.pk).update(
-            state=TransferState.BOUNCED, bounced_at=ctx.now, bounce_reason=reason
+        TransferOrder.MOVES.move(
+            TransferOrder.objects.filter(pk=order.pk), "bounce", bounced_at=ctx.now, bounce_reason=reason
         )
     return Change(
         {"holder_unit": back_to, "holder_unit_path": back_to.path, "handler": None},

@@ -26,11 +26,10 @@ from redress.calendar.deadlines import add_working_days
 from redress.calendar.services import get_calendar
 from redress.cases.choices import OPEN_STATES, EventKind
 from redress.cases.models import Case, CaseEvent, TransferOrder
-from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.escalation import services as notices
 from redress.escalation import triggers
-from redress.escalation.models import Accountability, NoticeState, SupervisionNotice
+from redress.escalation.models import Accountability, SupervisionNotice
 from redress.organisation.choices import level_above
 from redress.organisation.services import system_actor
 
@@ -168,18 +167,16 @@ def _acknowledgement_due(order: TransferOrder) -> dt.datetime:
 
 
 def _mark_breached(clock: Clock, now: dt.datetime) -> bool:
-    Clock.objects.filter(pk=clock.pk).update(state=ClockState.BREACHED, breached_at=now)
-    return True
+    return Clock.MOVES.move(Clock.objects.filter(pk=clock.pk), "breach", breached_at=now) == 1
 
 
 def _mark_warned(clock: Clock, now: dt.datetime) -> bool:
-    Clock.objects.filter(pk=clock.pk).update(state=ClockState.WARNING, warned_at=now)
-    return True
+    return Clock.MOVES.move(Clock.objects.filter(pk=clock.pk), "warn", warned_at=now) == 1
 
 
 def _mark_notice_breached(notice: SupervisionNotice, now: dt.datetime) -> bool:
-    SupervisionNotice.objects.filter(pk=notice.pk).update(state=NoticeState.BREACHED, breached_at=now)
-    return True
+    notice_row = SupervisionNotice.objects.filter(pk=notice.pk)
+    return SupervisionNotice.MOVES.move(notice_row, "breach", breached_at=now) == 1
 
 
 def _stuck_now(order: TransferOrder, now: dt.datetime) -> bool:

@@ -22,6 +22,7 @@ from redress.access.visibility import get_visible_case, hidden_numbers, visible_
 from redress.cases.choices import OPEN_STATES, State
 from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
+from redress.deadlines.choices import COUNTING_STATES
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
 from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition
@@ -29,7 +30,7 @@ from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
 from . import clocks as clock_words
-from .actions import form_class, grouped, has_fields
+from .action_forms import form_class, grouped, has_fields
 from .forms import unit_choices, units_for_filter
 
 LIST_PAGE_SIZE = 50
@@ -249,7 +250,7 @@ def due_soon(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(holder_unit_path__startswith=unit.path)
     clocks = (
         Clock.objects.filter(
-            case__in=cases.values("pk"), state__in=clock_words.COUNTING, due_at__lte=now + DUE_SOON
+            case__in=cases.values("pk"), state__in=COUNTING_STATES, due_at__lte=now + DUE_SOON
         )
         # The handler by key: every relation joined costs PostgreSQL planning time (see with_relations).
         .select_related("case", "case__holder_unit", "policy")

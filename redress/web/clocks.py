@@ -14,8 +14,6 @@ from redress.deadlines.choices import LIVE_STATES, ClockName, ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, effective_state
 
-# Live clocks that still count down (a paused clock does not fall due).
-COUNTING = (ClockState.RUNNING, ClockState.WARNING, ClockState.BREACHED)
 _BINDING_FIELDS = ("id", "case_id", "name", "due_at", "warn_at", "state", "unconfirmed", "binding", "met_at")
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redress.cases.choices import Category, Channel, Dimension, Kind, State
 from redress.cases.models import ClassificationItem
-from redress.cases.register import SORTS
+from redress.cases.register_query import SORTS
 from redress.cases.services import RegistrationData
 from redress.organisation.models import Staff, Unit
 

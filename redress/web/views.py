@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from redress.access.visibility import get_visible_case, visible_to
 from redress.cases.attachments import path_of
-from redress.cases.register import (
+from redress.cases.register_query import (
     COUNT_CAP,
     RegisterFilter,
     capped_count,

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from redress.access.visibility import visible_to
-from redress.cases.register import RegisterFilter, capped_count
+from redress.cases.register_query import RegisterFilter, capped_count
 from redress.common.errors import FieldErrors
 
 pytestmark = pytest.mark.django_db

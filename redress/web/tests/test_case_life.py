@@ -471,7 +471,7 @@ def test_due_soon_lists_live_clocks_due_within_a_day_or_overdue_in_order(client,
         (elsewhere, now + dt.timedelta(hours=1)),
     ):
         Clock.objects.filter(case=case).update(due_at=due, warn_at=due - dt.timedelta(hours=12))
-    Clock.objects.filter(case=met).update(state="met", met_at=now)
+    Clock.MOVES.move(Clock.objects.filter(case=met), "meet", met_at=now)
     html = html_of(as_user(client, bank.outlet_head).get(reverse("web:due_soon")))
     rows = re.findall(r'data-case="(TS\d+)"', html)
     assert set(rows) == {overdue.number, soon.number}

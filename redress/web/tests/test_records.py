@@ -40,7 +40,7 @@ def _dated(model, record, field="created_at"):
 
 def _every_kind(bank):
     case = bank.register()
-    TransferOrder.objects.create(
+    order = TransferOrder.objects.create(
         case=case,
         by=bank.teller,
         created_at=AT,
@@ -48,9 +48,9 @@ def _every_kind(bank):
         to_unit=bank.dept_a_pb,
         note="请<核查>",
         handler=bank.handler,
-        state="bounced",
-        bounced_at=AT,
-        bounce_reason="不归本部门",
+    )
+    TransferOrder.MOVES.move(
+        TransferOrder.objects.filter(pk=order.pk), "bounce", bounced_at=AT, bounce_reason="不归本部门"
     )
     SupervisionNotice.objects.create(
         case=case,
@@ -124,10 +124,11 @@ def _every_kind(bank):
         new_amount=Decimal("7.50"),
         reason="需外部鉴定",
         requested_by=bank.teller,
-        state="approved",
-        decided_by=bank.office,
-        decided_at=AT,
     )
+    Extension.MOVES.move(
+        Extension.objects.filter(pk=extension.pk), "approve", decided_by=bank.office, decided_at=AT
+    )
+    extension.refresh_from_db()
     _dated(Extension, extension, "requested_at")
     return case
 
