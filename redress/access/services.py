@@ -62,6 +62,7 @@ def _statement(vendor: str) -> tuple[str, _Columns, _Columns]:
 
 
 def staff_for_token(raw: str) -> Staff | None:
+    # Measured: 48.25 vs 40.94 registrations/s through the ORM instead (bench runs 20261204-175338, -175634).
     if not raw:
         return None
     sql, staff_columns, unit_columns = _statement(connection.vendor)

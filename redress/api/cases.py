@@ -549,6 +549,7 @@ def _register(
         return Status(200, case_out(replay, visible_previous=previous_cases_seen(staff, [replay])))
     # The new case is built from what registration already holds: no second read of the row, and its
     # clocks and flags come back in one statement (the clocks' rows carry the case's flags).
+    # Measured: 28.66 vs 34.66 statements, 48.25 vs 32.94/s read back plainly (runs 20261204-175338, -175936).
     clocks, flags = _new_case_clocks_and_flags(result.case)
     result.case._prefetched_objects_cache = {"clocks": clocks}
     files_out = list(result.case.attachments.all()) if files else []

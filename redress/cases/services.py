@@ -238,11 +238,12 @@ def create_case(
     files: Sequence[UploadedFile] = (),
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
-    then: Callable[[Case, Staff, frozenset[str]], None] | None = None,
+    then: Callable[[Case, Staff, frozenset[str]], Case] | None = None,
 ) -> RegistrationResult:
     """Register a case. With an idempotency key, a retry by the same caller returns the first case.
     `then(case, actor, flags)` runs in the same transaction once the case is written: the steps that follow
-    a registration (redress.lifecycle.registration) — its clocks and triggers."""
+    a registration (redress.lifecycle.registration) — its clocks and triggers; it returns the case as they
+    left it, which is what the caller gets."""
     if idempotency_key:
         existing = _case_for_key(actor, idempotency_key)
         if existing is not None:
@@ -258,7 +259,7 @@ def create_case(
         with transaction.atomic():
             case, flags = _create(actor, data, cleaned, files, written)
             if then is not None:
-                then(case, actor, flags)
+                case = then(case, actor, flags)
             if idempotency_key:
                 RegistrationKey.objects.create(staff=actor, key=idempotency_key, case=case)
     except BaseException as exc:

@@ -49,7 +49,6 @@ def perform(
     *,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
-    fresh: bool = False,
 ) -> Case:
     """Run the action named `action` on `case` for `actor` (redress.lifecycle.machine.run). Errors:
     IllegalTransition (→ 409), ActionForbidden (→ 403), FieldErrors (→ 422), ConcurrentChange (→ 409)."""
@@ -65,5 +64,4 @@ def perform(
         after=after_transition,
         expected_version=expected_version,
         now=now,
-        fresh=fresh,
     )

@@ -18,9 +18,10 @@ from redress.organisation.models import Staff
 from .triggers import apply_triggers
 
 
-def after_registration(case: Case, actor: Staff, flags: frozenset[str]) -> None:
+def after_registration(case: Case, actor: Staff, flags: frozenset[str]) -> Case:
+    """The clocks from receipt, then the triggers; returns the case as they left it."""
     clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
-    apply_triggers(case, flags)
+    return apply_triggers(case, flags)
 
 
 def register_case(

@@ -26,7 +26,6 @@ def escalate(
     *,
     step_by_step: bool = False,
     actor=None,
-    fresh: bool = False,
 ) -> Case:
     if to_level is None or LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level] or case.state not in OPEN_STATES:
         return case
@@ -35,12 +34,12 @@ def escalate(
         actor or system_actor(),
         case,
         {"to_level": to_level, "reason": reason, "trigger": trigger, "step_by_step": step_by_step},
-        fresh=fresh,
     )
 
 
-def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> list[triggers.Fired]:
+def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> Case:
     """Evaluate the triggers for a new case: flag it with the evidence, link, escalate, tell who must know.
+    Returns the case as the triggers left it (its flags' transition and escalation changed its version).
 
     The reasons and notices are the bank's records and letters to its staff: written in the bank's language,
     whichever language the request that registered the case was in."""
@@ -48,19 +47,17 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> lis
         return _apply_triggers(case, staff_flags)
 
 
-def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> list[triggers.Fired]:
+def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> Case:
     rules = triggers.current_settings()
     fired = triggers.evaluate(case, staff_flags, rules)
     if not fired:
-        return []
+        return case
     actor = system_actor()
     flags = {f.flag: {**f.evidence, "rules_version": rules.version} for f in fired}
     repeat = next((f for f in fired if f.flag == "repeat"), None)
     # The earlier case of a repeat is linked in the same audited transition as the flag.
     params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
-    # Registration wrote the case in this transaction (the triggers run inside it): not read again. The
-    # transitions act on the registering object itself, so its caller holds the new level, version and links.
-    case = perform("set_flags", actor, case, params, fresh=True)
+    case = perform("set_flags", actor, case, params)
     # A repeat is linked through `previous_case` (set just now); the members of a group complaint through
     # the group they join (`group_of`).
     by_flag = {f.flag: f for f in fired}
@@ -77,10 +74,9 @@ def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> list[triggers.Fi
             highest.flag,
             step_by_step=highest.step_by_step,
             actor=actor,
-            fresh=True,
         )
     notices.tell_about_triggers(case, by_flag)
-    return fired
+    return case
 
 
 def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) -> None:
@@ -92,4 +88,4 @@ def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) 
     for member in members:
         params = {"flags": {"group": evidence}, "only_new": True}
         member = perform("set_flags", actor, member, params)
-        escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor, fresh=True)
+        escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
