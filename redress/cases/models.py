@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from redress.common.states import Move, Moves, StatefulModel, StateWriteForbidden
+from redress.common.states import Move, Moves, StatefulModel
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
@@ -74,8 +74,12 @@ class ClassificationItem(models.Model):
         return self.label
 
 
-class Case(models.Model):
-    """The register's row. Written only through the cases app's services (register_case and the lifecycle)."""
+class Case(StatefulModel):
+    """The register's row. Written only through the cases app's services (create_case) and the lifecycle,
+    which alone changes its state (redress.lifecycle: every action declared, each transition audited)."""
+
+    # A case starts registered; its moves are the lifecycle's actions, not declared here.
+    MOVES = Moves(frozenset({State.REGISTERED}))
 
     number = models.CharField(_("case number"), max_length=16, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -217,21 +221,6 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def save(self, *args, **kwargs):
-        loaded = getattr(self, "_loaded_state", None)
-        if self._state.adding and self.state != State.REGISTERED:
-            raise StateWriteForbidden("a new case starts as registered")
-        if not self._state.adding and loaded is not None and self.state != loaded:
-            raise StateWriteForbidden("use redress.lifecycle to change a case's state")
-        super().save(*args, **kwargs)
-        self._loaded_state = self.state
-
-    @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
-        instance = super().from_db(db, field_names, values, **kwargs)
-        instance._loaded_state = instance.__dict__.get("state")
-        return instance
 
     @property
     def flag_names(self) -> list[str]:

@@ -34,9 +34,13 @@ class Moves:
     def move(self, queryset: models.QuerySet, name: str, **fields) -> int:
         """Move every row of `queryset` that is in one of the move's sources; returns how many moved."""
         declared = self.moves[name]
-        return models.QuerySet.update(
-            queryset.filter(state__in=declared.sources), state=declared.target, **fields
-        )
+        return write_state(queryset.filter(state__in=declared.sources), state=declared.target, **fields)
+
+
+def write_state(queryset: models.QuerySet, **fields) -> int:
+    """The write of a machine that has checked the move itself: a case's transition (redress.lifecycle's
+    machine locks the row, checks the state and the version, and records the event). Nothing else calls it."""
+    return models.QuerySet.update(queryset, **fields)
 
 
 class StatefulQuerySet(models.QuerySet):

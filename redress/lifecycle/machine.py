@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from redress.cases.choices import State
 from redress.cases.models import Case, CaseEvent
 from redress.common.errors import FieldErrors
+from redress.common.states import write_state
 from redress.organisation.models import Staff
 
 from .params import NoParams, Params, check_moments, resolve_references
@@ -227,8 +228,11 @@ def run(
         if target != STAYS and target != locked.state:
             updates["state"] = target
         old = {name: _jsonable(getattr(locked, name)) for name in updates}
-        written = Case.objects.filter(pk=locked.pk, version=locked.version).update(
-            version=F("version") + 1, updated_at=now, **updates
+        written = write_state(
+            Case.objects.filter(pk=locked.pk, version=locked.version),
+            version=F("version") + 1,
+            updated_at=now,
+            **updates,
         )
         if written != 1:
             raise ConcurrentChange()

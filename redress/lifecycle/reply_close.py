@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -55,7 +56,8 @@ class Reply(p.Params):
     ) = False
 
 
-def _reply(ctx: Context) -> Change:
+def _decision_notice(ctx: Context, text: str) -> tuple[CustomerContact, dt.datetime, str]:
+    """The decision given to the customer, with the remedies open to them: (the contact, when, remedies)."""
     at = ctx.params.at or ctx.now
     remedies = str(REMEDIES_TEXT)
     contact = CustomerContact.objects.create(
@@ -63,10 +65,15 @@ def _reply(ctx: Context) -> Change:
         by=ctx.actor,
         at=at,
         method=ctx.params.method,
-        note=ctx.params.content,
+        note=text,
         is_reply=True,
         remedies=remedies,
     )
+    return contact, at, remedies
+
+
+def _reply(ctx: Context) -> Change:
+    contact, at, remedies = _decision_notice(ctx, ctx.params.content)
     return Change(
         {}, {"at": at.isoformat(), "method": ctx.params.method, "contact": contact.pk, "remedies": remedies}
     )
@@ -80,17 +87,7 @@ class Explain(p.Params):
 
 def _explain(ctx: Context) -> Change:
     """R6.2: not the bank's fault — the rule is explained to the customer; this is the reply."""
-    at = ctx.params.at or ctx.now
-    remedies = str(REMEDIES_TEXT)
-    contact = CustomerContact.objects.create(
-        case=ctx.case,
-        by=ctx.actor,
-        at=at,
-        method=ctx.params.method,
-        note=ctx.params.rule,
-        is_reply=True,
-        remedies=remedies,
-    )
+    contact, _at, remedies = _decision_notice(ctx, ctx.params.rule)
     return Change(
         {"responsibility": Responsibility.NOT_AT_FAULT},
         {"rule": ctx.params.rule, "method": ctx.params.method, "contact": contact.pk, "remedies": remedies},

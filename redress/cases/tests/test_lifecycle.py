@@ -9,7 +9,8 @@ from redress import lifecycle
 from redress.access.visibility import visible_to
 from redress.cases import statistics
 from redress.cases.choices import EventKind, StatClass, State
-from redress.cases.models import Case, CaseEvent, Escalation, Investigation, StateWriteForbidden
+from redress.cases.models import Case, CaseEvent, Escalation, Investigation
+from redress.common.states import StateWriteForbidden
 from redress.deadlines import services as deadline_services
 from redress.lifecycle import (
     ActionForbidden,

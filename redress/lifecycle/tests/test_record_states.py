@@ -95,3 +95,13 @@ def test_a_breached_notice_is_on_the_case_with_its_accountability_record(bank):
     sweep(at(2026, 3, 11, 9))
     event = case.events.get(kind=EventKind.NOTICE_BREACHED)
     assert event.data["accountability"] == case.accountabilities.get().pk
+
+
+def test_a_case_state_is_not_updated_directly_either(bank):
+    from redress.cases.choices import State
+    from redress.cases.models import Case
+
+    case = bank.register()
+    with pytest.raises(StateWriteForbidden):
+        Case.objects.filter(pk=case.pk).update(state=State.CLOSED)
+    assert Case.objects.get(pk=case.pk).state == State.REGISTERED
