@@ -49,6 +49,7 @@ def perform(
     *,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
+    fresh: bool = False,
 ) -> Case:
     """Run the action named `action` on `case` for `actor` (redress.lifecycle.machine.run). Errors:
     IllegalTransition (→ 409), ActionForbidden (→ 403), FieldErrors (→ 422), ConcurrentChange (→ 409)."""
@@ -64,4 +65,5 @@ def perform(
         after=after_transition,
         expected_version=expected_version,
         now=now,
+        fresh=fresh,
     )

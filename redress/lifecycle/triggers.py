@@ -26,6 +26,7 @@ def escalate(
     *,
     step_by_step: bool = False,
     actor=None,
+    fresh: bool = False,
 ) -> Case:
     if to_level is None or LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level] or case.state not in OPEN_STATES:
         return case
@@ -34,6 +35,7 @@ def escalate(
         actor or system_actor(),
         case,
         {"to_level": to_level, "reason": reason, "trigger": trigger, "step_by_step": step_by_step},
+        fresh=fresh,
     )
 
 
@@ -57,7 +59,8 @@ def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> Case:
     repeat = next((f for f in fired if f.flag == "repeat"), None)
     # The earlier case of a repeat is linked in the same audited transition as the flag.
     params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
-    case = perform("set_flags", actor, case, params)
+    # Registration wrote the case in this transaction (the triggers run inside it): not read again.
+    case = perform("set_flags", actor, case, params, fresh=True)
     # A repeat is linked through `previous_case` (set just now); the members of a group complaint through
     # the group they join (`group_of`).
     by_flag = {f.flag: f for f in fired}
@@ -74,6 +77,7 @@ def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> Case:
             highest.flag,
             step_by_step=highest.step_by_step,
             actor=actor,
+            fresh=True,
         )
     notices.tell_about_triggers(case, by_flag)
     return case
@@ -88,4 +92,4 @@ def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) 
     for member in members:
         params = {"flags": {"group": evidence}, "only_new": True}
         member = perform("set_flags", actor, member, params)
-        escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor)
+        escalate(member, Level.PROVINCE, fired.reason, "group", actor=actor, fresh=True)

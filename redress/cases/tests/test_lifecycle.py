@@ -2,7 +2,9 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from redress import lifecycle
@@ -17,6 +19,7 @@ from redress.lifecycle import (
     ConcurrentChange,
     FieldErrors,
     IllegalTransition,
+    LifecycleError,
     perform,
 )
 
@@ -238,6 +241,30 @@ def test_stat_class_escalated_to_branch_and_solved_in_time_is_enquiry(bank):
 def test_stat_class_regulator_channel_is_counted(bank):
     case = _closed(bank, perform("accept", bank.teller, bank.register(channel="regulator")))
     assert case.stat_class == StatClass.COUNTED and case.stat_facts["external_channel"]
+
+
+def test_a_fresh_case_is_not_read_again(bank):
+    def statements(case, **kwargs) -> int:
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            perform("accept", bank.teller, case, **kwargs)
+        return len(queries)
+
+    statements(bank.register())  # the actor's roles and the calendar, loaded once
+    assert statements(bank.register(), fresh=True) == statements(bank.register()) - 1
+
+
+def test_a_stale_case_claimed_fresh_is_a_concurrent_change(bank):
+    case = bank.register()
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1)  # another transaction's change
+    with pytest.raises(ConcurrentChange), transaction.atomic():
+        perform("accept", bank.teller, case, fresh=True)
+    assert Case.objects.get(pk=case.pk).state == State.REGISTERED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_is_fresh_only_inside_a_transaction(bank):
+    with pytest.raises(LifecycleError):
+        perform("accept", bank.teller, bank.register(), fresh=True)
 
 
 def test_stat_class_repeat_is_counted(bank):
