@@ -175,7 +175,7 @@ def validate(action: Action, ctx: Context, raw: Mapping[str, Any] | Params | Non
     if params is not None:
         ctx.params = params
         check_moments(params, ctx.now, errors)
-        ctx.refs = resolve_references(params, ctx, errors)
+        ctx.refs = resolve_references(params, ctx.actor, ctx.case, errors)
     for guard in action.guards:
         if guard.uses_params and (params is None or errors):
             continue

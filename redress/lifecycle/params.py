@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import models
 from django.utils import timezone
@@ -20,11 +20,9 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from redress.access.visibility import visible_to
+from redress.cases.models import Case
 from redress.common.validators import InvalidValue, normalise_phone, parse_amount
 from redress.organisation.models import Staff, Unit
-
-if TYPE_CHECKING:  # the machine's context; imported for the type only
-    from .machine import Context
 
 # Free text from the desk is bounded: a matter longer than this comes as an attachment.
 TEXT_MAX = 10_000
@@ -226,7 +224,9 @@ def check_moments(params: Params, now: dt.datetime, errors: dict[str, list[str]]
             errors.setdefault(name, []).append(_("This time cannot be in the future."))
 
 
-def resolve_references(params: Params, ctx: Context, errors: dict[str, list[str]]) -> dict[str, Any]:
+def resolve_references(
+    params: Params, actor: Staff, case: Case, errors: dict[str, list[str]]
+) -> dict[str, Any]:
     """Each field carrying a Reference, looked up: units and staff must be active; a case must be one the
     actor may see and not this one."""
     refs: dict[str, Any] = {}
@@ -242,7 +242,7 @@ def resolve_references(params: Params, ctx: Context, errors: dict[str, list[str]
             found = Staff.objects.filter(username=value, is_active=True).select_related("unit").first()
             message = _("No active staff member has the username “%(u)s”.") % {"u": value}
         else:
-            found = visible_to(ctx.actor).filter(number=value).exclude(pk=ctx.case.pk).first()
+            found = visible_to(actor).filter(number=value).exclude(pk=case.pk).first()
             message = _("No case you can see has the number “%(n)s”.") % {"n": value}
         if found is None:
             errors.setdefault(name, []).append(message)
