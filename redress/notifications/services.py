@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable
@@ -21,8 +20,10 @@ from . import tasks
 from .choices import OUTBOUND_CHANNELS, Channel, DeliveryStatus
 from .models import Delivery, Notification, NotificationPreference, WebhookDelivery, WebhookEndpoint
 
+# The retries are the hand-off's (tasks.py); named here too for the sweeper and the tests.
+from .tasks import retry_due, retry_due_deliveries, retry_due_webhooks  # noqa: F401
+
 # One retry sweep hands over at most this many rows of each kind; the rest wait a minute.
-RETRY_BATCH = 500
 
 
 def _in_unit(unit: Unit) -> Q:
@@ -197,36 +198,6 @@ def notify(
 
 def _address(person: Staff, channel: str) -> str:
     return (person.email if channel == Channel.EMAIL else person.phone).strip()
-
-
-def retry_due_webhooks(*, now: dt.datetime | None = None) -> int:
-    """Sends (or hands to the worker) the webhook deliveries due for another attempt; returns how many."""
-    now = now or timezone.now()
-    ids = _due(WebhookDelivery, now)
-    tasks.send(webhook_delivery_ids=ids, now=now)
-    return len(ids)
-
-
-def retry_due_deliveries(*, now: dt.datetime | None = None) -> int:
-    """Sends (or hands to the worker) email and SMS deliveries due for another attempt; returns how many."""
-    now = now or timezone.now()
-    ids = _due(Delivery, now)
-    tasks.send(delivery_ids=ids, now=now)
-    return len(ids)
-
-
-def retry_due(*, now: dt.datetime | None = None) -> int:
-    """What the sweeper (and beat's retry task) runs each minute: every due email, SMS and webhook."""
-    return retry_due_deliveries(now=now) + retry_due_webhooks(now=now)
-
-
-def _due(model, now: dt.datetime) -> list[int]:
-    # Rows a sender holds have next_attempt_at in the future, so they are not due (see channels._claim).
-    return list(
-        model.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[:RETRY_BATCH]
-    )
 
 
 def unread_count(user: Staff) -> int:

@@ -7,10 +7,13 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.utils import timezone
 
 from redress.celery import app
 
 from . import channels
+from .choices import DeliveryStatus
+from .models import Delivery, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +31,6 @@ def deliver_webhook(webhook_delivery_id: int) -> bool:
 @app.task(name="redress.notifications.retry_webhooks")
 def retry_webhooks() -> int:
     """Beat's every-minute retry of due email, SMS and webhook deliveries (the name predates email/SMS)."""
-    from .services import retry_due
-
     return retry_due()
 
 
@@ -59,3 +60,37 @@ def send(
         except Exception:
             logger.exception("could not queue %s(%s); the retry sweep will send it", task.name, row_id)
             return
+
+
+# A retry sweep hands over at most this many of each kind; the next minute takes the rest.
+RETRY_BATCH = 500
+
+
+def retry_due_webhooks(*, now: dt.datetime | None = None) -> int:
+    """Sends (or hands to the worker) the webhook deliveries due for another attempt; returns how many."""
+    now = now or timezone.now()
+    ids = _due(WebhookDelivery, now)
+    send(webhook_delivery_ids=ids, now=now)
+    return len(ids)
+
+
+def retry_due_deliveries(*, now: dt.datetime | None = None) -> int:
+    """Sends (or hands to the worker) email and SMS deliveries due for another attempt; returns how many."""
+    now = now or timezone.now()
+    ids = _due(Delivery, now)
+    send(delivery_ids=ids, now=now)
+    return len(ids)
+
+
+def retry_due(*, now: dt.datetime | None = None) -> int:
+    """What the sweeper (and beat's retry task) runs each minute: every due email, SMS and webhook."""
+    return retry_due_deliveries(now=now) + retry_due_webhooks(now=now)
+
+
+def _due(model, now: dt.datetime) -> list[int]:
+    # Rows a sender holds have next_attempt_at in the future, so they are not due (see channels._claim).
+    return list(
+        model.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:RETRY_BATCH]
+    )
