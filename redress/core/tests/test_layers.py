@@ -131,12 +131,13 @@ def layer_violations(imports: list[Import]) -> tuple[list[str], set[tuple[str, s
     return found, used
 
 
-def import_cycles(imports: list[Import]) -> list[str]:
-    """Rule 2, on the runtime graph: module-level imports of non-test code (a function's import runs late).
-    One shortest cycle (breadth first) through each module not yet in a reported one."""
+def import_cycles(imports: list[Import], *, runtime_only: bool = True) -> list[str]:
+    """Rule 2, on the runtime graph: module-level imports of non-test code (a function's import runs late);
+    with `runtime_only=False` on every import, so a cycle hidden behind an import inside a function (or for
+    type checking) is found too. One shortest cycle (breadth first) through each module not yet reported."""
     edges = {}  # importer -> {imported module: where}
     for imp in imports:
-        if imp.runtime and imp.module != imp.importer and not is_test(imp.importer):
+        if (imp.runtime or not runtime_only) and imp.module != imp.importer and not is_test(imp.importer):
             edges.setdefault(imp.importer, {}).setdefault(imp.module, imp.where)
     found, seen = [], set()
     for start in sorted(edges):
@@ -203,6 +204,11 @@ def test_no_import_cycles():
     assert not found, _report(found)
 
 
+def test_no_import_cycle_is_hidden_inside_a_function():
+    found = import_cycles(project_imports(), runtime_only=False)
+    assert not found, _report(found)
+
+
 def test_no_private_name_is_imported_from_another_part():
     found = private_imports(project_imports())
     assert not found, _report(found)
@@ -241,6 +247,8 @@ def test_the_checker_reports_each_kind_of_violation():
         "import cycle: redress.access.rules (redress/access/rules.py:1) -> redress.cases.models "
         "(redress/cases/models.py:1) -> redress.access.rules — modules may not go round"
     ]
+    hidden = import_cycles(imports, runtime_only=False)
+    assert any("redress.cases.services" in c and "redress.routing.engine" in c for c in hidden), hidden
     assert private_imports(imports) == [
         "redress/access/rules.py:1: imports redress.cases.models._Secret — _Secret is private to "
         "redress.cases, redress.access may not import it"
