@@ -37,13 +37,13 @@ class DeadlineQuery(Schema):
     jurisdiction: str = DEFAULT_JURISDICTION
 
 
-class DeadlineOut(Schema):
+class CalendarDeadlineOut(Schema):
     due_at: dt.datetime
     due_date: dt.date | None
     unconfirmed: bool
 
 
-@router.get("/calendar/deadline", response=DeadlineOut)
+@router.get("/calendar/deadline", response=CalendarDeadlineOut)
 def deadline(request: HttpRequest, filters: Query[DeadlineQuery]):
     """When a limit counted from `start` falls due: give exactly one of working_days, calendar_days, hours."""
     given = {
