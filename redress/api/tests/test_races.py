@@ -27,8 +27,6 @@ from redress.testing import Bank
 
 RACES_PER_PAIR = 20
 ANSWERS = {200, 409, 422}
-# What each race found on PostgreSQL, by pair and mode: {status: count}. Printed at the end (`-s`).
-TALLY: dict[str, Counter] = {}
 
 
 @dataclass(frozen=True)
@@ -220,7 +218,7 @@ def test_two_actions_racing_answer_200_409_or_422_and_store_exactly_the_winners(
         tally.update(
             f"{act.action}:{status}" for act, (status, _) in zip((first, second), results, strict=True)
         )
-    TALLY[f"{name} {'if-match' if if_match else 'by-state'}"] = tally
+    # What the races found, by action and status: shown with `-s`.
     print(f"\n{name} ({'if-match' if if_match else 'by-state'}): {dict(sorted(tally.items()))}")
 
 
