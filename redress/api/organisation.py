@@ -77,7 +77,11 @@ def unit_out(unit: Unit, parent_code: str | None) -> dict:
     }
 
 
-@router.get("/units", response={200: list[UnitOut], 422: ErrorOut}, summary="Units, top of the tree first")
+@router.get(
+    "/units",
+    response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut},
+    summary="Units, top of the tree first",
+)
 def list_units(request: HttpRequest, filters: Query[UnitFilters]):
     units = Unit.objects.select_related("parent").order_by("path")
     if filters.parent:
@@ -123,7 +127,11 @@ def _check_unit(payload: UnitIn) -> tuple[Unit | None, dict[str, str]]:
     return parent, phones
 
 
-@router.post("/units", response={201: UnitOut, 403: ErrorOut, 422: ErrorOut}, summary="Add a unit (admin)")
+@router.post(
+    "/units",
+    response={201: UnitOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Add a unit (admin)",
+)
 def add_unit(request: HttpRequest, payload: UnitIn):
     _require_admin(request.auth)
     parent, phones = _check_unit(payload)
@@ -166,7 +174,7 @@ def staff_out(staff: Staff, unit_code: str | None, roles: list[str]) -> dict:
     return {"username": staff.username, "name": staff.name, "unit": unit_code, "roles": sorted(roles)}
 
 
-@router.get("/staff", response={200: list[StaffOut], 422: ErrorOut}, summary="Staff")
+@router.get("/staff", response={200: list[StaffOut], 401: ErrorOut, 422: ErrorOut}, summary="Staff")
 def list_staff(request: HttpRequest, filters: Query[StaffFilters]):
     people = Staff.objects.filter(is_active=True).select_related("unit").prefetch_related("role_grants")
     if filters.unit:
@@ -218,7 +226,9 @@ def _check_staff(payload: StaffIn) -> Unit:
 
 
 @router.post(
-    "/staff", response={201: StaffOut, 403: ErrorOut, 422: ErrorOut}, summary="Add a staff member (admin)"
+    "/staff",
+    response={201: StaffOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Add a staff member (admin)",
 )
 def add_staff(request: HttpRequest, payload: StaffIn):
     _require_admin(request.auth)

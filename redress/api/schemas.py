@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import Field, Schema
+from ninja import Field
 
+from redress.common.schemas import ErrorOut
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]]
+__all__ = ["ConflictOut", "ErrorOut"]
 
 
 class ConflictOut(ErrorOut):

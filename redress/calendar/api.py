@@ -13,6 +13,7 @@ from redress.calendar.deadlines import compute_deadline
 from redress.calendar.services import CalendarError, get_calendar, load_year, parse_arrangement
 from redress.calendar.workdays import DEFAULT_JURISDICTION
 from redress.common.errors import ApiError, forbidden
+from redress.common.schemas import ErrorOut
 from redress.organisation.choices import Role
 
 router = Router(tags=["calendar"])
@@ -37,13 +38,13 @@ class DeadlineQuery(Schema):
     jurisdiction: str = DEFAULT_JURISDICTION
 
 
-class DeadlineOut(Schema):
+class CalendarDeadlineOut(Schema):
     due_at: dt.datetime
     due_date: dt.date | None
     unconfirmed: bool
 
 
-@router.get("/calendar/deadline", response=DeadlineOut)
+@router.get("/calendar/deadline", response={200: CalendarDeadlineOut, 401: ErrorOut, 422: ErrorOut})
 def deadline(request: HttpRequest, filters: Query[DeadlineQuery]):
     """When a limit counted from `start` falls due: give exactly one of working_days, calendar_days, hours."""
     given = {
@@ -85,7 +86,7 @@ class DayOut(Schema):
     confirmed: bool
 
 
-@router.get("/calendar/days", response=list[DayOut])
+@router.get("/calendar/days", response={200: list[DayOut], 401: ErrorOut, 422: ErrorOut})
 def days(request: HttpRequest, filters: Query[DaysQuery]):
     """Every day from `from` to `to` inclusive, typed; `confirmed` is false in a year with no arrangement."""
     if filters.to < filters.from_:
@@ -124,7 +125,7 @@ class YearOut(Schema):
     days: int
 
 
-@router.put("/calendar/years/{year}", response=YearOut)
+@router.put("/calendar/years/{year}", response={200: YearOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
 def put_year(
     request: HttpRequest, year: int, payload: ArrangementIn, jurisdiction: str = DEFAULT_JURISDICTION
 ):
