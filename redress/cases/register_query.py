@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.common.errors import FieldErrors
-from redress.common.validators import InvalidValue, normalise_phone
+from redress.common.validators import InvalidValue, ascii_digits, normalise_phone
 from redress.organisation.models import Unit
 
 from .choices import Category, Channel, Kind, State
@@ -121,7 +121,7 @@ class RegisterFilter:
                 cases = cases.filter(complainant_phone=normalise_phone(self.phone))
             except InvalidValue:
                 # A fragment of a number (e.g. the last four digits the customer gave) matches as a substring.
-                digits = "".join(ch for ch in self.phone if ch.isdigit())
+                digits = "".join(ch for ch in ascii_digits(self.phone) if ch in "0123456789")
                 cases = cases.filter(complainant_phone__contains=digits) if digits else cases.none()
         return cases.order_by(*SORTS[self.sort])
 

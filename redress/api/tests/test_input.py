@@ -1,0 +1,128 @@
+"""Bad input through the API: a 422 (or 413) in the API's error shape, field by field, never a 500, and
+nothing stored."""
+
+import pytest
+from django.test import Client
+
+from redress.cases.models import Case
+
+from .conftest import case_payload
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/cases"
+
+
+def post(client: Client, body, url: str = URL, language: str = "zh-hans"):
+    return client.post(url, body, content_type="application/json", headers={"Accept-Language": language})
+
+
+def refused(response, status: int = 422) -> dict:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) >= {"detail", "errors"}
+    return body["errors"]
+
+
+# Control characters and NUL
+
+
+@pytest.mark.parametrize("field", ["matter", "demand", "product"])
+def test_a_control_character_in_a_text_is_refused_with_a_field_error(bank, as_staff, field):
+    response = post(as_staff(bank.teller), case_payload(bank, **{field: "柜台\x07态度冷淡"}))
+    errors = refused(response)
+    assert list(errors) == [field]
+    assert "U+0007" in errors[field][0]
+    assert not Case.objects.exists()
+
+
+def test_a_control_character_in_the_complainants_name_is_refused(bank, as_staff):
+    payload = case_payload(bank)
+    payload["complainant"]["name"] = "张\x1b三"
+    errors = refused(post(as_staff(bank.teller), payload))
+    assert list(errors) == ["complainant.name"]
+    assert not Case.objects.exists()
+
+
+def test_a_control_character_message_is_in_the_callers_language(bank, as_staff):
+    client = as_staff(bank.teller)
+    zh = refused(post(client, case_payload(bank, matter="a\x07b")))["matter"][0]
+    en = refused(post(client, case_payload(bank, matter="a\x07b"), language="en"))["matter"][0]
+    assert "control character" in en
+    assert zh != en and "控制字符" in zh
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"matter": "a\x00b"},
+        {"subject_unit": "A1\x00"},
+        {"first_responder": "tell\x00er"},
+        {"flags": ["legal\x00dispute"]},
+    ],
+)
+def test_a_nul_anywhere_in_a_registration_is_a_422_naming_the_field(bank, as_staff, change):
+    errors = refused(post(as_staff(bank.teller), case_payload(bank, **change)))
+    (name,) = change
+    assert list(errors) in ([name], [f"{name}.0"])
+    assert "U+0000" in next(iter(errors.values()))[0]
+    assert not Case.objects.exists()
+
+
+def test_a_nul_in_a_multipart_registration_is_a_422(bank, as_staff):
+    import json
+
+    data = json.dumps(case_payload(bank, subject_unit="A1\x00"))
+    response = as_staff(bank.teller).post(f"{URL}/with-attachments", {"data": data})
+    assert "U+0000" in refused(response)["subject_unit"][0]
+    assert not Case.objects.exists()
+
+
+def test_a_control_character_in_an_action_text_is_refused(bank, as_staff):
+    case = bank.register()
+    response = post(as_staff(bank.teller), {"reason": "不属\x0b受理范围"}, url=f"{URL}/{case.number}/reject")
+    assert list(refused(response)) == ["reason"]
+    case.refresh_from_db()
+    assert case.version == 1
+
+
+# Lengths and normal forms
+
+
+def test_a_matter_of_20000_characters_is_taken_and_one_more_is_refused(bank, as_staff):
+    client = as_staff(bank.teller)
+    errors = refused(
+        post(client, case_payload(bank, matter="投" * 20_001, demand="诉" * 20_001), language="en")
+    )
+    assert errors == {"matter": ["At most 20000 characters."], "demand": ["At most 20000 characters."]}
+    assert not Case.objects.exists()
+    response = post(client, case_payload(bank, matter="投" * 20_000, demand="诉" * 20_000))
+    assert response.status_code == 201, response.content
+
+
+def test_the_schema_documents_the_limit_of_matter_and_demand(client):
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["CaseIn"]["properties"]
+    assert schema["matter"]["maxLength"] == 20_000
+    assert schema["demand"]["maxLength"] == 20_000
+
+
+def test_text_is_stored_nfc_normalised(bank, as_staff):
+    response = post(as_staff(bank.teller), case_payload(bank, matter="Cafe\u0301 柜台"))
+    assert response.status_code == 201, response.content
+    assert Case.objects.get().matter == "Caf\u00e9 柜台"
+
+
+def test_full_width_digits_are_stored_as_ascii(bank, as_staff):
+    payload = case_payload(bank)
+    payload["complainant"].update(
+        phone="１３８１２３４５６７８", id_number="１１０１０５１９４９１２３１００２Ｘ"
+    )
+    response = post(as_staff(bank.teller), payload)
+    assert response.status_code == 201, response.content
+    case = Case.objects.get()
+    assert (case.complainant_phone, case.complainant_id_number) == ("13812345678", "11010519491231002X")
+    # And a search typed in full-width digits finds it.
+    found = as_staff(bank.teller).get(URL, {"phone": "５６７８"}).json()
+    assert [c["number"] for c in found["items"]] == [case.number]
+
+
+# Paging and date bounds
