@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "redress.web.middleware.WebLanguageMiddleware",
+    # After the language is chosen, before anything reads the request: the API's edge (size, NUL).
+    "redress.api.guard.ApiInputGuard",
+    "redress.web.middleware.NulInPathIsNotFound",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

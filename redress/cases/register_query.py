@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.common.errors import FieldErrors
+from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, ascii_digits, normalise_phone
 from redress.organisation.models import Unit
 
@@ -59,7 +60,11 @@ class RegisterFilter:
             raw = params.get(f.name)
             if raw in (None, ""):
                 continue
-            raw = str(raw).strip()
+            try:
+                raw = clean_text(str(raw))
+            except InvalidValue as exc:
+                errors.setdefault(f.name, []).append(str(exc))
+                continue
             if f.name in {"received_from", "received_to"}:
                 try:
                     values[f.name] = dt.date.fromisoformat(raw)

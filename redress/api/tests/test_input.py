@@ -51,6 +51,13 @@ def test_a_control_character_message_is_in_the_callers_language(bank, as_staff):
     assert zh != en and "控制字符" in zh
 
 
+def test_a_nul_in_the_username_of_a_token_request_is_a_422():
+    response = Client().post(
+        "/api/v1/auth/token", {"username": "tell\x00er", "password": "x"}, content_type="application/json"
+    )
+    assert list(refused(response)) == ["username"]
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -75,6 +82,17 @@ def test_a_nul_in_a_multipart_registration_is_a_422(bank, as_staff):
     response = as_staff(bank.teller).post(f"{URL}/with-attachments", {"data": data})
     assert "U+0000" in refused(response)["subject_unit"][0]
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["q=a%00b", "phone=138%00", "unit=A%00", "kind=%00"])
+def test_a_nul_in_a_query_string_is_a_422(bank, as_staff, query):
+    errors = refused(as_staff(bank.teller).get(f"{URL}?{query}"))
+    assert list(errors) == [query.split("=")[0]]
+    assert "U+0000" in next(iter(errors.values()))[0]
+
+
+def test_a_nul_in_the_path_is_a_422(bank, as_staff):
+    refused(as_staff(bank.teller).get(f"{URL}/TS%00"))
 
 
 def test_a_control_character_in_an_action_text_is_refused(bank, as_staff):
@@ -126,3 +144,23 @@ def test_full_width_digits_are_stored_as_ascii(bank, as_staff):
 
 
 # Paging and date bounds
+
+
+def test_a_body_over_the_size_limit_gets_the_api_error_shape(bank, as_staff, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post(as_staff(bank.teller), case_payload(bank, matter="投" * 1000))
+    assert response.status_code == 413, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"detail", "errors"}
+    assert not Case.objects.exists()
+
+
+def test_a_multipart_body_over_the_size_limit_gets_the_api_error_shape(bank, as_staff, settings):
+    import json
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    data = json.dumps(case_payload(bank, matter="投" * 1000))
+    response = as_staff(bank.teller).post(f"{URL}/with-attachments", {"data": data})
+    assert response.status_code == 413, response.content
+    assert set(response.json()) == {"detail", "errors"}
+    assert not Case.objects.exists()

@@ -56,6 +56,25 @@ def test_a_matter_over_20000_characters_is_refused_on_the_form(client, bank):
     assert not Case.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["q", "phone", "unit"])
+def test_a_nul_in_a_register_filter_is_a_field_error(client, bank, field):
+    bank.register()
+    response = logged_in(client, bank.teller).get(reverse("web:register"), {field: "1\x00"})
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    # A refused filter is not applied: the page shows the errors, not an unfiltered register.
+    assert "cases" not in response.context
+
+
+def test_a_nul_in_a_case_number_in_the_path_is_a_404(client, bank):
+    assert logged_in(client, bank.teller).get("/cases/TS%00").status_code == 404
+
+
+def test_a_nul_in_the_due_soon_unit_is_refused_without_a_500(client, bank):
+    response = logged_in(client, bank.teller).get(reverse("web:due_soon"), {"unit": "A\x00"})
+    assert response.status_code == 200
+
+
 def test_full_width_digits_on_the_form_are_stored_as_ascii(client, bank):
     response = logged_in(client, bank.teller).post(
         reverse("web:new_case"),
