@@ -32,7 +32,7 @@ from redress.cases.models import (
     TransferOrder,
     with_relations,
 )
-from redress.cases.register_query import RegisterFilter
+from redress.cases.register_query import MAX_OFFSET, RegisterFilter
 from redress.cases.services import MATTER_MAX, RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.text import Text
@@ -138,7 +138,7 @@ class CaseFilters(Schema):
     phone: str | None = Field(None, description="Complainant phone, whole or a fragment")
     sort: str | None = Field(None, description="-received_at (default), received_at, -number, number")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     def register_filter(self) -> RegisterFilter:
         params = self.model_dump(exclude={"limit", "offset"}, exclude_none=True)
@@ -286,14 +286,14 @@ class CasePage(Schema):
 
 class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class DueQuery(Schema):
     unit: str | None = Field(None, description="Unit code: clocks of cases held in its subtree")
     within_hours: int = Field(24, ge=0, le=24 * 366, description="Due within this many hours, or overdue")
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class DueClockOut(DeadlineOut):

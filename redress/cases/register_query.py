@@ -36,6 +36,13 @@ COUNT_CAP = 10_000
 # A page of the register counts its matches this many pages beyond itself and no further: enough to link the
 # pages ahead exactly, and the cost stays that of a few pages whether 10,000 or 1,000,000 cases match.
 COUNT_PAGES_AHEAD = 3
+# The furthest row a page may start at (API `offset`, the page's number): past the databases' integers a
+# query fails, and no register is that long.
+MAX_OFFSET = 1_000_000_000
+# The dates a filter may name: beyond them a day's bounds in Beijing time cannot even be computed (year 1,
+# year 9999), and no case lies there.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 @dataclass
@@ -70,6 +77,13 @@ class RegisterFilter:
                     values[f.name] = dt.date.fromisoformat(raw)
                 except ValueError:
                     errors.setdefault(f.name, []).append(_("Enter a date as YYYY-MM-DD."))
+                    continue
+                if not FIRST_DAY <= values[f.name] <= LAST_DAY:
+                    errors.setdefault(f.name, []).append(
+                        _("Enter a date between %(first)s and %(last)s.")
+                        % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+                    )
+                    del values[f.name]
             else:
                 values[f.name] = raw
         result = cls(**values)

@@ -146,6 +146,28 @@ def test_full_width_digits_are_stored_as_ascii(bank, as_staff):
 # Paging and date bounds
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{URL}?offset={2**63}",
+        f"{URL}/mine?offset={2**63}",
+        f"{URL}/awaiting-instruction?offset={2**63}",
+        f"{URL}/due?offset={2**63}",
+    ],
+)
+def test_an_offset_past_any_page_is_a_422(bank, as_staff, url):
+    assert list(refused(as_staff(bank.admin).get(url))) == ["offset"]
+
+
+@pytest.mark.parametrize("field", ["received_from", "received_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_filter_date_out_of_range_is_a_422(bank, as_staff, field, day):
+    assert list(refused(as_staff(bank.teller).get(URL, {field: day}))) == [field]
+
+
+# The received time's window
+
+
 def test_a_body_over_the_size_limit_gets_the_api_error_shape(bank, as_staff, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = post(as_staff(bank.teller), case_payload(bank, matter="投" * 1000))

@@ -66,6 +66,27 @@ def test_a_nul_in_a_register_filter_is_a_field_error(client, bank, field):
     assert "cases" not in response.context
 
 
+@pytest.mark.parametrize("field", ["received_from", "received_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_filter_date_out_of_range_is_a_field_error(client, bank, field, day):
+    response = logged_in(client, bank.teller).get(reverse("web:register"), {field: day})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+
+
+def test_the_export_refuses_a_date_out_of_range_without_a_500(client, bank):
+    response = logged_in(client, bank.teller).get(reverse("web:export"), {"received_to": "9999-12-31"})
+    assert response.status_code == 302
+
+
+def test_a_page_number_past_the_end_shows_the_last_page(client, bank):
+    case = bank.register()
+    response = logged_in(client, bank.teller).get(reverse("web:register"), {"page": "99999999999999999999"})
+    assert response.status_code == 200
+    assert response.context["page"] == 1
+    assert [c.number for c in response.context["cases"]] == [case.number]
+
+
 def test_a_nul_in_a_case_number_in_the_path_is_a_404(client, bank):
     assert logged_in(client, bank.teller).get("/cases/TS%00").status_code == 404
 
