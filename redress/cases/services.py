@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -147,6 +148,11 @@ def _clean_texts(data: RegistrationData) -> tuple[RegistrationData, _Errors]:
     return dataclasses.replace(data, **changes), errors
 
 
+def received_window() -> dt.timedelta:
+    """How far back a received time may lie (REDRESS_RECEIVED_WITHIN_DAYS); older history is imported."""
+    return dt.timedelta(days=settings.RECEIVED_WITHIN_DAYS)
+
+
 def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datetime | None = None) -> dict:
     """Check every field; return the cleaned values or raise FieldErrors with all errors."""
     now = now or timezone.now()
@@ -166,6 +172,18 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
         errors.add("received_at", _("Give the time with its UTC offset, e.g. 2026-03-02T09:30:00+08:00."))
     elif data.received_at > now + FUTURE_TOLERANCE:
         errors.add("received_at", _("The time received cannot be in the future."))
+    elif data.received_at < now - received_window():
+        errors.add(
+            "received_at",
+            _(
+                "The time received must lie within the last %(days)s days (on or after %(since)s); "
+                "older complaints are imported, not registered."
+            )
+            % {
+                "days": settings.RECEIVED_WITHIN_DAYS,
+                "since": f"{timezone.localtime(now - received_window()):%Y-%m-%d %H:%M}",
+            },
+        )
     cleaned["received_at"] = data.received_at
 
     anonymous = bool(data.complainant_anonymous)

@@ -1,8 +1,11 @@
 """Bad input through the API: a 422 (or 413) in the API's error shape, field by field, never a 500, and
 nothing stored."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from redress.cases.models import Case
 
@@ -166,6 +169,26 @@ def test_a_filter_date_out_of_range_is_a_422(bank, as_staff, field, day):
 
 
 # The received time's window
+
+
+@pytest.mark.parametrize("received", ["0001-01-01T09:00:00+08:00", "2019-03-02T09:30:00+08:00"])
+def test_a_received_time_before_the_window_is_refused_naming_the_window(bank, as_staff, received):
+    response = post(as_staff(bank.teller), case_payload(bank, received_at=received), language="en")
+    errors = refused(response)
+    assert list(errors) == ["received_at"]
+    assert "1096 days" in errors["received_at"][0]
+    assert not Case.objects.exists()
+
+
+def test_the_window_is_a_setting(bank, as_staff, settings):
+    settings.RECEIVED_WITHIN_DAYS = 10
+    old = (timezone.localtime() - dt.timedelta(days=11)).isoformat()
+    assert list(refused(post(as_staff(bank.teller), case_payload(bank, received_at=old)))) == ["received_at"]
+    recent = (timezone.localtime() - dt.timedelta(days=9)).isoformat()
+    assert post(as_staff(bank.teller), case_payload(bank, received_at=recent)).status_code == 201
+
+
+# Bodies over the size limit
 
 
 def test_a_body_over_the_size_limit_gets_the_api_error_shape(bank, as_staff, settings):

@@ -1,6 +1,9 @@
 """Registration's own checks of text, digits and the received time, for every caller (form, API, import)."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from redress.cases.models import Case
 from redress.common.errors import FieldErrors
@@ -47,3 +50,25 @@ def test_texts_are_nfc_normalised_and_newlines_unified(bank):
     case.refresh_from_db()
     assert case.matter == "Caf\u00e9\n柜台"
     assert case.complainant_name == "Jos\u00e9"
+
+
+@pytest.mark.parametrize(
+    "received",
+    [dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC), dt.datetime(2019, 3, 2, 1, 30, tzinfo=dt.UTC)],
+)
+def test_a_received_time_before_the_window_is_refused(bank, received):
+    with pytest.raises(FieldErrors) as err:
+        bank.register(received_at=received)
+    assert list(err.value.errors) == ["received_at"]
+    assert "1096" in err.value.errors["received_at"][0]
+    assert not Case.objects.exists()
+    # Inside the window, a case is registered and its clocks start.
+    case = bank.register(received_at=timezone.now() - dt.timedelta(days=1095))
+    assert case.clocks.exists()
+
+
+def test_the_window_is_read_from_the_settings(bank, settings):
+    settings.RECEIVED_WITHIN_DAYS = 10
+    with pytest.raises(FieldErrors):
+        bank.register(received_at=timezone.now() - dt.timedelta(days=11))
+    assert bank.register(received_at=timezone.now() - dt.timedelta(days=9)).clocks.exists()

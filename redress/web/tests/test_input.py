@@ -1,6 +1,7 @@
 """Bad input on the pages: an error beside the field, never a 500, nothing stored; and what is stored is
 always exported safely."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -54,6 +55,21 @@ def test_a_matter_over_20000_characters_is_refused_on_the_form(client, bank):
     assert response.status_code == 200
     assert "matter" in response.context["form"].errors
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("received", ["0001-01-01T09:00", "2019-03-02T09:30"])
+def test_a_received_time_before_the_window_is_refused_on_the_form(client, bank, received):
+    response = logged_in(client, bank.teller).post(
+        reverse("web:new_case"), form_data(bank, received_at=received)
+    )
+    assert response.status_code == 200
+    assert "received_at" in response.context["form"].errors
+    assert not Case.objects.exists()
+    recent = (timezone.localtime() - dt.timedelta(days=1000)).strftime("%Y-%m-%dT%H:%M")
+    response = logged_in(client, bank.teller).post(
+        reverse("web:new_case"), form_data(bank, received_at=recent)
+    )
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize("field", ["q", "phone", "unit"])
