@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "redress.web.middleware.WebLanguageMiddleware",
+    # After the language is chosen, before anything reads the request: the API's edge (size, NUL).
+    "redress.api.guard.ApiInputGuard",
+    "redress.web.middleware.NulInPathIsNotFound",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -175,6 +178,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("REDRESS_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# A case's received time lies at most this many days back (and not in the future): the official calendar
+# and the time-limit policies reach no further. Older history comes through an import.
+RECEIVED_WITHIN_DAYS = env_int("REDRESS_RECEIVED_WITHIN_DAYS", 3 * 365 + 1)
+if RECEIVED_WITHIN_DAYS < 1:
+    raise ImproperlyConfigured(f"REDRESS_RECEIVED_WITHIN_DAYS={RECEIVED_WITHIN_DAYS} must be 1 or more")
 
 # Exports beyond this many rows are refused with a message asking for a narrower filter.
 EXPORT_MAX_ROWS = env_int("REDRESS_EXPORT_MAX_ROWS", 100_000)

@@ -32,9 +32,10 @@ from redress.cases.models import (
     TransferOrder,
     with_relations,
 )
-from redress.cases.register_query import RegisterFilter
-from redress.cases.services import RegistrationData
+from redress.cases.register_query import MAX_OFFSET, RegisterFilter
+from redress.cases.services import MATTER_MAX, RegistrationData
 from redress.common.errors import FieldErrors
+from redress.common.text import Text
 from redress.common.validators import mask_id_number, mask_phone
 from redress.deadlines.choices import COUNTING_STATES, ClockState
 from redress.deadlines.models import Clock
@@ -63,9 +64,9 @@ HIDDEN_CASE = "hidden"
 class ComplainantIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = ""
-    phone: str = ""
-    id_number: str = ""
+    name: Text = ""
+    phone: Text = ""
+    id_number: Text = ""
     vip: bool = False
     anonymous: bool = False
     confidential: bool = False
@@ -77,24 +78,24 @@ class CaseIn(Schema):
     # A misspelt field name would otherwise be dropped without a word and the fact lost.
     model_config = ConfigDict(extra="forbid")
 
-    kind: str
-    channel: str
+    kind: Text
+    channel: Text
     received_at: dt.datetime = Field(
         description="ISO 8601 with its UTC offset, e.g. 2026-03-02T09:30:00+08:00"
     )
     complainant: ComplainantIn = Field(default_factory=ComplainantIn)
-    subject_unit: str | None = Field(None, description="Code of the unit complained about")
-    subject_staff: str | None = Field(None, description="Username of the staff member complained about")
-    matter: str
-    demand: str = ""
-    category: str = ""
-    business_category: str | None = Field(None, description="Label path (or official code) of the class")
-    reason: str | None = Field(None, description="Label path (or official code) of the class")
-    regulatory_channel: str | None = Field(None, description="Label path (or official code) of the class")
+    subject_unit: Text | None = Field(None, description="Code of the unit complained about")
+    subject_staff: Text | None = Field(None, description="Username of the staff member complained about")
+    matter: Text = Field(max_length=MATTER_MAX, description="The complaint in the complainant's words")
+    demand: Text = Field("", max_length=MATTER_MAX, description="What the complainant asks for")
+    category: Text = ""
+    business_category: Text | None = Field(None, description="Label path (or official code) of the class")
+    reason: Text | None = Field(None, description="Label path (or official code) of the class")
+    regulatory_channel: Text | None = Field(None, description="Label path (or official code) of the class")
     amount: Decimal | str | None = Field(None, description="Yuan, ≥ 0, at most 2 decimals")
-    product: str = ""
-    first_responder: str | None = Field(None, description="Username; the caller when omitted")
-    flags: list[str] = Field(default_factory=list)
+    product: Text = ""
+    first_responder: Text | None = Field(None, description="Username; the caller when omitted")
+    flags: list[Text] = Field(default_factory=list)
 
     def to_registration(self) -> RegistrationData:
         c = self.complainant
@@ -137,7 +138,7 @@ class CaseFilters(Schema):
     phone: str | None = Field(None, description="Complainant phone, whole or a fragment")
     sort: str | None = Field(None, description="-received_at (default), received_at, -number, number")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     def register_filter(self) -> RegisterFilter:
         params = self.model_dump(exclude={"limit", "offset"}, exclude_none=True)
@@ -285,14 +286,14 @@ class CasePage(Schema):
 
 class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class DueQuery(Schema):
     unit: str | None = Field(None, description="Unit code: clocks of cases held in its subtree")
     within_hours: int = Field(24, ge=0, le=24 * 366, description="Due within this many hours, or overdue")
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class DueClockOut(DeadlineOut):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from redress.common.errors import FieldErrors
+from redress.common.text import Text
 from redress.common.validators import InvalidValue, normalise_phone
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind
 from redress.organisation.models import Staff, Unit
@@ -34,15 +35,15 @@ def _choose_one(choices: list[str]) -> str:
 
 
 class UnitIn(Schema):
-    code: str = Field(max_length=32)
-    name: str = Field(max_length=128)
-    kind: str
-    parent: str | None = Field(None, description="Parent unit's code; none only for the head office")
-    function: str = Field("", description="A department's function")
-    head_name: str = Field("", max_length=64)
-    head_phone: str = ""
-    enquiry_name: str = Field("", max_length=64)
-    enquiry_phone: str = ""
+    code: Text = Field(max_length=32)
+    name: Text = Field(max_length=128)
+    kind: Text
+    parent: Text | None = Field(None, description="Parent unit's code; none only for the head office")
+    function: Text = Field("", description="A department's function")
+    head_name: Text = Field("", max_length=64)
+    head_phone: Text = ""
+    enquiry_name: Text = Field("", max_length=64)
+    enquiry_phone: Text = ""
 
 
 class UnitOut(Schema):
@@ -152,10 +153,10 @@ def add_unit(request: HttpRequest, payload: UnitIn):
 
 
 class StaffIn(Schema):
-    username: str = Field(max_length=150)
-    name: str = Field(max_length=64)
-    unit: str = Field(description="Unit code")
-    roles: list[str] = Field(description="Role identifiers (GLOSSARY.md)")
+    username: Text = Field(max_length=150)
+    name: Text = Field(max_length=64)
+    unit: Text = Field(description="Unit code")
+    roles: list[Text] = Field(description="Role identifiers (GLOSSARY.md)")
     password: str
 
 

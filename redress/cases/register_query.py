@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.common.errors import FieldErrors
-from redress.common.validators import InvalidValue, normalise_phone
+from redress.common.text import clean_text
+from redress.common.validators import InvalidValue, ascii_digits, normalise_phone
 from redress.organisation.models import Unit
 
 from .choices import Category, Channel, Kind, State
@@ -35,6 +36,13 @@ COUNT_CAP = 10_000
 # A page of the register counts its matches this many pages beyond itself and no further: enough to link the
 # pages ahead exactly, and the cost stays that of a few pages whether 10,000 or 1,000,000 cases match.
 COUNT_PAGES_AHEAD = 3
+# The furthest row a page may start at (API `offset`, the page's number): past the databases' integers a
+# query fails, and no register is that long.
+MAX_OFFSET = 1_000_000_000
+# The dates a filter may name: beyond them a day's bounds in Beijing time cannot even be computed (year 1,
+# year 9999), and no case lies there.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 @dataclass
@@ -59,12 +67,23 @@ class RegisterFilter:
             raw = params.get(f.name)
             if raw in (None, ""):
                 continue
-            raw = str(raw).strip()
+            try:
+                raw = clean_text(str(raw))
+            except InvalidValue as exc:
+                errors.setdefault(f.name, []).append(str(exc))
+                continue
             if f.name in {"received_from", "received_to"}:
                 try:
                     values[f.name] = dt.date.fromisoformat(raw)
                 except ValueError:
                     errors.setdefault(f.name, []).append(_("Enter a date as YYYY-MM-DD."))
+                    continue
+                if not FIRST_DAY <= values[f.name] <= LAST_DAY:
+                    errors.setdefault(f.name, []).append(
+                        _("Enter a date between %(first)s and %(last)s.")
+                        % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+                    )
+                    del values[f.name]
             else:
                 values[f.name] = raw
         result = cls(**values)
@@ -121,7 +140,7 @@ class RegisterFilter:
                 cases = cases.filter(complainant_phone=normalise_phone(self.phone))
             except InvalidValue:
                 # A fragment of a number (e.g. the last four digits the customer gave) matches as a substring.
-                digits = "".join(ch for ch in self.phone if ch.isdigit())
+                digits = "".join(ch for ch in ascii_digits(self.phone) if ch in "0123456789")
                 cases = cases.filter(complainant_phone__contains=digits) if digits else cases.none()
         return cases.order_by(*SORTS[self.sort])
 

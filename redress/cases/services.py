@@ -7,11 +7,13 @@ and its `registered` event in one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.common.errors import FieldErrors
+from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
 from redress.organisation.models import Staff, Unit
 
@@ -29,6 +32,10 @@ from .numbering import next_case_number
 
 # Clients' clocks drift; a received time this far ahead of the server's is still accepted as "now".
 FUTURE_TOLERANCE = dt.timedelta(seconds=60)
+# The complainant's own words: longer ones come as an attachment. The other free texts keep their limits.
+MATTER_MAX = 20_000
+NAME_MAX = 64
+PRODUCT_MAX = 128
 # Kinds for which the unit complained about, the demand and the category must be known at registration.
 _KINDS_NEEDING_SUBJECT = {Kind.COMPLAINT, Kind.PETITION}
 
@@ -96,9 +103,60 @@ def _classifications(
     return found
 
 
+# The registration's texts, each with its name in errors (the API's) and its limit (None: an identifier,
+# judged by its own rule below).
+_TEXTS = {
+    "kind": ("kind", None),
+    "channel": ("channel", None),
+    "complainant_name": ("complainant.name", None),  # its limit is checked below, with its message
+    "complainant_phone": ("complainant.phone", None),
+    "complainant_id_number": ("complainant.id_number", None),
+    "subject_unit": ("subject_unit", None),
+    "subject_staff": ("subject_staff", None),
+    "matter": ("matter", MATTER_MAX),
+    "demand": ("demand", MATTER_MAX),
+    "category": ("category", None),
+    "business_category": ("business_category", None),
+    "reason": ("reason", None),
+    "regulatory_channel": ("regulatory_channel", None),
+    "product": ("product", None),
+    "first_responder": ("first_responder", None),
+}
+
+
+def _clean_texts(data: RegistrationData) -> tuple[RegistrationData, _Errors]:
+    """Every text of the registration through `clean_text`; a refused one is reported and left blank, so
+    no rule below looks it up (a NUL never reaches the database)."""
+    errors = _Errors()
+    changes: dict = {}
+    for attr, (name, limit) in _TEXTS.items():
+        value = getattr(data, attr)
+        if not isinstance(value, str):
+            continue
+        try:
+            changes[attr] = clean_text(value, max_length=limit)
+        except InvalidValue as exc:
+            errors.add(name, str(exc))
+            changes[attr] = ""
+    flags = []
+    for flag in data.extra_flags:
+        try:
+            flags.append(clean_text(str(flag)))
+        except InvalidValue as exc:
+            errors.add("flags", str(exc))
+    changes["extra_flags"] = tuple(flags)
+    return dataclasses.replace(data, **changes), errors
+
+
+def received_window() -> dt.timedelta:
+    """How far back a received time may lie (REDRESS_RECEIVED_WITHIN_DAYS); older history is imported."""
+    return dt.timedelta(days=settings.RECEIVED_WITHIN_DAYS)
+
+
 def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datetime | None = None) -> dict:
     """Check every field; return the cleaned values or raise FieldErrors with all errors."""
     now = now or timezone.now()
+    data, refused = _clean_texts(data)
     errors = _Errors()
     required = _("This field is required.")
     cleaned: dict = {}
@@ -114,14 +172,26 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
         errors.add("received_at", _("Give the time with its UTC offset, e.g. 2026-03-02T09:30:00+08:00."))
     elif data.received_at > now + FUTURE_TOLERANCE:
         errors.add("received_at", _("The time received cannot be in the future."))
+    elif data.received_at < now - received_window():
+        errors.add(
+            "received_at",
+            _(
+                "The time received must lie within the last %(days)s days (on or after %(since)s); "
+                "older complaints are imported, not registered."
+            )
+            % {
+                "days": settings.RECEIVED_WITHIN_DAYS,
+                "since": f"{timezone.localtime(now - received_window()):%Y-%m-%d %H:%M}",
+            },
+        )
     cleaned["received_at"] = data.received_at
 
     anonymous = bool(data.complainant_anonymous)
     name = (data.complainant_name or "").strip()
     if not name and not anonymous:
         errors.add("complainant.name", _("Enter the complainant's name, or mark the case anonymous."))
-    cleaned["complainant_name"] = name[:64]
-    if len(name) > 64:
+    cleaned["complainant_name"] = name[:NAME_MAX]
+    if len(name) > NAME_MAX:
         errors.add("complainant.name", _("At most 64 characters."))
 
     phone = (data.complainant_phone or "").strip()
@@ -212,7 +282,7 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
             errors,
         )
     )
-    cleaned["product"] = (data.product or "").strip()[:128]
+    cleaned["product"] = (data.product or "").strip()[:PRODUCT_MAX]
 
     try:
         cleaned["joint_complainants"] = int(data.joint_complainants or 1)
@@ -226,6 +296,8 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
     if bad_flags:
         errors.add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(bad_flags)})
 
+    # A refused text's own message, not what its blank stand-in made the rules above say.
+    errors.update(refused)
     if errors:
         raise FieldErrors(dict(errors))
     return cleaned

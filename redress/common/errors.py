@@ -65,9 +65,10 @@ def pydantic_message(error: Mapping[str, Any]) -> str:
         return _("Enter a list of values.")
     if kind == "json_invalid":
         return _("Enter a valid JSON.")
-    if kind in {"string_too_long"}:
+    # `too_long`/`too_short`: the same limits, checked after a validator of ours (e.g. clean_text) ran.
+    if kind in {"string_too_long", "too_long"}:
         return _("At most %(max)s characters.") % {"max": ctx.get("max_length")}
-    if kind in {"string_too_short"}:
+    if kind in {"string_too_short", "too_short"}:
         return _("This field is required.")
     if kind == "bool_parsing" or kind == "bool_type":
         return _("Enter true or false.")

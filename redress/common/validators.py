@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
@@ -21,12 +22,20 @@ _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberTy
 _LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
+def ascii_digits(raw: str) -> str:
+    """Every decimal digit as its ASCII one (full-width `１３８`, Arabic-Indic `١٣٨` → `138`) and full-width
+    letters and signs as their ASCII forms (NFKC), so a number typed on any keyboard is stored, matched and
+    searched as one value."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+
+
 def normalise_phone(raw: str) -> str:
     """A mainland mobile or landline number, stored as dialled at home: `13812345678`, `01062345678`.
 
     Accepts separators, a `+86`/`0086` prefix and an extension-free landline with its area code.
     """
-    text = re.sub(r"[\s\-()（）]", "", raw or "")
+    text = re.sub(r"[\s\-()（）]", "", ascii_digits(raw))
     if text.startswith("0086"):
         text = "+86" + text[4:]
     if not text:
@@ -64,8 +73,8 @@ def id_check_digit(first17: str) -> str:
 
 def normalise_id_number(raw: str, *, today: dt.date | None = None) -> str:
     """An 18-character resident ID number: region, valid birth date, sequence and correct check character."""
-    text = (raw or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", text):
+    text = ascii_digits(raw).strip().upper()
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", text):
         raise InvalidValue(_("A resident ID number has 17 digits followed by a digit or X."))
     if text[:2] not in _ID_PROVINCES:
         raise InvalidValue(_("The ID number's first two digits are not a province code."))

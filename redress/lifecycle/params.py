@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from redress.access.visibility import visible_to
 from redress.cases.models import Case
+from redress.common.text import CLEAN
 from redress.common.validators import InvalidValue, normalise_phone, parse_amount
 from redress.organisation.models import Staff, Unit
 
@@ -87,15 +88,19 @@ def text(label, description: str, *, required: bool = True, rows: int = 3, help:
     """Free text; required means it may not be blank."""
     widget = Widget(label, "text", rows=rows, required=required, help=help)
     if required:
-        return Annotated[str, widget, Field(min_length=1, max_length=TEXT_MAX, description=description)]
-    return Annotated[str, widget, Field(max_length=TEXT_MAX, description=description)]
+        return Annotated[
+            str, widget, Field(min_length=1, max_length=TEXT_MAX, description=description), CLEAN
+        ]
+    return Annotated[str, widget, Field(max_length=TEXT_MAX, description=description), CLEAN]
 
 
 def line(label, description: str, *, required: bool = True, max_length: int = 64, help: Any = "") -> Any:
     widget = Widget(label, "line", required=required, help=help)
     if required:
-        return Annotated[str, widget, Field(min_length=1, max_length=max_length, description=description)]
-    return Annotated[str, widget, Field(max_length=max_length, description=description)]
+        return Annotated[
+            str, widget, Field(min_length=1, max_length=max_length, description=description), CLEAN
+        ]
+    return Annotated[str, widget, Field(max_length=max_length, description=description), CLEAN]
 
 
 def choice(label, choices: type[models.TextChoices], description: str, *, radio: bool = False) -> Any:
@@ -135,19 +140,19 @@ def moment(label, description: str) -> Any:
 def unit_ref(label, description: str, *, required: bool = True) -> Any:
     widget = Widget(label, "line", required=required)
     if required:
-        return Annotated[str, widget, Reference("unit"), Field(min_length=1, description=description)]
-    return Annotated[str | None, widget, Reference("unit"), Field(description=description)]
+        return Annotated[str, widget, Reference("unit"), Field(min_length=1, description=description), CLEAN]
+    return Annotated[Annotated[str, CLEAN] | None, widget, Reference("unit"), Field(description=description)]
 
 
 def staff_ref(label, description: str, *, help: Any = "") -> Any:
     widget = Widget(label, "line", help=help)
-    return Annotated[str | None, widget, Reference("staff"), Field(description=description)]
+    return Annotated[Annotated[str, CLEAN] | None, widget, Reference("staff"), Field(description=description)]
 
 
 def case_ref(label, description: str) -> Any:
     widget = Widget(label, "line", required=True)
     return Annotated[
-        str, widget, Reference("case"), Field(min_length=1, max_length=16, description=description)
+        str, widget, Reference("case"), Field(min_length=1, max_length=16, description=description), CLEAN
     ]
 
 

@@ -243,7 +243,8 @@ def due_soon(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("unit", "").strip()
     unit = None
     if code:
-        unit = units.filter(code=code).first()
+        # A code with a NUL names no unit (and PostgreSQL could not even look it up).
+        unit = units.filter(code=code).first() if "\x00" not in code else None
         if unit is None:
             messages.error(request, _("Choose a unit from the list."))
         else:

@@ -13,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from redress.cases.models import Case
+from redress.common.text import kept_safely
 from redress.common.validators import mask_id_number, mask_phone
 
 # Rows are streamed from the database in chunks of this size; the workbook is spooled to disk.
@@ -50,6 +51,8 @@ def write_register(cases: QuerySet[Case]) -> IO[bytes]:
     ws.append(_headers())
 
     def text(value: str) -> WriteOnlyCell | str:
+        # Rows stored before input was cleaned may hold control characters, which a sheet cannot: replaced.
+        value = kept_safely(value)
         # A complainant's text starting with "=" must stay text, never become a formula in the reader's Excel.
         if value.startswith("="):
             cell = WriteOnlyCell(ws, value)
@@ -71,9 +74,9 @@ def write_register(cases: QuerySet[Case]) -> IO[bytes]:
                 text(case.complainant_name),
                 mask_phone(case.complainant_phone),
                 mask_id_number(case.complainant_id_number),
-                str(case.subject_unit) if case.subject_unit else "",
+                text(str(case.subject_unit)) if case.subject_unit else "",
                 str(case.get_state_display()),
-                case.first_responder.name or case.first_responder.username,
+                text(case.first_responder.name or case.first_responder.username),
                 text(case.matter),
                 text(case.demand),
             ]

@@ -246,6 +246,8 @@ class RegisterFilterForm(forms.Form):
     def add_filter_errors(self, errors: dict[str, list[str]]) -> None:
         self.is_valid()
         for name, messages in errors.items():
+            if name in self.errors:
+                continue  # the form's own verdict (e.g. a NUL) already stands beside the field
             if name in _SELECTS:
                 # The rules list the API identifiers; on a page the user picks from the labels instead.
                 messages = [_("Choose a value from the list.")]

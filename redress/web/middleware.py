@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 
 # Paths whose language is negotiated by the client itself.
@@ -30,4 +30,17 @@ class WebLanguageMiddleware:
         ):
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+class NulInPathIsNotFound:
+    """A page's path with a NUL in it (`/cases/TS%00`) names nothing: 404, before a view looks it up (a NUL
+    reaches PostgreSQL as an error, not as a miss). The API refuses it in its own shape (api/guard.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info:
+            raise Http404
         return self.get_response(request)

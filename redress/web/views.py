@@ -21,6 +21,7 @@ from redress.access.visibility import get_visible_case, visible_to
 from redress.cases.attachments import path_of
 from redress.cases.register_query import (
     COUNT_CAP,
+    MAX_OFFSET,
     RegisterFilter,
     capped_count,
     estimated_count,
@@ -51,11 +52,13 @@ ROW_FIELDS = (
 )
 # Page links shown either side of the current page.
 PAGE_WINDOW = 3
+# The deepest page one may ask for; a larger number shows the last page.
+MAX_PAGE = MAX_OFFSET // PAGE_SIZE
 
 
 def _page_number(raw: str | None) -> int:
     try:
-        return max(1, int(raw or 1))
+        return min(MAX_PAGE, max(1, int(raw or 1)))
     except ValueError:
         return 1
 
@@ -85,6 +88,10 @@ def register(request: HttpRequest) -> HttpResponse:
     cap = min(COUNT_CAP, (page + PAGE_WINDOW) * PAGE_SIZE)
     count, capped = capped_count(cases, cap=cap)
     estimate = estimated_count(cases) if capped else None
+    last_known = max(1, -(-count // PAGE_SIZE))
+    if not capped and page > last_known:
+        # A page past the end (a stale link, a typed number) shows the last one.
+        page = last_known
     offset = (page - 1) * PAGE_SIZE
     rows = list(
         cases.select_related("subject_unit", "first_responder")
@@ -95,7 +102,6 @@ def register(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row.binding_clock = clock_words.summary(next(iter(row.live_binding_clocks), None), now)
     has_next = len(rows) > PAGE_SIZE
-    last_known = max(1, -(-count // PAGE_SIZE))
     context.update(
         cases=rows[:PAGE_SIZE],
         count=count,
