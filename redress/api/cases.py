@@ -572,7 +572,7 @@ def _new_case_clocks_and_flags(case: Case) -> tuple[list[Clock], list[str]]:
     return clocks, sorted(f for f in (clocks[0].case_flags or "").split(",") if f)
 
 
-_REGISTER_RESPONSES = {200: CaseOut, 201: CaseOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+_REGISTER_RESPONSES = {200: CaseOut, 201: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 _REGISTER_DOC = (
     "Register a case. Returns 201 with the case. Send an `Idempotency-Key` header (at most 128 characters) "
     "to make retries safe: a repeat of a key you already used returns 200 with the case the first request "
@@ -612,7 +612,7 @@ def create_case_with_attachments(
 # ---- reading ------------------------------------------------------------------------------------------
 
 
-@router.get("/cases", response={200: CasePage, 422: ErrorOut}, summary="The register")
+@router.get("/cases", response={200: CasePage, 401: ErrorOut, 422: ErrorOut}, summary="The register")
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
     """The cases the caller may see, filtered as on the register page, newest first."""
     matching = filters.register_filter().apply(visible_to(request.auth))
@@ -636,7 +636,11 @@ def _page(user: Staff, cases: QuerySet[Case], page: PageQuery) -> dict:
     }
 
 
-@router.get("/cases/mine", response={200: CasePage, 422: ErrorOut}, summary="My cases (first responder)")
+@router.get(
+    "/cases/mine",
+    response={200: CasePage, 401: ErrorOut, 422: ErrorOut},
+    summary="My cases (first responder)",
+)
 def my_cases(request: HttpRequest, page: Query[PageQuery]):
     """Every case the caller took as first responder (R3.1, R3.5), whatever unit holds it now, until it is
     closed, not accepted or withdrawn: with its holder, state and clocks. Newest first."""
@@ -646,7 +650,7 @@ def my_cases(request: HttpRequest, page: Query[PageQuery]):
 
 @router.get(
     "/cases/awaiting-instruction",
-    response={200: CasePage, 403: ErrorOut, 422: ErrorOut},
+    response={200: CasePage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Open cases without the leader's instruction",
 )
 def awaiting_instruction(request: HttpRequest, page: Query[PageQuery]):
@@ -659,7 +663,7 @@ def awaiting_instruction(request: HttpRequest, page: Query[PageQuery]):
     return _page(request.auth, waiting.order_by("received_at", "id"), page)
 
 
-@router.get("/cases/due", response={200: DuePage, 422: ErrorOut}, summary="Due soon / overdue")
+@router.get("/cases/due", response={200: DuePage, 401: ErrorOut, 422: ErrorOut}, summary="Due soon / overdue")
 def due_clocks(request: HttpRequest, query: Query[DueQuery]):
     """Live clocks of the caller's visible cases that are overdue or due within `within_hours`, earliest
     first; optionally only cases held in the subtree of `unit`. Paused clocks are not ticking and are left
@@ -704,7 +708,9 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
     return {"count": count, "items": items}
 
 
-@router.get("/cases/{number}", response={200: CaseDetailOut, 404: ErrorOut}, summary="One case")
+@router.get(
+    "/cases/{number}", response={200: CaseDetailOut, 401: ErrorOut, 404: ErrorOut}, summary="One case"
+)
 def get_case(request: HttpRequest, response: HttpResponse, number: str):
     # As get_visible_case (the same 404 for a missing and a hidden case), with the related rows joined.
     case = visible_detail(request.auth, number)
@@ -712,7 +718,11 @@ def get_case(request: HttpRequest, response: HttpResponse, number: str):
     return case_detail_out(case, request.auth)
 
 
-@router.get("/cases/{number}/events", response={200: list[EventOut], 404: ErrorOut}, summary="Case history")
+@router.get(
+    "/cases/{number}/events",
+    response={200: list[EventOut], 401: ErrorOut, 404: ErrorOut},
+    summary="Case history",
+)
 def case_events(request: HttpRequest, number: str):
     case = get_visible_case(request.auth, number)
     events = list(case.events.select_related("actor").order_by("at", "id"))
@@ -731,7 +741,7 @@ def case_events(request: HttpRequest, number: str):
 
 @router.get(
     "/cases/{number}/attachments/{attachment_id}",
-    response={200: None, 404: ErrorOut},
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
     url_name="case_attachment",
     summary="Download an attachment",
 )
