@@ -61,8 +61,12 @@ def extensible_clock(case: Case, name: str | None) -> Clock | None:
     return counting.order_by("due_at").first()
 
 
+def _clock_to_extend(ctx: Context) -> Clock | None:
+    return ctx.once("clock", lambda: extensible_clock(ctx.case, ctx.params.clock))
+
+
 def _request_extension(ctx: Context) -> Change:
-    clock = extensible_clock(ctx.case, ctx.params.clock)
+    clock = _clock_to_extend(ctx)
     new_amount = clocks.next_extension(clock)
     request = Extension.objects.create(
         clock=clock,
@@ -106,8 +110,12 @@ def _may_approve_further(ctx: Context) -> bool:
     return actor.has_role(Role.ADMIN) or (actor.unit_id is not None and actor.unit.level in _HIGH_LEVELS)
 
 
+def _awaiting(ctx: Context) -> Extension | None:
+    return ctx.once("extension", lambda: awaiting_decision(ctx.case))
+
+
 def _decide_extension(ctx: Context) -> Change:
-    request = awaiting_decision(ctx.case)
+    request = _awaiting(ctx)
     approve, note, method = ctx.params.approve, ctx.params.note, ctx.params.customer_told_method
     Extension.MOVES.move(
         Extension.objects.filter(pk=request.pk),
@@ -214,20 +222,18 @@ ACTIONS = (
             Guard(
                 "clock",
                 _L("No running clock of this case can be extended."),
-                lambda ctx: extensible_clock(ctx.case, ctx.params.clock) is None,
+                lambda ctx: _clock_to_extend(ctx) is None,
             ),
             Guard(
                 "clock",
                 _L("The limit of this clock cannot be extended further."),
-                lambda ctx: clocks.next_extension(extensible_clock(ctx.case, ctx.params.clock)) is None,
+                lambda ctx: clocks.next_extension(_clock_to_extend(ctx)) is None,
             ),
             Guard(
                 "clock",
                 _L("An extension of this clock is already awaiting approval."),
                 lambda ctx: (
-                    extensible_clock(ctx.case, ctx.params.clock)
-                    .extension_requests.filter(state=ExtensionState.REQUESTED)
-                    .exists()
+                    _clock_to_extend(ctx).extension_requests.filter(state=ExtensionState.REQUESTED).exists()
                 ),
             ),
         ),
@@ -253,17 +259,17 @@ ACTIONS = (
             Guard(
                 "approve",
                 _L("No extension is awaiting a decision."),
-                lambda ctx: awaiting_decision(ctx.case) is None,
+                lambda ctx: _awaiting(ctx) is None,
             ),
             Guard(
                 "approve",
                 _L("An extension is approved by someone other than the person who asked for it."),
-                lambda ctx: awaiting_decision(ctx.case).requested_by_id == ctx.actor.pk,
+                lambda ctx: _awaiting(ctx).requested_by_id == ctx.actor.pk,
             ),
             Guard(
                 "approve",
                 _L("A further extension needs approval at provincial or head-office level."),
-                lambda ctx: awaiting_decision(ctx.case).step > 1 and not _may_approve_further(ctx),
+                lambda ctx: _awaiting(ctx).step > 1 and not _may_approve_further(ctx),
             ),
         ),
         label=_L("Decide extension"),

@@ -30,11 +30,11 @@ from pydantic import ValidationError
 
 from redress.cases.choices import State
 from redress.cases.models import Case, CaseEvent
-from redress.common.errors import FieldErrors
+from redress.common.errors import FieldErrors, add_pydantic_errors
 from redress.common.states import write_state
 from redress.organisation.models import Staff
 
-from .params import NoParams, Params, check_moments, resolve_references
+from .params import NoParams, Params, resolve_references
 
 # The target of an action that leaves the case in the state it is in (an instruction, a contact…).
 STAYS = "(stays)"
@@ -78,6 +78,14 @@ class Context:
     now: dt.datetime
     # Parameters that name a unit, a staff member or a case, resolved to the objects (`to_unit` → Unit).
     refs: dict[str, Any] = field(default_factory=dict)
+    # What guards and the rule both need (the default route, the clock an extension is about): found once.
+    found: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, key: str, find: Callable[[], Any]) -> Any:
+        """`find()` the first time `key` is asked for; the same answer after (a guard and the rule alike)."""
+        if key not in self.found:
+            self.found[key] = find()
+        return self.found[key]
 
     def refuse(self, name: str, message: str) -> None:
         """A refusal found while the rule works out what to do (before it writes anything)."""
@@ -169,12 +177,9 @@ def validate(action: Action, ctx: Context, raw: Mapping[str, Any] | Params | Non
         try:
             params = action.params.model_validate(dict(raw or {}))
         except ValidationError as exc:
-            from redress.common.errors import add_pydantic_errors
-
             add_pydantic_errors(errors, exc.errors(include_url=False))
     if params is not None:
         ctx.params = params
-        check_moments(params, ctx.now, errors)
         ctx.refs = resolve_references(params, ctx.actor, ctx.case, errors)
     for guard in action.guards:
         if guard.uses_params and (params is None or errors):

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from redress.access.visibility import visible_to
@@ -67,13 +68,6 @@ def widget_of(info) -> Widget | None:
 
 def reference_of(info) -> Reference | None:
     return next((m for m in info.metadata if isinstance(m, Reference)), None)
-
-
-class _NotFuture:
-    """Marks a moment that cannot lie in the future (checked against the action's `now`)."""
-
-
-NOT_FUTURE = _NotFuture()
 
 
 def choices_of(choices: type[models.TextChoices]) -> Any:
@@ -130,7 +124,6 @@ def moment(label, description: str) -> Any:
     return Annotated[
         dt.datetime | None,
         Widget(label, "moment"),
-        NOT_FUTURE,
         BeforeValidator(_aware),
         AfterValidator(_not_future),
         Field(description=description),
@@ -175,14 +168,8 @@ def amount(label, description: str) -> Any:
     ]
 
 
-def _lazy(text: str):
-    from django.utils.translation import gettext_lazy
-
-    return gettext_lazy(text)
-
-
-_lazy_yes = _lazy("yes")
-_lazy_no = _lazy("no")
+_lazy_yes = gettext_lazy("yes")
+_lazy_no = gettext_lazy("no")
 
 
 def _aware(value: Any) -> Any:
@@ -199,8 +186,7 @@ def _aware(value: Any) -> Any:
 
 
 def _not_future(value: dt.datetime | None) -> dt.datetime | None:
-    # Checked here against the clock, so it is reported with the other fields' errors; the machine checks
-    # it again against the action's own moment (`check_moments`).
+    # Checked here, against the clock, so it is reported with the other fields' errors.
     if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
         raise InvalidValue(_("This time cannot be in the future."))
     return value
@@ -220,13 +206,6 @@ def _amount(value: Any) -> Any:
 
 
 # ---- what the machine does with them -------------------------------------------------------------------
-
-
-def check_moments(params: Params, now: dt.datetime, errors: dict[str, list[str]]) -> None:
-    for name, info in type(params).model_fields.items():
-        value = getattr(params, name)
-        if NOT_FUTURE in info.metadata and value is not None and value > now + dt.timedelta(minutes=1):
-            errors.setdefault(name, []).append(_("This time cannot be in the future."))
 
 
 def resolve_references(
@@ -260,7 +239,6 @@ def amount_of(value: Decimal | str) -> Decimal:
 
 
 __all__ = [
-    "NOT_FUTURE",
     "NoParams",
     "Params",
     "Reference",

@@ -48,7 +48,7 @@ def _receiving_unit(ctx: Context):
     """The unit named, or the case's default route for its category; (unit, why the route was chosen)."""
     if ctx.refs.get("to_unit") is not None:
         return ctx.refs["to_unit"], ""
-    route = default_route(ctx.case)
+    route = ctx.once("default_route", lambda: default_route(ctx.case))
     return (route.unit, route.reason) if route is not None else (None, "")
 
 
