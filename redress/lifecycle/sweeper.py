@@ -162,8 +162,11 @@ def _stuck(order: TransferOrder, case: Case, now: dt.datetime, result: SweepResu
 
 
 def _acknowledgement_due(order: TransferOrder) -> dt.datetime:
-    days = triggers.current_settings().transfer_ack_working_days
-    return add_working_days(get_calendar(), order.created_at, days).due_at
+    """When the order had to be acknowledged; worked out once per claimed order (checked, then named)."""
+    if not hasattr(order, "acknowledgement_due"):
+        days = triggers.current_settings().transfer_ack_working_days
+        order.acknowledgement_due = add_working_days(get_calendar(), order.created_at, days).due_at
+    return order.acknowledgement_due
 
 
 def _mark_breached(clock: Clock, now: dt.datetime) -> bool:
