@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Serves the API docs page's scripts from our own static files (the machine has no web).
     "ninja",
+    "redress.common",
     "redress.core",
     "redress.organisation",
     "redress.cases",

@@ -21,6 +21,7 @@ from redress.calendar.choices import ChangeAction, DayKind
 from redress.calendar.models import CalendarChange, CalendarDay, CalendarYear, Jurisdiction
 from redress.calendar.signals import calendar_changed
 from redress.calendar.workdays import DEFAULT_JURISDICTION, BusinessCalendar, Day, default_kind
+from redress.common import reference
 
 # A year's notice may start the New Year block, or put its make-up day, in the last week of the December
 # before (e.g. the 2024 notice: 元旦 30 Dec 2023 – 1 Jan 2024).
@@ -357,20 +358,28 @@ def set_day(
 
 
 _cache: dict[str, BusinessCalendar] = {}
+_tokens: dict[str, int | None] = {}
 _cache_lock = threading.Lock()
 
 
 def get_calendar(jurisdiction: str = DEFAULT_JURISDICTION) -> BusinessCalendar:
-    """The jurisdiction's calendar, rebuilt only when its stamp changed (one small query otherwise).
+    """The jurisdiction's calendar, rebuilt only when its stamp changed (no query while the calendar's
+    reference token is unchanged, one small query otherwise).
 
     An unknown jurisdiction gets a weekends-only calendar with no confirmed year, never an error.
     """
+    # The calendar's reference token changes with every write to its tables: while it is unchanged the
+    # calendar built last is current, and not even its stamp is read.
+    current = reference.token("calendar")
+    cached = _cache.get(jurisdiction)
+    if cached is not None and current is not None and _tokens.get(jurisdiction) == current:
+        return cached
     row = Jurisdiction.objects.filter(code=jurisdiction).values_list("stamp", "timezone").first()
     if row is None:
         return BusinessCalendar(jurisdiction=jurisdiction)
     stamp, timezone = str(row[0]), row[1]
-    cached = _cache.get(jurisdiction)
     if cached is not None and cached.stamp == stamp:
+        _tokens[jurisdiction] = current
         return cached
     days = [
         Day(date, kind, name)
@@ -382,6 +391,7 @@ def get_calendar(jurisdiction: str = DEFAULT_JURISDICTION) -> BusinessCalendar:
     calendar = BusinessCalendar(days, years, jurisdiction=jurisdiction, timezone=timezone, stamp=stamp)
     with _cache_lock:
         _cache[jurisdiction] = calendar
+        _tokens[jurisdiction] = current
     return calendar
 
 

@@ -12,17 +12,19 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.common.errors import FieldErrors
+from redress.common.reference import VersionedCache, pinned
 from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
+from redress.organisation.lookups import active_unit, staff_member
 from redress.organisation.models import Staff, Unit
 
 from . import attachments as attachment_store
@@ -72,11 +74,23 @@ class RegistrationData:
 class RegistrationResult:
     case: Case
     created: bool
+    # The new case's clocks and flags as the registration's steps left them, so the answer needs no second
+    # read (None: registration ran without those steps; read them).
+    clocks: list[Any] | None = None
+    flags: list[str] | None = None
 
 
 class _Errors(dict[str, list[str]]):
     def add(self, name: str, message: str) -> None:
         self.setdefault(name, []).append(message)
+
+
+_classification: VersionedCache[None, list[ClassificationItem]] = VersionedCache("classification")
+
+
+def active_classification() -> list[ClassificationItem]:
+    """Every item of the active classification versions (a few hundred), cached while it is unchanged."""
+    return _classification.get(None, lambda _: list(ClassificationItem.objects.filter(version__active=True)))
 
 
 def _classifications(
@@ -90,10 +104,7 @@ def _classifications(
     found: dict[str, ClassificationItem | None] = dict.fromkeys(wanted)
     if not asked:
         return found
-    match = Q()
-    for dim, value in asked.values():
-        match |= Q(dimension=dim, label=value) | Q(dimension=dim, code=value)
-    items = list(ClassificationItem.objects.filter(match, version__active=True))
+    items = active_classification()
     for name, (dim, value) in asked.items():
         by_label = [i for i in items if i.dimension == dim and i.label == value]
         by_code = [i for i in items if i.dimension == dim and i.code == value and i.code]
@@ -230,7 +241,7 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
 
     cleaned["subject_unit"] = None
     if data.subject_unit:
-        cleaned["subject_unit"] = Unit.objects.filter(code=data.subject_unit, active=True).first()
+        cleaned["subject_unit"] = active_unit(data.subject_unit)
         if cleaned["subject_unit"] is None:
             errors.add(
                 "subject_unit", _("No active unit has the code “%(code)s”.") % {"code": data.subject_unit}
@@ -240,7 +251,7 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
 
     cleaned["subject_staff"] = None
     if data.subject_staff:
-        cleaned["subject_staff"] = Staff.objects.filter(username=data.subject_staff).first()
+        cleaned["subject_staff"] = staff_member(data.subject_staff)
         if cleaned["subject_staff"] is None:
             errors.add(
                 "subject_staff", _("No staff member has the username “%(u)s”.") % {"u": data.subject_staff}
@@ -248,9 +259,9 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
 
     responder = actor
     if data.first_responder and data.first_responder != actor.username:
-        responder = (
-            Staff.objects.filter(username=data.first_responder, is_active=True).select_related("unit").first()
-        )
+        responder = staff_member(data.first_responder)
+        if responder is not None and not responder.is_active:
+            responder = None
         if responder is None:
             errors.add(
                 "first_responder",
@@ -310,12 +321,18 @@ def create_case(
     files: Sequence[UploadedFile] = (),
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
-    then: Callable[[Case, Staff, frozenset[str]], Case] | None = None,
+    then: Callable[[Case, Staff, frozenset[str]], tuple[Case, list[Any], frozenset[str]]] | None = None,
 ) -> RegistrationResult:
     """Register a case. With an idempotency key, a retry by the same caller returns the first case.
     `then(case, actor, flags)` runs in the same transaction once the case is written: the steps that follow
     a registration (redress.lifecycle.registration) — its clocks and triggers; it returns the case as they
-    left it, which is what the caller gets."""
+    left it, which is what the caller gets, with the case's clocks and flags as they now are."""
+    # One reading of the reference data's tokens for the whole registration (redress.common.reference).
+    with pinned():
+        return _create_case(actor, data, files, idempotency_key, now, then)
+
+
+def _create_case(actor, data, files, idempotency_key, now, then) -> RegistrationResult:
     if idempotency_key:
         existing = _case_for_key(actor, idempotency_key)
         if existing is not None:
@@ -327,11 +344,12 @@ def create_case(
         raise FieldErrors({"attachments": file_errors})
 
     written: list[Path] = []
+    clocks: list[Any] | None = None
     try:
         with transaction.atomic():
             case, flags = _create(actor, data, cleaned, files, written)
             if then is not None:
-                case = then(case, actor, flags)
+                case, clocks, flags = then(case, actor, flags)
             if idempotency_key:
                 RegistrationKey.objects.create(staff=actor, key=idempotency_key, case=case)
     except BaseException as exc:
@@ -345,7 +363,9 @@ def create_case(
             if existing is not None:
                 return RegistrationResult(existing, created=False)
         raise
-    return RegistrationResult(case, created=True)
+    return RegistrationResult(
+        case, created=True, clocks=clocks, flags=sorted(flags) if clocks is not None else None
+    )
 
 
 def _case_for_key(actor: Staff, key: str) -> Case | None:

@@ -20,6 +20,7 @@ from redress.calendar.deadlines import compute_deadline
 from redress.calendar.services import get_calendar
 from redress.calendar.workdays import BusinessCalendar
 from redress.cases.models import Case, TransferOrder
+from redress.common.reference import VersionedCache
 
 from .choices import (
     COUNTING_STATES,
@@ -36,12 +37,23 @@ from .policies import InvalidPolicy, effective_on, group_of, matches
 ANSWER_CLOCKS = (ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
 
 
+_policies: VersionedCache[None, list[Policy]] = VersionedCache("policies")
+
+
+def active_policies() -> list[Policy]:
+    """The active policy versions, newest version of each code first; cached while they are unchanged."""
+    return _policies.get(
+        None, lambda _: list(Policy.objects.filter(active=True).order_by("code", "-version"))
+    )
+
+
 def applicable_policies(case: Case) -> list[Policy]:
     """The policy versions in force on the day the case was received that match it."""
     received = timezone.localdate(case.received_at)
-    candidates = Policy.objects.filter(active=True, effective_from__lte=received).order_by("code", "-version")
     chosen: dict[str, Policy] = {}
-    for policy in candidates:
+    for policy in active_policies():
+        if policy.effective_from > received:
+            continue
         if policy.code in chosen or not effective_on(policy, received):
             continue
         chosen[policy.code] = policy

@@ -19,8 +19,6 @@ system transitions, so every change is an audited event attributed to the system
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,21 +27,17 @@ from django.utils.translation import gettext as _
 
 from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag
 from redress.cases.models import Case, CaseFlag
+from redress.common.reference import VersionedCache
 from redress.organisation.choices import LEVEL_ORDER, Level, level_above
 
 from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, TriggerSettings
 
-# Settings change rarely; each process re-reads them at most this often.
-_SETTINGS_TTL_SECONDS = 30.0
-_settings_cache: tuple[float, TriggerSettings] | None = None
-_settings_lock = threading.Lock()
+# Settings change rarely: each process keeps the version in force while the triggers' reference token is
+# unchanged (redress.common.reference), so an edit applies on every node at its next registration.
+_settings: VersionedCache[None, TriggerSettings] = VersionedCache("triggers")
 
 
-def current_settings() -> TriggerSettings:
-    global _settings_cache
-    cached = _settings_cache
-    if cached is not None and time.monotonic() - cached[0] < _SETTINGS_TTL_SECONDS:
-        return cached[1]
+def _load_settings(_: None) -> TriggerSettings:
     found = TriggerSettings.objects.filter(active=True).order_by("-version").first()
     if found is None:
         found = TriggerSettings(
@@ -52,15 +46,16 @@ def current_settings() -> TriggerSettings:
             media_phrases=DEFAULT_MEDIA_PHRASES,
             top_media_phrases=DEFAULT_TOP_MEDIA_PHRASES,
         )
-    with _settings_lock:
-        _settings_cache = (time.monotonic(), found)
     return found
 
 
+def current_settings() -> TriggerSettings:
+    return _settings.get(None, _load_settings)
+
+
 def forget_settings() -> None:
-    """Drop the cached settings (after an edit, and between tests)."""
-    global _settings_cache
-    _settings_cache = None
+    """Drop the cached settings (a process that must not wait for the next token, e.g. between tests)."""
+    _settings.clear()
 
 
 @dataclass

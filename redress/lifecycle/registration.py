@@ -13,15 +13,20 @@ from redress.cases.models import Case
 from redress.cases.services import RegistrationData, RegistrationResult, create_case
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import StartEvent
+from redress.deadlines.models import Clock
 from redress.organisation.models import Staff
 
 from .triggers import apply_triggers
 
 
-def after_registration(case: Case, actor: Staff, flags: frozenset[str]) -> Case:
-    """The clocks from receipt, then the triggers; returns the case as they left it."""
-    clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
-    return apply_triggers(case, flags)
+def after_registration(
+    case: Case, actor: Staff, flags: frozenset[str]
+) -> tuple[Case, list[Clock], frozenset[str]]:
+    """The clocks from receipt, then the triggers; returns the case as they left it, with its clocks and
+    flags (the triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
+    started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
+    case, fired = apply_triggers(case, flags)
+    return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired
 
 
 def register_case(

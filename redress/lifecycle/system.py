@@ -26,6 +26,9 @@ class SetFlags(p.Params):
     previous_case: int | None = None
     # Record nothing if every flag is already there (a group member flagged by racing registrations).
     only_new: bool = False
+    # The flags the case carries, given by a caller that wrote them in this transaction (registration);
+    # None: they are read.
+    present: list[p.choices_of(Flag)] | None = None
 
 
 def _set_flags(ctx: Context) -> Change:
@@ -36,7 +39,10 @@ def _set_flags(ctx: Context) -> Change:
         if previous is None:
             ctx.refuse("previous_case", _("No earlier case has this id."))
     # The machine holds the case's row lock, so nobody else adds flags to it between this read and the insert.
-    present = set(CaseFlag.objects.filter(case=case, flag__in=list(flags)).values_list("flag", flat=True))
+    if ctx.params.present is not None:
+        present = set(ctx.params.present)
+    else:
+        present = set(CaseFlag.objects.filter(case=case, flag__in=list(flags)).values_list("flag", flat=True))
     added = [flag for flag in flags if flag not in present]
     CaseFlag.objects.bulk_create(
         [CaseFlag(case=case, flag=flag, set_by=ctx.actor, evidence=flags[flag] or {}) for flag in added]

@@ -39,9 +39,15 @@ def escalate(
     )
 
 
-def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> Case:
+# The only actions the triggers take on the new case; neither touches its clocks (a test holds them to it),
+# so registration knows the clocks it started are the case's clocks.
+ACTIONS_ON_THE_NEW_CASE = ("set_flags", "auto_escalate")
+
+
+def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> tuple[Case, frozenset[str]]:
     """Evaluate the triggers for a new case: flag it with the evidence, link, escalate, tell who must know.
-    Returns the case as the triggers left it (its flags' transition and escalation changed its version).
+    Returns the case as the triggers left it (its flags' transition and escalation changed its version) and
+    the flags that fired (the case now carries `staff_flags` and these).
 
     The reasons and notices are the bank's records and letters to its staff: written in the bank's language,
     whichever language the request that registered the case was in."""
@@ -49,16 +55,21 @@ def apply_triggers(case: Case, staff_flags: frozenset[str] = frozenset()) -> Cas
         return _apply_triggers(case, staff_flags)
 
 
-def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> Case:
+def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> tuple[Case, frozenset[str]]:
     rules = triggers.current_settings()
     fired = triggers.evaluate(case, staff_flags, rules)
     if not fired:
-        return case
+        return case, frozenset()
     actor = system_actor()
     flags = {f.flag: {**f.evidence, "rules_version": rules.version} for f in fired}
     repeat = next((f for f in fired if f.flag == "repeat"), None)
     # The earlier case of a repeat is linked in the same audited transition as the flag.
-    params = {"flags": flags, "previous_case": repeat.linked[0] if repeat else None}
+    params = {
+        "flags": flags,
+        "previous_case": repeat.linked[0] if repeat else None,
+        # Registration wrote the case's flags in this transaction: they are these.
+        "present": sorted(staff_flags),
+    }
     # Registration wrote the case in this transaction (the triggers run inside it): not read again.
     case = perform("set_flags", actor, case, params, fresh=True)
     # A repeat is linked through `previous_case` (set just now); the members of a group complaint through
@@ -80,7 +91,7 @@ def _apply_triggers(case: Case, staff_flags: frozenset[str]) -> Case:
             fresh=True,
         )
     notices.tell_about_triggers(case, by_flag)
-    return case
+    return case, frozenset(by_flag)
 
 
 def _flag_group_members(case: Case, fired: triggers.Fired, actor, version: int) -> None:

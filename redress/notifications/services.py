@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from redress.cases.models import Case
+from redress.common.reference import VersionedCache
 from redress.organisation.choices import UnitKind
 from redress.organisation.models import Staff, Unit
 
@@ -29,6 +31,27 @@ from .tasks import retry_due, retry_due_deliveries, retry_due_webhooks  # noqa: 
 def _in_unit(unit: Unit) -> Q:
     # A unit's departments sit at its level (the supervision office is a department of head office).
     return Q(unit=unit) | Q(unit__parent=unit, unit__kind=UnitKind.DEPARTMENT)
+
+
+# Who holds which role where, who prefers which channel off, and the webhook endpoints: read by every notice,
+# changed rarely; kept per process while their reference tokens are unchanged (redress.common.reference).
+_recipients: VersionedCache[tuple, list[Staff]] = VersionedCache("organisation", limit=2_000)
+_disabled: VersionedCache[None, frozenset[tuple[int, str]]] = VersionedCache("preferences")
+_endpoints: VersionedCache[None, list[WebhookEndpoint]] = VersionedCache("webhooks")
+
+
+def disabled_channels() -> frozenset[tuple[int, str]]:
+    """(staff id, channel) of every channel a person turned off."""
+    return _disabled.get(
+        None,
+        lambda _: frozenset(
+            NotificationPreference.objects.filter(enabled=False).values_list("staff_id", "channel")
+        ),
+    )
+
+
+def active_endpoints() -> list[WebhookEndpoint]:
+    return _endpoints.get(None, lambda _: list(WebhookEndpoint.objects.filter(active=True)))
 
 
 def recipients_for(
@@ -67,8 +90,10 @@ def recipients_for(
             who |= Q(work_group_memberships__group__unit=target)
     found: dict[int, Staff] = {}
     if who:
-        # Both kinds of recipient in one query.
-        found.update((s.id, s) for s in Staff.objects.filter(who, is_active=True).distinct())
+        # Both kinds of recipient in one query, kept per process while the organisation is unchanged.
+        key = (roles, unit.pk if unit else None, level, holder.pk, work_group_level)
+        shared = _recipients.get(key, lambda _: list(Staff.objects.filter(who, is_active=True).distinct()))
+        found.update((s.id, copy.copy(s)) for s in shared)
     for person in include:
         if person.is_active:
             found.setdefault(person.id, person)
@@ -111,11 +136,7 @@ def notify(
     new: list[tuple[int, int]] = []
     delivery_ids: list[int] = []
     if people:  # nobody to tell (e.g. a level with no work group yet): no rows, no reads of them
-        off = set(
-            NotificationPreference.objects.filter(staff_id__in=people, enabled=False).values_list(
-                "staff_id", "channel"
-            )
-        )
+        off = {(staff_id, channel) for staff_id, channel in disabled_channels() if staff_id in people}
         Notification.objects.bulk_create(
             [
                 Notification(
@@ -136,7 +157,7 @@ def notify(
         new = list(
             Notification.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", "recipient_id")
         )
-        Delivery.objects.bulk_create(
+        deliveries = Delivery.objects.bulk_create(
             [
                 Delivery(
                     notification_id=notification_id,
@@ -151,13 +172,14 @@ def notify(
             ],
             ignore_conflicts=True,
         )
-        delivery_ids = list(
-            Delivery.objects.filter(
-                notification_id__in=[n for n, _ in new], status=DeliveryStatus.PENDING
-            ).values_list("id", flat=True)
-        )
+        if deliveries:  # none to write (nobody with an address): none to read back
+            delivery_ids = list(
+                Delivery.objects.filter(
+                    notification_id__in=[n for n, _ in new], status=DeliveryStatus.PENDING
+                ).values_list("id", flat=True)
+            )
 
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.subscribes_to(event)]
+    endpoints = [e for e in active_endpoints() if e.subscribes_to(event)]
     webhooks = []
     for endpoint in endpoints:
         delivery_uuid = uuid.uuid4()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from redress.common.reference import VersionedCache
+
 from .choices import LEVEL_ORDER, DepartmentFunction, Level, Role, UnitKind, WorkGroupPosition
+
+# The units above a unit, by its path: read on every escalation and notice, changed with the tree.
+_ancestors: VersionedCache[str, list[Unit]] = VersionedCache("organisation")
 
 
 class Unit(models.Model):
@@ -76,7 +82,9 @@ class Unit(models.Model):
         # Read once per unit object (a request's): an escalation and the notice about it climb from the same
         # unit, and a unit moves in the tree rarely enough that a request may keep the path it started with.
         if "_ancestor_units" not in self.__dict__:
-            self.__dict__["_ancestor_units"] = list(self.ancestors())
+            # From the per-process cache of the tree (redress.common.reference), each caller its own copies.
+            shared = _ancestors.get(self.path, lambda _: list(self.ancestors()))
+            self.__dict__["_ancestor_units"] = [copy.copy(unit) for unit in shared]
         for ancestor in reversed(self.__dict__["_ancestor_units"]):
             if ancestor.level == level and not ancestor.is_department:
                 return ancestor

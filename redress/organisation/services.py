@@ -111,6 +111,11 @@ SYSTEM_USERNAME = "redress-system"
 
 def system_actor() -> Staff:
     """The staff record automatic actions are attributed to (created on first use, unusable password)."""
+    from .lookups import staff_member
+
+    known = staff_member(SYSTEM_USERNAME)
+    if known is not None:
+        return known
     staff, created = Staff.objects.get_or_create(
         username=SYSTEM_USERNAME, defaults={"name": "Redress 自动规则", "is_system": True}
     )

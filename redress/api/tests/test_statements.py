@@ -17,6 +17,10 @@ pytestmark = pytest.mark.django_db
 
 # The token with its staff member and unit, the roles (read-only check), the new case's flags.
 MAX_API_OVERHEAD = 3
+# Issue 16's target for a whole registration on the common path (no escalation rule fires), the token and
+# the idempotency key included: reference data comes from the per-process caches (one statement for their
+# tokens) and the answer from what registration wrote.
+MAX_COMMON_PATH = 12
 # Token (with the roles), count, page (joined with its units), and one each for the page's people (subject,
 # first responder, handler), classes (business category, reason, regulatory channel), the earlier cases the
 # caller may see, flags, attachments and clocks; a relation no case on the page has costs nothing.
@@ -54,6 +58,19 @@ def test_the_api_adds_at_most_three_statements_to_a_registration(bank, as_staff)
     for sql in api_sql:
         print("  ", sql[:110])
     assert len(api_sql) - len(direct_sql) <= MAX_API_OVERHEAD
+    assert len(api_sql) <= MAX_COMMON_PATH
+
+
+@pytest.mark.parametrize("alike", [1, 4], ids=["common path", "the group rule fires"])
+def test_the_answer_built_from_what_registration_wrote_equals_the_case_read_back(bank, as_staff, alike):
+    client = as_staff(bank.province_group)
+    for i in range(alike):
+        body = case_payload(bank, complainant=someone(f"1390000010{i}", ""))
+        answer = as_staff(bank.teller).post("/api/v1/cases", body, content_type="application/json").json()
+    assert answer["deadlines"]
+    assert ("group" in answer["flags"]) == (alike > 2)
+    read_back = client.get(f"/api/v1/cases/{answer['number']}").json()
+    assert answer == {k: read_back[k] for k in answer}
 
 
 def test_the_list_does_not_grow_with_the_page(bank, as_staff):

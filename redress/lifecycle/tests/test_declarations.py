@@ -95,3 +95,16 @@ def test_a_rule_can_only_choose_a_declared_target(bank):
         run(rogue, bank.teller, case, {}, allowed=lambda u, c: [], after=lambda *a: None)
     case.refresh_from_db()
     assert case.state == State.REGISTERED and not case.events.filter(kind=EventKind.ACCEPTED).exists()
+
+
+def test_the_triggers_actions_on_a_new_case_leave_its_clocks_alone():
+    # Registration answers with the clocks it started (no second read): true only while the actions the
+    # triggers take on the new case neither meet, start nor stop a clock.
+    from redress.lifecycle.catalogue import ACTIONS
+    from redress.lifecycle.machine import STAYS
+    from redress.lifecycle.triggers import ACTIONS_ON_THE_NEW_CASE
+
+    for name in ACTIONS_ON_THE_NEW_CASE:
+        action = ACTIONS[name]
+        assert action.meets == () and action.then is None, name
+        assert action.target == STAYS, name  # a new case stays open: nothing stops its clocks

@@ -1,0 +1,14 @@
+# Writes to this app's reference tables change their token, so every process's cache sees them
+# (redress.common.reference).
+from django.db import migrations
+
+from redress.common.reference import watch
+
+
+class Migration(migrations.Migration):
+    dependencies = [("common", "0001_initial"), ("cases", "0011_sweeper_event_kinds")]
+
+    operations = [
+        watch("classification", "cases_classificationversion"),
+        watch("classification", "cases_classificationitem"),
+    ]

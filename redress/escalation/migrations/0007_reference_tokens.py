@@ -1,0 +1,13 @@
+# Writes to this app's reference tables change their token, so every process's cache sees them
+# (redress.common.reference).
+from django.db import migrations
+
+from redress.common.reference import watch
+
+
+class Migration(migrations.Migration):
+    dependencies = [("common", "0001_initial"), ("escalation", "0006_remove_caselink")]
+
+    operations = [
+        watch("triggers", "escalation_triggersettings"),
+    ]

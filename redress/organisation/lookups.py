@@ -1,0 +1,22 @@
+"""Units and staff by their codes and usernames, from a per-process cache kept true by the organisation's
+reference token (redress.common.reference): registration names them on every request, the tree changes
+rarely. Each caller gets its own copy of the record."""
+
+from __future__ import annotations
+
+from redress.common.reference import VersionedCache
+
+from .models import Staff, Unit
+
+_units: VersionedCache[str, Unit | None] = VersionedCache("organisation", copies=True)
+_staff: VersionedCache[str, Staff | None] = VersionedCache("organisation", copies=True)
+
+
+def active_unit(code: str) -> Unit | None:
+    """The active unit with this code, or None."""
+    return _units.get(code, lambda c: Unit.objects.filter(code=c, active=True).first())
+
+
+def staff_member(username: str) -> Staff | None:
+    """The staff member with this username (active or not, with their unit), or None."""
+    return _staff.get(username, lambda u: Staff.objects.filter(username=u).select_related("unit").first())
