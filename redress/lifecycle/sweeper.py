@@ -26,6 +26,7 @@ from redress.calendar.deadlines import add_working_days
 from redress.calendar.services import get_calendar
 from redress.cases.choices import OPEN_STATES, EventKind
 from redress.cases.models import Case, CaseEvent, TransferOrder
+from redress.common import reference
 from redress.deadlines.models import Clock
 from redress.escalation import services as notices
 from redress.escalation import triggers
@@ -76,7 +77,13 @@ def _when(moment: dt.datetime) -> str:
 
 
 def _case_of(row) -> Case:
-    return Case.objects.select_related("unit", "holder_unit", "handler").get(pk=row.case_id)
+    # Locked as the lifecycle would lock it (its own row, FOR NO KEY UPDATE), so the escalation that follows
+    # runs on it as it is (`fresh`) instead of reading it again; with the people the notices go to.
+    return (
+        Case.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("unit", "holder_unit", "handler", "first_responder")
+        .get(pk=row.case_id)
+    )
 
 
 # ---- the due things ------------------------------------------------------------------------------------
@@ -231,7 +238,9 @@ def _respond(case: Case, response: Response, now: dt.datetime, result: SweepResu
     data = {"reason": response.reason, **response.event_data}
     work_group_level = None
     if response.escalate_first:
-        case = escalate(case, level_above(case.level), response.reason, response.trigger, actor=result.actor)
+        case = escalate(
+            case, level_above(case.level), response.reason, response.trigger, actor=result.actor, fresh=True
+        )
     if response.notice is not None:
         notice = notices.issue_notice(case, reason=response.reason, now=now, **response.notice)
         result.notices += 1
@@ -239,7 +248,9 @@ def _respond(case: Case, response: Response, now: dt.datetime, result: SweepResu
         data["notice_level"] = notice.issued_level
         work_group_level = notice.issued_level
         if not response.escalate_first:
-            case = escalate(case, notice.issued_level, response.reason, response.trigger, actor=result.actor)
+            case = escalate(
+                case, notice.issued_level, response.reason, response.trigger, actor=result.actor, fresh=True
+            )
     # The sweeper's records change no field of the case (its version stays, so nobody's open form goes
     # stale because a clock warned), but each is on the case's history like any other change.
     CaseEvent.objects.create(case=case, kind=response.event, actor=result.actor, data=data)
@@ -268,7 +279,8 @@ def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
 def _sweep_one_kind(due: Due, now: dt.datetime, batch: int, result: SweepResult) -> None:
     last = 0
     while True:
-        with transaction.atomic():
+        # One reading of the reference tokens per batch (redress.common.reference), not one per lookup.
+        with transaction.atomic(), reference.pinned():
             found = due.find(now)
             if due.walk_once:
                 found = found.filter(pk__gt=last).order_by("pk")
