@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -76,14 +76,15 @@ def _when(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _case_of(row) -> Case:
-    # Locked as the lifecycle would lock it (its own row, FOR NO KEY UPDATE), so the escalation that follows
-    # runs on it as it is (`fresh`) instead of reading it again; with the people the notices go to.
-    return (
-        Case.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("unit", "holder_unit", "handler", "first_responder")
-        .get(pk=row.case_id)
-    )
+def _cases_of(rows: list) -> dict[int, Case]:
+    """The cases of a batch's rows, in one statement, locked as the lifecycle would lock them (their own
+    rows, FOR NO KEY UPDATE, in id order), so the escalation that follows runs on each as it is (`fresh`)
+    instead of reading it again; with the people the notices go to."""
+    ids = sorted({row.case_id for row in rows})
+    cases = Case.objects.select_related("unit", "holder_unit", "handler", "first_responder").order_by("pk")
+    if connection.vendor == "postgresql":
+        cases = cases.select_for_update(of=("self",), no_key=True)
+    return {case.pk: case for case in cases.filter(pk__in=ids)}
 
 
 # ---- the due things ------------------------------------------------------------------------------------
@@ -176,6 +177,19 @@ def _acknowledgement_due(order: TransferOrder) -> dt.datetime:
     return order.acknowledgement_due
 
 
+def _mark_all_breached(clocks: list[Clock], now: dt.datetime) -> int:
+    return Clock.MOVES.move(Clock.objects.filter(pk__in=[c.pk for c in clocks]), "breach", breached_at=now)
+
+
+def _mark_all_warned(clocks: list[Clock], now: dt.datetime) -> int:
+    return Clock.MOVES.move(Clock.objects.filter(pk__in=[c.pk for c in clocks]), "warn", warned_at=now)
+
+
+def _mark_all_notices_breached(notices_: list[SupervisionNotice], now: dt.datetime) -> int:
+    rows = SupervisionNotice.objects.filter(pk__in=[n.pk for n in notices_])
+    return SupervisionNotice.MOVES.move(rows, "breach", breached_at=now)
+
+
 def _mark_breached(clock: Clock, now: dt.datetime) -> bool:
     return Clock.MOVES.move(Clock.objects.filter(pk=clock.pk), "breach", breached_at=now) == 1
 
@@ -206,35 +220,58 @@ class Due:
     counter: str = ""
     # Walked once by id (rows that are not due yet stay candidates) instead of until none is left.
     walk_once: bool = False
+    # Marks a whole claimed batch in one statement (returns how many moved); when every row moved, `mark`
+    # is not asked row by row.
+    mark_all: Callable[[list, dt.datetime], int] | None = None
 
 
 # Breaches first (they matter most), then notice breaches, warnings and stuck transfers.
 DUE = (
-    Due("clock breach", notices.due_breaches, _mark_breached, _breach, counter="breaches"),
     Due(
-        "notice breach", notices.due_notice_breaches, _mark_notice_breached, _notice_breach, "notice_breaches"
+        "clock breach",
+        notices.due_breaches,
+        _mark_breached,
+        _breach,
+        counter="breaches",
+        mark_all=_mark_all_breached,
     ),
-    Due("clock warning", notices.due_warnings, _mark_warned, _warning, counter="warnings"),
+    Due(
+        "notice breach",
+        notices.due_notice_breaches,
+        _mark_notice_breached,
+        _notice_breach,
+        "notice_breaches",
+        mark_all=_mark_all_notices_breached,
+    ),
+    Due(
+        "clock warning",
+        notices.due_warnings,
+        _mark_warned,
+        _warning,
+        counter="warnings",
+        mark_all=_mark_all_warned,
+    ),
     Due("stuck transfer", notices.stuck_transfer_candidates, _stuck_now, _stuck, walk_once=True),
 )
 
 
-def _act(due: Due, row, now: dt.datetime, result: SweepResult) -> None:
-    if not due.mark(row, now):
+def _act(due: Due, row, now: dt.datetime, result: SweepResult, cases: dict[int, Case], marked: bool) -> None:
+    if not marked and not due.mark(row, now):
         return
     if due.counter:
         setattr(result, due.counter, getattr(result, due.counter) + 1)
-    case = _case_of(row)
+    case = cases.get(row.case_id) or _cases_of([row])[row.case_id]
     if case.state not in OPEN_STATES:
         return
     response = due.respond(row, case, now, result)
     if response is not None:
-        _respond(case, response, now, result)
+        # The next row of the same case in this batch starts from the case as this one left it.
+        cases[case.pk] = _respond(case, response, now, result)
 
 
-def _respond(case: Case, response: Response, now: dt.datetime, result: SweepResult) -> None:
+def _respond(case: Case, response: Response, now: dt.datetime, result: SweepResult) -> Case:
     """The one way the sweeper answers a due thing on an open case: on the case's history, then the notice
-    and the escalation, then the people told."""
+    and the escalation, then the people told. Returns the case as it now is."""
     data = {"reason": response.reason, **response.event_data}
     work_group_level = None
     if response.escalate_first:
@@ -263,6 +300,7 @@ def _respond(case: Case, response: Response, now: dt.datetime, result: SweepResu
         unit=response.unit,
         work_group_level=work_group_level,
     )
+    return case
 
 
 def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
@@ -285,13 +323,19 @@ def _sweep_one_kind(due: Due, now: dt.datetime, batch: int, result: SweepResult)
             if due.walk_once:
                 found = found.filter(pk__gt=last).order_by("pk")
             claimed = notices.claim(found, batch)
+            # The claimed rows are locked and due: in one statement they all move (else row by row).
+            marked = bool(claimed) and due.mark_all is not None and due.mark_all(claimed, now) == len(claimed)
+            # (Stuck-transfer candidates are read case by case: most of them are not due yet.)
+            cases = _cases_of(claimed) if claimed and not due.walk_once else {}
             for row in claimed:
                 try:
                     with transaction.atomic():
-                        _act(due, row, now, result)
+                        _act(due, row, now, result, cases, marked)
                 except Exception:
                     # One bad row must not stop the sweep or be retried forever: mark it and go on.
                     log.exception("sweeper could not act on %s %s", due.name, row.pk)
+                    # What it did to its case was rolled back: the case is read again if needed.
+                    cases.pop(row.case_id, None)
                     if not due.walk_once:
                         notices.mark_failed(row, now)
         if len(claimed) < batch:

@@ -7,7 +7,7 @@ from django.db import close_old_connections, connection
 from django.db.models import Count
 from django.utils import translation
 
-from redress.cases.models import Case
+from redress.cases.models import Case, Escalation
 from redress.deadlines.models import Clock
 from redress.escalation.models import Accountability, SupervisionNotice
 from redress.lifecycle import perform
@@ -153,3 +153,20 @@ def test_a_transfer_left_unacknowledged_is_a_stuck_case_with_a_notice_once(bank)
     perform("acknowledge", bank.handler, Case.objects.get(pk=case.pk), now=at(2026, 3, 4, 11))
     notice.refresh_from_db()
     assert notice.state == "answered"
+
+
+def test_two_breaches_of_one_case_in_one_batch_both_get_their_notice(bank, caplog):
+    # The batch reads its cases once; the second breach must act on the case as the first one left it
+    # (escalated, a new version), not on the copy read before.
+    case = registered(bank, at(2026, 3, 2))
+    reply = Clock.objects.get(case=case, name="reply")
+    twin = Clock.objects.get(pk=reply.pk)
+    twin.pk, twin.group, twin.name = None, "acknowledge", "acknowledge"
+    twin.save()
+    result = sweep(at(2026, 3, 6, 9))
+    assert result.breaches == 2 and result.notices == 2
+    assert SupervisionNotice.objects.filter(case=case).count() == 2
+    assert "could not act" not in caplog.text
+    # The second notice starts where the first left the case (at the sub-branch), as when each was read alone.
+    levels = list(Escalation.objects.filter(case=case).order_by("pk").values_list("to_level", flat=True))
+    assert levels == ["sub_branch", "branch"]
