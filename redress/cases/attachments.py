@@ -224,6 +224,7 @@ def discard_unrecorded(names: Sequence[str]) -> None:
 def open_stored(attachment: Attachment) -> File:
     """The attachment's bytes, open for reading from the store. FileNotFoundError when the store has no such
     file; StoreFailed when the store does not answer."""
+    handle: File | None = None
     try:
         handle = storage().open(attachment.storage_name, "rb")
         # An object store fetches the bytes when they are first read: fetch them now, so that a store that
@@ -232,6 +233,8 @@ def open_stored(attachment: Attachment) -> File:
     except FileNotFoundError:
         raise
     except Exception as exc:  # the same pluggable backends as in put_all
+        if handle is not None:
+            handle.close()
         logger.exception("attachment store failed reading %s", attachment.storage_name)
         raise StoreFailed(_("The attachment store is not answering; try again later.")) from exc
     return handle

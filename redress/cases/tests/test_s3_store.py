@@ -161,18 +161,22 @@ def test_attachments_registered_through_the_api_are_objects_in_the_bucket_and_do
 def test_the_form_registers_into_the_bucket_and_the_case_page_downloads_it(
     client, bank, settings, s3_server, bucket
 ):
+    # A scanned letter of 9 MB: past the upload's memory limit (a temporary file) and the multipart threshold.
+    scan = PDF + bytes(range(256)) * (9 * 4096)
     client.force_login(bank.teller)
     response = client.post(
-        reverse("web:new_case"), {**form_data(bank), "attachments": [SimpleUploadedFile("letter.pdf", PDF)]}
+        reverse("web:new_case"), {**form_data(bank), "attachments": [SimpleUploadedFile("scan.pdf", scan)]}
     )
     assert response.status_code == 302
     item = Case.objects.get().attachments.get()
-    assert objects(s3_server, bucket) == {item.storage_name: PDF}
+    assert item.size == len(scan)
+    assert objects(s3_server, bucket) == {item.storage_name: scan}
     assert no_local_files(settings)
     url = reverse("web:attachment", args=[item.case.number, item.id])
     download = client.get(url)
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == PDF
+    assert download["Content-Length"] == str(len(scan))
+    assert b"".join(download.streaming_content) == scan
     client.force_login(bank.outsider)
     assert client.get(url).status_code == 404
 
