@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP) messages
 
-# Compiled catalogues are build output, made from the committed .po files.
+# Compiled catalogues are build output, made from the committed .po files (a wheel compiles its own: setup.py).
 messages: $(STAMP)
 	$(VENV)/bin/pybabel -q compile -d redress/locale -D django
 

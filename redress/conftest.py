@@ -15,7 +15,15 @@ def bank(db) -> Bank:
 
 @pytest.fixture(autouse=True)
 def _attachments_in_tmp(settings, tmp_path):
+    """Each test's attachment store is a directory of its own (changing STORAGES resets Django's storages)."""
     settings.ATTACHMENT_ROOT = tmp_path / "attachments"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(settings.ATTACHMENT_ROOT)},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)

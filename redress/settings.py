@@ -7,6 +7,7 @@ rather than half-working later.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
@@ -165,12 +166,61 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+
+
+def attachment_storage(environ: Mapping[str, str], root: Path) -> dict:
+    """The "attachments" entry of STORAGES from the environment (redress.cases.attachments writes and reads
+    through it). `local` (the default): files under `root`, one machine's disk, so one web node only or a
+    directory every node mounts. `s3`: an S3-compatible object store (django-storages) every node shares."""
+    kind = (environ.get("REDRESS_ATTACHMENT_STORAGE") or "local").strip().lower()
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"REDRESS_ATTACHMENT_STORAGE={kind!r} is not one of: local, s3")
+    bucket = environ.get("REDRESS_S3_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("REDRESS_ATTACHMENT_STORAGE=s3 needs REDRESS_S3_BUCKET")
+    style = (environ.get("REDRESS_S3_ADDRESSING_STYLE") or "auto").strip().lower()
+    if style not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured(
+            f"REDRESS_S3_ADDRESSING_STYLE={style!r} is not one of: auto, path, virtual"
+        )
+    from botocore.config import Config
+
+    options: dict = {
+        "bucket_name": bucket,
+        # Objects stay private (no ACL, the bucket's default); nothing links to them: Redress streams them.
+        "default_acl": None,
+        # Names are random: no existence check before each write.
+        "file_overwrite": True,
+        # A registration waits on the store: fail within seconds, not after botocore's minute-long defaults.
+        "client_config": Config(
+            connect_timeout=5,
+            read_timeout=30,
+            retries={"mode": "standard", "max_attempts": 3},
+            s3={"addressing_style": style},
+        ),
+    }
+    # Unset ones are left to boto3's own lookup (AWS_* variables, an instance's role).
+    for option, variable in [
+        ("endpoint_url", "REDRESS_S3_ENDPOINT_URL"),
+        ("region_name", "REDRESS_S3_REGION"),
+        ("access_key", "REDRESS_S3_ACCESS_KEY_ID"),
+        ("secret_key", "REDRESS_S3_SECRET_ACCESS_KEY"),
+        ("location", "REDRESS_S3_PREFIX"),
+    ]:
+        if value := environ.get(variable, "").strip():
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+# Attachments live outside the database and are never served directly: only through a visibility check.
+ATTACHMENT_ROOT = Path(os.environ.get("REDRESS_ATTACHMENT_ROOT") or DATA_DIR / "attachments")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "attachments": attachment_storage(os.environ, ATTACHMENT_ROOT),
 }
-# Attachments live outside the database and are never served directly: only through a visibility check.
-ATTACHMENT_ROOT = Path(os.environ.get("REDRESS_ATTACHMENT_ROOT") or DATA_DIR / "attachments")
 ATTACHMENT_MAX_BYTES = env_int("REDRESS_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

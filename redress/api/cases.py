@@ -591,10 +591,12 @@ def create_case(request: HttpRequest, response: HttpResponse, payload: CaseIn):
 
 @router.post(
     "/cases/with-attachments",
-    response=_REGISTER_RESPONSES,
+    response={**_REGISTER_RESPONSES, 503: ErrorOut},
     summary="Register a case with attachments (multipart/form-data)",
     description="Form field `data`: the same JSON object as POST /cases; file fields `attachments` "
-    "(repeat the field for several files). " + _REGISTER_DOC,
+    "(repeat the field for several files). " + _REGISTER_DOC + " If the attachment store cannot take the "
+    "files (disk full, object store down) the answer is 503, naming `attachments`, and nothing is stored: "
+    "retry later with the same `Idempotency-Key`.",
 )
 def create_case_with_attachments(
     request: HttpRequest,
@@ -745,7 +747,7 @@ def case_events(request: HttpRequest, number: str):
 
 @router.get(
     "/cases/{number}/attachments/{attachment_id}",
-    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 503: ErrorOut},
     url_name="case_attachment",
     summary="Download an attachment",
 )
@@ -755,7 +757,7 @@ def download_attachment(request: HttpRequest, number: str, attachment_id: int) -
     if attachment is None:
         raise Http404
     try:
-        handle = open(attachment_store.path_of(attachment), "rb")  # noqa: SIM115 - FileResponse closes it
+        handle = attachment_store.open_stored(attachment)  # FileResponse closes it; StoreFailed is a 503
     except FileNotFoundError:
         raise Http404 from None
     return FileResponse(

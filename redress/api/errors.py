@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
+from redress.cases.attachments import StoreFailed
 from redress.common.errors import ApiError, FieldErrors, forbidden, pydantic_message
 from redress.lifecycle import ActionForbidden, IllegalTransition
 
@@ -77,6 +78,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return respond(request, exc.status, exc.detail, exc.errors, **getattr(exc, "extra", {}))
 
+    def store_failed(request: HttpRequest, exc: StoreFailed) -> HttpResponse:
+        # Not the caller's fault and nothing was kept: the same request (same Idempotency-Key) may be sent
+        # again once the attachment store is back.
+        return respond(request, 503, exc.detail, exc.errors)
+
     def illegal(request: HttpRequest, exc: IllegalTransition) -> HttpResponse:
         return respond(request, 409, str(exc), state=exc.state, allowed_actions=exc.allowed)
 
@@ -104,5 +110,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ActionForbidden, action_forbidden)
     api.add_exception_handler(ValidationError, schema_invalid)
     api.add_exception_handler(ApiError, api_error)
+    api.add_exception_handler(StoreFailed, store_failed)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(HttpError, http_error)

@@ -1,24 +1,40 @@
 """Attachments (letters, photos, call recordings): checked by size and content, stored outside the database.
 
-Files are written under ATTACHMENT_ROOT with a random name; the database keeps the name, type, size and
-SHA-256. They are only ever served through a view that checks the case's visibility first.
+The bytes live in the storage named "attachments" (`settings.STORAGES`): a directory on the local disk by
+default, an S3-compatible object store shared by every node in production (`REDRESS_ATTACHMENT_STORAGE`).
+Each file gets a random name there; the database keeps that name, the type, size and SHA-256. They are only
+ever served through a view that checks the case's visibility first, read back through the storage.
+
+A registration writes its files before its transaction (`put_all`) and records them inside it (`record`), so a
+store that is full or down refuses the registration before any row is written, and the transaction never waits
+on the store; if the transaction then fails, the caller deletes the files again (`discard`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
 
 import filetype
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Attachment, Case
+
+logger = logging.getLogger(__name__)
+
+# The name of the storage in settings.STORAGES.
+STORAGE = "attachments"
 
 # Content types a complaint office receives: scanned letters, photos, call recordings, office documents.
 ALLOWED_TYPES: dict[str, str] = {
@@ -87,34 +103,138 @@ def check_files(files: Sequence[UploadedFile]) -> list[str]:
     return errors
 
 
-def store(case: Case, upload: UploadedFile, actor, written: list[Path]) -> Attachment:
-    """Write one checked file to disk and record it; the caller removes `written` files on rollback."""
+class StoreFailed(Exception):
+    """The attachment store could not write or read a file: a full disk, an object store that refuses or does
+    not answer. Raised by a registration before anything of it was kept; `errors` as in FieldErrors."""
+
+    def __init__(self, detail: str, errors: Mapping[str, list[str]] | None = None):
+        self.detail = detail
+        self.errors = dict(errors or {})
+        super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One file written to the store, not yet recorded in the database."""
+
+    name: str  # its name in the store
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def storage() -> Storage:
+    return storages[STORAGE]
+
+
+def put_all(files: Sequence[UploadedFile]) -> list[StoredFile]:
+    """Write every (checked) file to the store. If one cannot be written, those already written and what
+    there is of that one are deleted again and StoreFailed is raised: the registration must not go on."""
+    store = storage()
+    stored: list[StoredFile] = []
+    for upload in files:
+        content_type, digest, size = _measure(upload)
+        today = timezone.localdate()
+        name = f"{today:%Y/%m}/{uuid.uuid4().hex}.{ALLOWED_TYPES.get(content_type, 'bin')}"
+        original_name = PurePath(upload.name or "attachment").name[:255]
+        # Handed over as a plain File: the store reads it (a temporary upload is copied, not moved away), and
+        # an object store labels the object with the type judged from the bytes, not the browser's.
+        content = File(upload, name=original_name)
+        content.content_type = content_type
+        try:
+            name = store.save(name, content, max_length=Attachment._meta.get_field("storage_name").max_length)
+        # The backend is pluggable (the local disk raises OSError, django-storages' S3 botocore's and boto3's
+        # errors): whatever it raises while writing, this file is not stored and the registration stops.
+        except Exception as exc:
+            logger.exception("attachment store failed writing %s (%s)", name, original_name)
+            discard([*(s.name for s in stored), name])
+            message = _(
+                "%(name)s could not be stored: the attachment store failed. "
+                "Nothing was registered; try again later."
+            ) % {"name": original_name}
+            raise StoreFailed(
+                _("The attachments could not be stored; nothing was registered."), {"attachments": [message]}
+            ) from exc
+        stored.append(StoredFile(name, original_name, content_type, size, digest))
+    return stored
+
+
+def _measure(upload: UploadedFile) -> tuple[str, str, int]:
+    """The content type judged from the bytes, the SHA-256 and the size, read before the store gets it."""
     upload.seek(0)
-    head = upload.read(8192)
+    content_type = sniff_type(upload.read(8192)) or "application/octet-stream"
     upload.seek(0)
-    content_type = sniff_type(head) or "application/octet-stream"
-    today = timezone.localdate()
-    storage_name = f"{today:%Y/%m}/{uuid.uuid4().hex}.{ALLOWED_TYPES.get(content_type, 'bin')}"
-    target = Path(settings.ATTACHMENT_ROOT) / storage_name
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    with open(target, "xb") as out:
-        written.append(target)
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return Attachment.objects.create(
-        case=case,
-        storage_name=storage_name,
-        original_name=Path(upload.name or "attachment").name[:255],
-        content_type=content_type,
-        size=size,
-        sha256=digest.hexdigest(),
-        uploaded_by=actor,
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return content_type, digest.hexdigest(), size
+
+
+def record(case: Case, stored: Iterable[StoredFile], actor) -> list[Attachment]:
+    """The rows of files `put_all` wrote, in the registration's transaction."""
+    return Attachment.objects.bulk_create(
+        [
+            Attachment(
+                case=case,
+                storage_name=f.name,
+                original_name=f.original_name,
+                content_type=f.content_type,
+                size=f.size,
+                sha256=f.sha256,
+                uploaded_by=actor,
+            )
+            for f in stored
+        ]
     )
 
 
-def path_of(attachment: Attachment) -> Path:
-    return Path(settings.ATTACHMENT_ROOT) / attachment.storage_name
+def discard(names: Iterable[str]) -> None:
+    """Delete files no row will name (their registration failed). A file the store will not delete either is
+    named in the log: it is an orphan, harmless but for its space."""
+    store = storage()
+    for name in names:
+        try:
+            store.delete(name)
+        except Exception:  # the same pluggable backends as in put_all
+            logger.exception("attachment store failed deleting %s: left behind, named by no case", name)
+
+
+def discard_unrecorded(names: Sequence[str]) -> None:
+    """After a commit that failed, delete the files unless their rows were stored all the same (a connection
+    lost just after the database committed). When the database cannot tell, keep them: a stray file is
+    better than a case whose attachment is gone."""
+    if not names:
+        return
+    try:
+        recorded = set(
+            Attachment.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
+        )
+    except DatabaseError:
+        logger.exception(
+            "could not tell whether attachments %s were recorded: left in the store", list(names)
+        )
+        return
+    discard(n for n in names if n not in recorded)
+
+
+def open_stored(attachment: Attachment) -> File:
+    """The attachment's bytes, open for reading from the store. FileNotFoundError when the store has no such
+    file; StoreFailed when the store does not answer."""
+    handle: File | None = None
+    try:
+        handle = storage().open(attachment.storage_name, "rb")
+        # An object store fetches the bytes when they are first read: fetch them now, so that a store that
+        # fails answers 503 here rather than a download cut short.
+        handle.seek(0)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # the same pluggable backends as in put_all
+        if handle is not None:
+            handle.close()
+        logger.exception("attachment store failed reading %s", attachment.storage_name)
+        raise StoreFailed(_("The attachment store is not answering; try again later.")) from exc
+    return handle

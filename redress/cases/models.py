@@ -272,7 +272,8 @@ class CaseFlag(models.Model):
 
 
 class Attachment(models.Model):
-    """A letter, photo or call recording. Bytes live on disk under ATTACHMENT_ROOT, not in the database."""
+    """A letter, photo or call recording. The bytes live in the attachment store (a local directory or an
+    object store: cases/attachments.py) under `storage_name`, not in the database."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
     storage_name = models.CharField(max_length=255, unique=True, editable=False)

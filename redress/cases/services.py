@@ -1,8 +1,10 @@
 """Registration (R2): the one way a case comes into being.
 
 `create_case` validates every field, reports all errors at once field by field (API names, e.g.
-`complainant.phone`) and stores nothing unless all are good; then writes the case, its flags, attachments
-and its `registered` event in one transaction.
+`complainant.phone`) and stores nothing unless all are good; then writes the attachments' files to their
+store and the case, its flags, attachment rows and its `registered` event in one transaction. A store that
+fails refuses the registration whole (`attachments.StoreFailed`); a transaction that fails takes the files
+with it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -326,7 +327,11 @@ def create_case(
     """Register a case. With an idempotency key, a retry by the same caller returns the first case.
     `then(case, actor, flags)` runs in the same transaction once the case is written: the steps that follow
     a registration (redress.lifecycle.registration) — its clocks and triggers; it returns the case as they
-    left it, which is what the caller gets, with the case's clocks and flags as they now are."""
+    left it, which is what the caller gets, with the case's clocks and flags as they now are.
+
+    Raises FieldErrors (bad input) or attachments.StoreFailed (the store could not take the files); either way
+    nothing was kept. Called inside a caller's own transaction, the files of a registration that the caller
+    then rolls back stay in the store: Django tells no one of a rollback."""
     # One reading of the reference data's tokens for the whole registration (redress.common.reference).
     with pinned():
         return _create_case(actor, data, files, idempotency_key, now, then)
@@ -343,18 +348,27 @@ def _create_case(actor, data, files, idempotency_key, now, then) -> Registration
     if file_errors:
         raise FieldErrors({"attachments": file_errors})
 
-    written: list[Path] = []
+    # The files first, outside the transaction: a full or failing store refuses the registration before any
+    # row is written (StoreFailed, having deleted what it wrote), and no transaction waits on the store.
+    stored = attachment_store.put_all(files)
+    names = [f.name for f in stored]
+    committing = False
     clocks: list[Any] | None = None
     try:
         with transaction.atomic():
-            case, flags = _create(actor, data, cleaned, files, written)
+            case, flags = _create(actor, data, cleaned, stored)
             if then is not None:
                 case, clocks, flags = then(case, actor, flags)
             if idempotency_key:
                 RegistrationKey.objects.create(staff=actor, key=idempotency_key, case=case)
+            committing = True
     except BaseException as exc:
-        for path in written:
-            path.unlink(missing_ok=True)
+        # Rolled back: no row names the files, so they go. Only a failed commit leaves that in doubt (the
+        # database may have committed before the connection was lost): then the rows decide.
+        if committing:
+            attachment_store.discard_unrecorded(names)
+        else:
+            attachment_store.discard(names)
         if not isinstance(exc, IntegrityError):
             raise
         # Two retries of one registration raced: the loser rolled back; return the winner's case.
@@ -374,7 +388,7 @@ def _case_for_key(actor: Staff, key: str) -> Case | None:
 
 
 def _create(
-    actor: Staff, data: RegistrationData, cleaned: dict, files: Sequence[UploadedFile], written: list[Path]
+    actor: Staff, data: RegistrationData, cleaned: dict, stored: Sequence[attachment_store.StoredFile]
 ) -> tuple[Case, frozenset[str]]:
     responder: Staff = cleaned["first_responder"]
     unit: Unit = responder.unit
@@ -423,7 +437,7 @@ def _create(
             for f in sorted(flags)
         ]
     )
-    stored = [attachment_store.store(case, f, actor, written) for f in files]
+    attachment_store.record(case, stored, actor)
     CaseEvent.objects.create(
         case=case,
         kind=EventKind.REGISTERED,
@@ -435,7 +449,7 @@ def _create(
             "first_responder": responder.username,
             "unit": unit.code,
             "flags": sorted(flags),
-            "attachments": [a.original_name for a in stored],
+            "attachments": [f.original_name for f in stored],
         },
     )
     return case, frozenset(flags)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from redress.access.visibility import get_visible_case, visible_to
-from redress.cases.attachments import path_of
+from redress.cases.attachments import StoreFailed, open_stored
 from redress.cases.register_query import (
     COUNT_CAP,
     MAX_OFFSET,
@@ -163,7 +163,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     files=form.cleaned_data["attachments"],
                     idempotency_key=form.cleaned_data["idempotency_key"] or None,
                 )
-            except FieldErrors as exc:
+            except (FieldErrors, StoreFailed) as exc:
+                # A store that failed is no fault of the form's: still said beside the attachments, with the
+                # rest kept, and answered 200 like any refusal (a proxy may swap a 503's page for its own).
                 form.add_service_errors(exc.errors)
             else:
                 number = result.case.number
@@ -192,15 +194,19 @@ def new_case(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
-    """An attachment's bytes, only after the case's visibility check; otherwise the same 404 as missing."""
+def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+    """An attachment's bytes, only after the case's visibility check; otherwise the same 404 as missing.
+    Streamed from the attachment store (a local directory or an object store), never from a path."""
     case = get_visible_case(request.user, number)
     item = case.attachments.filter(id=attachment_id).first()
     if item is None:
         raise Http404("No such attachment.")
-    path = path_of(item)
-    if not path.is_file():
-        raise Http404("No such attachment.")
+    try:
+        handle = open_stored(item)
+    except FileNotFoundError:
+        raise Http404("No such attachment.") from None
+    except StoreFailed as exc:
+        return HttpResponse(exc.detail, status=503, content_type="text/plain; charset=utf-8")
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=item.original_name, content_type=item.content_type
+        handle, as_attachment=True, filename=item.original_name, content_type=item.content_type
     )

@@ -1,7 +1,9 @@
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -83,11 +85,15 @@ def test_idempotency_key_returns_the_first_case(bank):
     assert Case.objects.count() == 1
 
 
-def test_attachment_is_stored_on_disk_not_in_the_database(bank, settings):
+def test_attachment_is_stored_in_the_attachment_store_not_in_the_database(bank, settings):
     upload = SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")
     case = register_case(bank.teller, bank.registration(), files=[upload]).case
     attachment = Attachment.objects.get(case=case)
     assert attachment.content_type == "application/pdf"
+    assert attachment.size == len(PDF) and attachment.sha256 == hashlib.sha256(PDF).hexdigest()
+    with storages["attachments"].open(attachment.storage_name) as stored:
+        assert stored.read() == PDF
+    # By default the store is the local directory.
     assert (settings.ATTACHMENT_ROOT / attachment.storage_name).read_bytes() == PDF
 
 

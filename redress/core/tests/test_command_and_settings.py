@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from redress.settings import env_bool, env_int
+from redress.settings import attachment_storage, env_bool, env_int
 
 REDRESS = Path(sys.executable).with_name("redress")
 
@@ -40,3 +40,57 @@ def test_a_bad_number_setting_is_refused(monkeypatch):
     monkeypatch.setenv("REDRESS_COUNT", "ten")
     with pytest.raises(ImproperlyConfigured, match="REDRESS_COUNT='ten' is not a whole number"):
         env_int("REDRESS_COUNT", 1)
+
+
+def test_the_attachment_store_is_the_local_directory_unless_s3_is_named(tmp_path):
+    assert attachment_storage({}, tmp_path) == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)},
+    }
+    s3 = attachment_storage(
+        {
+            "REDRESS_ATTACHMENT_STORAGE": "S3",
+            "REDRESS_S3_BUCKET": "redress-attachments",
+            "REDRESS_S3_ENDPOINT_URL": "https://objects.bank.example",
+            "REDRESS_S3_REGION": "cn-north-1",
+            "REDRESS_S3_ACCESS_KEY_ID": "key",
+            "REDRESS_S3_SECRET_ACCESS_KEY": "secret",
+            "REDRESS_S3_PREFIX": "redress/",
+            "REDRESS_S3_ADDRESSING_STYLE": "path",
+        },
+        tmp_path,
+    )
+    assert s3["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = s3["OPTIONS"]
+    assert {k: options[k] for k in ("bucket_name", "endpoint_url", "region_name", "location")} == {
+        "bucket_name": "redress-attachments",
+        "endpoint_url": "https://objects.bank.example",
+        "region_name": "cn-north-1",
+        "location": "redress/",
+    }
+    assert (options["access_key"], options["secret_key"], options["default_acl"]) == ("key", "secret", None)
+    assert options["client_config"].s3 == {"addressing_style": "path"}
+    # Unset keys are left to boto3's own lookup (an instance role, AWS_* variables).
+    bare = attachment_storage({"REDRESS_ATTACHMENT_STORAGE": "s3", "REDRESS_S3_BUCKET": "b"}, tmp_path)
+    assert not {"access_key", "secret_key", "endpoint_url"} & set(bare["OPTIONS"])
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"REDRESS_ATTACHMENT_STORAGE": "nfs"}, "REDRESS_ATTACHMENT_STORAGE='nfs' is not one of: local, s3"),
+        ({"REDRESS_ATTACHMENT_STORAGE": "s3"}, "REDRESS_ATTACHMENT_STORAGE=s3 needs REDRESS_S3_BUCKET"),
+        (
+            {
+                "REDRESS_ATTACHMENT_STORAGE": "s3",
+                "REDRESS_S3_BUCKET": "b",
+                "REDRESS_S3_ADDRESSING_STYLE": "dns",
+            },
+            "REDRESS_S3_ADDRESSING_STYLE='dns' is not one of",
+        ),
+    ],
+)
+def test_a_bad_attachment_store_setting_stops_start_up_with_its_name(tmp_path, environment, message):
+    result = run_redress(tmp_path, "check", **environment)
+    assert result.returncode != 0
+    assert message in result.stderr
