@@ -35,8 +35,8 @@ from redress.cases.models import (
 from redress.cases.register_query import MAX_OFFSET, RegisterFilter
 from redress.cases.services import MATTER_MAX, RegistrationData
 from redress.common.errors import FieldErrors
-from redress.common.text import Text
-from redress.common.validators import mask_id_number, mask_phone
+from redress.common.text import Text, clean_text
+from redress.common.validators import InvalidValue, mask_id_number, mask_phone
 from redress.deadlines.choices import COUNTING_STATES, ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
@@ -522,13 +522,11 @@ def visible_detail(user: Staff, number: str) -> Case:
 
 
 def _idempotency_key(request: HttpRequest) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if len(key) > MAX_KEY_LENGTH:
-        raise ApiError(
-            422,
-            _("Some fields are not valid."),
-            {IDEMPOTENCY_HEADER: [_("At most %(max)s characters.") % {"max": MAX_KEY_LENGTH}]},
-        )
+    try:
+        key = clean_text(request.headers.get(IDEMPOTENCY_HEADER, ""), max_length=MAX_KEY_LENGTH)
+    except InvalidValue as exc:
+        # A control character (a NUL cannot be stored on PostgreSQL) or too long: the header's own error.
+        raise ApiError(422, _("Some fields are not valid."), {IDEMPOTENCY_HEADER: [str(exc)]}) from None
     return key or None
 
 

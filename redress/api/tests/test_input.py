@@ -98,6 +98,14 @@ def test_a_nul_in_the_path_is_a_422(bank, as_staff):
     refused(as_staff(bank.teller).get(f"{URL}/TS%00"))
 
 
+@pytest.mark.parametrize("key", ["retry\x00one", "retry\x07one"], ids=["NUL", "BEL"])
+def test_a_control_character_in_the_idempotency_key_is_a_422_naming_the_header(bank, as_staff, key):
+    client = as_staff(bank.teller, **{"Idempotency-Key": key})
+    errors = refused(post(client, case_payload(bank)))
+    assert list(errors) == ["Idempotency-Key"]
+    assert not Case.objects.exists()
+
+
 def test_a_control_character_in_an_action_text_is_refused(bank, as_staff):
     case = bank.register()
     response = post(as_staff(bank.teller), {"reason": "不属\x0b受理范围"}, url=f"{URL}/{case.number}/reject")
