@@ -209,11 +209,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Seconds between two sweeps (beat's, or the embedded setup's sidecar): a minute in production; the cluster
+# tests shorten it so a retry comes within their time.
+SWEEP_INTERVAL = env_int("REDRESS_SWEEP_INTERVAL", 60)
+if SWEEP_INTERVAL < 1:
+    raise ImproperlyConfigured(f"REDRESS_SWEEP_INTERVAL={SWEEP_INTERVAL} must be 1 or more")
 CELERY_BEAT_SCHEDULE = {
     # redress.lifecycle.tasks.sweep: warnings, breaches and supervision notices.
-    "sweep": {"task": "redress.sweep", "schedule": 60.0},
+    "sweep": {"task": "redress.sweep", "schedule": float(SWEEP_INTERVAL)},
     # Email, SMS and webhook deliveries due for a retry (or never handed to a worker).
-    "retry-notifications": {"task": "redress.notifications.retry_webhooks", "schedule": 60.0},
+    "retry-notifications": {
+        "task": "redress.notifications.retry_webhooks",
+        "schedule": float(SWEEP_INTERVAL),
+    },
 }
 
 # Django's mailers (6.1). An SMTP host switches email on; without one the embedded setup prints mail to
@@ -255,3 +263,12 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         f"REDRESS_NOTIFICATION_RETRY_DELAYS={_retry_delays!r} is not a comma-separated list of seconds"
     ) from exc
+# How long a sender holds a claimed delivery before another may take it over (one that died mid-send).
+# Longer than any send's own timeout, so a slow but living sender is never doubled.
+NOTIFICATION_CLAIM_SECONDS = env_int("REDRESS_NOTIFICATION_CLAIM_SECONDS", 120)
+_longest_send = max(WEBHOOK_TIMEOUT, MAILERS["default"]["OPTIONS"].get("timeout", 0))
+if _longest_send >= NOTIFICATION_CLAIM_SECONDS:
+    raise ImproperlyConfigured(
+        f"REDRESS_NOTIFICATION_CLAIM_SECONDS={NOTIFICATION_CLAIM_SECONDS} must be longer than the email and"
+        " webhook timeouts: a slow send would be taken over and sent twice"
+    )

@@ -29,9 +29,6 @@ from .models import Delivery, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-# How long a sender holds a claimed row before another may take it over (a sender that died mid-send).
-# Longer than any send's own timeout, so a slow but living sender is never doubled.
-CLAIM_SECONDS = 120
 # A row written by the web machine a moment ago is due for a worker whose clock runs a little behind.
 CLOCK_SKEW_SECONDS = 5
 # Receivers should refuse signatures older than this (replays).
@@ -78,7 +75,7 @@ def _claim(model, row_id: int, now: dt.datetime) -> bool:
     due_by = now + dt.timedelta(seconds=CLOCK_SKEW_SECONDS)
     return bool(
         model.objects.filter(id=row_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=due_by).update(
-            next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS)
+            next_attempt_at=now + dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
         )
     )
 

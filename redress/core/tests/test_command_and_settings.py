@@ -40,3 +40,18 @@ def test_a_bad_number_setting_is_refused(monkeypatch):
     monkeypatch.setenv("REDRESS_COUNT", "ten")
     with pytest.raises(ImproperlyConfigured, match="REDRESS_COUNT='ten' is not a whole number"):
         env_int("REDRESS_COUNT", 1)
+
+
+def test_a_claim_no_longer_than_a_send_timeout_is_refused(tmp_path):
+    """A sender still waiting on a slow receiver would lose its claim to the retry sweep: sent twice."""
+    result = run_redress(
+        tmp_path, "check", REDRESS_NOTIFICATION_CLAIM_SECONDS="10", REDRESS_WEBHOOK_TIMEOUT="10"
+    )
+    assert result.returncode != 0
+    assert "REDRESS_NOTIFICATION_CLAIM_SECONDS=10 must be longer" in result.stderr
+
+
+def test_the_sweep_interval_must_be_positive(tmp_path):
+    result = run_redress(tmp_path, "check", REDRESS_SWEEP_INTERVAL="0")
+    assert result.returncode != 0
+    assert "REDRESS_SWEEP_INTERVAL=0 must be 1 or more" in result.stderr
