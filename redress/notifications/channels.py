@@ -12,7 +12,6 @@ import json
 import logging
 import time
 import uuid
-from email.utils import make_msgid
 from functools import lru_cache
 from typing import Protocol
 
@@ -20,7 +19,6 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
-from django.core.mail.utils import DNS_NAME
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -101,7 +99,7 @@ def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
     attempts = delivery.attempts + 1
     try:
         if delivery.channel == Channel.EMAIL:
-            reference = _send_email(delivery.address, notification)
+            reference = _send_email(delivery, notification)
         elif delivery.channel == Channel.SMS:
             reference = sms_gateway().send(delivery.address, _sms_text(notification))
         else:
@@ -121,21 +119,30 @@ def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
     return True
 
 
-def _send_email(address: str, notification) -> str:
+def message_id(delivery: Delivery, batch: uuid.UUID) -> str:
+    """The email's Message-ID: the same on every attempt of one delivery, from any machine (the domain is the
+    sender's, not the host's), so a repeat after a sender died between sending and recording is recognisable
+    as the same message, as webhook receivers recognise X-Redress-Delivery."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "redress.invalid"
+    return f"<redress.{batch.hex}.{delivery.id}@{domain}>"
+
+
+def _send_email(delivery: Delivery, notification) -> str:
+    address = delivery.address
     body = notification.body
     number = (notification.data or {}).get("case_number")
     if settings.SITE_URL and number:
         body = f"{body}\n\n{settings.SITE_URL}/cases/{number}"
-    message_id = make_msgid(domain=DNS_NAME)
+    reference = message_id(delivery, notification.batch)
     message = EmailMessage(
         subject=notification.subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
-        headers={"Message-ID": message_id, "X-Redress-Event": notification.event},
+        headers={"Message-ID": reference, "X-Redress-Event": notification.event},
     )
     mailers.default.send_messages([message])
-    return message_id
+    return reference
 
 
 def _sms_text(notification) -> str:
