@@ -127,7 +127,13 @@ _default_db = f"sqlite:///{DATA_DIR / 'redress.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_db
 try:
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("REDRESS_DB_CONN_MAX_AGE", 60))
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("REDRESS_DB_CONN_MAX_AGE", 60),
+            # A kept connection is checked before a request reuses it: one the server dropped (a restart, a
+            # failover) is replaced instead of failing that request with a 500 in every web worker.
+            conn_health_checks=True,
+        )
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
