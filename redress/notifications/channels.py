@@ -5,6 +5,7 @@ by a worker and by the retry sweep at once, is sent once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -13,6 +14,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
@@ -20,6 +22,7 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -30,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 # A row written by the web machine a moment ago is due for a worker whose clock runs a little behind.
 CLOCK_SKEW_SECONDS = 5
+# Recording a send stops retrying this long before the claim runs out and the retry sweep may take the row.
+RECORD_MARGIN_SECONDS = 5
+RECORD_RETRY_PAUSE_SECONDS = 0.5
 # Receivers should refuse signatures older than this (replays).
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -79,6 +85,26 @@ def _claim(model, row_id: int, now: dt.datetime) -> bool:
     )
 
 
+def _record(write: Callable[[], object], claimed: float, what: str) -> None:
+    """Writes what a send did (`claimed`: time.monotonic() when the row was claimed). The message has left: if
+    the database dropped the connection meanwhile (a restart, a failover), reconnect and write again while
+    the claim holds, rather than leave the row to the retry sweep, which would send it a second time."""
+    give_up = claimed + settings.NOTIFICATION_CLAIM_SECONDS - RECORD_MARGIN_SECONDS
+    while True:
+        try:
+            write()
+            return
+        except (OperationalError, InterfaceError) as exc:
+            # Inside a transaction (a test's) the connection cannot be replaced; past the claim another
+            # sender may hold the row: the retry sweep's repeat (at-least-once) is then all that is left.
+            if connection.in_atomic_block or time.monotonic() >= give_up:
+                raise
+            logger.warning("recording %s failed on the database connection (%s); retrying", what, exc)
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+            time.sleep(RECORD_RETRY_PAUSE_SECONDS)
+
+
 def _failed(model, row_id: int, attempts: int, now: dt.datetime, error: str, **extra) -> None:
     retry_at = next_attempt_after(attempts, now)
     model.objects.filter(id=row_id).update(
@@ -95,6 +121,7 @@ def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     if not _claim(Delivery, delivery_id, now):
         return False
+    claimed = time.monotonic()
     delivery = Delivery.objects.select_related("notification").get(id=delivery_id)
     notification = delivery.notification
     attempts = delivery.attempts + 1
@@ -107,15 +134,25 @@ def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
             raise ValueError(f"no sender for channel {delivery.channel!r}")
     except Exception as exc:
         logger.warning("%s delivery %s failed (attempt %s): %s", delivery.channel, delivery_id, attempts, exc)
-        _failed(Delivery, delivery_id, attempts, now, f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        _record(
+            lambda: _failed(Delivery, delivery_id, attempts, now, error),
+            claimed,
+            f"a failed {delivery.channel} delivery {delivery_id}",
+        )
         return False
-    Delivery.objects.filter(id=delivery_id).update(
-        status=DeliveryStatus.SENT,
-        attempts=attempts,
-        sent_at=timezone.now(),
-        next_attempt_at=None,
-        last_error="",
-        provider_ref=(reference or "")[:255],
+    sent_at = timezone.now()
+    _record(
+        lambda: Delivery.objects.filter(id=delivery_id).update(
+            status=DeliveryStatus.SENT,
+            attempts=attempts,
+            sent_at=sent_at,
+            next_attempt_at=None,
+            last_error="",
+            provider_ref=(reference or "")[:255],
+        ),
+        claimed,
+        f"the sent {delivery.channel} delivery {delivery_id}",
     )
     return True
 
@@ -199,6 +236,7 @@ def send_webhook(webhook_delivery_id: int, *, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     if not _claim(WebhookDelivery, webhook_delivery_id, now):
         return False
+    claimed = time.monotonic()
     delivery = WebhookDelivery.objects.select_related("endpoint").get(id=webhook_delivery_id)
     endpoint = delivery.endpoint
     attempts = delivery.attempts + 1
@@ -224,25 +262,30 @@ def send_webhook(webhook_delivery_id: int, *, now: dt.datetime | None = None) ->
             error = f"HTTP {code}: {response.text[:500]}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
-    WebhookAttempt.objects.create(
-        delivery=delivery,
-        attempted_at=now,
-        response_code=code,
-        error=error,
-        duration_ms=int((time.monotonic() - started) * 1000),
-    )
+    duration_ms = int((time.monotonic() - started) * 1000)
     if error:
         logger.warning(
             "webhook %s to %s failed (attempt %s): %s", delivery.uuid, endpoint.name, attempts, error
         )
-        _failed(WebhookDelivery, webhook_delivery_id, attempts, now, error, response_code=code)
-        return False
-    WebhookDelivery.objects.filter(id=webhook_delivery_id).update(
-        status=DeliveryStatus.SENT,
-        attempts=attempts,
-        response_code=code,
-        last_error="",
-        next_attempt_at=None,
-        delivered_at=timezone.now(),
-    )
-    return True
+    delivered_at = timezone.now()
+
+    def write() -> None:
+        # The attempt's log line and the outcome together: written again whole after a lost connection.
+        with transaction.atomic():
+            WebhookAttempt.objects.create(
+                delivery=delivery, attempted_at=now, response_code=code, error=error, duration_ms=duration_ms
+            )
+            if error:
+                _failed(WebhookDelivery, webhook_delivery_id, attempts, now, error, response_code=code)
+                return
+            WebhookDelivery.objects.filter(id=webhook_delivery_id).update(
+                status=DeliveryStatus.SENT,
+                attempts=attempts,
+                response_code=code,
+                last_error="",
+                next_attempt_at=None,
+                delivered_at=delivered_at,
+            )
+
+    _record(write, claimed, f"webhook delivery {delivery.uuid}")
+    return not error

@@ -156,6 +156,15 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def drop_session(pid: int) -> None:
+    """Ends PostgreSQL session `pid` from another connection, as a server restart or a failover would."""
+    import psycopg
+    from django.db import connection
+
+    with psycopg.connect(_database_url(connection.settings_dict), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
 def _database_url(settings_dict: dict) -> str:
     user = quote(settings_dict.get("USER") or "")
     password = settings_dict.get("PASSWORD") or ""

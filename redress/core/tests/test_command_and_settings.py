@@ -61,21 +61,13 @@ def test_the_sweep_interval_must_be_positive(tmp_path):
 def test_a_kept_connection_the_server_dropped_is_replaced_before_a_request_uses_it(transactional_db):
     """A database restart ends every session: each web worker's kept connection (CONN_MAX_AGE) is dead, and
     without a health check the next request on each of them answered 500 (the cluster test saw four)."""
-    import psycopg
     from django.db import close_old_connections, connection
+
+    from redress.notifications.testing import drop_session
 
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    drop_session(pid)
 
     close_old_connections()  # what every request starts with (request_started)
     with connection.cursor() as cursor:
