@@ -237,7 +237,10 @@ class PrivatePostgres:
 
     def restart(self, mode: str = "fast") -> None:
         """`fast` ends every session and checkpoints; `immediate` is a crash followed by WAL recovery."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "restart")
+        # With its log file named again: the new server would otherwise write to pg_ctl's output, a pipe
+        # that this process would wait on for as long as the server runs.
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-m", mode, "-w",
+                  "-t", "60", "restart")  # fmt: skip
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")

@@ -36,6 +36,7 @@ from redress.testing_cluster import (
     Tally,
     Timeline,
     Unavailable,
+    hammer,
     prepare_template,
     quiet_smtp_sink,
     unavailable,
@@ -165,3 +166,36 @@ def test_killing_a_node_and_the_worker_mid_load_loses_and_doubles_nothing(parts:
     assert settled, f"deliveries still unsent after {SETTLE} s\n{tally.report()}\n{cluster.logs()}"
     assert_nothing_lost_or_doubled(tally, count, cluster)
     assert tally.retried > 0, "the kill met no request: the test proved nothing"
+
+
+def test_postgresql_restarted_mid_load_loses_and_doubles_nothing(parts: Parts) -> None:
+    """The database server restarted twice under load (`fast`: every session ended, and `immediate`: a crash
+    and WAL recovery): what the clients retry with their keys is stored once, no node keeps failing."""
+    name = "faults: PostgreSQL restarted"
+    timeline = Timeline()
+    cluster = parts.cluster.start(nodes=2)
+    timeline.mark("started")
+    count = 200
+    load = RegistrationLoad(cluster.urls, parts.tokens, tag="pg", count=count, clients=6, pace=0.3)
+    load.start()
+    assert load.wait_for(0.25), cluster.logs()
+    parts.pg.restart("fast")
+    timeline.mark(f"restarted (fast) at {load.finished} registrations answered")
+    assert load.wait_for(0.6), cluster.logs()
+    parts.pg.restart("immediate")
+    timeline.mark(f"restarted (immediate) at {load.finished} registrations answered")
+    assert load.join(180), "the clients did not finish"
+    timeline.mark("load done")
+    settled = cluster.settle(SETTLE)
+    timeline.mark("deliveries settled")
+
+    # Idle nodes whose every kept connection the server has just dropped: the next requests must not fail.
+    parts.pg.restart("fast")
+    after = hammer(cluster.urls, parts.tokens[0], requests=40)
+    timeline.mark(f"restarted (fast) idle; then reads answered {dict(after)}")
+    tally = Tally.of(name, cluster, load, parts.smtp, parts.webhooks)
+    print(tally.report() + timeline.report(name))
+    assert settled, f"deliveries still unsent after {SETTLE} s\n{tally.report()}\n{cluster.logs()}"
+    assert_nothing_lost_or_doubled(tally, count, cluster)
+    assert tally.retried > 0, "the restarts met no request: the test proved nothing"
+    assert after == {200: 40}, f"after a restart the nodes answered {dict(after)}\n{cluster.logs()}"
