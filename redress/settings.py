@@ -213,6 +213,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that hangs (a stopped server, a dead network path) must not hang the requests that hand it work:
+# a call to it gives up after this many seconds and is tried once more; the rows wait for the retry sweep.
+# Without it a publish waited forever and every web worker stopped answering (the Redis fault test).
+BROKER_TIMEOUT = env_int("REDRESS_BROKER_TIMEOUT", 1)
+if BROKER_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"REDRESS_BROKER_TIMEOUT={BROKER_TIMEOUT} must be 1 or more")
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": BROKER_TIMEOUT, "socket_connect_timeout": BROKER_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Seconds between two sweeps (beat's, or the embedded setup's sidecar): a minute in production; the cluster
