@@ -18,6 +18,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -199,3 +200,40 @@ def test_postgresql_restarted_mid_load_loses_and_doubles_nothing(parts: Parts) -
     assert_nothing_lost_or_doubled(tally, count, cluster)
     assert tally.retried > 0, "the restarts met no request: the test proved nothing"
     assert after == {200: 40}, f"after a restart the nodes answered {dict(after)}\n{cluster.logs()}"
+
+
+def test_redis_down_then_hanging_registrations_succeed_and_notifications_follow_once(parts: Parts) -> None:
+    """The broker killed for 4 s (connections refused; it comes back empty: the queued tasks are gone), then
+    hanging for 6 s (SIGSTOP: connections accepted, nothing answered, as behind a dead network path).
+    Registrations must not notice — each answered 2xx at its first attempt, within the client's 5 s — and
+    every notification goes out once the broker is back, through the retry sweep."""
+    name = "faults: Redis down, then hanging"
+    timeline = Timeline()
+    cluster = parts.cluster.start(nodes=2)
+    timeline.mark("started")
+    count = 200
+    load = RegistrationLoad(
+        cluster.urls, parts.tokens, tag="redis", count=count, clients=6, pace=0.5, timeout=5
+    ).start()
+    assert load.wait_for(0.2), cluster.logs()
+    parts.redis.kill()
+    timeline.mark(f"Redis killed at {load.finished} registrations answered")
+    time.sleep(4)
+    parts.redis.start()
+    timeline.mark(f"Redis back, empty, at {load.finished}")
+    time.sleep(2)
+    parts.redis.service.signal(signal.SIGSTOP)
+    timeline.mark(f"Redis hangs at {load.finished}")
+    time.sleep(6)
+    parts.redis.service.signal(signal.SIGCONT)
+    timeline.mark(f"Redis answers again at {load.finished}")
+    assert load.join(180), "the clients did not finish"
+    timeline.mark("load done")
+    settled = cluster.settle(SETTLE)
+    timeline.mark("deliveries settled")
+
+    tally = Tally.of(name, cluster, load, parts.smtp, parts.webhooks)
+    print(tally.report() + timeline.report(name))
+    assert settled, f"deliveries still unsent after {SETTLE} s\n{tally.report()}\n{cluster.logs()}"
+    assert_nothing_lost_or_doubled(tally, count, cluster)
+    assert tally.answers == {"201": count}, tally.report()
