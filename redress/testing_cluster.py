@@ -118,17 +118,12 @@ class Service:
         os.killpg(self.process.pid, signum)
 
     def stop(self, timeout: float = 20.0) -> None:
-        """An orderly stop (SIGTERM to the group), a kill if that takes longer than `timeout`."""
-        if not self.running:
-            self.kill()  # a group whose leader died may still hold children
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            pass
+        """An orderly stop (SIGTERM to the leader: gunicorn's and Celery's warm shutdown), then SIGKILL to
+        whatever of the group is left or took longer than `timeout`."""
+        if self.running:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout)
         self.kill()
 
     def output(self) -> str:
