@@ -256,10 +256,11 @@ class PrivatePostgres:
 # ---- the Redress processes ------------------------------------------------------------------------------
 
 
-def quiet_smtp_sink() -> SmtpSink:
-    """An SMTP server for a load: aiosmtpd logs every command at INFO, thousands of lines under a load."""
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
-    return SmtpSink().start()
+def quiet_logs() -> None:
+    """Under a load aiosmtpd logs every SMTP command and httpx every request at INFO: thousands of lines that
+    would bury the counts in the test's output."""
+    for name in ("mail.log", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def redress_env(database_url: str, broker_url: str, smtp: SmtpSink, data_dir: Path, queue: str) -> dict:

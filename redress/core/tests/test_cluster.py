@@ -39,7 +39,7 @@ from redress.testing_cluster import (
     Unavailable,
     hammer,
     prepare_template,
-    quiet_smtp_sink,
+    quiet_logs,
     unavailable,
 )
 
@@ -76,6 +76,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         pg = PrivatePostgres()
     except Unavailable as exc:
         unavailable(str(exc))
+    quiet_logs()
     webhooks = WebhookReceiver().start()
     workdir = tmp_path_factory.mktemp("cluster")
     try:
@@ -96,7 +97,7 @@ def parts(stack: Stack, request) -> Iterator[Parts]:
     workdir = stack.workdir / name
     workdir.mkdir()
     stack.webhooks.requests.clear()
-    smtp = quiet_smtp_sink()
+    smtp = SmtpSink().start()
     try:
         redis = PrivateRedis(workdir).start()
     except Unavailable as exc:
