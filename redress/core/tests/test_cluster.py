@@ -97,11 +97,12 @@ def parts(stack: Stack, request) -> Iterator[Parts]:
     workdir = stack.workdir / name
     workdir.mkdir()
     stack.webhooks.requests.clear()
-    smtp = SmtpSink().start()
     try:
-        redis = PrivateRedis(workdir).start()
+        redis = PrivateRedis(workdir)
     except Unavailable as exc:
         unavailable(str(exc))
+    redis.start()
+    smtp = SmtpSink().start()
     cluster = Cluster(stack.pg.url(name), redis.url, smtp, workdir)
     try:
         yield Parts(cluster, redis, smtp, stack.webhooks, stack.pg, stack.tokens)
