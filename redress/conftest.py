@@ -45,7 +45,18 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+CLUSTER_REASON = (
+    "starts a cluster of servers for minutes: run alone with `pytest -m cluster -s` (.ci/run does)"
+)
+
+
 def pytest_collection_modifyitems(config, items):
+    # `@pytest.mark.cluster` tests start their own servers and take minutes of both cores: only when asked
+    # for by marker, never inside the parallel suite.
+    if "cluster" not in (config.getoption("markexpr") or ""):
+        for item in items:
+            if item.get_closest_marker("cluster"):
+                item.add_marker(pytest.mark.skip(reason=CLUSTER_REASON))
     # `@pytest.mark.postgres` tests (sequences, row locks, real concurrency) only mean something there.
     from django.db import connection
 

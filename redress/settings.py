@@ -129,7 +129,13 @@ _default_db = f"sqlite:///{DATA_DIR / 'redress.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_db
 try:
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("REDRESS_DB_CONN_MAX_AGE", 60))
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("REDRESS_DB_CONN_MAX_AGE", 60),
+            # A kept connection is checked before a request reuses it: one the server dropped (a restart, a
+            # failover) is replaced instead of failing that request with a 500 in every web worker.
+            conn_health_checks=True,
+        )
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
@@ -258,13 +264,35 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that hangs (a stopped server, a dead network path) must not hang the requests that hand it work:
+# a call to it gives up after this many seconds and is tried once more; the rows wait for the retry sweep.
+# Without it a publish waited forever and every web worker stopped answering (the Redis fault test).
+BROKER_TIMEOUT = env_int("REDRESS_BROKER_TIMEOUT", 1)
+if BROKER_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"REDRESS_BROKER_TIMEOUT={BROKER_TIMEOUT} must be 1 or more")
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": BROKER_TIMEOUT, "socket_connect_timeout": BROKER_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Seconds between two sweeps (beat's, or the embedded setup's sidecar): a minute in production; the cluster
+# tests shorten it so a retry comes within their time.
+SWEEP_INTERVAL = env_int("REDRESS_SWEEP_INTERVAL", 60)
+if SWEEP_INTERVAL < 1:
+    raise ImproperlyConfigured(f"REDRESS_SWEEP_INTERVAL={SWEEP_INTERVAL} must be 1 or more")
 CELERY_BEAT_SCHEDULE = {
     # redress.lifecycle.tasks.sweep: warnings, breaches and supervision notices.
-    "sweep": {"task": "redress.sweep", "schedule": 60.0},
+    "sweep": {"task": "redress.sweep", "schedule": float(SWEEP_INTERVAL)},
     # Email, SMS and webhook deliveries due for a retry (or never handed to a worker).
-    "retry-notifications": {"task": "redress.notifications.retry_webhooks", "schedule": 60.0},
+    "retry-notifications": {
+        "task": "redress.notifications.retry_webhooks",
+        "schedule": float(SWEEP_INTERVAL),
+    },
 }
 
 # Django's mailers (6.1). An SMTP host switches email on; without one the embedded setup prints mail to
@@ -306,3 +334,12 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         f"REDRESS_NOTIFICATION_RETRY_DELAYS={_retry_delays!r} is not a comma-separated list of seconds"
     ) from exc
+# How long a sender holds a claimed delivery before another may take it over (one that died mid-send).
+# Longer than any send's own timeout, so a slow but living sender is never doubled.
+NOTIFICATION_CLAIM_SECONDS = env_int("REDRESS_NOTIFICATION_CLAIM_SECONDS", 120)
+_longest_send = max(WEBHOOK_TIMEOUT, MAILERS["default"]["OPTIONS"].get("timeout", 0))
+if _longest_send >= NOTIFICATION_CLAIM_SECONDS:
+    raise ImproperlyConfigured(
+        f"REDRESS_NOTIFICATION_CLAIM_SECONDS={NOTIFICATION_CLAIM_SECONDS} must be longer than the email and"
+        " webhook timeouts: a slow send would be taken over and sent twice"
+    )

@@ -5,14 +5,16 @@ by a worker and by the retry sweep at once, is sent once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 import uuid
-from email.utils import make_msgid
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
@@ -20,7 +22,7 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, mailers
-from django.core.mail.utils import DNS_NAME
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -29,11 +31,11 @@ from .models import Delivery, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-# How long a sender holds a claimed row before another may take it over (a sender that died mid-send).
-# Longer than any send's own timeout, so a slow but living sender is never doubled.
-CLAIM_SECONDS = 120
 # A row written by the web machine a moment ago is due for a worker whose clock runs a little behind.
 CLOCK_SKEW_SECONDS = 5
+# Recording a send stops retrying this long before the claim runs out and the retry sweep may take the row.
+RECORD_MARGIN_SECONDS = 5
+RECORD_RETRY_PAUSE_SECONDS = 0.5
 # Receivers should refuse signatures older than this (replays).
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -78,9 +80,29 @@ def _claim(model, row_id: int, now: dt.datetime) -> bool:
     due_by = now + dt.timedelta(seconds=CLOCK_SKEW_SECONDS)
     return bool(
         model.objects.filter(id=row_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=due_by).update(
-            next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS)
+            next_attempt_at=now + dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
         )
     )
+
+
+def _record(write: Callable[[], object], claimed: float, what: str) -> None:
+    """Writes what a send did (`claimed`: time.monotonic() when the row was claimed). The message has left: if
+    the database dropped the connection meanwhile (a restart, a failover), reconnect and write again while
+    the claim holds, rather than leave the row to the retry sweep, which would send it a second time."""
+    give_up = claimed + settings.NOTIFICATION_CLAIM_SECONDS - RECORD_MARGIN_SECONDS
+    while True:
+        try:
+            write()
+            return
+        except (OperationalError, InterfaceError) as exc:
+            # Inside a transaction (a test's) the connection cannot be replaced; past the claim another
+            # sender may hold the row: the retry sweep's repeat (at-least-once) is then all that is left.
+            if connection.in_atomic_block or time.monotonic() >= give_up:
+                raise
+            logger.warning("recording %s failed on the database connection (%s); retrying", what, exc)
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+            time.sleep(RECORD_RETRY_PAUSE_SECONDS)
 
 
 def _failed(model, row_id: int, attempts: int, now: dt.datetime, error: str, **extra) -> None:
@@ -99,46 +121,66 @@ def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     if not _claim(Delivery, delivery_id, now):
         return False
+    claimed = time.monotonic()
     delivery = Delivery.objects.select_related("notification").get(id=delivery_id)
     notification = delivery.notification
     attempts = delivery.attempts + 1
     try:
         if delivery.channel == Channel.EMAIL:
-            reference = _send_email(delivery.address, notification)
+            reference = _send_email(delivery, notification)
         elif delivery.channel == Channel.SMS:
             reference = sms_gateway().send(delivery.address, _sms_text(notification))
         else:
             raise ValueError(f"no sender for channel {delivery.channel!r}")
     except Exception as exc:
         logger.warning("%s delivery %s failed (attempt %s): %s", delivery.channel, delivery_id, attempts, exc)
-        _failed(Delivery, delivery_id, attempts, now, f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        _record(
+            lambda: _failed(Delivery, delivery_id, attempts, now, error),
+            claimed,
+            f"a failed {delivery.channel} delivery {delivery_id}",
+        )
         return False
-    Delivery.objects.filter(id=delivery_id).update(
-        status=DeliveryStatus.SENT,
-        attempts=attempts,
-        sent_at=timezone.now(),
-        next_attempt_at=None,
-        last_error="",
-        provider_ref=(reference or "")[:255],
+    sent_at = timezone.now()
+    _record(
+        lambda: Delivery.objects.filter(id=delivery_id).update(
+            status=DeliveryStatus.SENT,
+            attempts=attempts,
+            sent_at=sent_at,
+            next_attempt_at=None,
+            last_error="",
+            provider_ref=(reference or "")[:255],
+        ),
+        claimed,
+        f"the sent {delivery.channel} delivery {delivery_id}",
     )
     return True
 
 
-def _send_email(address: str, notification) -> str:
+def message_id(delivery: Delivery, batch: uuid.UUID) -> str:
+    """The email's Message-ID: the same on every attempt of one delivery, from any machine (the domain is the
+    sender's, not the host's), so a repeat after a sender died between sending and recording is recognisable
+    as the same message, as webhook receivers recognise X-Redress-Delivery."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "redress.invalid"
+    return f"<redress.{batch.hex}.{delivery.id}@{domain}>"
+
+
+def _send_email(delivery: Delivery, notification) -> str:
+    address = delivery.address
     body = notification.body
     number = (notification.data or {}).get("case_number")
     if settings.SITE_URL and number:
         body = f"{body}\n\n{settings.SITE_URL}/cases/{number}"
-    message_id = make_msgid(domain=DNS_NAME)
+    reference = message_id(delivery, notification.batch)
     message = EmailMessage(
         subject=notification.subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
-        headers={"Message-ID": message_id, "X-Redress-Event": notification.event},
+        headers={"Message-ID": reference, "X-Redress-Event": notification.event},
     )
     mailers.default.send_messages([message])
-    return message_id
+    return reference
 
 
 def _sms_text(notification) -> str:
@@ -176,11 +218,25 @@ def encode_body(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
+_http: tuple[int, httpx.Client] | None = None
+
+
+def http_client() -> httpx.Client:
+    """This process's HTTP client for webhooks. Building one costs ~70 ms (its TLS context): twenty times a
+    POST to a nearby receiver, and most of a worker's time in a burst of webhooks. Made anew in a forked
+    child (Celery's prefork pool), so no two processes share a connection."""
+    global _http
+    if _http is None or _http[0] != os.getpid():
+        _http = (os.getpid(), httpx.Client(headers={"User-Agent": "Redress-Webhook/1"}))
+    return _http[1]
+
+
 def send_webhook(webhook_delivery_id: int, *, now: dt.datetime | None = None) -> bool:
     """POSTs one webhook delivery if it is pending and due; True if the receiver took it (2xx)."""
     now = now or timezone.now()
     if not _claim(WebhookDelivery, webhook_delivery_id, now):
         return False
+    claimed = time.monotonic()
     delivery = WebhookDelivery.objects.select_related("endpoint").get(id=webhook_delivery_id)
     endpoint = delivery.endpoint
     attempts = delivery.attempts + 1
@@ -198,7 +254,7 @@ def send_webhook(webhook_delivery_id: int, *, now: dt.datetime | None = None) ->
     error = ""
     started = time.monotonic()
     try:
-        response = httpx.post(
+        response = http_client().post(
             endpoint.url, content=payload, headers=headers, timeout=settings.WEBHOOK_TIMEOUT
         )
         code = response.status_code
@@ -206,25 +262,30 @@ def send_webhook(webhook_delivery_id: int, *, now: dt.datetime | None = None) ->
             error = f"HTTP {code}: {response.text[:500]}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
-    WebhookAttempt.objects.create(
-        delivery=delivery,
-        attempted_at=now,
-        response_code=code,
-        error=error,
-        duration_ms=int((time.monotonic() - started) * 1000),
-    )
+    duration_ms = int((time.monotonic() - started) * 1000)
     if error:
         logger.warning(
             "webhook %s to %s failed (attempt %s): %s", delivery.uuid, endpoint.name, attempts, error
         )
-        _failed(WebhookDelivery, webhook_delivery_id, attempts, now, error, response_code=code)
-        return False
-    WebhookDelivery.objects.filter(id=webhook_delivery_id).update(
-        status=DeliveryStatus.SENT,
-        attempts=attempts,
-        response_code=code,
-        last_error="",
-        next_attempt_at=None,
-        delivered_at=timezone.now(),
-    )
-    return True
+    delivered_at = timezone.now()
+
+    def write() -> None:
+        # The attempt's log line and the outcome together: written again whole after a lost connection.
+        with transaction.atomic():
+            WebhookAttempt.objects.create(
+                delivery=delivery, attempted_at=now, response_code=code, error=error, duration_ms=duration_ms
+            )
+            if error:
+                _failed(WebhookDelivery, webhook_delivery_id, attempts, now, error, response_code=code)
+                return
+            WebhookDelivery.objects.filter(id=webhook_delivery_id).update(
+                status=DeliveryStatus.SENT,
+                attempts=attempts,
+                response_code=code,
+                last_error="",
+                next_attempt_at=None,
+                delivered_at=delivered_at,
+            )
+
+    _record(write, claimed, f"webhook delivery {delivery.uuid}")
+    return not error

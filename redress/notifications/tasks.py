@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -34,6 +35,13 @@ def retry_webhooks() -> int:
     return retry_due()
 
 
+# After the broker refused or timed out a hand-off, this process leaves hand-offs to the retry sweep for this
+# long (at most a sweep interval): a broker that hangs would otherwise cost every notifying request its
+# timeouts, and with them the web workers.
+BROKER_PAUSE_SECONDS = 10.0
+_broker_failed_at: float | None = None
+
+
 def send(
     delivery_ids: Iterable[int] = (),
     webhook_delivery_ids: Iterable[int] = (),
@@ -45,6 +53,7 @@ def send(
     Called after commit. A row that could not be handed over stays due and the next retry sweep sends it.
     `now` is the sweep's clock for inline sends; a worker reads its own.
     """
+    global _broker_failed_at
     jobs = [(deliver, i) for i in delivery_ids] + [(deliver_webhook, i) for i in webhook_delivery_ids]
     if not settings.CELERY_BROKER_URL:
         senders = {deliver: channels.send_delivery, deliver_webhook: channels.send_webhook}
@@ -54,12 +63,24 @@ def send(
             except Exception:
                 logger.exception("sending %s(%s) failed; the retry sweep will try again", task.name, row_id)
         return
+    pause = min(BROKER_PAUSE_SECONDS, settings.SWEEP_INTERVAL)
+    if jobs and _broker_failed_at is not None and (since := time.monotonic() - _broker_failed_at) < pause:
+        logger.info("the broker failed %.1f s ago: %s deliveries left to the retry sweep", since, len(jobs))
+        return
     for task, row_id in jobs:
         try:
             task.apply_async((row_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
         except Exception:
+            _broker_failed_at = time.monotonic()
             logger.exception("could not queue %s(%s); the retry sweep will send it", task.name, row_id)
             return
+    _broker_failed_at = None
+
+
+def forget_broker_failure() -> None:
+    """Hand-offs go to the broker again at once (tests, between brokers)."""
+    global _broker_failed_at
+    _broker_failed_at = None
 
 
 # A retry sweep hands over at most this many of each kind; the next minute takes the rest.

@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -156,6 +157,15 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def drop_session(pid: int) -> None:
+    """Ends PostgreSQL session `pid` from another connection, as a server restart or a failover would."""
+    import psycopg
+    from django.db import connection
+
+    with psycopg.connect(_database_url(connection.settings_dict), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
 def _database_url(settings_dict: dict) -> str:
     user = quote(settings_dict.get("USER") or "")
     password = settings_dict.get("PASSWORD") or ""
@@ -232,23 +242,36 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
         log.unlink(missing_ok=True)
 
 
-@pytest.fixture
-def celery_broker(celery_worker, settings) -> Iterator[CeleryWorker]:
-    """This process sends tasks to the session's worker (instead of running them inline)."""
+@contextmanager
+def using_broker(settings, url: str, queue: str) -> Iterator[None]:
+    """This process hands tasks to the broker at `url` (instead of sending inline) until the block ends."""
     from redress.celery import app
 
-    settings.CELERY_BROKER_URL = celery_worker.broker_url
-    settings.CELERY_TASK_DEFAULT_QUEUE = celery_worker.queue
+    from . import tasks
+
+    settings.CELERY_BROKER_URL = url
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
     # Celery copies Django's settings into app.conf the first time anything reads it (an earlier test in this
     # process may have), so set the copy too; the connection pool is made on first use.
     previous = {key: app.conf.get(key) for key in ("broker_url", "task_default_queue")}
-    app.conf.broker_url = celery_worker.broker_url
-    app.conf.task_default_queue = celery_worker.queue
+    app.conf.broker_url = url
+    app.conf.task_default_queue = queue
     _drop_connections(app)
-    yield celery_worker
-    # The next test may have no broker: drop the connections made to this one.
-    _drop_connections(app)
-    app.conf.update(previous)
+    tasks.forget_broker_failure()
+    try:
+        yield
+    finally:
+        # The next test may have no broker: drop the connections made to this one.
+        _drop_connections(app)
+        app.conf.update(previous)
+        tasks.forget_broker_failure()
+
+
+@pytest.fixture
+def celery_broker(celery_worker, settings) -> Iterator[CeleryWorker]:
+    """This process sends tasks to the session's worker (instead of running them inline)."""
+    with using_broker(settings, celery_worker.broker_url, celery_worker.queue):
+        yield celery_worker
 
 
 def _drop_connections(app) -> None:

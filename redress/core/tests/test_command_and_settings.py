@@ -94,3 +94,37 @@ def test_a_bad_attachment_store_setting_stops_start_up_with_its_name(tmp_path, e
     result = run_redress(tmp_path, "check", **environment)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_a_claim_no_longer_than_a_send_timeout_is_refused(tmp_path):
+    """A sender still waiting on a slow receiver would lose its claim to the retry sweep: sent twice."""
+    result = run_redress(
+        tmp_path, "check", REDRESS_NOTIFICATION_CLAIM_SECONDS="10", REDRESS_WEBHOOK_TIMEOUT="10"
+    )
+    assert result.returncode != 0
+    assert "REDRESS_NOTIFICATION_CLAIM_SECONDS=10 must be longer" in result.stderr
+
+
+def test_the_sweep_interval_must_be_positive(tmp_path):
+    result = run_redress(tmp_path, "check", REDRESS_SWEEP_INTERVAL="0")
+    assert result.returncode != 0
+    assert "REDRESS_SWEEP_INTERVAL=0 must be 1 or more" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_kept_connection_the_server_dropped_is_replaced_before_a_request_uses_it(transactional_db):
+    """A database restart ends every session: each web worker's kept connection (CONN_MAX_AGE) is dead, and
+    without a health check the next request on each of them answered 500 (the cluster test saw four)."""
+    from django.db import close_old_connections, connection
+
+    from redress.notifications.testing import drop_session
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    drop_session(pid)
+
+    close_old_connections()  # what every request starts with (request_started)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert connection.connection.info.backend_pid != pid

@@ -49,6 +49,33 @@ def test_email_arrives_at_the_smtp_server_after_commit(
     assert delivery.provider_ref == message["Message-ID"]
 
 
+def test_a_resent_email_carries_the_same_message_id_from_any_machine(
+    bank, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    """A sender that dies between the SMTP server's 250 and recording SENT lets the retry sweep send the row
+    again (at-least-once, decision 0020): the repeat is the same message to the receiving mail system."""
+    settings.DEFAULT_FROM_EMAIL = "Redress <redress@bank.test>"
+    bank.handler.email = "handler@bank.test"
+    bank.office.email = "office@bank.test"
+    for person in (bank.handler, bank.office):
+        person.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(bank, bank.register(), bank.handler, bank.office)
+    delivery = Delivery.objects.get(address="handler@bank.test")
+    # As a dead sender leaves it: claimed and sent, never recorded; the claim has run out.
+    Delivery.objects.filter(id=delivery.id).update(
+        status=DeliveryStatus.PENDING, next_attempt_at=timezone.now()
+    )
+    assert retry_due() == 1
+
+    first, again = smtp_server.to("handler@bank.test")
+    [other] = smtp_server.to("office@bank.test")
+    assert first["Message-ID"] == again["Message-ID"] != other["Message-ID"]
+    assert first["Message-ID"].endswith("@bank.test>")
+    delivery.refresh_from_db()
+    assert delivery.provider_ref == first["Message-ID"]
+
+
 def test_an_unreachable_mail_server_is_retried_with_backoff_then_given_up(
     bank, settings, django_capture_on_commit_callbacks
 ):

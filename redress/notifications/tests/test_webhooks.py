@@ -6,6 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from redress.notifications import channels
 from redress.notifications.channels import sign, verify_signature
 from redress.notifications.choices import DeliveryStatus
 from redress.notifications.models import WebhookDelivery, WebhookEndpoint
@@ -55,6 +56,16 @@ def test_the_receiver_gets_a_signed_post_after_commit(
     assert body["recipients"] == ["branch_group"]
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.SENT, 1, 204)
     assert delivery.attempt_log.get().response_code == 204
+
+
+def test_one_http_client_per_process_made_anew_after_a_fork(monkeypatch):
+    """A new client costs ~70 ms (its TLS context), most of a webhook's time: kept for the process; a forked
+    pool child (another pid) must not use its parent's connections."""
+    assert channels.http_client() is channels.http_client()
+    parent = channels.http_client()
+    monkeypatch.setattr(channels.os, "getpid", lambda: -1)
+    child = channels.http_client()
+    assert child is not parent and channels.http_client() is child
 
 
 def test_endpoints_get_only_the_events_they_subscribe_to(bank, endpoint, webhook_receiver):

@@ -38,10 +38,10 @@ class Command(BaseCommand):
             # No Celery beat in the embedded setup: a sidecar sweeps every minute and ends with the server
             # (this process becomes gunicorn's master through exec, keeping its pid).
             subprocess.Popen(
-                [os.path.join(os.path.dirname(sys.executable), "redress"), "sweep", "--every", "60",
-                 "--exit-with-parent"],
+                [os.path.join(os.path.dirname(sys.executable), "redress"), "sweep",
+                 "--every", str(settings.SWEEP_INTERVAL), "--exit-with-parent"],
                 start_new_session=False,
             )  # fmt: skip
-            self.stdout.write("sweeper sidecar started (every 60 s)")
+            self.stdout.write(f"sweeper sidecar started (every {settings.SWEEP_INTERVAL} s)")
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(gunicorn, argv)
