@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from pydantic import ConfigDict
 
 from redress.access.models import ApiToken
 
@@ -16,6 +17,9 @@ router = Router(tags=["auth"])
 
 
 class Credentials(Schema):
+    # A demo user (`make run`, README.md): they log in only in demo mode.
+    model_config = ConfigDict(json_schema_extra={"examples": [{"username": "teller", "password": "demo"}]})
+
     username: str
     password: str
 
