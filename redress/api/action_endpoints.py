@@ -26,7 +26,7 @@ from redress.organisation.models import Staff
 
 from .cases import CaseDetailOut, _with_detail, case_detail_out, case_number
 from .errors import ApiError, Conflict
-from .schemas import ConflictOut, ErrorOut
+from .schemas import BODY_REFUSALS, ConflictOut, ErrorOut
 
 router = Router(tags=["case actions"])
 
@@ -45,12 +45,21 @@ def request_body(action: Action) -> type[ActionIn]:
     return create_model(name, __base__=(action.params, ActionIn), __doc__=action.params.__doc__)
 
 
-RESPONSES = {200: CaseDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: ErrorOut}
+RESPONSES = {
+    200: CaseDetailOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ConflictOut,
+    422: ErrorOut,
+    **BODY_REFUSALS,
+}
 _COMMON = (
     " Send `If-Match: <version>` (or `expected_version` in the body) to act only on the version you read. "
-    "Returns 200 with the case. 401: no valid token; 403: not yours to do; 404: no such case or one you may "
-    "not see; 409: not possible in the case's state, or it changed since that version (the body names the "
-    "state and the actions allowed now); 422: field by field."
+    "Returns 200 with the case. 400: the body is not JSON; 401: no valid token; 403: not yours to do; "
+    "404: no such case or one you may not see; 409: not possible in the case's state, or it changed since "
+    "that version (the body names the state and the actions allowed now); 413: the body is too large; "
+    "422: field by field."
 )
 
 # ---- running an action --------------------------------------------------------------------------------

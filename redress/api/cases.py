@@ -49,7 +49,7 @@ from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
 from .errors import ApiError, forbidden, validation_errors
-from .schemas import ErrorOut
+from .schemas import BODY_REFUSALS, ErrorOut
 
 router = Router(tags=["cases"])
 
@@ -635,7 +635,15 @@ def _new_case_clocks_and_flags(case: Case) -> tuple[list[Clock], list[str]]:
     return clocks, sorted(f for f in (clocks[0].case_flags or "").split(",") if f)
 
 
-_REGISTER_RESPONSES = {200: CaseOut, 201: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+_REGISTER_RESPONSES = {
+    200: CaseOut,
+    201: CaseOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+    **BODY_REFUSALS,
+}
 _REGISTER_DOC = (
     "Register a case. Returns 201 with the case. Send an `Idempotency-Key` header (at most 128 characters) "
     "to make retries safe: a repeat of a key you already used returns 200 with the case the first request "
@@ -776,7 +784,10 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
 
 
 @router.get(
-    "/cases/{number}", response={200: CaseDetailOut, 401: ErrorOut, 404: ErrorOut}, summary="One case"
+    "/cases/{number}",
+    # 422: a NUL in the path (redress.api.guard), as for every operation.
+    response={200: CaseDetailOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One case",
 )
 def get_case(request: HttpRequest, response: HttpResponse, number: str = case_number()):
     # As get_visible_case (the same 404 for a missing and a hidden case), with the related rows joined.
@@ -787,7 +798,7 @@ def get_case(request: HttpRequest, response: HttpResponse, number: str = case_nu
 
 @router.get(
     "/cases/{number}/events",
-    response={200: list[EventOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[EventOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Case history",
 )
 def case_events(request: HttpRequest, number: str = case_number()):
@@ -808,7 +819,8 @@ def case_events(request: HttpRequest, number: str = case_number()):
 
 @router.get(
     "/cases/{number}/attachments/{attachment_id}",
-    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    # 422: an attachment id that is not a whole number, or a NUL in the path.
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="case_attachment",
     summary="Download an attachment",
 )

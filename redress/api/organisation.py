@@ -19,7 +19,7 @@ from redress.organisation.models import Staff, Unit
 from redress.organisation.services import create_staff, create_unit
 
 from .errors import forbidden
-from .schemas import ErrorOut
+from .schemas import BODY_REFUSALS, ErrorOut
 
 router = Router(tags=["organisation"])
 
@@ -154,7 +154,7 @@ def _check_unit(payload: UnitIn) -> tuple[Unit | None, dict[str, str]]:
 
 @router.post(
     "/units",
-    response={201: UnitOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: UnitOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
     summary="Add a unit (admin)",
 )
 def add_unit(request: HttpRequest, payload: UnitIn):
@@ -268,7 +268,7 @@ def _check_staff(payload: StaffIn) -> Unit:
 
 @router.post(
     "/staff",
-    response={201: StaffOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: StaffOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
     summary="Add a staff member (admin)",
 )
 def add_staff(request: HttpRequest, payload: StaffIn):

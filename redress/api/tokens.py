@@ -11,7 +11,7 @@ from pydantic import ConfigDict
 from redress.access.models import ApiToken
 
 from .errors import ApiError
-from .schemas import ErrorOut
+from .schemas import BODY_REFUSALS, ErrorOut
 
 router = Router(tags=["auth"])
 
@@ -28,7 +28,7 @@ class TokenOut(Schema):
     token: str
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut})
+@router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, **BODY_REFUSALS})
 def issue_token(request: HttpRequest, payload: Credentials) -> dict:
     """Exchange a username and password for a bearer token. Demo users are refused outside demo mode."""
     staff = authenticate(request, username=payload.username, password=payload.password)

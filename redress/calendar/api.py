@@ -14,7 +14,7 @@ from redress.calendar.deadlines import compute_deadline
 from redress.calendar.services import CalendarError, get_calendar, load_year, parse_arrangement
 from redress.calendar.workdays import DEFAULT_JURISDICTION
 from redress.common.errors import ApiError, forbidden
-from redress.common.schemas import ErrorOut, param_example
+from redress.common.schemas import BODY_REFUSALS, ErrorOut, param_example
 from redress.organisation.choices import Role
 
 router = Router(tags=["calendar"])
@@ -156,7 +156,10 @@ class YearOut(Schema):
     days: int
 
 
-@router.put("/calendar/years/{year}", response={200: YearOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
+@router.put(
+    "/calendar/years/{year}",
+    response={200: YearOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
+)
 def put_year(
     request: HttpRequest,
     payload: ArrangementIn,

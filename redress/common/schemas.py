@@ -20,3 +20,9 @@ def param_example(value: Any) -> dict[str, Any]:
     OpenAPI parameter, where `examples` would have to be a map of Example Objects rather than pydantic's
     list (and an OpenAPI reader such as schemathesis would misread it)."""
     return {"example": value}
+
+
+# What any operation that reads a request body may answer before its own code runs, in the error shape: 400
+# for a body that is not JSON at all (or a form Django cannot parse), 413 for one over the size limit
+# (`redress.api.guard`). Merged into the `response=` of every operation with a body.
+BODY_REFUSALS: dict[int, type[ErrorOut]] = {400: ErrorOut, 413: ErrorOut}
