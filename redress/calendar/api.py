@@ -70,6 +70,11 @@ def deadline(request: HttpRequest, filters: Query[DeadlineQuery]):
     if len(given) != 1:
         message = _("Give exactly one of working_days, calendar_days and hours.")
         raise _invalid({unit.value: [message] for unit in LimitUnit})
+    if filters.cutoff is not None and filters.cutoff.tzinfo is not None:
+        # A close of business is a time of day where the unit is (`00:00:00Z` was a 500).
+        raise _invalid(
+            {"cutoff": [_("Give the close of business as a local time without an offset, e.g. 17:00.")]}
+        )
     if filters.cutoff == dt.time(0):
         raise _invalid({"cutoff": [_("Leave the cut-off out for 24:00.")]})
     calendar = get_calendar(filters.jurisdiction)
