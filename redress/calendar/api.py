@@ -21,6 +21,10 @@ router = Router(tags=["calendar"])
 
 # A listing of typed days is for a screen or a check, not a dump: two years at most per request.
 MAX_DAYS_LISTED = 731
+# The years a period may start in. From 1901: before it the time zone database gives Beijing its local mean
+# time, +08:05:43, an offset no ISO 8601 reader takes (year 277 was answered so). To 2999: the longest limit
+# counted from there stays far inside the date range (9999 overflowed, and year 1 underflowed: 500s).
+FIRST_START_YEAR, LAST_START_YEAR = 1901, 2999
 
 
 def _invalid(errors: dict[str, list[str]]) -> ApiError:
@@ -29,7 +33,7 @@ def _invalid(errors: dict[str, list[str]]) -> ApiError:
 
 class DeadlineQuery(Schema):
     start: dt.datetime = Field(
-        description="ISO date-time; without an offset it is read as Beijing time",
+        description="ISO date-time in the years 1901–2999; without an offset it is read as Beijing time",
         json_schema_extra=param_example("2026-09-30T16:30:00+08:00"),
     )
     # The example counts 3 working days over the National Day holiday (the calendar's own case).
@@ -70,13 +74,19 @@ def deadline(request: HttpRequest, filters: Query[DeadlineQuery]):
     if len(given) != 1:
         message = _("Give exactly one of working_days, calendar_days and hours.")
         raise _invalid({unit.value: [message] for unit in LimitUnit})
+    errors: dict[str, list[str]] = {}
+    if not FIRST_START_YEAR <= filters.start.year <= LAST_START_YEAR:
+        errors["start"] = [
+            _("Give a start in the years %(first)s to %(last)s.")
+            % {"first": FIRST_START_YEAR, "last": LAST_START_YEAR}
+        ]
     if filters.cutoff is not None and filters.cutoff.tzinfo is not None:
         # A close of business is a time of day where the unit is (`00:00:00Z` was a 500).
-        raise _invalid(
-            {"cutoff": [_("Give the close of business as a local time without an offset, e.g. 17:00.")]}
-        )
-    if filters.cutoff == dt.time(0):
-        raise _invalid({"cutoff": [_("Leave the cut-off out for 24:00.")]})
+        errors["cutoff"] = [_("Give the close of business as a local time without an offset, e.g. 17:00.")]
+    elif filters.cutoff == dt.time(0):
+        errors["cutoff"] = [_("Leave the cut-off out for 24:00.")]
+    if errors:
+        raise _invalid(errors)
     calendar = get_calendar(filters.jurisdiction)
     start = filters.start
     if start.tzinfo is None:
