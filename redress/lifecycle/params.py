@@ -264,6 +264,20 @@ def resolve_references(
     return refs
 
 
+def check_moments(params: Params, case: Case, errors: dict[str, list[str]]) -> None:
+    """A moment of the case's life (a contact, a reply, a report's handling) lies after the case was
+    received: one before it is a slip of the keyboard (year 277 met the case's clocks and was shown with
+    Beijing's local mean time, +08:05:43; year 1 overflowed the database's dates: a 500)."""
+    for name, info in type(params).model_fields.items():
+        widget, value = widget_of(info), getattr(params, name)
+        if widget is not None and widget.kind == "moment" and value is not None and value < case.received_at:
+            received = timezone.localtime(case.received_at)
+            errors.setdefault(name, []).append(
+                _("This time is before the case was received (%(received)s).")
+                % {"received": f"{received:%Y-%m-%d %H:%M}"}
+            )
+
+
 def amount_of(value: Decimal | str) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
 
@@ -275,6 +289,7 @@ __all__ = [
     "Widget",
     "amount",
     "case_ref",
+    "check_moments",
     "choice",
     "example_of",
     "flag",
