@@ -24,9 +24,9 @@ from redress.lifecycle.machine import Action
 from redress.lifecycle.params import Params
 from redress.organisation.models import Staff
 
-from .cases import CaseDetailOut, _with_detail, case_detail_out
+from .cases import CaseDetailOut, _with_detail, case_detail_out, case_number
 from .errors import ApiError, Conflict
-from .schemas import ConflictOut, ErrorOut
+from .schemas import BODY_REFUSALS, ConflictOut, ErrorOut
 
 router = Router(tags=["case actions"])
 
@@ -45,12 +45,21 @@ def request_body(action: Action) -> type[ActionIn]:
     return create_model(name, __base__=(action.params, ActionIn), __doc__=action.params.__doc__)
 
 
-RESPONSES = {200: CaseDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: ErrorOut}
+RESPONSES = {
+    200: CaseDetailOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ConflictOut,
+    422: ErrorOut,
+    **BODY_REFUSALS,
+}
 _COMMON = (
     " Send `If-Match: <version>` (or `expected_version` in the body) to act only on the version you read. "
-    "Returns 200 with the case. 401: no valid token; 403: not yours to do; 404: no such case or one you may "
-    "not see; 409: not possible in the case's state, or it changed since that version (the body names the "
-    "state and the actions allowed now); 422: field by field."
+    "Returns 200 with the case. 400: the body is not JSON; 401: no valid token; 403: not yours to do; "
+    "404: no such case or one you may not see; 409: not possible in the case's state, or it changed since "
+    "that version (the body names the state and the actions allowed now); 413: the body is too large; "
+    "422: field by field."
 )
 
 # ---- running an action --------------------------------------------------------------------------------
@@ -108,23 +117,24 @@ def run_action(
 
 
 def _endpoint(action: Action, body: type[ActionIn]):
-    def endpoint(request, response, number, payload, if_match):
+    def endpoint(request, *, response, number, payload, if_match):
         return run_action(action, request, response, number, payload or body(), if_match)
 
-    # Real classes in the signature: ninja reads each operation's request body schema from it.
+    # Real classes in the signature: ninja reads each operation's request body schema from it. Ninja passes
+    # everything but the request by name, so the parameters after it are keyword-only (a default may come
+    # before a required body).
     has_required = any(f.is_required() for f in body.model_fields.values())
     payload_default = inspect.Parameter.empty if has_required else Body(None)
+    by_name = inspect.Parameter.KEYWORD_ONLY
     endpoint.__signature__ = inspect.Signature(
         [
             inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest),
-            inspect.Parameter("response", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpResponse),
-            inspect.Parameter("number", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str),
-            inspect.Parameter(
-                "payload", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=body, default=payload_default
-            ),
+            inspect.Parameter("response", by_name, annotation=HttpResponse),
+            inspect.Parameter("number", by_name, annotation=str, default=case_number()),
+            inspect.Parameter("payload", by_name, annotation=body, default=payload_default),
             inspect.Parameter(
                 "if_match",
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                by_name,
                 annotation=str | None,
                 default=Header(None, alias="If-Match", description="The case version you read"),
             ),

@@ -6,6 +6,7 @@ read starts from `visible_to`; every write goes through `register_case` (actions
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
@@ -35,6 +36,7 @@ from redress.cases.models import (
 from redress.cases.register_query import MAX_OFFSET, RegisterFilter
 from redress.cases.services import MATTER_MAX, RegistrationData
 from redress.common.errors import FieldErrors
+from redress.common.schemas import param_example
 from redress.common.text import Text, clean_text
 from redress.common.validators import InvalidValue, mask_id_number, mask_phone
 from redress.deadlines.choices import COUNTING_STATES, ClockState
@@ -47,7 +49,7 @@ from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
 from .errors import ApiError, forbidden, validation_errors
-from .schemas import ErrorOut
+from .schemas import BODY_REFUSALS, ErrorOut
 
 router = Router(tags=["cases"])
 
@@ -60,9 +62,46 @@ HIDDEN_CASE = "hidden"
 
 # ---- input --------------------------------------------------------------------------------------------
 
+# A registration as a counter of the demo bank would send it (`redress load-demo`: outlet WH0101 is
+# 武汉江汉支行营业部, `subject` one of its tellers): the schema's example for both registration endpoints.
+REGISTRATION_EXAMPLE: dict[str, Any] = {
+    "kind": "complaint",
+    "channel": "counter",
+    "received_at": "2026-11-30T09:30:00+08:00",
+    "complainant": {
+        "name": "王丽华",
+        "phone": "13871234567",
+        "id_number": "420102198503142012",
+        "vip": False,
+        "anonymous": False,
+        "confidential": True,
+    },
+    "subject_unit": "WH0101",
+    "subject_staff": "subject",
+    "matter": "11月30日上午在江汉支行营业部办理跨行转账，排队等候一个多小时，"
+    "柜员态度冷淡，多次询问均不予解释。",
+    "demand": "要求网点书面道歉，并说明转账手续费的收取依据。",
+    "category": "service_attitude",
+    "business_category": "支付结算/资金汇划",
+    "reason": "服务态度及服务质量",
+    "regulatory_channel": "营业现场",
+    "amount": "25.00",
+    "product": "跨行转账",
+    "flags": [],
+}
+# A case of the demo bank (it numbers its 600 cases from TS<year>000001), for the case's path parameter.
+CASE_NUMBER_EXAMPLE = "TS2026000128"
+
+
+def case_number() -> Any:
+    """The path parameter `number`, documented with its example."""
+    return Path(..., description="The case number, e.g. TS2026000128", example=CASE_NUMBER_EXAMPLE)
+
 
 class ComplainantIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [REGISTRATION_EXAMPLE["complainant"]]}
+    )
 
     name: Text = ""
     phone: Text = ""
@@ -76,7 +115,7 @@ class CaseIn(Schema):
     """A registration. Identifiers (kind, channel, category, flags) are those of GLOSSARY.md."""
 
     # A misspelt field name would otherwise be dropped without a word and the fact lost.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REGISTRATION_EXAMPLE]})
 
     kind: Text
     channel: Text
@@ -127,18 +166,32 @@ class CaseIn(Schema):
 class CaseFilters(Schema):
     """The register's filters (the same as the web page and the export) and a page of results."""
 
-    unit: str | None = Field(None, description="Unit code: cases accepted by, held by or about its subtree")
-    channel: str | None = None
-    kind: str | None = None
-    category: str | None = None
-    state: str | None = None
-    received_from: dt.date | None = None
-    received_to: dt.date | None = None
-    q: str | None = Field(None, description="Words in the matter or demand, or a case number")
-    phone: str | None = Field(None, description="Complainant phone, whole or a fragment")
-    sort: str | None = Field(None, description="-received_at (default), received_at, -number, number")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    unit: str | None = Field(
+        None,
+        description="Unit code: cases accepted by, held by or about its subtree",
+        json_schema_extra=param_example("WH"),
+    )
+    channel: str | None = Field(None, json_schema_extra=param_example("counter"))
+    kind: str | None = Field(None, json_schema_extra=param_example("complaint"))
+    category: str | None = Field(None, json_schema_extra=param_example("service_attitude"))
+    state: str | None = Field(None, json_schema_extra=param_example("accepted"))
+    received_from: dt.date | None = Field(None, json_schema_extra=param_example("2026-11-01"))
+    received_to: dt.date | None = Field(None, json_schema_extra=param_example("2026-11-30"))
+    q: str | None = Field(
+        None,
+        description="Words in the matter or demand, or a case number",
+        json_schema_extra=param_example("转账"),
+    )
+    phone: str | None = Field(
+        None, description="Complainant phone, whole or a fragment", json_schema_extra=param_example("5678")
+    )
+    sort: str | None = Field(
+        None,
+        description="-received_at (default), received_at, -number, number",
+        json_schema_extra=param_example("-received_at"),
+    )
+    limit: int = Field(50, ge=1, le=200, json_schema_extra=param_example(20))
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, json_schema_extra=param_example(0))
 
     def register_filter(self) -> RegisterFilter:
         params = self.model_dump(exclude={"limit", "offset"}, exclude_none=True)
@@ -285,15 +338,25 @@ class CasePage(Schema):
 
 
 class PageQuery(Schema):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    limit: int = Field(50, ge=1, le=200, json_schema_extra=param_example(20))
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, json_schema_extra=param_example(0))
 
 
 class DueQuery(Schema):
-    unit: str | None = Field(None, description="Unit code: clocks of cases held in its subtree")
-    within_hours: int = Field(24, ge=0, le=24 * 366, description="Due within this many hours, or overdue")
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    unit: str | None = Field(
+        None,
+        description="Unit code: clocks of cases held in its subtree",
+        json_schema_extra=param_example("WH01"),
+    )
+    within_hours: int = Field(
+        24,
+        ge=0,
+        le=24 * 366,
+        description="Due within this many hours, or overdue",
+        json_schema_extra=param_example(48),
+    )
+    limit: int = Field(100, ge=1, le=500, json_schema_extra=param_example(50))
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, json_schema_extra=param_example(0))
 
 
 class DueClockOut(DeadlineOut):
@@ -574,7 +637,15 @@ def _new_case_clocks_and_flags(case: Case) -> tuple[list[Clock], list[str]]:
     return clocks, sorted(f for f in (clocks[0].case_flags or "").split(",") if f)
 
 
-_REGISTER_RESPONSES = {200: CaseOut, 201: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+_REGISTER_RESPONSES = {
+    200: CaseOut,
+    201: CaseOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+    **BODY_REFUSALS,
+}
 _REGISTER_DOC = (
     "Register a case. Returns 201 with the case. Send an `Idempotency-Key` header (at most 128 characters) "
     "to make retries safe: a repeat of a key you already used returns 200 with the case the first request "
@@ -599,7 +670,11 @@ def create_case(request: HttpRequest, response: HttpResponse, payload: CaseIn):
 def create_case_with_attachments(
     request: HttpRequest,
     response: HttpResponse,
-    data: Form[str],
+    data: str = Form(
+        ...,
+        description="The registration as JSON, the same object as POST /cases",
+        example=json.dumps(REGISTRATION_EXAMPLE, ensure_ascii=False),
+    ),
     attachments: File[list[UploadedFile]] = None,
 ):
     try:
@@ -713,9 +788,12 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
 
 
 @router.get(
-    "/cases/{number}", response={200: CaseDetailOut, 401: ErrorOut, 404: ErrorOut}, summary="One case"
+    "/cases/{number}",
+    # 422: a NUL in the path (redress.api.guard), as for every operation.
+    response={200: CaseDetailOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One case",
 )
-def get_case(request: HttpRequest, response: HttpResponse, number: str):
+def get_case(request: HttpRequest, response: HttpResponse, number: str = case_number()):
     # As get_visible_case (the same 404 for a missing and a hidden case), with the related rows joined.
     case = visible_detail(request.auth, number)
     response["ETag"] = f'"{case.version}"'
@@ -724,10 +802,10 @@ def get_case(request: HttpRequest, response: HttpResponse, number: str):
 
 @router.get(
     "/cases/{number}/events",
-    response={200: list[EventOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[EventOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Case history",
 )
-def case_events(request: HttpRequest, number: str):
+def case_events(request: HttpRequest, number: str = case_number()):
     case = get_visible_case(request.auth, number)
     events = list(case.events.select_related("actor").order_by("at", "id"))
     # Other cases the caller may not see are not named, nor shown to exist (R10.2).
@@ -745,11 +823,14 @@ def case_events(request: HttpRequest, number: str):
 
 @router.get(
     "/cases/{number}/attachments/{attachment_id}",
-    response={200: None, 401: ErrorOut, 404: ErrorOut, 503: ErrorOut},
+    # 422: an attachment id that is not a whole number, or a NUL in the path.
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     url_name="case_attachment",
     summary="Download an attachment",
 )
-def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+def download_attachment(
+    request: HttpRequest, number: str = case_number(), attachment_id: int = Path(..., example=1)
+) -> HttpResponse:
     case = get_visible_case(request.auth, number)
     attachment = case.attachments.filter(pk=attachment_id).first()
     if attachment is None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from redress.common.text import NUL, REPLACEMENT, fields_with_nul, refused_character_message
@@ -57,6 +58,9 @@ def refuse(request: HttpRequest) -> HttpResponse | None:
     except SuspiciousOperation:
         # Too many form fields or files: what Django would answer with an HTML 400.
         return _answer(400, _("The request has too many fields or files."))
+    except MultiPartParserError:
+        # A form without its boundary, or cut short: Django's HTML 400 page, where a client reads JSON.
+        return _answer(400, _("The form could not be read: send multipart/form-data with its boundary."))
     return _with_nul(named) if named else None
 
 

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from redress.common.errors import FieldErrors
+from redress.common.schemas import param_example
 from redress.common.text import Text
 from redress.common.validators import InvalidValue, normalise_phone
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind
@@ -17,7 +19,7 @@ from redress.organisation.models import Staff, Unit
 from redress.organisation.services import create_staff, create_unit
 
 from .errors import forbidden
-from .schemas import ErrorOut
+from .schemas import BODY_REFUSALS, ErrorOut
 
 router = Router(tags=["organisation"])
 
@@ -35,6 +37,24 @@ def _choose_one(choices: list[str]) -> str:
 
 
 class UnitIn(Schema):
+    # A new outlet under a sub-branch of the demo bank (WH01: 武汉江汉支行).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "WH0104",
+                    "name": "武汉汉口火车站支行",
+                    "kind": "outlet",
+                    "parent": "WH01",
+                    "head_name": "陈志刚",
+                    "head_phone": "13907161234",
+                    "enquiry_name": "刘婷婷",
+                    "enquiry_phone": "02785561234",
+                }
+            ]
+        }
+    )
+
     code: Text = Field(max_length=32)
     name: Text = Field(max_length=128)
     kind: Text
@@ -60,7 +80,11 @@ class UnitOut(Schema):
 
 
 class UnitFilters(Schema):
-    parent: str | None = Field(None, description="Only the direct children of the unit with this code")
+    parent: str | None = Field(
+        None,
+        description="Only the direct children of the unit with this code",
+        json_schema_extra=param_example("WH01"),
+    )
 
 
 def unit_out(unit: Unit, parent_code: str | None) -> dict:
@@ -130,7 +154,7 @@ def _check_unit(payload: UnitIn) -> tuple[Unit | None, dict[str, str]]:
 
 @router.post(
     "/units",
-    response={201: UnitOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: UnitOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
     summary="Add a unit (admin)",
 )
 def add_unit(request: HttpRequest, payload: UnitIn):
@@ -153,6 +177,20 @@ def add_unit(request: HttpRequest, payload: UnitIn):
 
 
 class StaffIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "lobby1",
+                    "name": "周晓燕",
+                    "unit": "WH0101",
+                    "roles": ["lobby_manager"],
+                    "password": "a long passphrase",
+                }
+            ]
+        }
+    )
+
     username: Text = Field(max_length=150)
     name: Text = Field(max_length=64)
     unit: Text = Field(description="Unit code")
@@ -168,7 +206,9 @@ class StaffOut(Schema):
 
 
 class StaffFilters(Schema):
-    unit: str | None = Field(None, description="Only staff of the unit with this code")
+    unit: str | None = Field(
+        None, description="Only staff of the unit with this code", json_schema_extra=param_example("WH0101")
+    )
 
 
 def staff_out(staff: Staff, unit_code: str | None, roles: list[str]) -> dict:
@@ -228,7 +268,7 @@ def _check_staff(payload: StaffIn) -> Unit:
 
 @router.post(
     "/staff",
-    response={201: StaffOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: StaffOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
     summary="Add a staff member (admin)",
 )
 def add_staff(request: HttpRequest, payload: StaffIn):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ninja import Field
 
-from redress.common.schemas import ErrorOut
+from redress.common.schemas import BODY_REFUSALS, ErrorOut
 
-__all__ = ["ConflictOut", "ErrorOut"]
+__all__ = ["BODY_REFUSALS", "ConflictOut", "ErrorOut"]
 
 
 class ConflictOut(ErrorOut):

@@ -6,20 +6,25 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
+from pydantic import ConfigDict
 
 from redress.calendar.choices import LimitUnit
 from redress.calendar.deadlines import compute_deadline
 from redress.calendar.services import CalendarError, get_calendar, load_year, parse_arrangement
 from redress.calendar.workdays import DEFAULT_JURISDICTION
 from redress.common.errors import ApiError, forbidden
-from redress.common.schemas import ErrorOut
+from redress.common.schemas import BODY_REFUSALS, ErrorOut, param_example
 from redress.organisation.choices import Role
 
 router = Router(tags=["calendar"])
 
 # A listing of typed days is for a screen or a check, not a dump: two years at most per request.
 MAX_DAYS_LISTED = 731
+# The years a period may start in. From 1901: before it the time zone database gives Beijing its local mean
+# time, +08:05:43, an offset no ISO 8601 reader takes (year 277 was answered so). To 2999: the longest limit
+# counted from there stays far inside the date range (9999 overflowed, and year 1 underflowed: 500s).
+FIRST_START_YEAR, LAST_START_YEAR = 1901, 2999
 
 
 def _invalid(errors: dict[str, list[str]]) -> ApiError:
@@ -27,15 +32,25 @@ def _invalid(errors: dict[str, list[str]]) -> ApiError:
 
 
 class DeadlineQuery(Schema):
-    start: dt.datetime = Field(description="ISO date-time; without an offset it is read as Beijing time")
-    working_days: int | None = Field(None, ge=0, le=100_000)
+    start: dt.datetime = Field(
+        description="ISO date-time in the years 1901–2999; without an offset it is read as Beijing time",
+        json_schema_extra=param_example("2026-09-30T16:30:00+08:00"),
+    )
+    # The example counts 3 working days over the National Day holiday (the calendar's own case).
+    working_days: int | None = Field(None, ge=0, le=100_000, json_schema_extra=param_example(3))
     calendar_days: int | None = Field(None, ge=0, le=100_000)
     hours: float | None = Field(None, ge=0, le=100_000)
-    cutoff: dt.time | None = Field(None, description="close of business, e.g. 17:00; default 24:00")
-    roll_forward: bool = Field(
-        False, description="calendar days only: a last day off runs to the next working day"
+    cutoff: dt.time | None = Field(
+        None,
+        description="close of business, e.g. 17:00; default 24:00",
+        json_schema_extra=param_example("17:00"),
     )
-    jurisdiction: str = DEFAULT_JURISDICTION
+    roll_forward: bool = Field(
+        False,
+        description="calendar days only: a last day off runs to the next working day",
+        json_schema_extra=param_example(False),
+    )
+    jurisdiction: str = Field(DEFAULT_JURISDICTION, json_schema_extra=param_example(DEFAULT_JURISDICTION))
 
 
 class CalendarDeadlineOut(Schema):
@@ -59,8 +74,19 @@ def deadline(request: HttpRequest, filters: Query[DeadlineQuery]):
     if len(given) != 1:
         message = _("Give exactly one of working_days, calendar_days and hours.")
         raise _invalid({unit.value: [message] for unit in LimitUnit})
-    if filters.cutoff == dt.time(0):
-        raise _invalid({"cutoff": [_("Leave the cut-off out for 24:00.")]})
+    errors: dict[str, list[str]] = {}
+    if not FIRST_START_YEAR <= filters.start.year <= LAST_START_YEAR:
+        errors["start"] = [
+            _("Give a start in the years %(first)s to %(last)s.")
+            % {"first": FIRST_START_YEAR, "last": LAST_START_YEAR}
+        ]
+    if filters.cutoff is not None and filters.cutoff.tzinfo is not None:
+        # A close of business is a time of day where the unit is (`00:00:00Z` was a 500).
+        errors["cutoff"] = [_("Give the close of business as a local time without an offset, e.g. 17:00.")]
+    elif filters.cutoff == dt.time(0):
+        errors["cutoff"] = [_("Leave the cut-off out for 24:00.")]
+    if errors:
+        raise _invalid(errors)
     calendar = get_calendar(filters.jurisdiction)
     start = filters.start
     if start.tzinfo is None:
@@ -73,9 +99,9 @@ def deadline(request: HttpRequest, filters: Query[DeadlineQuery]):
 
 
 class DaysQuery(Schema):
-    from_: dt.date = Field(alias="from")
-    to: dt.date
-    jurisdiction: str = DEFAULT_JURISDICTION
+    from_: dt.date = Field(alias="from", json_schema_extra=param_example("2026-09-28"))
+    to: dt.date = Field(json_schema_extra=param_example("2026-10-11"))
+    jurisdiction: str = Field(DEFAULT_JURISDICTION, json_schema_extra=param_example(DEFAULT_JURISDICTION))
 
 
 class DayOut(Schema):
@@ -114,6 +140,26 @@ class HolidayIn(Schema):
 
 
 class ArrangementIn(Schema):
+    # A year's notice as the State Council publishes it (two of its holidays, with their make-up days).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "国务院办公厅关于2027年部分节假日安排的通知",
+                    "holidays": [
+                        {"name": "元旦", "first_day": "2027-01-01", "last_day": "2027-01-03"},
+                        {
+                            "name": "国庆节",
+                            "first_day": "2027-10-01",
+                            "last_day": "2027-10-07",
+                            "makeup_workdays": ["2027-09-26", "2027-10-09"],
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     source: str = ""
     holidays: list[HolidayIn]
 
@@ -125,9 +171,15 @@ class YearOut(Schema):
     days: int
 
 
-@router.put("/calendar/years/{year}", response={200: YearOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
+@router.put(
+    "/calendar/years/{year}",
+    response={200: YearOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
+)
 def put_year(
-    request: HttpRequest, year: int, payload: ArrangementIn, jurisdiction: str = DEFAULT_JURISDICTION
+    request: HttpRequest,
+    payload: ArrangementIn,
+    year: int = Path(..., example=2027),
+    jurisdiction: str = Query(DEFAULT_JURISDICTION, example=DEFAULT_JURISDICTION),
 ):
     """Load a year's arrangement (the notice's holiday blocks and make-up days) and confirm it (admins)."""
     staff = request.auth

@@ -145,7 +145,8 @@ def start_clocks(
             if existing is not None:
                 if not restart:
                     continue
-                Clock.MOVES.move(Clock.objects.filter(pk=existing.pk), "stop")
+                stopped = Clock.objects.filter(pk=existing.pk)
+                Clock.MOVES.move(stopped, "stop", **_leave_pause(stopped, at))
             amount = Decimal(str(target["amount"]))
             warn_after = target.get("warn_after")
             clock = Clock(
@@ -190,14 +191,25 @@ def mark_binding(case: Case) -> None:
     Clock.objects.filter(pk__in=[c.pk for c in clocks if c.pk not in binding]).update(binding=False)
 
 
-def meet(case: Case, names: Iterable[str], at: dt.datetime) -> int:
-    return Clock.MOVES.move(
-        case.clocks.filter(name__in=list(names)), "meet", met_at=at, paused_at=None, pause_reason=""
+def _leave_pause(clocks: QuerySet[Clock], at: dt.datetime) -> dict:
+    """A paused clock that is met or stopped is no longer paused: its pause's record ends `at`, crediting
+    nothing (the clock no longer counts). Returns the fields the move clears on the clocks. A stopped clock
+    kept its `paused_at` and its pause stayed open when new facts restarted a paused statutory clock (the
+    lifecycle's state-machine test)."""
+    ClockPause.objects.filter(clock__in=clocks.filter(state=ClockState.PAUSED), ended_at__isnull=True).update(
+        ended_at=at
     )
+    return {"paused_at": None, "pause_reason": ""}
 
 
-def stop_all(case: Case) -> int:
-    return Clock.MOVES.move(case.clocks.all(), "stop", paused_at=None)
+def meet(case: Case, names: Iterable[str], at: dt.datetime) -> int:
+    met = case.clocks.filter(name__in=list(names))
+    return Clock.MOVES.move(met, "meet", met_at=at, **_leave_pause(met, at))
+
+
+def stop_all(case: Case, at: dt.datetime) -> int:
+    """The procedure ended (closed, not accepted, withdrawn): every live clock stops `at`."""
+    return Clock.MOVES.move(case.clocks.all(), "stop", **_leave_pause(case.clocks.all(), at))
 
 
 def pause(case: Case, reason: str, note: str, by, at: dt.datetime) -> int:

@@ -31,7 +31,7 @@ def after_transition(action: Action, ctx: Context, case: Case, data: dict) -> No
     if action.then is not None:
         action.then(ctx, case, data)
     if case.state in ENDED_STATES:
-        clocks.stop_all(case)
+        clocks.stop_all(case, ctx.now)
     if action.answers_notices == "all" or case.state not in OPEN_STATES:
         notices.answer_notices(case, ctx.now)
     elif action.answers_notices == "stuck":

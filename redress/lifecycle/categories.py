@@ -21,12 +21,17 @@ from .machine import STAYS, Action, Change, Context, Guard
 
 
 class ApproveCompensation(p.Params):
-    amount: p.amount(_("amount (yuan)"), "Yuan, ≥ 0, at most 2 decimals")
+    amount: p.amount(_("amount (yuan)"), "Yuan, ≥ 0, at most 2 decimals", example="380.00")
     business_line: p.unit_ref(
-        _("business line"), "Code of the business line's department that approved (R6.3)"
+        _("business line"), "Code of the business line's department that approved (R6.3)", example="WH-PB"
     )
-    approver_name: p.line(_("approved by"), "Who approved")
-    note: p.text(_("note"), "Conditions of the approval", required=False) = ""
+    approver_name: p.line(_("approved by"), "Who approved", example="张建国")
+    note: p.text(
+        _("note"),
+        "Conditions of the approval",
+        required=False,
+        example="退还多收的年费三百八十元，客户签收后办结。",
+    ) = ""
 
 
 def _approve_compensation(ctx: Context) -> Change:
@@ -52,7 +57,11 @@ def _approve_compensation(ctx: Context) -> Change:
 
 
 class ReferLegal(p.Params):
-    note: p.text(_("note"), "The economic dispute referred to legal counsel (R6.4)")
+    note: p.text(
+        _("note"),
+        "The economic dispute referred to legal counsel (R6.4)",
+        example="客户要求赔偿理财亏损十二万元并已委托律师，涉及合同条款解释，转法律事务部研究。",
+    )
 
 
 def _refer_legal(ctx: Context) -> Change:
@@ -69,10 +78,16 @@ def _refer_legal(ctx: Context) -> Change:
 
 class RecordSafety(p.Params):
     incident: p.choice(_("incident"), SafetyIncident, "What kind of incident (R6.8)")
-    note: p.text(_("what happened and what was done"), "What happened and what was done")
-    security_called: p.flag(_("security department called"), "The security department was called") = False
+    note: p.text(
+        _("what happened and what was done"),
+        "What happened and what was done",
+        example="客户在营业大厅大声辱骂柜员并拍打柜台，大堂经理将其引导至贵宾室安抚，保卫人员到场。",
+    )
+    security_called: p.flag(
+        _("security department called"), "The security department was called", example=True
+    ) = False
     police_called: p.flag(_("police called"), "The police were called") = False
-    video_covered: p.flag(_("covered by video"), "The scene is covered by video") = False
+    video_covered: p.flag(_("covered by video"), "The scene is covered by video", example=True) = False
 
 
 def _record_safety(ctx: Context) -> Change:
@@ -89,7 +104,11 @@ class AssessAnonymous(p.Params):
         _("made in good faith?"),
         "true: made in good faith, verified and filed. false: malicious, analysed (R6.1)",
     )
-    note: p.text(_("what was verified, or the analysis"), "What was verified, or the analysis")
+    note: p.text(
+        _("what was verified, or the analysis"),
+        "What was verified, or the analysis",
+        example="经核实，举报的客户经理违规代客理财线索属实，已移交监察室立案。",
+    )
 
 
 def _assess_anonymous(ctx: Context) -> Change:
@@ -100,7 +119,9 @@ def _assess_anonymous(ctx: Context) -> Change:
 
 
 class LinkRepeat(p.Params):
-    previous_case: p.case_ref(_("earlier case number"), "Number of the earlier case this one repeats (R6.6)")
+    previous_case: p.case_ref(
+        _("earlier case number"), "Number of the earlier case this one repeats (R6.6)", example="TS2026000128"
+    )
 
 
 def _link_repeat(ctx: Context) -> Change:
@@ -114,7 +135,11 @@ def _link_repeat(ctx: Context) -> Change:
 
 
 class Reverify(p.Params):
-    note: p.text(_("note"), "What the re-verification of a repeat complaint found")
+    note: p.text(
+        _("note"),
+        "What the re-verification of a repeat complaint found",
+        example="复核确认前次处理结论无误，手续费已于11月20日退还，客户再次反映系未查看到账短信。",
+    )
 
 
 def _reverify(ctx: Context) -> Change:

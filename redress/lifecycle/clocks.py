@@ -33,7 +33,12 @@ _HIGH_LEVELS = {Level.PROVINCE, Level.HEAD_OFFICE}
 
 class PauseClocks(p.Params):
     reason: p.choice(_L("reason"), PauseReason, "The only pauses the law allows")
-    note: p.text(_L("note"), "Details, e.g. the appraiser", required=False) = ""
+    note: p.text(
+        _L("note"),
+        "Details, e.g. the appraiser",
+        required=False,
+        example="假币争议已送人民银行武汉分行鉴定，预计十个工作日出具结论。",
+    ) = ""
 
 
 def _pause(ctx: Context) -> Change:
@@ -50,8 +55,13 @@ class RequestExtension(p.Params):
         _L("clock"),
         ClockName,
         "The clock to extend; the binding clock for answering the customer when omitted",
+        example=ClockName.DECISION,
     ) = None
-    reason: p.text(_L("reason"), "Why more time is needed (told to the customer when approved)")
+    reason: p.text(
+        _L("reason"),
+        "Why more time is needed (told to the customer when approved)",
+        example="需调取外地分行的开户资料并与第三方支付机构核对交易，无法在原时限内作出决定。",
+    )
 
 
 def extensible_clock(case: Case, name: str | None) -> Clock | None:
@@ -92,8 +102,14 @@ class DecideExtension(p.Params):
         _L("customer told by"),
         ContactMethod,
         "How the customer is told of the extension; required when approving",
+        example=ContactMethod.SMS,
     ) = None
-    note: p.text(_L("note"), "The decision's note", required=False) = ""
+    note: p.text(
+        _L("note"),
+        "The decision's note",
+        required=False,
+        example="同意延期，请经办人当日短信告知客户延期原因及新的答复期限。",
+    ) = ""
 
 
 def awaiting_decision(case: Case) -> Extension | None:
@@ -140,7 +156,11 @@ def _decide_extension(ctx: Context) -> Change:
 
 
 class AddFacts(p.Params):
-    note: p.text(_L("note"), "The new facts; they restart the statutory decision clock")
+    note: p.text(
+        _L("note"),
+        "The new facts; they restart the statutory decision clock",
+        example="客户补充提交了当日ATM取款凭条和短信截图，显示扣款两次。",
+    )
 
 
 def _add_facts(ctx: Context) -> Change:

@@ -20,8 +20,13 @@ _AT = (
 
 class Contact(p.Params):
     at: p.moment(_("at"), _AT) = None
-    method: p.choice(_("method"), ContactMethod, "How the customer was reached")
-    note: p.text(_("note"), "What was said", required=False) = ""
+    method: p.choice(_("method"), ContactMethod, "How the customer was reached", example=ContactMethod.PHONE)
+    note: p.text(
+        _("note"),
+        "What was said",
+        required=False,
+        example="已电话联系客户，说明正在核查转账延迟原因，承诺两个工作日内给予答复。",
+    ) = ""
 
 
 def _contact(ctx: Context) -> Change:
@@ -34,18 +39,35 @@ def _contact(ctx: Context) -> Change:
 class Report(p.Params):
     """The result report (R7.1); a transferred case needs one before it can close."""
 
-    findings: p.text(_("matter and findings"), "The matter and what was found", rows=4)
-    staff_handling: p.text(
-        _("handling of the responsible persons"), "How the responsible staff were dealt with"
+    findings: p.text(
+        _("matter and findings"),
+        "The matter and what was found",
+        rows=4,
+        example="经调阅监控和业务流水，客户反映的柜台等候时间过长属实，当日仅开两个窗口。",
     )
-    lessons: p.text(_("lessons learned"), "Lessons learned")
-    rectification: p.text(_("rectification"), "What changes, and by when")
+    staff_handling: p.text(
+        _("handling of the responsible persons"),
+        "How the responsible staff were dealt with",
+        example="对当班柜员进行批评教育，扣减当月服务质量考核分。",
+    )
+    lessons: p.text(
+        _("lessons learned"), "Lessons learned", example="高峰时段窗口安排不足，未及时启动弹性排班。"
+    )
+    rectification: p.text(
+        _("rectification"),
+        "What changes, and by when",
+        example="自下周起每日上午十点至十二点增开一个窗口，由大堂经理负责分流引导。",
+    )
     customer_satisfaction: p.choice(
-        _("customer's satisfaction"), Satisfaction, "The customer's satisfaction", radio=True
+        _("customer's satisfaction"),
+        Satisfaction,
+        "The customer's satisfaction",
+        radio=True,
+        example=Satisfaction.BASICALLY_SATISFIED,
     )
     handled_at: p.moment(_("handled at"), "When it was handled. " + _AT) = None
-    handler_name: p.line(_("handler"), "Name of the handler who signs the report")
-    handler_phone: p.phone(_("handler's phone"), "The handler's phone number")
+    handler_name: p.line(_("handler"), "Name of the handler who signs the report", example="李晓燕")
+    handler_phone: p.phone(_("handler's phone"), "The handler's phone number", example="02785561234")
 
 
 def _report(ctx: Context) -> Change:

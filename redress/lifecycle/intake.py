@@ -28,7 +28,9 @@ def _start_acceptance_clocks(ctx: Context, case, data) -> None:
 
 class Reject(p.Params):
     reason: p.text(
-        _("reason, as told to the complainant"), "Why the case is not accepted, as told to the complainant"
+        _("reason, as told to the complainant"),
+        "Why the case is not accepted, as told to the complainant",
+        example="所反映的为理财产品净值正常波动，不属于银行服务过错，已向客户解释并告知可向监管部门咨询。",
     )
 
 
@@ -38,7 +40,11 @@ def _reject(ctx: Context) -> Change:
 
 
 class AnswerOnSpot(p.Params):
-    answer: p.text(_("answer given"), "The answer given at once to a walk-in petitioner")
+    answer: p.text(
+        _("answer given"),
+        "The answer given at once to a walk-in petitioner",
+        example="已当面调取交易流水，向来访人说明该笔扣款为短信服务费，并为其办理关闭短信提醒。",
+    )
 
 
 def _answer_on_spot(ctx: Context) -> Change:
@@ -50,7 +56,12 @@ def _answer_on_spot(ctx: Context) -> Change:
 
 
 class Instruct(p.Params):
-    text: p.text(_("instruction"), "The leader in charge's instruction", rows=4)
+    text: p.text(
+        _("instruction"),
+        "The leader in charge's instruction",
+        rows=4,
+        example="请个人金融部三个工作日内核实，向客户当面致歉，并将整改情况报监察室。",
+    )
 
 
 def _instruct(ctx: Context) -> Change:

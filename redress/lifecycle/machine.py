@@ -34,7 +34,7 @@ from redress.common.errors import FieldErrors, add_pydantic_errors
 from redress.common.states import write_state
 from redress.organisation.models import Staff
 
-from .params import NoParams, Params, resolve_references
+from .params import NoParams, Params, check_moments, resolve_references
 
 # The target of an action that leaves the case in the state it is in (an instruction, a contact…).
 STAYS = "(stays)"
@@ -181,6 +181,7 @@ def validate(action: Action, ctx: Context, raw: Mapping[str, Any] | Params | Non
     if params is not None:
         ctx.params = params
         ctx.refs = resolve_references(params, ctx.actor, ctx.case, errors)
+        check_moments(params, ctx.case, errors)
     for guard in action.guards:
         if guard.uses_params and (params is None or errors):
             continue

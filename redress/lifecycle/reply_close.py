@@ -46,9 +46,12 @@ REPLY_MEETS = (ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
 
 class Reply(p.Params):
     at: p.moment(_L("at"), "When the decision notice was given. " + _AT) = None
-    method: p.choice(_L("method"), ContactMethod, "How the notice was given")
+    method: p.choice(_L("method"), ContactMethod, "How the notice was given", example=ContactMethod.WRITTEN)
     content: p.text(
-        _L("decision notice"), "The decision; the remedies open to the customer are appended", rows=5
+        _L("decision notice"),
+        "The decision; the remedies open to the customer are appended",
+        rows=5,
+        example="经核查，您反映的柜台服务问题属实，我行已对相关人员进行教育，并增开高峰时段窗口，特此致歉。",
     )
     promises_compensation: p.flag(
         _L("the reply promises compensation"),
@@ -80,9 +83,15 @@ def _reply(ctx: Context) -> Change:
 
 
 class Explain(p.Params):
-    rule: p.text(_L("rule explained"), "The rule explained to the customer: not the bank's fault (R6.2)")
+    rule: p.text(
+        _L("rule explained"),
+        "The rule explained to the customer: not the bank's fault (R6.2)",
+        example="根据反洗钱相关规定，单日跨行转账超过五万元需核实资金用途，柜员要求提供证明符合规定。",
+    )
     at: p.moment(_L("at"), _AT) = None
-    method: p.choice(_L("method"), ContactMethod, "How the explanation was given")
+    method: p.choice(
+        _L("method"), ContactMethod, "How the explanation was given", example=ContactMethod.IN_PERSON
+    )
 
 
 def _explain(ctx: Context) -> Change:
@@ -98,7 +107,12 @@ class FollowUpParams(p.Params):
     satisfaction: p.choice(
         _L("satisfaction"), Satisfaction, "The customer's satisfaction on the call back (R7.2)", radio=True
     )
-    note: p.text(_L("note"), "What the customer said", required=False) = ""
+    note: p.text(
+        _L("note"),
+        "What the customer said",
+        required=False,
+        example="客户表示对处理结果满意，希望网点保持高峰时段的窗口安排。",
+    ) = ""
 
 
 def _follow_up(ctx: Context) -> Change:
@@ -114,6 +128,7 @@ class Close(p.Params):
         Responsibility,
         "The bank's responsibility; the statistics class is computed and stored at close (R7.4)",
         radio=True,
+        example=Responsibility.AT_FAULT,
     )
 
 
@@ -135,7 +150,11 @@ def _close(ctx: Context) -> Change:
 
 
 class Reopen(p.Params):
-    reason: p.text(_L("reason"), "Why the closed case goes back to work (e.g. a dissatisfied follow-up)")
+    reason: p.text(
+        _L("reason"),
+        "Why the closed case goes back to work (e.g. a dissatisfied follow-up)",
+        example="回访时客户表示不满意，称承诺的手续费退还至今未到账。",
+    )
 
 
 def _reopen(ctx: Context) -> Change:
@@ -156,7 +175,11 @@ class Withdraw(p.Params):
         "true: closed as withdrawn. false (under pressure): the case stays on record, goes to the "
         "supervision office, and an investigation is opened (R6.7)",
     )
-    reason: p.text(_L("reason"), "The customer's reason, or what pressure was put on them")
+    reason: p.text(
+        _L("reason"),
+        "The customer's reason, or what pressure was put on them",
+        example="客户表示问题已由网点当面解决，自愿撤回投诉。",
+    )
 
 
 def _supervision_level(case: Case) -> str:

@@ -35,13 +35,20 @@ class Transfer(p.Params):
         _L("to unit"),
         "Code of the receiving unit; the case's default route (by category) when omitted",
         required=False,
+        example="WH-PB",
     ) = None
     handler: p.staff_ref(
         _L("handler"),
         "Username of the handler in the receiving unit; never the staff member complained about",
         help=_L("Optional. Never the staff member complained about."),
+        example="handler",
     ) = None
-    note: p.text(_L("note"), "What the receiving unit is asked to do", required=False) = ""
+    note: p.text(
+        _L("note"),
+        "What the receiving unit is asked to do",
+        required=False,
+        example="客户反映信用卡分期手续费未提前告知，请个人金融部核查并答复客户。",
+    ) = ""
 
 
 def _receiving_unit(ctx: Context):
@@ -97,6 +104,7 @@ class Acknowledge(p.Params):
         _L("handler"),
         "Username of the handler in the receiving unit (the case's handler, else the caller, when omitted); "
         "never the staff member complained about",
+        example="handler",
     ) = None
 
 
@@ -125,7 +133,11 @@ def _acknowledge(ctx: Context) -> Change:
 
 
 class Bounce(p.Params):
-    reason: p.text(_L("reason sent back"), "Why the receiving unit sends the case back")
+    reason: p.text(
+        _L("reason sent back"),
+        "Why the receiving unit sends the case back",
+        example="该笔业务为对公账户结算，不属于个人金融部职责，请转公司业务部办理。",
+    )
 
 
 def _bounce(ctx: Context) -> Change:
@@ -143,7 +155,12 @@ def _bounce(ctx: Context) -> Change:
 
 
 class Chase(p.Params):
-    note: p.text(_L("note"), "What the first responder asked the handler", required=False) = ""
+    note: p.text(
+        _L("note"),
+        "What the first responder asked the handler",
+        required=False,
+        example="答复时限将至，请于今日下班前联系客户并反馈处理进度。",
+    ) = ""
 
 
 def _chase(ctx: Context) -> Change:
@@ -154,7 +171,10 @@ def _chase(ctx: Context) -> Change:
 
 class ReportToHead(p.Params):
     note: p.text(
-        _L("note"), "What is reported to the head of the handler's unit (after a chase)", required=False
+        _L("note"),
+        "What is reported to the head of the handler's unit (after a chase)",
+        required=False,
+        example="已于昨日催办，经办人仍未联系客户，请部门负责人督促处理。",
     ) = ""
 
 
@@ -165,9 +185,13 @@ def _report_to_head(ctx: Context) -> Change:
 
 class Escalate(p.Params):
     to_level: p.optional_choice(
-        _L("to level"), Level, "The level it goes to; the next one up when omitted"
+        _L("to level"), Level, "The level it goes to; the next one up when omitted", example=Level.BRANCH
     ) = None
-    reason: p.text(_L("reason"), "Why the case goes up")
+    reason: p.text(
+        _L("reason"),
+        "Why the case goes up",
+        example="客户称将向媒体反映，且涉及多名客户同类问题，需分行工作小组牵头处理。",
+    )
 
 
 def _escalation_target(ctx: Context) -> str | None:

@@ -217,3 +217,24 @@ def test_a_multipart_body_over_the_size_limit_gets_the_api_error_shape(bank, as_
     assert response.status_code == 413, response.content
     assert set(response.json()) == {"detail", "errors"}
     assert not Case.objects.exists()
+
+
+# Forms that cannot be read
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\u00e9"],
+)
+def test_a_form_without_a_usable_boundary_gets_the_api_error_shape(bank, as_staff, content_type):
+    # Django answered its HTML 400 page (found by the fuzz run, scripts/fuzz-api.sh): a client reads JSON.
+    response = as_staff(bank.teller, **{"Accept-Language": "en"}).generic(
+        "POST", f"{URL}/with-attachments", b"abc", content_type=content_type
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {
+        "detail": "The form could not be read: send multipart/form-data with its boundary.",
+        "errors": {},
+    }
+    assert not Case.objects.exists()

@@ -211,15 +211,17 @@ def test_every_operation_documents_every_status_it_can_answer():
             expected = _raised(operations[documented["operationId"]].view_func)
             if documented.get("security"):
                 expected.add(401)
-            if "requestBody" in documented or any(
-                p["in"] in ("query", "header") for p in documented.get("parameters", [])
-            ):
+            if "requestBody" in documented:
+                # A body that is not JSON (or a form Django cannot parse), one too large (api/guard.py).
+                expected |= {400, 413, 422}
+            if any(p["in"] in ("query", "header", "path") for p in documented.get("parameters", [])):
+                # Parameters are parsed by type, and a NUL anywhere in the path or query is refused.
                 expected.add(422)
             answers = documented["responses"]
             absent = sorted(code for code in expected if str(code) not in answers)
             if absent:
                 missing[f"{method.upper()} {path}"] = absent
-            for code in expected & {401, 403, 404, 409, 422}:
+            for code in expected & {400, 401, 403, 404, 409, 413, 422}:
                 if str(code) in answers:
                     _name, error = _component(
                         schema["components"]["schemas"],
@@ -255,3 +257,160 @@ def test_every_operation_that_documents_a_token_answers_401_without_one(db):
             else:
                 # The one open operation: logging in (401 there is a wrong password, not a missing token).
                 assert path == "/api/v1/auth/token", path
+
+
+# ---- examples -------------------------------------------------------------------------------------------
+
+# Parameters documented without an example, and why.
+NO_EXAMPLE = {
+    # The calendar's calculator takes exactly one of three amounts: `working_days` carries the example, and an
+    # example of each would make the example request give all three (a 422).
+    ("/api/v1/calendar/deadline", "calendar_days"),
+    ("/api/v1/calendar/deadline", "hours"),
+}
+
+
+def _schema() -> dict:
+    return json.loads(Client().get("/api/v1/openapi.json").content)
+
+
+def _resolved(schema: dict, holder: dict) -> tuple[str | None, dict]:
+    """The body schema itself (a component it refers to, directly or as an optional body's `allOf`, or the
+    inline one ninja builds for a form)."""
+    if len(holder.get("allOf", [])) == 1:
+        holder = holder["allOf"][0]
+    if "$ref" in holder:
+        name = holder["$ref"].rsplit("/", 1)[1]
+        return name, schema["components"]["schemas"][name]
+    return None, holder
+
+
+def _body_examples(media: dict, body: dict) -> list:
+    """The examples a request body documents: on its media type, on its schema, or (a form) one made of the
+    examples of its fields when every required field has one."""
+    found = [*media.get("examples", {}).values()] if isinstance(media.get("examples"), dict) else []
+    found = [e["value"] if isinstance(e, dict) and "value" in e else e for e in found]
+    if "example" in media:
+        found.append(media["example"])
+    found += body.get("examples", [])
+    if "example" in body:
+        found.append(body["example"])
+    fields = body.get("properties", {})
+    if not found and fields and all("example" in fields[name] for name in body.get("required", [])):
+        found.append({name: field["example"] for name, field in fields.items() if "example" in field})
+    return found
+
+
+def _request_bodies(schema: dict):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            for content_type, media in operation.get("requestBody", {}).get("content", {}).items():
+                name, body = _resolved(schema, media["schema"])
+                yield f"{method.upper()} {path} ({content_type})", name, media, body
+
+
+def _validator(schema: dict, subschema: dict):
+    """A JSON Schema (2020-12, OpenAPI 3.1's dialect) validator of `subschema`, its `$ref`s resolved in the
+    whole OpenAPI document."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator({**subschema, "components": schema["components"]})
+
+
+def test_every_request_body_carries_an_example():
+    schema = _schema()
+    missing = [
+        where for where, _name, media, body in _request_bodies(schema) if not _body_examples(media, body)
+    ]
+    assert not missing, missing
+
+
+def test_every_request_example_is_valid_against_its_own_schema_and_model(db):
+    """Each body example satisfies the documented JSON Schema and is read by the very pydantic model the
+    endpoint reads (the API's checks of type, choice, length, phone number, time not in the future)."""
+    from redress.api.cases import CaseIn
+
+    schema = _schema()
+    models = {model.__name__: model for model in _models_of_the_api()}
+    checked = 0
+    bodies = list(_request_bodies(schema))
+    for where, name, media, body in bodies:
+        for example in _body_examples(media, body):
+            errors = [e.message for e in _validator(schema, body).iter_errors(example)]
+            assert not errors, (where, example, errors)
+            if name is not None:
+                models[name].model_validate(example)
+            else:  # multipart registration: the `data` field holds the JSON registration
+                CaseIn.model_validate_json(example["data"])
+            checked += 1
+    # Every action's body, and registration (JSON and form), token, unit, staff and calendar year.
+    assert checked >= len(bodies) == len(ACTIONS) + 6, checked
+
+
+def test_every_action_body_example_is_made_of_its_fields_examples():
+    """Declared once: each human action's parameters carry their examples beside their descriptions, and the
+    `<Action>In` body's example is assembled from them (redress.lifecycle.params.example_of)."""
+    components = _schema()["components"]["schemas"]
+    for name, action in ACTIONS.items():
+        fields = action.params.model_fields
+        assert all(info.examples for info in fields.values()), name
+        body_name = "".join(part.title() for part in name.split("_")) + "In"
+        (example,) = components[body_name]["examples"]
+        assert example == {field: info.examples[0] for field, info in fields.items()}, name
+        # Every field's own example is documented on its property as well.
+        for field, info in fields.items():
+            assert components[body_name]["properties"][field]["examples"] == info.examples, (name, field)
+
+
+def test_every_parameter_has_an_example_valid_against_its_schema():
+    schema = _schema()
+    missing = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header":
+                    continue  # If-Match: a client sends the version it read, nothing to exemplify
+                if "example" not in parameter:
+                    if (path, parameter["name"]) not in NO_EXAMPLE:
+                        missing.append(f"{method.upper()} {path} {parameter['name']}")
+                    continue
+                errors = list(_validator(schema, parameter["schema"]).iter_errors(parameter["example"]))
+                assert not errors, (path, parameter["name"], [e.message for e in errors])
+                # A parameter's `examples` is a map of Example Objects in OpenAPI, not pydantic's list.
+                assert "examples" not in parameter, (path, parameter["name"])
+    assert not missing, missing
+
+
+def test_the_examples_name_units_and_people_of_the_demo_bank(db, settings):
+    """The examples are requests a client of `make run` can send as they are: the units and usernames they
+    name exist in the demo bank (redress load-demo), and the calendar example is a year the calendar loads."""
+    from redress.calendar.services import parse_arrangement
+    from redress.core.demo import load_demo
+    from redress.lifecycle.params import reference_of
+    from redress.organisation.models import Staff, Unit
+
+    load_demo(cases=0)
+    schema = _schema()
+    components = schema["components"]["schemas"]
+    registration = components["CaseIn"]["examples"][0]
+    units = {registration["subject_unit"], components["StaffIn"]["examples"][0]["unit"]}
+    units.add(components["UnitIn"]["examples"][0]["parent"])
+    people = {registration["subject_staff"], components["Credentials"]["examples"][0]["username"]}
+    for action in ACTIONS.values():
+        for info in action.params.model_fields.values():
+            reference = reference_of(info)
+            if reference is not None and reference.model == "unit":
+                units.add(info.examples[0])
+            elif reference is not None and reference.model == "staff":
+                people.add(info.examples[0])
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] in {"unit", "parent"} and "example" in parameter:
+                    units.add(parameter["example"])
+    assert units <= set(Unit.objects.values_list("code", flat=True)), units
+    assert people <= set(Staff.objects.values_list("username", flat=True)), people
+    assert not Unit.objects.filter(code=components["UnitIn"]["examples"][0]["code"]).exists()
+    assert not Staff.objects.filter(username=components["StaffIn"]["examples"][0]["username"]).exists()
+    year = schema["paths"]["/api/v1/calendar/years/{year}"]["put"]["parameters"][0]["example"]
+    assert parse_arrangement({"year": year, **components["ArrangementIn"]["examples"][0]}, year).days()

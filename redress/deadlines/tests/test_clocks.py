@@ -82,6 +82,46 @@ def test_pause_for_appraisal_moves_the_deadline_by_the_time_paused(bank):
     assert decision.pauses.get().ended_at == at(2026, 3, 8)
 
 
+def _paused(bank, case):
+    case = perform("accept", bank.teller, case, now=at(2026, 3, 2, 11))
+    perform(
+        "pause_clocks", bank.teller, case, {"reason": "appraisal", "note": "送司法鉴定"}, now=at(2026, 3, 3)
+    )
+    return case
+
+
+def _no_clock_claims_a_pause_it_left(case):
+    for clock in Clock.objects.filter(case=case):
+        paused = clock.state == ClockState.PAUSED
+        assert (clock.paused_at is not None) == paused and bool(clock.pause_reason) == paused, clock
+        assert clock.pauses.filter(ended_at__isnull=True).exists() == paused, clock
+
+
+def test_new_facts_restarting_a_paused_clock_end_its_pause(bank):
+    # Found by the state-machine test: the stopped clock kept `paused_at` and its pause stayed open.
+    case = _paused(bank, bank.register(received_at=at(2026, 3, 2)))
+    perform("add_facts", bank.teller, case, {"note": "客户补充了交易流水"}, now=at(2026, 3, 10))
+    stopped = Clock.objects.get(case=case, name="decision", state=ClockState.STOPPED)
+    assert stopped.pauses.get().ended_at == at(2026, 3, 10)
+    assert stopped.pauses.get().credited == 0
+    _no_clock_claims_a_pause_it_left(case)
+
+
+def test_a_reply_meeting_paused_clocks_ends_their_pauses(bank):
+    case = _paused(bank, bank.register(received_at=at(2026, 3, 2)))
+    perform("reply", bank.teller, case, {"method": "phone", "content": "已答复。"}, now=at(2026, 3, 4))
+    assert Clock.objects.filter(case=case, state=ClockState.MET).exists()
+    _no_clock_claims_a_pause_it_left(case)
+
+
+def test_a_withdrawal_ending_a_paused_case_ends_its_pauses(bank):
+    case = _paused(bank, bank.register(received_at=at(2026, 3, 2)))
+    perform("withdraw", bank.teller, case, {"voluntary": True, "reason": "已解决"}, now=at(2026, 3, 5))
+    assert not Clock.objects.filter(case=case, state=ClockState.PAUSED).exists()
+    assert {p.ended_at for c in Clock.objects.filter(case=case) for p in c.pauses.all()} == {at(2026, 3, 5)}
+    _no_clock_claims_a_pause_it_left(case)
+
+
 def test_pause_needs_a_lawful_reason(bank):
     case = perform("accept", bank.teller, bank.register())
     with pytest.raises(FieldErrors):
