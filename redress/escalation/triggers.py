@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
@@ -135,7 +136,9 @@ _GROUP_COLUMNS = (
 )  # fmt: skip
 
 
-def group(case: Case, rules: TriggerSettings) -> Fired | None:
+def same_issue_cases(case: Case, rules: TriggerSettings):
+    """The (at most 500, newest first) cases about the same issue as `case` in the group window, as the rows
+    the group rule reads; None when the case names no issue the rule can compare."""
     if not case.category or not (case.subject_unit_id or case.product):
         return None
     same_issue = Q(subject_unit_id=case.subject_unit_id) if case.subject_unit_id else Q()
@@ -144,18 +147,23 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
     window_start = case.received_at - dt.timedelta(days=rules.group_window_days)
     # A system rule, not a user's read: it must see every case, whoever can see them.
     grouped = CaseFlag.objects.filter(case=OuterRef("pk"), flag=Flag.GROUP)
-    rows = list(
+    return (
         Case.objects.filter(same_issue, category=case.category, received_at__gte=window_start)
         .filter(received_at__lte=case.received_at + dt.timedelta(days=1))
         .annotate(grouped=Exists(grouped), group_first=F("group_memberships__first"))
         .values_list(*_GROUP_COLUMNS)[:500]
     )
-    people = {_identity(phone, idn, name, pk) for pk, phone, idn, name, *_ in rows}
-    # Each case once (a case in two groups, joined by a racing registration, comes once per group).
-    status = {pk: (state, grouped) for pk, *_, state, grouped, _first in rows}
-    cases = list(status)
-    status.pop(case.pk, None)
-    if len(people) < rules.group_min_complainants:
+
+
+def group(case: Case, rules: TriggerSettings) -> Fired | None:
+    matching = same_issue_cases(case, rules)
+    if matching is None:
+        return None
+    if connection.vendor == "postgresql":
+        found = summarise_in_sql(matching, case.pk)
+    else:
+        found = summarise(list(matching), case.pk)
+    if found.people < rules.group_min_complainants:
         return None
     return Fired(
         Flag.GROUP,
@@ -165,15 +173,62 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
         # Counts, not the matched cases: who is in the group is kept once, in its members (`group_of`), and
         # the evidence travels in the flag event to people who may not see every member.
         {
-            "complainants": len(people),
+            "complainants": found.people,
             "at_least": rules.group_min_complainants,
             "window_days": rules.group_window_days,
-            "matched_cases": len(cases),
+            "matched_cases": found.cases,
         },
-        unflagged=[pk for pk, (state, flagged) in status.items() if state in OPEN_STATES and not flagged],
-        groups=sorted({first for *_, first in rows if first is not None}),
-        ungrouped=[pk for pk, *_, first in rows if pk != case.pk and first is None],
+        unflagged=found.unflagged,
+        groups=found.groups,
+        ungrouped=found.ungrouped,
     )
+
+
+@dataclass
+class _Matched:
+    """What the group rule needs of the (at most 500) cases about the same issue."""
+
+    people: int
+    cases: int
+    unflagged: list[int]  # open, not yet flagged as a group, the new case apart
+    groups: list[int]  # the groups they are in, by their first case
+    ungrouped: list[int]  # in no group yet, the new case apart
+
+
+def summarise(rows: list[tuple], me: int) -> _Matched:
+    people = {_identity(phone, idn, name, pk) for pk, phone, idn, name, *_ in rows}
+    # Each case once (a case in two groups, joined by a racing registration, comes once per group).
+    status = {pk: (state, grouped) for pk, *_, state, grouped, _first in rows}
+    cases = len(status)
+    status.pop(me, None)
+    return _Matched(
+        len(people),
+        cases,
+        sorted(pk for pk, (state, flagged) in status.items() if state in OPEN_STATES and not flagged),
+        sorted({first for *_, first in rows if first is not None}),
+        sorted({pk for pk, *_, first in rows if pk != me and first is None}),
+    )
+
+
+def summarise_in_sql(matching, me: int) -> _Matched:
+    """`summarise` done by PostgreSQL over the same rows: one row comes back instead of up to 500 (in a
+    burst of complaints about one product, most registrations match hundreds of cases)."""
+    inner, params = matching.query.sql_with_params()
+    open_states = list(OPEN_STATES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT count(DISTINCT COALESCE(NULLIF(t.id_number, ''), NULLIF(t.phone, ''),
+                                              t.name || '#' || t.pk::text)),
+                       count(DISTINCT t.pk),
+                       array_agg(DISTINCT t.pk)
+                           FILTER (WHERE t.pk <> %s AND t.state = ANY(%s) AND NOT t.grouped),
+                       array_agg(DISTINCT t.first) FILTER (WHERE t.first IS NOT NULL),
+                       array_agg(DISTINCT t.pk) FILTER (WHERE t.pk <> %s AND t.first IS NULL)
+                  FROM ({inner}) AS t(pk, phone, id_number, name, state, grouped, first)""",
+            [me, open_states, me, *params],
+        )
+        people, cases, unflagged, groups, ungrouped = cursor.fetchone()
+    return _Matched(people, cases, sorted(unflagged or []), sorted(groups or []), sorted(ungrouped or []))
 
 
 def earlier_cases_of_complainant(case: Case) -> list[tuple[int, str, str]]:

@@ -209,3 +209,22 @@ def test_reasons_and_notices_are_in_the_banks_language_whatever_the_request_spok
     subject = Notification.objects.filter(case=case, event="group", recipient=bank.province_group)[0].subject
     assert "群体性投诉" in subject
     assert "省分行" in Escalation.objects.get(case=case).reason
+
+
+@pytest.mark.postgres
+def test_the_group_rule_reads_the_same_summary_in_sql_as_in_python(bank):
+    from redress.lifecycle import perform
+
+    # A group of three, a fourth that joins it, a closed one and an anonymous one (identity by name and id).
+    for n in range(1, 5):
+        bank.register(complainant_phone=f"1380000000{n}", complainant_id_number="")
+    closed = bank.register(complainant_phone="13800000009", complainant_id_number="")
+    withdrawal = {"reason": "客户撤诉", "voluntary": True}
+    perform("withdraw", bank.teller, Case.objects.get(pk=closed.pk), withdrawal)
+    anonymous = {"complainant_phone": "", "complainant_id_number": "", "complainant_name": ""}
+    bank.register(complainant_anonymous=True, **anonymous)
+    case = bank.register(complainant_phone="13800000005", complainant_id_number="")
+    matching = triggers.same_issue_cases(case, triggers.current_settings())
+    in_python = triggers.summarise(list(matching), case.pk)
+    assert triggers.summarise_in_sql(matching, case.pk) == in_python
+    assert in_python.people >= 6 and in_python.groups and closed.pk not in in_python.unflagged
