@@ -177,30 +177,13 @@ def _acknowledgement_due(order: TransferOrder) -> dt.datetime:
     return order.acknowledgement_due
 
 
-def _mark_all_breached(clocks: list[Clock], now: dt.datetime) -> int:
-    return Clock.MOVES.move(Clock.objects.filter(pk__in=[c.pk for c in clocks]), "breach", breached_at=now)
+def _moved(model, move: str, stamp: str) -> Callable[[list, dt.datetime], int]:
+    """Marks claimed rows by their declared move, in one statement; returns how many moved."""
 
+    def mark_all(rows: list, now: dt.datetime) -> int:
+        return model.MOVES.move(model.objects.filter(pk__in=[r.pk for r in rows]), move, **{stamp: now})
 
-def _mark_all_warned(clocks: list[Clock], now: dt.datetime) -> int:
-    return Clock.MOVES.move(Clock.objects.filter(pk__in=[c.pk for c in clocks]), "warn", warned_at=now)
-
-
-def _mark_all_notices_breached(notices_: list[SupervisionNotice], now: dt.datetime) -> int:
-    rows = SupervisionNotice.objects.filter(pk__in=[n.pk for n in notices_])
-    return SupervisionNotice.MOVES.move(rows, "breach", breached_at=now)
-
-
-def _mark_breached(clock: Clock, now: dt.datetime) -> bool:
-    return Clock.MOVES.move(Clock.objects.filter(pk=clock.pk), "breach", breached_at=now) == 1
-
-
-def _mark_warned(clock: Clock, now: dt.datetime) -> bool:
-    return Clock.MOVES.move(Clock.objects.filter(pk=clock.pk), "warn", warned_at=now) == 1
-
-
-def _mark_notice_breached(notice: SupervisionNotice, now: dt.datetime) -> bool:
-    notice_row = SupervisionNotice.objects.filter(pk=notice.pk)
-    return SupervisionNotice.MOVES.move(notice_row, "breach", breached_at=now) == 1
+    return mark_all
 
 
 def _stuck_now(order: TransferOrder, now: dt.datetime) -> bool:
@@ -214,15 +197,20 @@ class Due:
 
     name: str
     find: Callable[[dt.datetime], QuerySet]
-    mark: Callable[[Any, dt.datetime], bool]
     respond: Callable[[Any, Case, dt.datetime, SweepResult], Response | None]
+    # Marks claimed rows (a batch in one statement; returns how many moved). Kinds that change no row of
+    # their own say instead, row by row, whether it is due after all (`is_due`).
+    mark_all: Callable[[list, dt.datetime], int] | None = None
+    is_due: Callable[[Any, dt.datetime], bool] | None = None
     # The count of SweepResult a marked row adds to, whether or not its case is still open.
     counter: str = ""
     # Walked once by id (rows that are not due yet stay candidates) instead of until none is left.
     walk_once: bool = False
-    # Marks a whole claimed batch in one statement (returns how many moved); when every row moved, `mark`
-    # is not asked row by row.
-    mark_all: Callable[[list, dt.datetime], int] | None = None
+
+    def mark(self, row, now: dt.datetime) -> bool:
+        if self.mark_all is not None:
+            return self.mark_all([row], now) == 1
+        return self.is_due(row, now)
 
 
 # Breaches first (they matter most), then notice breaches, warnings and stuck transfers.
@@ -230,28 +218,25 @@ DUE = (
     Due(
         "clock breach",
         notices.due_breaches,
-        _mark_breached,
         _breach,
+        mark_all=_moved(Clock, "breach", "breached_at"),
         counter="breaches",
-        mark_all=_mark_all_breached,
     ),
     Due(
         "notice breach",
         notices.due_notice_breaches,
-        _mark_notice_breached,
         _notice_breach,
-        "notice_breaches",
-        mark_all=_mark_all_notices_breached,
+        mark_all=_moved(SupervisionNotice, "breach", "breached_at"),
+        counter="notice_breaches",
     ),
     Due(
         "clock warning",
         notices.due_warnings,
-        _mark_warned,
         _warning,
+        mark_all=_moved(Clock, "warn", "warned_at"),
         counter="warnings",
-        mark_all=_mark_all_warned,
     ),
-    Due("stuck transfer", notices.stuck_transfer_candidates, _stuck_now, _stuck, walk_once=True),
+    Due("stuck transfer", notices.stuck_transfer_candidates, _stuck, is_due=_stuck_now, walk_once=True),
 )
 
 
