@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "redress.routing",
     "redress.deadlines",
     "redress.notifications",
+    "redress.matching",
     "redress.escalation",
     "redress.lifecycle",
     "redress.api",
