@@ -4,7 +4,7 @@ Each trigger is a function that looks at the case (and, where the rule needs it,
 returns what fired with its evidence. `apply_triggers` sets the flags and escalates through the lifecycle's
 system transitions, so every change is an audited event attributed to the system actor.
 
-- media_threat: a listed phrase in matter or demand, or set by staff → the work group (branch), level by
+- media_threat: a listed phrase said in matter or demand (in words, not denied), or set by staff → the work group (branch), level by
   level; the spokesperson is told.
 - major: amount above the threshold, N or more joint complainants, national or provincial media, or set by
   staff → head office.
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag
 from redress.cases.models import Case, CaseFlag
 from redress.common.reference import VersionedCache
+from redress.matching.phrases import phrase_hits
 from redress.organisation.choices import LEVEL_ORDER, Level, level_above
 
 from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, TriggerSettings
@@ -75,8 +76,8 @@ class Fired:
 
 
 def phrases_in(text: str, phrases: list[str]) -> list[str]:
-    """The listed phrases that occur anywhere in the text (Chinese has no word breaks to respect)."""
-    return [p for p in phrases if p and p in text]
+    """The listed phrases the text says, read as words with simple negation (`matching.phrases`)."""
+    return phrase_hits(text, phrases)
 
 
 def _text(case: Case) -> str:

@@ -43,6 +43,17 @@ def test_media_phrase_inside_longer_text_escalates_level_by_level_and_tells_the_
     assert Notification.objects.filter(case=case, recipient=spokesperson, event="media_threat").count() == 1
 
 
+def test_a_denied_media_threat_does_not_escalate(bank):
+    case = bank.register(demand="我不会找媒体的，只希望尽快退还多收的手续费")
+    assert "media_threat" not in flags(case)
+    assert level(case) == "outlet"
+
+
+def test_online_banking_is_not_a_threat_to_post_online(bank):
+    case = bank.register(matter="网上银行转账显示成功，但对方一直没有收到款项")
+    assert "media_threat" not in flags(case)
+
+
 def test_text_without_a_listed_phrase_is_not_a_media_threat(bank):
     case = bank.register(demand="希望尽快退还多收的手续费")
     assert "media_threat" not in flags(case)
