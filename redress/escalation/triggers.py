@@ -4,8 +4,8 @@ Each trigger is a function that looks at the case (and, where the rule needs it,
 returns what fired with its evidence. `apply_triggers` sets the flags and escalates through the lifecycle's
 system transitions, so every change is an audited event attributed to the system actor.
 
-- media_threat: a listed phrase said in matter or demand (in words, not denied), or set by staff → the work group (branch), level by
-  level; the spokesperson is told.
+- media_threat: a listed phrase said in matter or demand (in words, not denied), or set by staff → the
+  work group (branch), level by level; the spokesperson is told.
 - major: amount above the threshold, N or more joint complainants, national or provincial media, or set by
   staff → head office.
 - group: N or more distinct complainants about the same subject unit or product and category within the
