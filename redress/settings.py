@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -294,6 +295,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "redress.notifications.retry_webhooks",
         "schedule": float(SWEEP_INTERVAL),
     },
+    # The registration suggestions relearned from the day's closed cases (redress.matching.suggest).
+    "train-suggestions": {"task": "redress.train_suggestions", "schedule": crontab(hour=3, minute=15)},
 }
 
 # Django's mailers (6.1). An SMTP host switches email on; without one the embedded setup prints mail to

@@ -23,6 +23,7 @@ from redress.cases.models import Case
 from redress.cases.services import RegistrationData
 from redress.common.validators import InvalidValue, id_check_digit, normalise_phone
 from redress.lifecycle.registration import register_case
+from redress.matching.suggest import train as train_suggestions
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
@@ -1093,6 +1094,8 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         for responder, data in planned:
             case = register_case(responder, data, now=now).case
             _progress(case, responder, rng, now)
+    # The registration form suggests classes from the first minute, learned from the demo's closed cases.
+    train_suggestions()
     return DemoResult(
         created=True,
         units=Unit.objects.count(),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", views.register, name="cases"),
     path("cases/export.xlsx", views.export, name="export"),
     path("cases/new", views.new_case, name="new_case"),
+    path("cases/new/suggestions", views.new_case_suggestions, name="new_case_suggestions"),
     path("cases/mine", case_views.my_cases, name="my_cases"),
     path("cases/awaiting-instruction", case_views.awaiting_instruction, name="awaiting_instruction"),
     path("cases/due-soon", case_views.due_soon, name="due_soon"),

@@ -10,12 +10,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress.access.visibility import get_visible_case, visible_to
 from redress.cases.attachments import StoreFailed, open_stored
@@ -26,9 +26,10 @@ from redress.cases.register_query import (
     capped_count,
     estimated_count,
 )
-from redress.cases.services import validate_registration
+from redress.cases.services import MATTER_MAX, validate_registration
 from redress.common.errors import FieldErrors
 from redress.lifecycle.registration import register_case
+from redress.matching import suggest
 
 from . import clocks as clock_words
 from .export import write_register
@@ -144,6 +145,19 @@ def export(request: HttpRequest) -> HttpResponse:
         as_attachment=True,
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_POST
+def new_case_suggestions(request: HttpRequest) -> JsonResponse:
+    """What the registration form shows beside the classification while the clerk types the matter: the
+    likely classes, each a button that fills its field (nothing is chosen for the clerk)."""
+    matter = request.POST.get("matter", "")[:MATTER_MAX]
+    demand = request.POST.get("demand", "")[:MATTER_MAX]
+    found = suggest.suggest(matter, demand) if matter.strip() else {}
+    return JsonResponse(
+        {target: [{"value": s.value, "label": s.label} for s in items] for target, items in found.items()}
     )
 
 

@@ -343,8 +343,9 @@ def test_every_request_example_is_valid_against_its_own_schema_and_model(db):
             else:  # multipart registration: the `data` field holds the JSON registration
                 CaseIn.model_validate_json(example["data"])
             checked += 1
-    # Every action's body, and registration (JSON and form), token, unit, staff and calendar year.
-    assert checked >= len(bodies) == len(ACTIONS) + 6, checked
+    # Every action's body, and registration (JSON and form), token, unit, staff, calendar year and the
+    # suggestions for a matter.
+    assert checked >= len(bodies) == len(ACTIONS) + 7, checked
 
 
 def test_every_action_body_example_is_made_of_its_fields_examples():

@@ -1,7 +1,8 @@
 """`redress sweep`: one pass of the sweeper, for cron (safe to run on several machines at once).
 
 `--every SECONDS` keeps sweeping; `redress serve` starts it that way as a sidecar in the embedded setup,
-where no Celery beat runs, and `--exit-with-parent` ends it when the server stops.
+where no Celery beat runs (it then also relearns the registration suggestions once a day), and
+`--exit-with-parent` ends it when the server stops.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from redress.lifecycle.sweeper import sweep
+from redress.matching.suggest import train_if_stale
 from redress.notifications.services import retry_due
 
 
@@ -32,6 +34,9 @@ class Command(BaseCommand):
                 result = sweep().as_dict()
                 # Without a broker nothing else retries failed e-mail, SMS and webhook sends.
                 result["retried"] = retry_due()
+                if every:
+                    # Nor relearns the registration suggestions (beat does it each night): once a day.
+                    result["suggestions_learned"] = train_if_stale() is not None
                 self.stdout.write(json.dumps(result))
             except Exception as exc:  # a failed pass is retried next time, not the end of the sidecar
                 self.stderr.write(f"sweep failed: {exc!r}")

@@ -24,3 +24,65 @@ document.addEventListener("change", (event) => {
   }
   if (target.selectedOptions[0]?.hidden) target.value = "";
 });
+
+// The registration form: while the clerk types the matter, show the likely classes beside the
+// classification; a click fills the field, nothing is chosen for the clerk.
+(() => {
+  const form = document.querySelector("form[data-suggest-url]");
+  const box = document.getElementById("suggestions");
+  if (!form || !box) return;
+  const fields = { category: "id_category", business_category: "id_business_category", reason: "id_reason" };
+  let timer = null;
+  let asked = "";
+  const ask = async () => {
+    const matter = form.elements.matter?.value || "";
+    const demand = form.elements.demand?.value || "";
+    const key = matter + "\n" + demand;
+    if (key === asked) return;
+    asked = key;
+    if (matter.trim().length < 6) {
+      box.hidden = true;
+      return;
+    }
+    const body = new FormData();
+    body.append("matter", matter);
+    body.append("demand", demand);
+    body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    let found;
+    try {
+      const answer = await fetch(form.dataset.suggestUrl, { method: "POST", body, credentials: "same-origin" });
+      if (!answer.ok) return;
+      found = await answer.json();
+    } catch {
+      return; // suggestions are a help: a failed request leaves the form as it was
+    }
+    let any = false;
+    for (const [target, id] of Object.entries(fields)) {
+      const line = box.querySelector(`[data-target="${target}"]`);
+      const select = document.getElementById(id);
+      if (!line || !select) continue;
+      for (const old of line.querySelectorAll("button")) old.remove();
+      for (const item of found[target] || []) {
+        if (![...select.options].some((o) => o.value === item.value)) continue;
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "chip";
+        button.textContent = item.label;
+        button.addEventListener("click", () => {
+          select.value = item.value;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+        line.append(button);
+        any = true;
+      }
+      line.hidden = !line.querySelector("button");
+    }
+    box.hidden = !any;
+  };
+  form.addEventListener("input", (event) => {
+    if (!["matter", "demand"].includes(event.target.name)) return;
+    clearTimeout(timer);
+    timer = setTimeout(ask, 500);
+  });
+  ask();
+})();
