@@ -4,6 +4,7 @@
    all stop when the case ends — first, because the notices and triggers below read the clocks;
 2. the supervision notices (redress.escalation): an answer to the customer answers them, a stuck transfer's
    notice is answered when the transfer moves, and an ended case leaves none open;
+3. the hand-offs (the action's `tells`): the person the case now waits on is told (R11.2).
 
 A registration is followed by its own steps (redress.lifecycle.registration): the clocks counted from
 receipt, then the escalation triggers.
@@ -19,8 +20,9 @@ from redress.cases.choices import ENDED_STATES, OPEN_STATES
 from redress.cases.models import Case
 from redress.deadlines import services as clocks
 from redress.escalation import services as notices
+from redress.notifications.services import notify
 
-from .machine import Action, Context
+from .machine import Action, Context, Tell
 
 
 def after_transition(action: Action, ctx: Context, case: Case, data: dict) -> None:
@@ -37,3 +39,22 @@ def after_transition(action: Action, ctx: Context, case: Case, data: dict) -> No
     elif action.answers_notices == "stuck":
         # The stuck transfer moved: its notice is answered (a late reply still has its own clock).
         notices.answer_notices(case, ctx.now, stuck_only=True)
+    for tell in action.tells:
+        _tell(tell, ctx, case, data)
+
+
+def _tell(tell: Tell, ctx: Context, case: Case, data: dict) -> None:
+    people = [p for p in tell.who(ctx, case, data) if p is not None and p.pk != ctx.actor.pk]
+    if not people:
+        return
+    body = data.get(tell.body_from, "") if tell.body_from else ""
+    notify(
+        tell.event,
+        case=case,
+        recipients=people,
+        subject=str(tell.subject) % {"number": case.number},
+        body=body if isinstance(body, str) else "",
+        # One notice per transition: the case's version after it is unique to it.
+        dedupe_key=f"{tell.event}:{case.pk}:{case.version}",
+        data={"case": case.number, "event": tell.event, "by": ctx.actor.name},
+    )

@@ -10,7 +10,7 @@ from redress.deadlines.choices import ClockName
 
 from . import params as p
 from . import permissions as who
-from .machine import STAYS, Action, Change, Context
+from .machine import STAYS, Action, Change, Context, Tell
 
 _AT = (
     "When it happened, ISO 8601 with its UTC offset (e.g. 2026-03-02T09:30:00+08:00); "
@@ -110,6 +110,14 @@ ACTIONS = (
         _report,
         params=Report,
         meets=(ClockName.RESULT_REPORT,),
+        # The first responder answers the customer with it (R3.5, R7.1).
+        tells=(
+            Tell(
+                "result_reported",
+                lambda ctx, case, data: [case.first_responder],
+                _("The result report of case %(number)s is in: answer the customer"),
+            ),
+        ),
         label=_("File result report"),
         group="handling",
         style="primary",

@@ -17,7 +17,7 @@ the order written in `redress.lifecycle.after`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -123,6 +123,18 @@ Rule = Callable[[Context], Change]
 
 
 @dataclass(frozen=True)
+class Tell:
+    """A hand-off that must reach a person (R11.2): after the action, `who(ctx, case, data)` are told
+    `subject` (a lazy text with `%(number)s`), with the event's `body_from` parameter as the text. The
+    actor is never told of their own action."""
+
+    event: str
+    who: Callable[[Context, Case, dict], Iterable[Staff]]
+    subject: Any
+    body_from: str = ""
+
+
+@dataclass(frozen=True)
 class Action:
     name: str
     sources: frozenset[str]
@@ -141,6 +153,8 @@ class Action:
     then: Callable[[Context, Case, dict], None] | None = None
     # Supervision notices this action answers: "all", "stuck" (a stuck transfer's) or "" (none).
     answers_notices: str = ""
+    # Who must hear of it: the person the case now waits on (a transfer's receiving unit, a bounce's sender).
+    tells: tuple[Tell, ...] = ()
     # Taken by automatic rules as the system actor; no endpoint, form or button.
     system: bool = False
     # On the case page and in the API's documentation.

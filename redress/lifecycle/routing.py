@@ -12,13 +12,14 @@ from redress.cases.models import Case, Escalation, TransferOrder
 from redress.cases.models import Chase as ChaseRecord
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import ClockName, StartEvent
-from redress.organisation.choices import LEVEL_ORDER, Level, level_above
+from redress.notifications.services import recipients_for
+from redress.organisation.choices import LEVEL_ORDER, Level, Role, level_above
 from redress.organisation.models import Staff
 from redress.routing.rules import default_route
 
 from . import params as p
 from . import permissions as who
-from .machine import STAYS, Action, Change, Context, Guard
+from .machine import STAYS, Action, Change, Context, Guard, Tell
 
 NOT_A_PARTY = gettext_lazy("The staff member complained about cannot handle this case (not a party rule).")
 _L = gettext_lazy
@@ -97,6 +98,32 @@ def _transfer(ctx: Context) -> Change:
 def _start_transfer_clocks(ctx: Context, case: Case, data: dict) -> None:
     clocks.start_clocks(case, StartEvent.TRANSFER_IN, ctx.now)
     clocks.set_transfer_deadline(case, TransferOrder.objects.get(pk=data["transfer_order"]))
+
+
+def _receivers(ctx: Context, case: Case, data: dict) -> list[Staff]:
+    """The named handler, and the heads and handlers of the receiving unit who sign for its orders."""
+    unit_staff = recipients_for(case, roles=(Role.OUTLET_HEAD, Role.HANDLER), unit=case.holder_unit)
+    return [*([ctx.refs["handler"]] if ctx.refs.get("handler") else []), *unit_staff]
+
+
+def _sender(ctx: Context, case: Case, data: dict) -> list[Staff]:
+    """Who issued the order sent back, and the first responder who owns the case for life."""
+    order = TransferOrder.objects.filter(pk=data.get("transfer_order")).select_related("by").first()
+    return [order.by if order else None, case.first_responder]
+
+
+TELL_RECEIVERS = Tell(
+    "transfer_received",
+    _receivers,
+    gettext_lazy("Case %(number)s was transferred to your unit: sign for it"),
+    body_from="note",
+)
+TELL_SENDER = Tell(
+    "transfer_bounced",
+    _sender,
+    gettext_lazy("Case %(number)s was sent back to your unit"),
+    body_from="reason",
+)
 
 
 class Acknowledge(p.Params):
@@ -263,6 +290,7 @@ ACTIONS = (
         ),
         meets=(ClockName.TRANSFER_OUT,),
         then=_start_transfer_clocks,
+        tells=(TELL_RECEIVERS,),
         label=_L("Transfer"),
         group="routing",
         style="primary",
@@ -305,6 +333,7 @@ ACTIONS = (
         _bounce,
         params=Bounce,
         answers_notices="stuck",
+        tells=(TELL_SENDER,),
         label=_L("Send back"),
         group="routing",
         style="danger",

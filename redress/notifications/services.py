@@ -10,9 +10,10 @@ from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from redress.access.visibility import visible_to
 from redress.cases.models import Case
 from redress.common.reference import VersionedCache
 from redress.organisation.choices import UnitKind
@@ -220,6 +221,25 @@ def notify(
 
 def _address(person: Staff, channel: str) -> str:
     return (person.email if channel == Channel.EMAIL else person.phone).strip()
+
+
+def own_notifications(user: Staff, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's own in-application notifications, newest first (the bell's page and the API)."""
+    rows = Notification.objects.filter(recipient=user, in_app=True)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return rows.only("id", "case_id", "event", "subject", "body", "created_at", "read_at").order_by(
+        "-created_at", "-id"
+    )
+
+
+def case_numbers_seen(user: Staff, notifications: Iterable[Notification]) -> dict[int, str]:
+    """Case id → number for the cases of these notifications the user may still see (R6): a notification
+    names its case only while its reader may open it."""
+    case_ids = {n.case_id for n in notifications if n.case_id}
+    if not case_ids:
+        return {}
+    return dict(visible_to(user).filter(id__in=case_ids).values_list("id", "number"))
 
 
 def unread_count(user: Staff) -> int:

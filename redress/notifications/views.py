@@ -10,10 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from redress.access.visibility import visible_to
-
 from .models import Notification
-from .services import mark_read, unread_count
+from .services import case_numbers_seen, mark_read, own_notifications, unread_count
 
 PAGE_SIZE = 30
 
@@ -22,18 +20,9 @@ PAGE_SIZE = 30
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
-    rows = Notification.objects.filter(recipient=request.user, in_app=True)
-    if unread_only:
-        rows = rows.filter(read_at__isnull=True)
-    page = Paginator(
-        rows.only("id", "case_id", "event", "subject", "body", "created_at", "read_at"), PAGE_SIZE
-    )
+    page = Paginator(own_notifications(request.user, unread_only=unread_only), PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
-    # A notification links to its case only while the reader may still see the case (R6).
-    case_ids = {n.case_id for n in page if n.case_id}
-    numbers = (
-        dict(visible_to(request.user).filter(id__in=case_ids).values_list("id", "number")) if case_ids else {}
-    )
+    numbers = case_numbers_seen(request.user, page)
     items = [(n, numbers.get(n.case_id)) for n in page]
     return render(
         request,
