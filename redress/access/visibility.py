@@ -4,6 +4,9 @@ queryset of cases: they start from `visible_to(user)`.
 - The supervision office, administrators and auditors see every case.
 - Everyone else sees the cases accepted by, held by, or complaining about a unit in their own unit's
   subtree, and the cases where they are the first responder or the handler.
+- A work group's members see the cases escalated to their group — accepted or held in the subtree of the
+  group's unit, at the group's level or above — wherever their own unit is (a branch work group's deputy
+  based in a department sees what the branch's group is told of, R5).
 - The staff member complained about never sees the case, whatever else their roles allow; to them it
   does not exist (a lookup by number is the same 404 as a missing case).
 """
@@ -19,6 +22,8 @@ from django.http import Http404
 
 from redress.cases.models import Case
 from redress.cases.numbering import NUMBER_IN_TEXT
+from redress.organisation.choices import LEVEL_ORDER
+from redress.organisation.lookups import work_group_scopes
 from redress.organisation.models import Staff
 
 
@@ -36,7 +41,25 @@ def visible_to(user: Staff) -> QuerySet[Case]:
             | Q(holder_unit_path__startswith=path)
             | Q(subject_unit_path__startswith=path)
         )
+    for path, level in work_group_scopes(user.pk):
+        scope |= (Q(unit_path__startswith=path) | Q(holder_unit_path__startswith=path)) & Q(
+            level__in=levels_from(level)
+        )
     return cases.filter(scope)
+
+
+def levels_from(level: str) -> list[str]:
+    """`level` and every level above it."""
+    return [name for name, rank in LEVEL_ORDER.items() if rank >= LEVEL_ORDER[level]]
+
+
+def in_work_group_scope(user: Staff, case: Case) -> bool:
+    """Whether the case was escalated to a work group the user is in (the rule above, for one case)."""
+    return any(
+        case.level in levels_from(level)
+        and (case.unit_path.startswith(path) or case.holder_unit_path.startswith(path))
+        for path, level in work_group_scopes(user.pk)
+    )
 
 
 def get_visible_case(user: Staff, number: str) -> Case:

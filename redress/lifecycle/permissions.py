@@ -3,6 +3,7 @@ people of the procedures. An action's declaration names one; `can_act` (the mach
 
 from __future__ import annotations
 
+from redress.access.visibility import in_work_group_scope
 from redress.cases.models import Case
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff
@@ -42,8 +43,14 @@ def reviewer(user: Staff, case: Case) -> bool:
 
 
 def holder(user: Staff, case: Case) -> bool:
-    """Staff of the unit that holds the case now (or above it), and its handler."""
-    return case.handler_id == user.pk or in_subtree(user, case.holder_unit_path) or sees_all(user)
+    """Staff of the unit that holds the case now (or above it), its handler, and the members of the work
+    group it was escalated to."""
+    return (
+        case.handler_id == user.pk
+        or in_subtree(user, case.holder_unit_path)
+        or sees_all(user)
+        or in_work_group_scope(user, case)
+    )
 
 
 def any_party(user: Staff, case: Case) -> bool:

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from redress.api.schemas import BODY_REFUSALS, ErrorOut
 from redress.cases.services import MATTER_MAX
+from redress.common.schemas import BODY_REFUSALS, ErrorOut
 from redress.common.text import Text
 
 from . import suggest

@@ -7,9 +7,8 @@ import datetime as dt
 from django.http import Http404, HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
-from redress.api.schemas import ErrorOut
 from redress.cases.register_query import MAX_OFFSET
-from redress.common.schemas import param_example
+from redress.common.schemas import ErrorOut, param_example
 
 from .models import Notification
 from .services import case_numbers_seen, mark_read, own_notifications

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from redress.common.reference import VersionedCache
 
-from .models import Staff, Unit
+from .models import Staff, Unit, WorkGroupMember
 
 _units: VersionedCache[str, Unit | None] = VersionedCache("organisation", copies=True)
 _staff: VersionedCache[str, Staff | None] = VersionedCache("organisation", copies=True)
+_work_groups: VersionedCache[int, tuple[tuple[str, str], ...]] = VersionedCache("organisation")
 
 
 def active_unit(code: str) -> Unit | None:
@@ -20,3 +21,13 @@ def active_unit(code: str) -> Unit | None:
 def staff_member(username: str) -> Staff | None:
     """The staff member with this username (active or not, with their unit), or None."""
     return _staff.get(username, lambda u: Staff.objects.filter(username=u).select_related("unit").first())
+
+
+def work_group_scopes(staff_id: int) -> tuple[tuple[str, str], ...]:
+    """(unit path, level) of every work group the staff member is a member of (most are in none)."""
+    return _work_groups.get(
+        staff_id,
+        lambda pk: tuple(
+            WorkGroupMember.objects.filter(staff_id=pk).values_list("group__unit__path", "group__unit__level")
+        ),
+    )

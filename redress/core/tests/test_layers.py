@@ -17,7 +17,7 @@ LAYERS = [
     ("redress.lifecycle",),  # the case's life: actions, perform, triggers applied, sweeper
     ("redress.escalation",),
     ("redress.notifications",),
-    ("redress.deadlines", "redress.routing"),
+    ("redress.deadlines", "redress.routing", "redress.matching"),  # matching: what a complaint is about
     ("redress.access",),
     ("redress.cases",),
     ("redress.calendar",),
