@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,6 @@ from redress.cases.models import (
     Attachment,
     Case,
     CaseFlag,
-    Instruction,
     ResultReport,
     TransferOrder,
     with_relations,
@@ -39,13 +38,12 @@ from redress.common.errors import FieldErrors
 from redress.common.schemas import param_example
 from redress.common.text import Text, clean_text
 from redress.common.validators import InvalidValue, mask_id_number, mask_phone
-from redress.deadlines.choices import COUNTING_STATES, ClockState
+from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
 from redress.escalation.models import SupervisionNotice
-from redress.lifecycle import allowed_actions
+from redress.lifecycle import allowed_actions, worklists
 from redress.lifecycle.registration import register_case
-from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
 from .errors import ApiError, forbidden, validation_errors
@@ -354,6 +352,16 @@ class DueQuery(Schema):
         le=24 * 366,
         description="Due within this many hours, or overdue",
         json_schema_extra=param_example(48),
+    )
+    status: Literal["due_soon", "overdue"] | None = Field(
+        None,
+        description="`due_soon`: not yet due; `overdue`: past due; both when omitted",
+        json_schema_extra=param_example("due_soon"),
+    )
+    handler: str | None = Field(
+        None,
+        description="Username: only cases this handler holds",
+        json_schema_extra=param_example("handler"),
     )
     limit: int = Field(100, ge=1, le=500, json_schema_extra=param_example(50))
     offset: int = Field(0, ge=0, le=MAX_OFFSET, json_schema_extra=param_example(0))
@@ -717,11 +725,52 @@ def my_cases(request: HttpRequest, page: Query[PageQuery]):
 def awaiting_instruction(request: HttpRequest, page: Query[PageQuery]):
     """For the leader in charge (R2.8): open cases they can see that have no instruction yet, oldest first.
     Other roles get 403."""
-    if not request.auth.has_role(Role.LEADER_IN_CHARGE, Role.ADMIN):
+    if not worklists.may_instruct(request.auth):
         raise forbidden()
-    instructed = Instruction.objects.filter(case=OuterRef("pk"))
-    waiting = visible_to(request.auth).filter(state__in=OPEN_STATES).exclude(Exists(instructed))
-    return _page(request.auth, waiting.order_by("received_at", "id"), page)
+    return _page(request.auth, worklists.awaiting_instruction(request.auth), page)
+
+
+@router.get(
+    "/cases/to-sign-for",
+    response={200: CasePage, 401: ErrorOut, 422: ErrorOut},
+    summary="Transfer orders to sign for",
+)
+def to_sign_for(request: HttpRequest, page: Query[PageQuery]):
+    """Cases transferred to the caller's own unit or naming the caller as handler, waiting to be signed for
+    (acknowledged) or sent back; oldest first."""
+    return _page(request.auth, worklists.to_sign_for(request.auth), page)
+
+
+@router.get(
+    "/cases/to-answer",
+    response={200: CasePage, 401: ErrorOut, 422: ErrorOut},
+    summary="Customers waiting for my answer",
+)
+def to_answer(request: HttpRequest, page: Query[PageQuery]):
+    """The caller's own cases (first responder) whose answer to the customer is theirs to give now: handled in
+    their unit, or with the result report back from the unit that acted. Oldest first."""
+    return _page(request.auth, worklists.to_answer(request.auth), page)
+
+
+@router.get(
+    "/cases/to-follow-up",
+    response={200: CasePage, 401: ErrorOut, 422: ErrorOut},
+    summary="Answered cases to follow up",
+)
+def to_follow_up(request: HttpRequest, page: Query[PageQuery]):
+    """The caller's own cases answered and waiting for the follow-up with the customer."""
+    return _page(request.auth, worklists.to_follow_up(request.auth), page)
+
+
+@router.get(
+    "/worklists",
+    response={200: dict[str, int], 401: ErrorOut},
+    summary="How many cases wait in each of my work lists",
+)
+def worklist_counts(request: HttpRequest):
+    """What the navigation shows beside each work list: `to_sign_for`, `to_answer`, `to_follow_up`, and
+    `awaiting_instruction` for a leader in charge."""
+    return worklists.counts(request.auth)
 
 
 @router.get("/cases/due", response={200: DuePage, 401: ErrorOut, 422: ErrorOut}, summary="Due soon / overdue")
@@ -729,21 +778,26 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
     """Live clocks of the caller's visible cases that are overdue or due within `within_hours`, earliest
     first; optionally only cases held in the subtree of `unit`. Paused clocks are not ticking and are left
     out."""
-    cases = visible_to(request.auth)
+    errors: dict[str, list[str]] = {}
+    unit = handler = None
     if query.unit:
         unit = Unit.objects.filter(code=query.unit).only("path").first()
         if unit is None:
-            raise ApiError(
-                422,
-                _("Some fields are not valid."),
-                {"unit": [_("No unit has the code “%(code)s”.") % {"code": query.unit}]},
-            )
-        cases = cases.filter(holder_unit_path__startswith=unit.path)
+            errors["unit"] = [_("No unit has the code “%(code)s”.") % {"code": query.unit}]
+    if query.handler:
+        handler = Staff.objects.filter(username=query.handler).first()
+        if handler is None:
+            errors["handler"] = [_("No staff member has the username “%(u)s”.") % {"u": query.handler}]
+    if errors:
+        raise ApiError(422, _("Some fields are not valid."), errors)
     now = timezone.now()
-    clocks = Clock.objects.filter(
-        case__in=cases.values("pk"),
-        state__in=COUNTING_STATES,
-        due_at__lte=now + dt.timedelta(hours=query.within_hours),
+    clocks = worklists.due(
+        request.auth,
+        now=now,
+        within=dt.timedelta(hours=query.within_hours),
+        status=query.status or "",
+        unit_path=unit.path if unit else "",
+        handler=handler,
     )
     count = clocks.count()
     # The people by key: each relation joined costs PostgreSQL planning time (cases.models.with_relations).

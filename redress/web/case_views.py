@@ -10,23 +10,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from redress import lifecycle
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
 from redress.cases.choices import OPEN_STATES, State
-from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal, with_relations
+from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
-from redress.deadlines.choices import COUNTING_STATES
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
-from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition
-from redress.organisation.choices import Role
+from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition, worklists
 from redress.organisation.models import Staff, Unit
 
 from . import clocks as clock_words
@@ -210,36 +209,108 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(request, "web/my_cases.html", context)
 
 
-def may_instruct(user) -> bool:
-    return user.has_role(Role.LEADER_IN_CHARGE, Role.ADMIN)
-
-
 @login_required
 @require_GET
 def awaiting_instruction(request: HttpRequest) -> HttpResponse:
     """R2.8: open cases the leader in charge has not yet instructed on."""
-    if not may_instruct(request.user):
+    if not worklists.may_instruct(request.user):
         raise PermissionDenied(_("This list is for the leader in charge."))
     cases = (
-        visible_to(request.user)
-        .filter(state__in=OPEN_STATES)
-        .filter(~Exists(Instruction.objects.filter(case=OuterRef("pk"))))
+        worklists.awaiting_instruction(request.user)
         .select_related("holder_unit", "first_responder")
         .prefetch_related(clock_words.binding_clocks())
-        .order_by("received_at", "id")
     )
     page, paginator = _paged(request, cases)
     context = {"page": page, "count": paginator.count, "rows": _with_clocks(list(page), timezone.now())}
     return render(request, "web/awaiting_instruction.html", context)
 
 
+# The other work lists: what each says, and the step a row's button takes (the case's own page when the
+# step has a form of its own there).
+_WORKLISTS = {
+    "to_sign_for": (
+        worklists.to_sign_for,
+        gettext_lazy("To sign for"),
+        gettext_lazy(
+            "Transfer orders addressed to your unit or naming you as handler: sign for them (or send "
+            "them back) so that the clock of the unit that must act starts."
+        ),
+        gettext_lazy("No transfer order waits for you."),
+        "acknowledge",
+        gettext_lazy("Sign for it"),
+    ),
+    "to_answer": (
+        worklists.to_answer,
+        gettext_lazy("To answer"),
+        gettext_lazy(
+            "Your cases whose answer to the customer is yours to give now: handled in your unit, or "
+            "with the result report back from the unit that acted."
+        ),
+        gettext_lazy("No customer waits for your answer."),
+        "reply",
+        gettext_lazy("Answer the customer"),
+    ),
+    "to_follow_up": (
+        worklists.to_follow_up,
+        gettext_lazy("To follow up"),
+        gettext_lazy("Your cases answered and waiting for the follow-up with the customer."),
+        gettext_lazy("No case waits for a follow-up."),
+        "follow_up",
+        gettext_lazy("Follow up"),
+    ),
+}
+
+
+def _worklist(request: HttpRequest, name: str) -> HttpResponse:
+    find, title, summary, empty, action, button = _WORKLISTS[name]
+    cases = (
+        find(request.user)
+        .select_related("holder_unit", "handler", "first_responder")
+        .prefetch_related(clock_words.binding_clocks())
+    )
+    page, paginator = _paged(request, cases)
+    context = {
+        "page": page,
+        "count": paginator.count,
+        "rows": _with_clocks(list(page), timezone.now()),
+        "title": title,
+        "summary": summary,
+        "empty": empty,
+        "action": action,
+        "button": button,
+    }
+    return render(request, "web/worklist.html", context)
+
+
+@login_required
+@require_GET
+def to_sign_for(request: HttpRequest) -> HttpResponse:
+    return _worklist(request, "to_sign_for")
+
+
+@login_required
+@require_GET
+def to_answer(request: HttpRequest) -> HttpResponse:
+    return _worklist(request, "to_answer")
+
+
+@login_required
+@require_GET
+def to_follow_up(request: HttpRequest) -> HttpResponse:
+    return _worklist(request, "to_follow_up")
+
+
 @login_required
 @require_GET
 def due_soon(request: HttpRequest) -> HttpResponse:
-    """R4.4: live clocks due within 24 hours or past due, of the cases the user sees, in a unit's subtree."""
+    """R4.4: live clocks of the cases the user sees — due within 24 hours (the page opens on these), or past
+    due (newest first: today's breach before last month's) — in a unit's subtree, or only the user's own."""
     now = timezone.now()
     units = units_for_filter(request.user)
-    cases = visible_to(request.user)
+    status = request.GET.get("status", worklists.DUE_SOON)
+    if status not in (worklists.DUE_SOON, worklists.OVERDUE):
+        status = worklists.DUE_SOON
+    mine = request.GET.get("mine") == "1"
     code = request.GET.get("unit", "").strip()
     unit = None
     if code:
@@ -247,17 +318,21 @@ def due_soon(request: HttpRequest) -> HttpResponse:
         unit = units.filter(code=code).first() if "\x00" not in code else None
         if unit is None:
             messages.error(request, _("Choose a unit from the list."))
-        else:
-            cases = cases.filter(holder_unit_path__startswith=unit.path)
     clocks = (
-        Clock.objects.filter(
-            case__in=cases.values("pk"), state__in=COUNTING_STATES, due_at__lte=now + DUE_SOON
+        worklists.due(
+            request.user,
+            now=now,
+            within=DUE_SOON,
+            status=status,
+            unit_path=unit.path if unit else "",
+            handler=request.user if mine else None,
         )
         # The handler by key: every relation joined costs PostgreSQL planning time (see with_relations).
         .select_related("case", "case__holder_unit", "policy")
         .prefetch_related(Prefetch("case__handler", queryset=Staff.objects.all()))
-        .order_by("due_at", "id")
     )
+    if status == worklists.OVERDUE:
+        clocks = clocks.order_by("-due_at", "-id")
     page, paginator = _paged(request, clocks)
     rows = []
     for clock in page:
@@ -268,6 +343,8 @@ def due_soon(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "unit": unit,
         "unit_options": unit_choices(units),
+        "status": status,
+        "mine": mine,
     }
     return render(request, "web/due_soon.html", context)
 

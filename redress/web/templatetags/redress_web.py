@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from redress.access.visibility import redact_numbers
 from redress.common.validators import mask_id_number, mask_phone
+from redress.lifecycle import worklists
 from redress.organisation.choices import Role
 from redress.web.records import listing
 
@@ -226,9 +227,15 @@ def calendar_warning(context) -> dict:
 @register.filter
 def may_instruct(user) -> bool:
     """Whether the user gets the "awaiting instruction" list (R2.8)."""
-    from redress.web.case_views import may_instruct as allowed
+    return bool(getattr(user, "is_authenticated", False)) and worklists.may_instruct(user)
 
-    return bool(getattr(user, "is_authenticated", False)) and allowed(user)
+
+@register.simple_tag
+def worklist_counts(user) -> dict[str, int]:
+    """The count beside each work list in the navigation."""
+    if not getattr(user, "is_authenticated", False) or user.is_read_only:
+        return {}
+    return worklists.counts(user)
 
 
 @register.filter
