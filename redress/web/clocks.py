@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from redress.deadlines.choices import LIVE_STATES, ClockName, ClockState
 from redress.deadlines.models import Clock
@@ -52,6 +53,18 @@ def time_left(due_at: dt.datetime, now: dt.datetime, state: str, met_at: dt.date
     return _("%(span)s left") % {"span": span(due_at - now)}
 
 
+def limit_words(amount, unit: str) -> str:
+    """A time limit as people say it: 10 个工作日, 60 个自然日, 24 小时."""
+    n = f"{amount.normalize():f}" if hasattr(amount, "normalize") else str(amount)
+    count = int(amount) if int(amount) == amount else 2
+    words = {
+        "working_days": ngettext("%(n)s working day", "%(n)s working days", count),
+        "calendar_days": ngettext("%(n)s calendar day", "%(n)s calendar days", count),
+        "hours": ngettext("%(n)s hour", "%(n)s hours", count),
+    }.get(unit)
+    return words % {"n": n} if words else f"{n} {unit}"
+
+
 def clock_label(name: str) -> str:
     return str(ClockName(name).label) if name in ClockName.values else name
 
@@ -74,6 +87,7 @@ def case_clocks(case, now: dt.datetime) -> list[dict]:
                 # A limit met late counts as breached for the statistics (R7.4): shown in the breach colour.
                 "css": "breached" if late else state,
                 "time_left": time_left(row["due_at"], now, state, row["met_at"]),
+                "limit_words": limit_words(row["limit_amount"], row["limit_unit"]),
             }
         )
     return rows

@@ -48,15 +48,22 @@ def _at(moment) -> str:
     return dateformat.format(timezone.localtime(moment), "Y-m-d H:i")
 
 
+def _who(person) -> str:
+    """A person as the page names them: by name, never by username."""
+    if person is None:
+        return "—"
+    return getattr(person, "name", "") or getattr(person, "username", "") or str(person)
+
+
 def _at_by(moment, who) -> str:
-    return f"{_at(moment)} · {who}"
+    return f"{_at(moment)} · {_who(who)}"
 
 
 def _transfer_order(order, case) -> Record:
     rows = [
         Row(_("issued"), _at_by(order.created_at, order.by)),
         Row(_("due"), _at(order.due_at) or "—", "mono"),
-        Row(_("handler"), order.handler or "—"),
+        Row(_("handler"), _who(order.handler)),
         Row(_("note"), order.note or "—"),
     ]
     if order.acknowledged_at:
@@ -130,7 +137,7 @@ def _contact(contact, case) -> Record:
         tag=_("decision notice") if contact.is_reply else "",
         tag_css="reply",
         title=contact.get_method_display(),
-        meta=[_at(contact.at), contact.by],
+        meta=[_at(contact.at), _who(contact.by)],
         text=linebreaksbr(contact.note),
         rows=[Row(_("remedies stated"), contact.remedies)] if contact.remedies else [],
     )
@@ -140,29 +147,45 @@ def _follow_up(item, case) -> Record:
     return Record(
         title=item.get_satisfaction_display(),
         title_css=f"satisfaction-{item.satisfaction}",
-        meta=[_at(item.created_at), item.by],
+        meta=[_at(item.created_at), _who(item.by)],
         text=item.note,
     )
+
+
+def trigger_label(trigger: str) -> str:
+    """What set an escalation off, in words: a flag's name, or the sweeper's reason."""
+    from redress.cases.choices import Flag
+
+    words = {
+        "manual": _("by hand"),
+        "breached_clock": _("a time limit ran out"),
+        "notice_breached": _("a supervision notice was not answered in time"),
+        "stuck_transfer": _("a transfer order was not signed for in time"),
+        "overdue": _("overdue"),
+    }
+    if trigger in words:
+        return str(words[trigger])
+    return str(Flag(trigger).label) if trigger in Flag.values else trigger
 
 
 def _escalation(item, case) -> Record:
     title = f"{item.get_from_level_display()} → {item.get_to_level_display()}"
     if item.to_unit:
         title += f" ({item.to_unit.name})"
-    meta = [_at(item.created_at), item.by]
+    meta = [_at(item.created_at), _who(item.by)]
     if item.trigger != "manual":
-        meta.append(item.trigger)
+        meta.append(trigger_label(item.trigger))
     return Record(title=title, meta=meta, text=item.reason)
 
 
 def _instruction(item, case) -> Record:
-    return Record(meta=[_at(item.created_at), item.by], text=linebreaksbr(item.text))
+    return Record(meta=[_at(item.created_at), _who(item.by)], text=linebreaksbr(item.text))
 
 
 def _chase(item, case) -> Record:
     return Record(
         tag=_("reported to the head") if item.to_head else "",
-        meta=[_at(item.created_at), item.by],
+        meta=[_at(item.created_at), _who(item.by)],
         text=item.note or "—",
     )
 
@@ -177,7 +200,7 @@ def _withdrawal(item, case) -> Record:
         rows.append(Row(_("Investigation"), value))
     return Record(
         title=_("voluntary") if item.voluntary else _("under pressure"),
-        meta=[_at(item.created_at), item.by],
+        meta=[_at(item.created_at), _who(item.by)],
         text=item.reason,
         rows=rows,
     )
@@ -189,13 +212,13 @@ def _approval(item, case) -> Record:
         rows.append(Row(_("note"), item.note))
     return Record(
         title=f"{floatformat(item.amount, '2g')} · {item.business_line.name}",
-        meta=[_at(item.created_at), item.by],
+        meta=[_at(item.created_at), _who(item.by)],
         rows=rows,
     )
 
 
 def _referral(item, case) -> Record:
-    meta = [_at(item.created_at), item.by]
+    meta = [_at(item.created_at), _who(item.by)]
     if item.leadership_informed:
         meta.append(_("leadership informed"))
     return Record(meta=meta, text=item.note)
@@ -204,7 +227,7 @@ def _referral(item, case) -> Record:
 def _safety_record(item, case) -> Record:
     return Record(
         title=item.get_incident_display(),
-        meta=[_at(item.created_at), item.by],
+        meta=[_at(item.created_at), _who(item.by)],
         text=item.note,
         rows=[
             Row(_("security department called"), yesno(item.security_called)),
@@ -222,7 +245,7 @@ def _extension(ext, case) -> Record:
         title=f"{ext.clock.get_name_display()} → {floatformat(ext.new_amount)}",
         state=ext.get_state_display(),
         state_css=f"extension-{ext.state}",
-        meta=[_at(ext.requested_at), ext.requested_by],
+        meta=[_at(ext.requested_at), _who(ext.requested_by)],
         text=ext.reason,
         rows=rows,
     )

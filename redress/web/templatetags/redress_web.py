@@ -8,7 +8,7 @@ from redress.access.visibility import redact_numbers
 from redress.common.validators import mask_id_number, mask_phone
 from redress.lifecycle import worklists
 from redress.organisation.choices import Role
-from redress.web.records import listing
+from redress.web.records import listing, trigger_label
 
 register = template.Library()
 
@@ -75,6 +75,43 @@ _HIDDEN = frozenset(
 )
 
 
+def staff_name(username) -> str:
+    """A username as the person's name (the username itself if no one has it any more)."""
+    from redress.organisation.lookups import staff_member
+
+    if not username:
+        return "—"
+    person = staff_member(str(username))
+    return (person.name or person.username) if person is not None else str(username)
+
+
+def unit_name(code) -> str:
+    """A unit code as the unit's name (a closed unit's too)."""
+    from redress.organisation.lookups import active_unit
+    from redress.organisation.models import Unit
+
+    if not code:
+        return "—"
+    unit = active_unit(str(code)) or Unit.objects.filter(code=str(code)).only("name").first()
+    return unit.name if unit is not None else str(code)
+
+
+def _steps(steps) -> str:
+    """An escalation's steps, level by level: 支行 → 分行 → 总行."""
+    from redress.organisation.choices import Level
+
+    if not isinstance(steps, list) or not steps:
+        return "—"
+    levels = [_choice(Level)(steps[0].get("from_level", ""))]
+    levels += [
+        _choice(Level)(step.get("to_level", ""))
+        + (f"（{unit_name(step['to_unit'])}）" if step.get("to_unit") else "")
+        for step in steps
+        if isinstance(step, dict)
+    ]
+    return " → ".join(levels)
+
+
 def _event_labels() -> dict:
     from redress.cases.choices import (
         Channel,
@@ -96,18 +133,18 @@ def _event_labels() -> dict:
         "number": (_("case number"), str),
         "kind": (_("kind"), _choice(Kind)),
         "channel": (_("channel"), _choice(Channel)),
-        "first_responder": (_("first responder"), str),
-        "unit": (_("accepting unit"), str),
+        "first_responder": (_("first responder"), staff_name),
+        "unit": (_("accepting unit"), unit_name),
         "flags": (_("flags"), flags),
         "attachments": (_("attachments"), lambda names: "、".join(names) if names else "—"),
         "reason": (_("reason"), _choice(PauseReason)),
         "note": (_("note"), str),
         "text": (_("instruction"), str),
         "answer": (_("answer given"), str),
-        "to_unit": (_("to unit"), str),
-        "back_to": (_("sent back to"), str),
-        "handler": (_("handler"), lambda v: v or "—"),
-        "head": (_("head"), lambda v: v or "—"),
+        "to_unit": (_("to unit"), unit_name),
+        "back_to": (_("sent back to"), unit_name),
+        "handler": (_("handler"), staff_name),
+        "head": (_("head"), staff_name),
         "default_route": (_("default route"), str),
         "at": (_("at"), _moment),
         "method": (_("method"), _choice(ContactMethod)),
@@ -116,13 +153,14 @@ def _event_labels() -> dict:
         "customer_satisfaction": (_("customer's satisfaction"), _choice(Satisfaction)),
         "from_level": (_("from level"), _choice(Level)),
         "to_level": (_("to level"), _choice(Level)),
-        "trigger": (_("trigger"), lambda v: _("manual") if v == "manual" else str(v)),
+        "trigger": (_("trigger"), trigger_label),
+        "steps": (_("steps"), _steps),
         "voluntary": (_("voluntary"), _yes_no),
         "responsibility": (_("responsibility"), _choice(Responsibility)),
         "stat_class": (_("statistics class"), _choice(StatClass)),
         "amount": (_("amount"), str),
-        "business_line": (_("business line"), str),
-        "approver": (_("approved by"), str),
+        "business_line": (_("business line"), unit_name),
+        "approver": (_("approved by"), staff_name),
         "incident": (_("incident"), _choice(SafetyIncident)),
         "security_called": (_("security department called"), _yes_no),
         "police_called": (_("police called"), _yes_no),
@@ -130,7 +168,14 @@ def _event_labels() -> dict:
         "rule": (_("rule explained"), str),
         "previous_case": (_("earlier case"), str),
         "clock": (_("clock"), _choice(ClockName)),
-        "clocks": (_("clocks"), str),
+        "clocks": (
+            _("clocks"),
+            lambda names: (
+                "、".join(_choice(ClockName)(n) for n in names)
+                if isinstance(names, list)
+                else _choice(ClockName)(names)
+            ),
+        ),
         "step": (_("step"), str),
         "new_limit": (_("new limit"), str),
         "approved": (_("approved"), _yes_no),
@@ -152,6 +197,12 @@ def _change_value(field: str, value) -> str:
         "level": _choice(Level),
         "responsibility": _choice(Responsibility),
         "stat_class": _choice(StatClass),
+        "holder_unit": unit_name,
+        "unit": unit_name,
+        "subject_unit": unit_name,
+        "handler": staff_name,
+        "first_responder": staff_name,
+        "subject_staff": staff_name,
     }.get(field)
     if shown is not None:
         return shown(value)

@@ -147,7 +147,7 @@ def test_every_kind_of_record_is_shown_with_its_labels_and_values(client, bank):
     case = _every_kind(bank)
     client.force_login(bank.admin)
     html = client.get(reverse("web:case", args=[case.number])).content.decode()
-    teller, handler, office = str(bank.teller), str(bank.handler), str(bank.office)
+    teller, handler, office = bank.teller.name, bank.handler.name, bank.office.name
     when_teller, when_handler, when_office = (f"{SHOWN_AT} · {who}" for who in (teller, handler, office))
     expected = {  # heading: the words of its one record, in order
         "延期": ("答复客户 → 7.5 已批准", when_teller, "需外部鉴定", "审批人", when_office),
@@ -173,7 +173,7 @@ def test_every_kind_of_record_is_shown_with_its_labels_and_values(client, bank):
         ),
         "联系客户与答复": ("处理决定告知 书面告知已送达", when_teller, "处理决定 已告知的救济途径 仲裁"),
         "回访": ("不满意", when_teller, "不满"),
-        "升级": ("网点 → 分行 (甲分行)", when_teller, "· overdue 网点无法解决"),
+        "升级": ("网点 → 分行 (甲分行)", when_teller, "· 逾期 网点无法解决"),
         "批示": (when_office, "请认真核查"),
         "催办": ("已报告部门负责人", when_teller, "—"),
         "撤诉": ("受到施压", when_teller, "被迫撤诉 调查 已结束 查实施压"),
