@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +22,10 @@ from redress import lifecycle
 from redress.cases.choices import Category, Channel, Kind
 from redress.cases.models import Case
 from redress.cases.services import RegistrationData
+from redress.common.errors import FieldErrors
 from redress.common.validators import InvalidValue, id_check_digit, normalise_phone
 from redress.lifecycle.registration import register_case
+from redress.lifecycle.sweeper import sweep
 from redress.matching.suggest import train as train_suggestions
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from redress.organisation.models import Staff, Unit, WorkGroup
@@ -177,6 +180,7 @@ class _Branch:
     outlet_staff: dict[int, list[Staff]] = field(default_factory=dict)  # outlet id → its staff
     department_staff: dict[str, list[Staff]] = field(default_factory=dict)
     work_group: list[Staff] = field(default_factory=list)
+    leader: Staff | None = None  # the leader in charge, who instructs the branch's cases
 
 
 @dataclass
@@ -190,6 +194,11 @@ class _Org:
     office_staff: list[Staff]
     named: dict[str, Staff]
     all_staff: list[Staff]
+    province_leader: Staff | None = None
+
+    def branch_of(self, case: Case) -> _Branch | None:
+        """The branch whose subtree accepted the case (None for head office and the province's own)."""
+        return next((b for b in self.branches if case.unit_path.startswith(b.unit.path)), None)
 
 
 def _units(people: _People) -> tuple[Unit, dict[str, Unit], Unit, dict[str, Unit], list[_Branch]]:
@@ -303,7 +312,15 @@ def _organisation(rng: random.Random, people: _People) -> _Org:
 
     for branch in branches:
         is_a = branch is wuhan
-        leader = staff(branch.unit, [Role.LEADER_IN_CHARGE, Role.WORK_GROUP_LEADER, Role.WORK_GROUP])
+        # Wuhan's leader in charge is the demo's `leader`, who instructs (P3 第八条).
+        leader = staff(
+            branch.unit,
+            [Role.LEADER_IN_CHARGE, Role.WORK_GROUP_LEADER, Role.WORK_GROUP],
+            username="leader" if is_a else None,
+        )
+        branch.leader = leader
+        if is_a:
+            named["leader"] = leader
         deputy = staff(branch.departments["GO"], [Role.WORK_GROUP])
         for key in ("PB", "CB", "IS", "OPS", "GO"):
             team = [named["handler"]] if is_a and key == "PB" else []
@@ -346,6 +363,7 @@ def _organisation(rng: random.Random, people: _People) -> _Org:
         office_staff=office_staff + province_office,
         named=named,
         all_staff=all_staff,
+        province_leader=province_leader,
     )
 
 
@@ -1019,15 +1037,34 @@ _REPLIES = [
 _REJECTIONS = ["不属于本行业务范围，已告知客户向相关机构反映。", "同一事项已登记办理，本次不予重复受理。"]
 
 
-def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime) -> None:
-    """Move a demo case along its life as the first responder would have, at plausible past times, so the
-    register shows cases at every stage (the newest still open) and the clocks mostly met in time."""
+_INSTRUCTIONS = [
+    "请网点三个工作日内核实，当面向客户说明情况并致歉，整改情况报监察室。",
+    "请个人金融部牵头核查，依规处理，按时答复客户。",
+    "此事影响客户体验，请认真核实，举一反三，防止类似问题再次发生。",
+]
+_TRANSFER_NOTES = ["请核实相关业务办理情况并按时报送办理结果。", "涉及贵部门业务，请指定专人办理。"]
+_BOUNCES = ["该业务不属于本部门职责，请转相关部门办理。"]
+_FINDINGS = [
+    "经调阅业务流水和监控录像，客户反映情况基本属实。",
+    "经核实，系系统参数设置有误导致，已更正。",
+    "经核查，工作人员操作符合规定，已向客户做好解释。",
+]
+_REOPENINGS = ["回访时客户表示不满意，称承诺的退费至今未到账。"]
+_ESCALATIONS = ["客户多次反映未果，情绪激动，需上级工作小组协调处理。"]
+_CONTACTS = ["已电话联系客户，说明正在核查，承诺按时答复。", "已与客户约定时间当面沟通。"]
+
+
+def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime, org: _Org) -> None:
+    """Move a demo case along its life as its people would have, at plausible past times, so that the demo
+    shows every stage and path of the procedures (issue 15 item 6): instructed by the leader, contacted,
+    transferred to a department and signed for or sent back, reported, escalated, replied, followed up,
+    closed, reopened, withdrawn, not accepted — the newest still open, the clocks mostly met in time."""
     start = case.received_at
     age = now - start
     roll = rng.random()
-    if age < dt.timedelta(days=1) or roll < 0.06:
-        return  # just registered
     step = start + dt.timedelta(hours=rng.randint(1, 5))
+    branch = org.branch_of(case)
+    leader = (branch.leader if branch else None) or org.province_leader
 
     def act(action: str, params: dict | None = None, *, actor: Staff = responder) -> bool:
         nonlocal case
@@ -1035,17 +1072,60 @@ def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime
             return False
         try:
             case = lifecycle.perform(action, actor, case, params or {}, now=step)
-        except lifecycle.LifecycleError:
-            return False
+        except (lifecycle.LifecycleError, FieldErrors):
+            return False  # not allowed at this point of this case's life: it stays where it is
         return True
 
+    if leader is not None and rng.random() < 0.5:
+        act("instruct", {"text": rng.choice(_INSTRUCTIONS)}, actor=leader)
+    if age < dt.timedelta(days=1) or roll < 0.06:
+        return  # just registered
     if roll < 0.10:
         act("reject", {"reason": rng.choice(_REJECTIONS)})
         return
     if not act("accept"):
         return
+    if roll < 0.13:
+        step += dt.timedelta(hours=rng.randint(2, 30))
+        act("withdraw", {"voluntary": True, "reason": "客户表示问题已由网点当面解决，自愿撤回投诉。"})
+        return
+    if rng.random() < 0.5:
+        step += dt.timedelta(hours=rng.randint(1, 6))
+        act("contact", {"method": "phone", "note": rng.choice(_CONTACTS)})
     if roll < 0.20 or age < dt.timedelta(days=3):
         return  # accepted, being handled
+    if branch is not None and rng.random() < 0.4:
+        key = rng.choice(["PB", "PB", "CB", "OPS"])
+        handler = rng.choice(branch.department_staff[key])
+        step += dt.timedelta(hours=rng.randint(1, 8))
+        order = {"to_unit": branch.departments[key].code, "handler": handler.username}
+        if not act("transfer", {**order, "note": rng.choice(_TRANSFER_NOTES)}):
+            return
+        if age < dt.timedelta(days=8) and rng.random() < 0.6:
+            return  # the order waits to be signed for
+        step += dt.timedelta(hours=rng.randint(1, 20))
+        if rng.random() < 0.12:
+            act("bounce", {"reason": rng.choice(_BOUNCES)}, actor=handler)  # back to the first responder
+        else:
+            if not act("acknowledge", {"handler": handler.username}, actor=handler):
+                return
+            if age < dt.timedelta(days=6) or rng.random() < 0.15:
+                return  # with the department
+            step += dt.timedelta(days=rng.randint(1, 4))
+            report = {
+                "findings": rng.choice(_FINDINGS),
+                "staff_handling": "对相关人员进行批评教育。",
+                "lessons": "加强业务培训，规范操作流程。",
+                "rectification": "已完成整改，并纳入月度检查。",
+                "customer_satisfaction": rng.choice(["satisfied", "basically_satisfied"]),
+                "handler_name": handler.name,
+                "handler_phone": handler.phone,
+            }
+            if not act("report", report, actor=handler):
+                return
+    if rng.random() < 0.05:
+        step += dt.timedelta(hours=rng.randint(1, 10))
+        act("escalate", {"reason": rng.choice(_ESCALATIONS)})
     step += dt.timedelta(hours=rng.randint(4, 40))
     late = rng.random() < 0.08
     if late:
@@ -1060,6 +1140,23 @@ def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime
     step += dt.timedelta(hours=1)
     responsibility = rng.choices(["at_fault", "not_at_fault", "shared"], [45, 40, 15])[0]
     act("close", {"responsibility": responsibility})
+    if satisfaction == "dissatisfied" and rng.random() < 0.5:
+        step += dt.timedelta(days=rng.randint(1, 5))
+        act("reopen", {"reason": rng.choice(_REOPENINGS)})
+
+
+# A one-page PDF, as a scanned letter or a receipt would come: some demo cases carry one.
+_DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _demo_files(rng: random.Random) -> list[SimpleUploadedFile]:
+    if rng.random() >= 0.08:
+        return []
+    return [SimpleUploadedFile("客户来信扫描件.pdf", _DEMO_PDF, content_type="application/pdf")]
 
 
 # ---------------------------------------------------------------- entry point
@@ -1092,8 +1189,11 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         # In order of receipt, so that case numbers count up with time as they do in real use.
         planned.sort(key=lambda item: item[1].received_at)
         for responder, data in planned:
-            case = register_case(responder, data, now=now).case
-            _progress(case, responder, rng, now)
+            case = register_case(responder, data, files=_demo_files(rng), now=now).case
+            _progress(case, responder, rng, now, org)
+        # What the sweeper would have done meanwhile: warnings, breaches, supervision notices and the
+        # escalations they bring, as of now.
+        sweep(now)
     # The registration form suggests classes from the first minute, learned from the demo's closed cases.
     train_suggestions()
     return DemoResult(

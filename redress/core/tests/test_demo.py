@@ -28,6 +28,7 @@ DEMO_USERS = [
     "subject",
     "outsider",
     "auditor",
+    "leader",
 ]
 
 
@@ -119,6 +120,7 @@ def test_the_cast_sits_where_readme_says():
     assert WorkGroupMember.objects.get(staff=users["province_group"]).position == "leader"
     assert WorkGroupMember.objects.get(staff=users["branch_group"]).group.unit == branch_a
     assert users["auditor"].roles == {"auditor"} and users["admin"].roles == {"admin"}
+    assert users["leader"].unit == branch_a and "leader_in_charge" in users["leader"].roles
     for outlet in Unit.objects.filter(kind="outlet"):
         assert outlet.head_name and outlet.enquiry_name
         assert normalise_phone(outlet.head_phone) == outlet.head_phone
@@ -154,3 +156,24 @@ def test_command_says_demo_users_need_demo_mode(capsys, settings):
     call_command("load_demo", "--cases", "17")
     assert "nothing changed" in capsys.readouterr().out
     assert Case.objects.count() == 17
+
+
+def test_the_demo_of_make_run_shows_every_stage_and_path():
+    """`make run` loads DEFAULT_CASES cases: among them, each stage and path of the procedures (issue 15
+    item 6), the figures of the dashboard's first look (issue 11) and a suggestion model."""
+    from redress.cases.models import Attachment
+    from redress.escalation.models import SupervisionNotice
+    from redress.matching.models import SuggestionModel
+
+    load_demo()
+    states = set(Case.objects.values_list("state", flat=True))
+    assert states >= {"registered", "accepted", "transferred", "in_progress", "replied", "closed", "rejected"}
+    assert "withdrawn" in states
+    kinds = set(CaseEvent.objects.values_list("kind", flat=True))
+    paths = {"instructed", "contacted", "transferred", "acknowledged", "bounced", "result_reported"}
+    paths |= {"escalated", "replied", "followed_up", "closed", "reopened", "withdrawn", "rejected"}
+    assert paths <= kinds, paths - kinds
+    assert SupervisionNotice.objects.exists()
+    assert Attachment.objects.exists()
+    assert CaseEvent.objects.filter(kind="instructed", actor__username="leader").exists()
+    assert SuggestionModel.objects.count() == 1
