@@ -1,20 +1,26 @@
-"""The register as an Excel workbook: the rows of the screen plus matter and demand, personal data masked."""
+"""The register as an Excel workbook a complaint office works from (issue 15 item 7): the rows of the screen
+with the handling — instruction, units and people, the binding deadline, replied and closed dates, the answer
+given, statistics class, responsibility and flags — plus matter and demand; personal data masked; an
+autofilter on every column. The cases are those of the page's filters, through visibility."""
 
 from __future__ import annotations
 
 import tempfile
 from typing import IO
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from redress.cases.models import Case
+from redress.cases.choices import Flag
+from redress.cases.models import Case, CustomerContact, Instruction
 from redress.common.text import kept_safely
 from redress.common.validators import mask_id_number, mask_phone
+from redress.deadlines.choices import ClockName, ClockState
+from redress.deadlines.models import Clock
 
 # Rows are streamed from the database in chunks of this size; the workbook is spooled to disk.
 CHUNK_SIZE = 2000
@@ -31,14 +37,26 @@ def _headers() -> list[str]:
         _("contact phone"),
         _("ID number"),
         _("unit complained about"),
+        _("accepting unit"),
+        _("holding unit"),
         _("state"),
+        _("level"),
         _("first responder"),
+        _("handler"),
+        _("leader's instruction"),
+        _("binding deadline"),
+        _("replied at"),
+        _("answer given"),
+        _("closed at"),
+        _("statistics class"),
+        _("responsibility"),
+        _("flags"),
         _("matter"),
         _("demand"),
     ]
 
 
-_WIDTHS = [16, 18, 10, 16, 14, 12, 15, 21, 24, 10, 14, 60, 40]
+_WIDTHS = [16, 18, 10, 16, 14, 12, 15, 21, 24, 20, 20, 10, 10, 14, 14, 40, 18, 18, 40, 18, 12, 12, 20, 60, 40]
 
 
 def write_register(cases: QuerySet[Case]) -> IO[bytes]:
@@ -60,27 +78,65 @@ def write_register(cases: QuerySet[Case]) -> IO[bytes]:
             return cell
         return value
 
-    rows = cases.select_related("subject_unit", "first_responder").iterator(chunk_size=CHUNK_SIZE)
+    def moment(value) -> WriteOnlyCell | str:
+        if value is None:
+            return ""
+        cell = WriteOnlyCell(ws, timezone.localtime(value).replace(tzinfo=None))
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+
+    def name(person) -> str:
+        return (person.name or person.username) if person is not None else ""
+
+    rows = (
+        cases.select_related("subject_unit", "unit", "holder_unit", "first_responder", "handler")
+        .prefetch_related(
+            Prefetch(
+                "instructions", queryset=Instruction.objects.select_related("by").order_by("created_at", "id")
+            ),
+            Prefetch("contacts", queryset=CustomerContact.objects.filter(is_reply=True).order_by("at", "id")),
+            Prefetch("clocks", queryset=Clock.objects.exclude(state=ClockState.STOPPED)),
+            "flags",
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    count = 0
     for case in rows:
-        received = WriteOnlyCell(ws, timezone.localtime(case.received_at).replace(tzinfo=None))
-        received.number_format = "yyyy-mm-dd hh:mm"
+        count += 1
+        clocks = list(case.clocks.all())
+        binding = next((c for c in clocks if c.binding), None)
+        reply = next((c for c in clocks if c.name == ClockName.REPLY and c.met_at), None)
+        answers = list(case.contacts.all())
         ws.append(
             [
                 case.number,
-                received,
+                moment(case.received_at),
                 str(case.get_kind_display()),
                 str(case.get_channel_display()),
                 str(case.get_category_display()) if case.category else "",
                 text(case.complainant_name),
                 mask_phone(case.complainant_phone),
                 mask_id_number(case.complainant_id_number),
-                text(str(case.subject_unit)) if case.subject_unit else "",
+                text(case.subject_unit.name) if case.subject_unit else "",
+                text(case.unit.name),
+                text(case.holder_unit.name),
                 str(case.get_state_display()),
-                text(case.first_responder.name or case.first_responder.username),
+                str(case.get_level_display()),
+                text(name(case.first_responder)),
+                text(name(case.handler)),
+                text("\n".join(f"{i.text}（{name(i.by)}）" for i in case.instructions.all())),
+                moment(binding.due_at) if binding else "",
+                moment(reply.met_at if reply else (answers[-1].at if answers else None)),
+                text(answers[-1].note) if answers else "",
+                moment(case.closed_at),
+                str(case.get_stat_class_display()) if case.stat_class else "",
+                str(case.get_responsibility_display()) if case.responsibility else "",
+                "、".join(str(Flag(f.flag).label) for f in case.flags.all() if f.flag in Flag.values),
                 text(case.matter),
                 text(case.demand),
             ]
         )
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(_WIDTHS))}{count + 1}"
     # The caller streams and closes it (FileResponse); on disk, so a big export does not sit in memory.
     out = tempfile.TemporaryFile()  # noqa: SIM115
     wb.save(out)

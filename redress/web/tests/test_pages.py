@@ -8,9 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from redress.cases.models import Case
 from redress.lifecycle.registration import register_case
+from redress.organisation.choices import Role
+from redress.organisation.services import create_staff
 from redress.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -229,9 +232,34 @@ def test_export_masks_personal_data_and_names_the_file(client, bank):
     assert "138****5678" in rows[1]
     assert "110105********002X" in rows[1]
     assert not any("13812345678" in str(v) for v in rows[1])
-    matter_cell = workbook.active.cell(row=2, column=12)
+    headers = list(rows[0])
+    matter_cell = workbook.active.cell(row=2, column=headers.index("事由") + 1)
     assert matter_cell.value == "=HYPERLINK(1)"
     assert matter_cell.data_type == "s"
+
+
+def test_export_carries_the_handling_with_an_autofilter_and_the_pages_filters(client, bank):
+    from redress.lifecycle import perform
+
+    leader = create_staff(
+        username="leader", name="分管行长", unit=bank.branch_a, roles=[Role.LEADER_IN_CHARGE]
+    )
+    case = bank.register(extra_flags=["legal_dispute"])
+    perform("instruct", leader, case, {"text": "请三个工作日内核实答复。"})
+    case = perform("accept", bank.teller, case)
+    case = perform("transfer", bank.teller, case, {"to_unit": "A-PB", "handler": "handler"})
+    other = bank.register(channel="phone")
+    response = logged_in(client, bank.office).get(reverse("web:export"), {"channel": "counter"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [case.number]  # the page's filter: not the phone case
+    assert other.number not in str(rows)
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["领导批示"] == "请三个工作日内核实答复。（分管行长）"
+    assert row["承办人"] == "个金部经办" and row["当前办理单位"] == "甲分行个人金融部"
+    assert row["约束时限"] is not None
+    assert "经济纠纷" in row["标记"]
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(rows[0]))}2"
 
 
 def test_export_is_refused_above_the_limit(client, bank, settings):
