@@ -130,6 +130,10 @@ class EventKind(models.TextChoices):
     EXTENSION_REQUESTED = "extension_requested", _("extension requested")
     EXTENSION_DECIDED = "extension_decided", _("extension decided")
     NEW_FACTS = "new_facts", _("new facts received")
+    ACCOUNTABILITY_RECORDED = "accountability_recorded", _("accountability recorded")
+    INVESTIGATION_CONCLUDED = "investigation_concluded", _("investigation concluded")
+    REFERRED_JUDICIAL = "referred_judicial", _("referred to the judicial authorities")
+    REPORTED_EXTERNALLY = "reported_externally", _("reported outside the bank")
     # Written by the sweeper: the case's record of what came due and what followed.
     CLOCK_WARNED = "clock_warned", _("time limit about to run out")
     CLOCK_BREACHED = "clock_breached", _("time limit breached")
@@ -178,6 +182,26 @@ class SafetyIncident(models.TextChoices):
     DRUNK = "drunk", _("drunk customer")
     MENTAL_ILLNESS = "mental_illness", _("customer with mental illness")
     CROWD = "crowd", _("crowd incident")
+
+
+class Sanction(models.TextChoices):
+    """What an accountability record decides (P1 三、3; P2 第九条(三); P3 第二十三、二十四条)."""
+
+    CRITICISM = "criticism", _("criticism and education")
+    NOTICE = "notice", _("notice of criticism")
+    ASSESSMENT = "assessment", _("deduction in the performance assessment")
+    FINE = "fine", _("financial penalty")
+    DISCIPLINE = "discipline", _("disciplinary sanction")
+    DISMISSAL = "dismissal", _("removal from post")
+
+
+class ExternalBody(models.TextChoices):
+    """Where a major or media complaint is reported outside the bank (P3 第十五条, 第二十条)."""
+
+    REGULATOR = "regulator", _("local office of the banking regulator")
+    UNION_OFFICE = "union_office", _("provincial rural credit union's office")
+    PBOC = "pboc", _("local branch of the People's Bank of China")
+    OTHER = "other", _("other authority")
 
 
 class InvestigationState(models.TextChoices):

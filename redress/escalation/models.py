@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from redress.cases.choices import Sanction
 from redress.cases.models import Case, TransferOrder
 from redress.common.states import Move, Moves, StatefulModel
 from redress.deadlines.models import Clock
@@ -125,6 +126,13 @@ class Accountability(models.Model):
     rule = models.CharField(_("rule"), max_length=64)
     notice = models.ForeignKey(SupervisionNotice, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.TextField(_("note"), blank=True, default="")
+    # Recorded by hand (the `hold_accountable` action): what was decided, and by whom it was recorded.
+    sanction = models.CharField(
+        _("sanction"), max_length=16, choices=Sanction.choices, blank=True, default=""
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

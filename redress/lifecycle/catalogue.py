@@ -11,7 +11,7 @@ from redress.cases.models import Case
 from redress.common.reference import pinned
 from redress.organisation.models import Staff
 
-from . import categories, clocks, handling, intake, reply_close, routing, system
+from . import categories, clocks, handling, intake, oversight, reply_close, routing, system
 from .after import after_transition
 from .machine import Action, IllegalTransition, Params, can_act, run
 
@@ -23,6 +23,7 @@ ACTIONS: dict[str, Action] = {
         handling.ACTIONS,
         reply_close.ACTIONS,
         categories.ACTIONS,
+        oversight.ACTIONS,
         clocks.ACTIONS,
         system.ACTIONS,
     )
@@ -32,7 +33,7 @@ ACTIONS: dict[str, Action] = {
 HUMAN_ACTIONS: dict[str, Action] = {name: a for name, a in ACTIONS.items() if not a.system}
 
 # The groups of the case page's action panel, in order.
-GROUPS = ("review", "routing", "customer", "handling", "clocks", "close")
+GROUPS = ("review", "routing", "customer", "handling", "oversight", "clocks", "close")
 
 
 def allowed_actions(user: Staff, case: Case) -> list[str]:

@@ -158,6 +158,17 @@ def moment(label, description: str, *, example: str = MOMENT_EXAMPLE) -> Any:
     ]
 
 
+def deadline(label, description: str, *, example: str = "2026-12-09T17:00:00+08:00") -> Any:
+    """A moment still to come (a new due time): ISO 8601 with its offset, after now; required."""
+    return Annotated[
+        dt.datetime,
+        Widget(label, "moment", required=True),
+        BeforeValidator(_aware),
+        AfterValidator(_future),
+        Field(description=description, examples=[example]),
+    ]
+
+
 def unit_ref(label, description: str, *, example: str, required: bool = True) -> Any:
     widget = Widget(label, "line", required=required)
     if required:
@@ -219,6 +230,14 @@ def _not_future(value: dt.datetime | None) -> dt.datetime | None:
     # Checked here, against the clock, so it is reported with the other fields' errors.
     if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
         raise InvalidValue(_("This time cannot be in the future."))
+    return value
+
+
+def _future(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        raise InvalidValue(_("This field is required."))
+    if value <= timezone.now():
+        raise InvalidValue(_("This time must be in the future."))
     return value
 
 

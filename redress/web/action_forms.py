@@ -197,6 +197,7 @@ GROUP_LABELS = {
     "routing": _("Routing"),
     "customer": _("Customer"),
     "handling": _("Handling"),
+    "oversight": _("Oversight"),
     "clocks": _("Clocks"),
     "close": _("Close"),
 }

@@ -71,6 +71,8 @@ _HIDDEN = frozenset(
         "remedies",
         "stat_facts",
         "changes",
+        "notice",
+        "accountability",
     }
 )
 
@@ -116,10 +118,12 @@ def _event_labels() -> dict:
     from redress.cases.choices import (
         Channel,
         ContactMethod,
+        ExternalBody,
         Flag,
         Kind,
         Responsibility,
         SafetyIncident,
+        Sanction,
         Satisfaction,
         StatClass,
     )
@@ -181,6 +185,12 @@ def _event_labels() -> dict:
         "approved": (_("approved"), _yes_no),
         "due_at": (_("due"), _moment),
         "restarted": (_("clocks restarted"), str),
+        "sanction": (_("sanction"), _choice(Sanction)),
+        "staff": (_("staff member held responsible"), staff_name),
+        "authority": (_("authority"), str),
+        "reference": (_("their reference"), str),
+        "pressure_found": (_("pressure found"), _yes_no),
+        "to": (_("reported to"), _choice(ExternalBody)),
     }
 
 

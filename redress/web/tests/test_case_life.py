@@ -150,6 +150,12 @@ def _paused(bank):
     return perform("pause_clocks", bank.teller, _accepted(bank), {"reason": "mediation"})
 
 
+def _withdrawn_under_pressure(bank):
+    return perform(
+        "withdraw", bank.teller, _accepted(bank), {"voluntary": False, "reason": "网点负责人多次要求撤诉"}
+    )
+
+
 def _extension_requested(bank):
     return perform(
         "request_extension", bank.teller, _accepted(bank), {"clock": "decision", "reason": "需外部鉴定"}
@@ -253,6 +259,46 @@ ACTION_CASES = [
         {"approve": "true", "customer_told_method": "phone"},
         None,
         EventKind.EXTENSION_DECIDED,
+    ),
+    (
+        "supervise",
+        "office",
+        _accepted,
+        {"text": "请按时答复客户", "due_at": (timezone.now() + dt.timedelta(days=2)).isoformat()},
+        None,
+        EventKind.NOTICE_ISSUED,
+    ),
+    (
+        "hold_accountable",
+        "office",
+        _accepted,
+        {"unit": "A1-1", "sanction": "criticism", "note": "未按规定时限答复客户"},
+        None,
+        EventKind.ACCOUNTABILITY_RECORDED,
+    ),
+    (
+        "conclude_investigation",
+        "office",
+        _withdrawn_under_pressure,
+        {"findings": "查实网点负责人施压", "pressure_found": "true"},
+        None,
+        EventKind.INVESTIGATION_CONCLUDED,
+    ),
+    (
+        "refer_judicial",
+        "office",
+        _accepted,
+        {"authority": "武汉市公安局江汉区分局", "note": "涉嫌冒名开户"},
+        None,
+        EventKind.REFERRED_JUDICIAL,
+    ),
+    (
+        "report_externally",
+        "office",
+        _accepted,
+        {"to": "regulator", "note": "客户聚集网点并联系媒体，现报告如下。"},
+        None,
+        EventKind.REPORTED_EXTERNALLY,
     ),
 ]
 

@@ -34,8 +34,8 @@ def test_the_export_writes_a_stored_control_character_safely(client, bank):
     assert [r[0] for r in rows] == [case.number]
     (row,) = rows
     assert row[5] == "张\ufffd三"
-    assert row[11] == "柜台\ufffd态度\ufffd冷淡"
-    assert row[12] == "道歉\ufffd"
+    assert row[-2] == "柜台\ufffd态度\ufffd冷淡"  # matter and demand are the last two columns
+    assert row[-1] == "道歉\ufffd"
 
 
 def test_a_control_character_in_the_matter_is_refused_with_a_field_error(client, bank):
