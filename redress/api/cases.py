@@ -42,7 +42,7 @@ from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
 from redress.escalation.models import SupervisionNotice
-from redress.lifecycle import allowed_actions, worklists
+from redress.lifecycle import allowed_actions, documents, worklists
 from redress.lifecycle.registration import register_case
 from redress.organisation.models import Staff, Unit
 
@@ -855,6 +855,35 @@ def case_events(request: HttpRequest, number: str = case_number()):
         }
         for e in events
     ]
+
+
+@router.post(
+    "/cases/{number}/documents",
+    response={
+        200: CaseDetailOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+        503: ErrorOut,
+        **BODY_REFUSALS,
+    },
+    summary="Add documents to a case (multipart/form-data)",
+    description="At any stage: letters, a proof of notice, the signed report, a recording. File fields "
+    "`attachments` (repeat for several files; types and sizes as at registration) and an optional `note`. "
+    "Recorded in the case's history; the state, version and clocks do not change. 403 for someone who does "
+    "not work on the case; 503 naming `attachments` if the store cannot take the files (nothing is kept).",
+)
+def add_documents(
+    request: HttpRequest,
+    number: str = case_number(),
+    note: str = Form("", description="Why the documents are added", example="客户补交的银行流水及录音。"),
+    attachments: File[list[UploadedFile]] = None,
+):
+    case = get_visible_case(request.auth, number)
+    documents.add_documents(request.auth, case, list(attachments or []), note)
+    case = _with_detail(visible_to(request.auth)).get(pk=case.pk)
+    return case_detail_out(case, request.auth)
 
 
 @router.get(

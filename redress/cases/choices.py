@@ -130,6 +130,7 @@ class EventKind(models.TextChoices):
     EXTENSION_REQUESTED = "extension_requested", _("extension requested")
     EXTENSION_DECIDED = "extension_decided", _("extension decided")
     NEW_FACTS = "new_facts", _("new facts received")
+    DOCUMENT_ADDED = "document_added", _("documents added")
     ACCOUNTABILITY_RECORDED = "accountability_recorded", _("accountability recorded")
     INVESTIGATION_CONCLUDED = "investigation_concluded", _("investigation concluded")
     REFERRED_JUDICIAL = "referred_judicial", _("referred to the judicial authorities")

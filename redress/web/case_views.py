@@ -13,19 +13,21 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
+from redress.cases.attachments import StoreFailed
 from redress.cases.choices import OPEN_STATES, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
-from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition, worklists
+from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition, documents, worklists
 from redress.organisation.models import Staff, Unit
 
 from . import clocks as clock_words
@@ -127,6 +129,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "now": now,
         "flags": case.flags.order_by("flag"),
         "attachments": case.attachments.select_related("uploaded_by"),
+        "may_add_documents": documents.may_add_documents(request.user, case),
         "events": events,
         "hidden_numbers": hidden_numbers(request.user, case, events),
         "clocks": clock_words.case_clocks(case, now),
@@ -162,6 +165,29 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
             n for n in actions if n in lifecycle.HUMAN_ACTIONS and not has_fields(lifecycle.HUMAN_ACTIONS[n])
         },
     }
+
+
+@login_required
+@require_POST
+def add_documents(request: HttpRequest, number: str) -> HttpResponse:
+    """The case page's "add documents" form: the files and a note; back to the case with what happened."""
+    case = get_visible_case(request.user, number)
+    try:
+        added = documents.add_documents(
+            request.user, case, request.FILES.getlist("attachments"), request.POST.get("note", "")
+        )
+    except ActionForbidden as exc:
+        raise PermissionDenied(str(exc)) from None
+    except (FieldErrors, StoreFailed) as exc:
+        for problems in exc.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        messages.success(
+            request,
+            ngettext("%(n)d document added.", "%(n)d documents added.", len(added)) % {"n": len(added)},
+        )
+    return redirect(f"{reverse('web:case', args=[case.number])}#attachments")
 
 
 def _shown_case(user, number: str, *prefetch: Prefetch) -> Case:

@@ -39,4 +39,5 @@ urlpatterns = [
         name="print_notice",
     ),
     path("cases/<str:number>/attachments/<int:attachment_id>", views.attachment, name="attachment"),
+    path("cases/<str:number>/documents", case_views.add_documents, name="add_documents"),
 ]

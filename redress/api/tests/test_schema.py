@@ -340,12 +340,12 @@ def test_every_request_example_is_valid_against_its_own_schema_and_model(db):
             assert not errors, (where, example, errors)
             if name is not None:
                 models[name].model_validate(example)
-            else:  # multipart registration: the `data` field holds the JSON registration
+            elif "data" in example:  # multipart registration: the `data` field holds the JSON registration
                 CaseIn.model_validate_json(example["data"])
             checked += 1
-    # Every action's body, and registration (JSON and form), token, unit, staff, calendar year and the
-    # suggestions for a matter.
-    assert checked >= len(bodies) == len(ACTIONS) + 7, checked
+    # Every action's body, and registration (JSON and form), token, unit, staff, calendar year, the
+    # suggestions for a matter and documents added to a case (form).
+    assert checked >= len(bodies) == len(ACTIONS) + 8, checked
 
 
 def test_every_action_body_example_is_made_of_its_fields_examples():
