@@ -287,6 +287,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 SWEEP_INTERVAL = env_int("REDRESS_SWEEP_INTERVAL", 60)
 if SWEEP_INTERVAL < 1:
     raise ImproperlyConfigured(f"REDRESS_SWEEP_INTERVAL={SWEEP_INTERVAL} must be 1 or more")
+# Hours a registration waits for the leader's instruction before the leader (or whoever stands in) is
+# chased (P3 第八条).
+INSTRUCTION_CHASE_HOURS = env_int("REDRESS_INSTRUCTION_CHASE_HOURS", 24)
 CELERY_BEAT_SCHEDULE = {
     # redress.lifecycle.tasks.sweep: warnings, breaches and supervision notices.
     "sweep": {"task": "redress.sweep", "schedule": float(SWEEP_INTERVAL)},

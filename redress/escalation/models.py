@@ -162,3 +162,24 @@ class GroupMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} in group {self.first_id}"
+
+
+class InstructionRequest(models.Model):
+    """A registration put before the leader who must instruct it (P3 第八条), and the chase when no
+    instruction came in time: written by the sweeper, once per case, so each is asked and chased once."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    requested_at = models.DateTimeField(_("asked at"))
+    chased_at = models.DateTimeField(_("chased at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("instruction request")
+        verbose_name_plural = _("instruction requests")
+        indexes = [
+            models.Index(
+                fields=["requested_at"], name="instruction_unchased_idx", condition=models.Q(chased_at=None)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.requested_at:%Y-%m-%d %H:%M}"

@@ -28,8 +28,8 @@ from redress.cases.choices import OPEN_STATES, EventKind
 from redress.cases.models import Case, CaseEvent, TransferOrder
 from redress.common import reference
 from redress.deadlines.models import Clock
+from redress.escalation import instructions, triggers
 from redress.escalation import services as notices
-from redress.escalation import triggers
 from redress.escalation.models import Accountability, SupervisionNotice
 from redress.organisation.choices import level_above
 from redress.organisation.services import system_actor
@@ -46,6 +46,8 @@ class SweepResult:
     notices: int = 0
     notice_breaches: int = 0
     stuck: int = 0
+    instructions_requested: int = 0
+    instructions_chased: int = 0
     # Looked up once per sweep, not once per row.
     actor: object = None
 
@@ -296,6 +298,9 @@ def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
         result = SweepResult(actor=system_actor())
         for due in DUE:
             _sweep_one_kind(due, now, batch, result)
+        # The registrations awaiting the leader's instruction: asked about, then chased (P3 第八条).
+        result.instructions_requested = instructions.request_instructions(now, batch=batch)
+        result.instructions_chased = instructions.chase_instructions(now, batch=batch)
         return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Staff, StaffRole, Unit, WorkGroup, WorkGroupMember
+from .models import Absence, Staff, StaffRole, Unit, WorkGroup, WorkGroupMember
 from .services import create_unit, unit_level
 
 
@@ -75,3 +75,13 @@ class WorkGroupAdmin(admin.ModelAdmin):
     search_fields = ("name", "unit__name")
     autocomplete_fields = ("unit",)
     inlines = [WorkGroupMemberInline]
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    """Leaders away and who stands in: what needs their instruction goes to the one standing in."""
+
+    list_display = ("staff", "starts_on", "ends_on", "stands_in", "note")
+    list_filter = ("starts_on",)
+    search_fields = ("staff__name", "stands_in__name")
+    autocomplete_fields = ("staff", "stands_in")

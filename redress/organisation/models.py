@@ -196,3 +196,32 @@ class WorkGroupMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {self.staff} ({self.position})"
+
+
+class Absence(models.Model):
+    """A leader away (leave, a business trip) and who stands in (P3 第八条(二)): while it lasts, what would go
+    to the leader for instruction goes to the one standing in — the principal leader when the leader in
+    charge is away."""
+
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("who is away"), on_delete=models.CASCADE, related_name="absences"
+    )
+    starts_on = models.DateField(_("away from"))
+    ends_on = models.DateField(_("until (inclusive)"))
+    stands_in = models.ForeignKey(
+        Staff, verbose_name=_("stands in"), on_delete=models.PROTECT, related_name="standing_in_for"
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.name} {self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d}"

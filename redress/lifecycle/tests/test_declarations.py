@@ -20,8 +20,9 @@ from redress.web.action_forms import GROUP_LABELS, PICKERS, form_class
 
 HUMAN = lifecycle.HUMAN_ACTIONS
 SYSTEM = {name for name, action in lifecycle.ACTIONS.items() if action.system}
-# POST operations under /cases/{number}/ that are not actions of the case's life.
-NOT_ACTIONS: set[str] = set()
+# POST operations under /cases/{number}/ that are not actions of the case's life: documents added to a case
+# change no state or clock (redress.lifecycle.documents) and take files, not a JSON body.
+NOT_ACTIONS: set[str] = {"documents"}
 
 
 def _action_paths(schema: dict) -> set[str]:
