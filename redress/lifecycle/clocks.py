@@ -217,6 +217,8 @@ ACTIONS = (
         who.any_party,
         EventKind.CLOCKS_RESUMED,
         _resume,
+        # Offered only while a clock is paused (the guard below still refuses a race).
+        applies=lambda case: case.clocks.filter(state=ClockState.PAUSED).exists(),
         guards=(
             Guard(
                 "clocks",

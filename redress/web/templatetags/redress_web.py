@@ -328,3 +328,20 @@ def stat_facts(case) -> list[tuple[str, str]]:
 def record_list(kind: str, items, case) -> dict:
     """A case's records of one kind (`redress.web.records.KINDS`) in the case page's one list layout."""
     return listing(kind, items, case)
+
+
+@register.filter
+def due_by(moment) -> str:
+    """A due time as people say it: "12月17日 24:00 前" (a limit that runs to midnight is the end of that day,
+    not 00:00 of the next), with the year when it is not this year."""
+    if moment is None:
+        return "—"
+    local = timezone.localtime(moment)
+    day, clock = local.date(), f"{local:%H:%M}"
+    if clock == "00:00":
+        day, clock = day - dt.timedelta(days=1), "24:00"
+    if day.year == timezone.localdate().year:
+        when = _("%(month)s/%(day)s") % {"month": day.month, "day": day.day}
+    else:
+        when = _("%(year)s/%(month)s/%(day)s") % {"year": day.year, "month": day.month, "day": day.day}
+    return _("by %(when)s %(clock)s") % {"when": when, "clock": clock}

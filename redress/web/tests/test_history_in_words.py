@@ -42,3 +42,21 @@ def test_the_history_and_the_clocks_are_in_words(client, bank):
     assert "working_days" not in clocks and "calendar_days" not in clocks
     assert not re.search(r"\b[a-z]+\.[a-z_]+ v\d", clocks)
     assert "个工作日" in clocks or "个自然日" in clocks or "小时" in clocks
+
+
+def test_a_limit_that_runs_to_midnight_is_shown_as_24_00_of_its_day():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone, translation
+
+    from redress.web.templatetags.redress_web import due_by
+
+    this_year = timezone.localdate().year
+    midnight = dt.datetime(this_year, 12, 18, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with translation.override("zh-hans"):
+        assert due_by(midnight) == "12月17日 24:00 前"
+        assert due_by(midnight.replace(hour=17, minute=30)) == "12月18日 17:30 前"
+        assert due_by(midnight.replace(year=this_year + 1)) == f"{this_year + 1}年12月17日 24:00 前"
+    with translation.override("en"):
+        assert due_by(midnight) == "by 12/17 24:00"
