@@ -201,6 +201,14 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 validate_registration(request.user, form.registration_data())
             except FieldErrors as exc:
                 form.add_service_errors(exc.errors)
+        if form.errors and request.FILES and "attachments" not in form.errors:
+            # A browser cannot be given files back: say so where the clerk chooses them, so none is lost.
+            names = "、".join(f.name for f in request.FILES.getlist("attachments"))
+            form.add_error(
+                "attachments",
+                _("Nothing was registered, so these files were not kept: choose them again (%(names)s).")
+                % {"names": names},
+            )
     else:
         form = RegistrationForm()
     return render(request, "web/case_form.html", {"form": form})

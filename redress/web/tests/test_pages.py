@@ -394,3 +394,12 @@ def test_pages_stay_chinese_for_an_english_browser_until_switched(client, bank):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("web:register"), headers={"Accept-Language": "zh-CN"}).content.decode()
     assert ">Register<" in html
+
+
+def test_files_sent_with_a_form_in_error_are_asked_for_again_by_name(client, bank):
+    logged_in(client, bank.teller)
+    data = {**form_data(bank), "matter": "", "attachments": [SimpleUploadedFile("来信.pdf", PDF)]}
+    response = client.post(reverse("web:new_case"), data)
+    assert response.status_code == 200 and not Case.objects.exists()
+    html = response.content.decode()
+    assert "请重新选择" in html and "来信.pdf" in html

@@ -86,3 +86,12 @@ document.addEventListener("change", (event) => {
   });
   ask();
 })();
+
+// A form sent back with errors: the first field in error gets the focus, so the clerk starts there.
+(() => {
+  const first = document.querySelector(".field.has-error input, .field.has-error select, .field.has-error textarea");
+  if (first) {
+    first.focus();
+    first.scrollIntoView({ block: "center" });
+  }
+})();
