@@ -109,6 +109,7 @@ ACTIONS = (
         EventKind.RESULT_REPORTED,
         _report,
         params=Report,
+        reindexes=True,
         meets=(ClockName.RESULT_REPORT,),
         label=_("File result report"),
         group="handling",

@@ -141,6 +141,8 @@ class Action:
     then: Callable[[Context, Case, dict], None] | None = None
     # Supervision notices this action answers: "all", "stuck" (a stuck transfer's) or "" (none).
     answers_notices: str = ""
+    # It writes text the register's search reads (a result report, a reply): the case is indexed again.
+    reindexes: bool = False
     # Taken by automatic rules as the system actor; no endpoint, form or button.
     system: bool = False
     # On the case page and in the API's documentation.

@@ -226,7 +226,9 @@ class RegisterFilterForm(forms.Form):
     q = forms.CharField(
         label=_("text"),
         required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("words in the matter or demand")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("words in the matter, demand, report or reply")}
+        ),
     )
     phone = forms.CharField(
         label=_("complainant's phone"), required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
@@ -234,7 +236,12 @@ class RegisterFilterForm(forms.Form):
     sort = forms.CharField(
         label=_("sort"),
         required=False,
-        widget=forms.Select(choices=[(key, _SORT_LABELS.get(key, key)) for key in SORTS]),
+        widget=forms.Select(
+            choices=[
+                ("", _("best match first when searching, else newest first")),
+                *[(key, _SORT_LABELS.get(key, key)) for key in SORTS],
+            ]
+        ),
     )
 
     def __init__(self, user: Staff, *args, **kwargs):
