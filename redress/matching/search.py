@@ -183,7 +183,7 @@ def by_relevance(cases: QuerySet[Case], query: Query) -> QuerySet[Case]:
 # ---- writing the index ----------------------------------------------------------------------------------
 
 
-def _words(*texts: str) -> str:
+def words_of(*texts: str) -> str:
     # Each text segmented on its own: a word never spans the end of one text and the start of the next.
     return joined(w for text in texts for w in search_words(text))
 
@@ -191,7 +191,7 @@ def _words(*texts: str) -> str:
 def index_new_case(case: Case) -> None:
     """Index a case being registered, inside its registration's transaction: it has only its matter and
     demand yet (one INSERT)."""
-    SearchEntry.objects.create(case=case, matter_words=_words(case.matter, case.demand))
+    SearchEntry.objects.create(case=case, matter_words=words_of(case.matter, case.demand))
 
 
 def index_cases(case_ids: Iterable[int]) -> int:
@@ -213,7 +213,7 @@ def index_cases(case_ids: Iterable[int]) -> int:
     ):
         handling[case_id].append(note)
     entries = [
-        SearchEntry(case_id=pk, matter_words=_words(matter, demand), handling_words=_words(*handling[pk]))
+        SearchEntry(case_id=pk, matter_words=words_of(matter, demand), handling_words=words_of(*handling[pk]))
         for pk, matter, demand in Case.objects.filter(pk__in=ids).values_list("pk", "matter", "demand")
     ]
     SearchEntry.objects.bulk_create(
