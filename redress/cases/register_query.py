@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, fields
 
 from django.db import connection
@@ -18,11 +19,12 @@ from django.utils.translation import gettext as _
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, ascii_digits, normalise_phone
-from redress.matching import search
+from redress.matching import fulltext
 from redress.organisation.models import Unit
 
 from .choices import Category, Channel, Kind, State
 from .models import Case
+from .numbering import PREFIX
 
 # Sort keys a user may choose. Unchosen, a search (`q`) shows the best match first and the rest of the
 # register newest first. Each is backed by an index or the primary key.
@@ -43,6 +45,8 @@ COUNT_PAGES_AHEAD = 3
 MAX_OFFSET = 1_000_000_000
 # The dates a filter may name: beyond them a day's bounds in Beijing time cannot even be computed (year 1,
 # year 9999), and no case lies there.
+# A case number typed into the search box (TS2026000123, any case): matched as the number, not as words.
+CASE_NUMBER = re.compile(rf"^{PREFIX}\d{{10,11}}$", re.IGNORECASE)
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2999, 12, 31)
 
@@ -109,7 +113,7 @@ class RegisterFilter:
             errors["sort"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}]
         if self.received_from and self.received_to and self.received_from > self.received_to:
             errors["received_to"] = [_("The end date is before the start date.")]
-        if self.q and self.query().empty:
+        if self.q and not self.numbers() and self.query().empty:
             errors["q"] = [_("Enter words or a case number to search for.")]
         if self.unit and not Unit.objects.filter(code=self.unit).exists():
             errors["unit"] = [_("No unit has the code “%(code)s”.") % {"code": self.unit}]
@@ -118,9 +122,13 @@ class RegisterFilter:
     def is_empty(self) -> bool:
         return self == RegisterFilter(sort=self.sort)
 
-    def query(self) -> search.Query:
-        """What `q` searches for (redress.matching.search)."""
-        return search.parse(self.q)
+    def numbers(self) -> list[str]:
+        """The case numbers in `q`."""
+        return [chunk.upper() for chunk in self.q.split() if CASE_NUMBER.match(chunk)]
+
+    def query(self) -> fulltext.Query:
+        """The words `q` searches for besides its case numbers (redress.matching.fulltext)."""
+        return fulltext.parse(" ".join(chunk for chunk in self.q.split() if not CASE_NUMBER.match(chunk)))
 
     def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         if self.unit:
@@ -139,8 +147,10 @@ class RegisterFilter:
         if self.received_to:
             cases = cases.filter(received_at__lt=_start_of(self.received_to + dt.timedelta(days=1)))
         query = self.query() if self.q else None
-        if query is not None:
-            cases = search.matching(cases, query)
+        if self.q:
+            if numbers := self.numbers():
+                cases = cases.filter(number__in=numbers)
+            cases = fulltext.matching(cases, query)
         if self.phone:
             try:
                 cases = cases.filter(complainant_phone=normalise_phone(self.phone))
@@ -148,8 +158,8 @@ class RegisterFilter:
                 # A fragment of a number (e.g. the last four digits the customer gave) matches as a substring.
                 digits = "".join(ch for ch in ascii_digits(self.phone) if ch in "0123456789")
                 cases = cases.filter(complainant_phone__contains=digits) if digits else cases.none()
-        if query is not None and not self.sort:
-            return search.by_relevance(cases, query)
+        if query is not None and not query.empty and not self.sort:
+            return fulltext.by_relevance(cases, query)
         return cases.order_by(*SORTS[self.sort or DEFAULT_SORT])
 
 

@@ -1,186 +1,28 @@
-"""Search of the cases' texts in Chinese (R2.5, issue 13): what a case is indexed under, how a search box's
-text becomes a query, and how matches are found, ranked and shown.
+"""The search index of the cases' texts (issue 13): what a case is indexed under and when it is written.
 
-A case is indexed under the segmented words (`segment.search_words`) of its matter and demand, and of its
-result reports and replies, one `SearchEntry` row per case. The database's own full-text index sits over that
-row (PostgreSQL: tsvector + GIN, ranked by ts_rank; SQLite: FTS5, ranked by bm25), so finding a word costs an
-index lookup, not a scan of the cases. The row is written in the transaction that writes the texts: at
-registration and after every action declared `reindexes` (redress.lifecycle), so the index is never behind
-the cases; `redress reindex-search` rebuilds it (existing data, a changed dictionary).
-
-A search is every word of the query (AND); a word is found as itself or, when the text was segmented
-differently, as all of the longest words inside it (存折打印机 also finds 存折 … 打印机). A query word that
-is a case number matches that number.
+A case is indexed under the segmented words of its matter and demand, and of its result reports and
+replies, one `SearchEntry` row per case; the database indexes that row itself (see `fulltext`, which finds
+and ranks). The row is written in the transaction that writes the texts: at registration
+(`index_new_case`, by redress.lifecycle.registration) and after every action declared `reindexes`
+(`index_cases`, by redress.lifecycle.after), so the index is never behind the cases. `reindex` (the
+command `redress reindex-search`) rebuilds it: existing data, cases loaded by other means, a changed
+dictionary.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
 from django.db import transaction
-from django.db.models import BooleanField, Expression, F, FloatField, QuerySet
-from django.utils.safestring import SafeString, mark_safe
 
 from redress.cases.models import Case, CustomerContact, ResultReport
-from redress.cases.numbering import PREFIX
 
 from .models import SearchEntry
-from .segment import joined, normalise, query_words, search_words
+from .segment import joined, search_words
 
-# A case number typed into the search box (TS2026000123): matched as the number, not as words.
-_CASE_NUMBER = re.compile(rf"^{PREFIX}\d{{10,11}}$", re.IGNORECASE)
-# Relative weight of the handling texts against the matter on SQLite (PostgreSQL: weights B against A,
-# ts_rank's defaults 0.4 against 1.0).
-_HANDLING_WEIGHT = 0.4
 # Cases indexed per transaction by `reindex`: a batch's rows are locked while their words are written.
 REINDEX_BATCH = 1000
-
-
-@dataclass(frozen=True)
-class Term:
-    """One word of the query, and the longest words inside it that a text segmented otherwise holds."""
-
-    word: str
-    parts: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Query:
-    terms: tuple[Term, ...]
-    numbers: tuple[str, ...]
-
-    @property
-    def words(self) -> list[str]:
-        """Every word a match may show: the query's words and their parts."""
-        return [w for t in self.terms for w in (t.word, *t.parts)]
-
-    @property
-    def empty(self) -> bool:
-        return not self.terms and not self.numbers
-
-
-def parse(text: str) -> Query:
-    """The query a search box's text asks for: its case numbers and its words."""
-    numbers, rest = [], []
-    for chunk in text.split():
-        (numbers if _CASE_NUMBER.match(chunk) else rest).append(chunk)
-    terms = tuple(Term(word, _parts(word)) for word in query_words(" ".join(rest)))
-    return Query(terms=terms, numbers=tuple(n.upper() for n in numbers))
-
-
-def _parts(word: str) -> tuple[str, ...]:
-    """The longest words inside `word` in search mode (存折打印机 → 存折, 打印机), or none."""
-    inside = [w for w in dict.fromkeys(search_words(word)) if w != word]
-    return tuple(w for w in inside if not any(w != o and w in o for o in inside))
-
-
-# ---- finding and ranking --------------------------------------------------------------------------------
-
-
-def _tsquery(query: Query) -> str:
-    def lexeme(word: str) -> str:
-        return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-    def term(t: Term) -> str:
-        if not t.parts:
-            return lexeme(t.word)
-        return f"({lexeme(t.word)} | ({' & '.join(lexeme(p) for p in t.parts)}))"
-
-    return " & ".join(term(t) for t in query.terms)
-
-
-def _fts_query(query: Query) -> str:
-    def phrase(word: str) -> str:
-        return '"' + word.replace('"', '""') + '"'
-
-    def term(t: Term) -> str:
-        if not t.parts:
-            return phrase(t.word)
-        return f"({phrase(t.word)} OR ({' AND '.join(phrase(p) for p in t.parts)}))"
-
-    return " AND ".join(term(t) for t in query.terms)
-
-
-class _OnEntry(Expression):
-    """SQL over the case's search entry, which the ORM joins by `search_entry__…` (an inner join on the
-    primary key); the database's own full-text objects are not Django fields, so they are named here."""
-
-    def __init__(self, query: Query, output_field):
-        super().__init__(output_field=output_field)
-        self.query = query
-        self.entry = F("search_entry__matter_words")
-
-    def get_source_expressions(self):
-        return [self.entry]
-
-    def set_source_expressions(self, exprs):
-        (self.entry,) = exprs
-
-    def _alias(self, compiler) -> str:
-        return compiler.quote_name(self.entry.alias)
-
-    def as_sql(self, compiler, connection):
-        raise NotImplementedError(f"search needs PostgreSQL or SQLite, not {connection.vendor}")
-
-
-class _Matches(_OnEntry):
-    conditional = True
-
-    def __init__(self, query: Query):
-        super().__init__(query, BooleanField())
-
-    def as_postgresql(self, compiler, connection):
-        return f"{self._alias(compiler)}.\"document\" @@ to_tsquery('simple', %s)", [_tsquery(self.query)]
-
-    def as_sqlite(self, compiler, connection):
-        return (
-            f'{self._alias(compiler)}."case_id" IN '
-            "(SELECT rowid FROM matching_search_fts WHERE matching_search_fts MATCH %s)",
-            [_fts_query(self.query)],
-        )
-
-
-class _Relevance(_OnEntry):
-    """Higher is better: ts_rank over the weighted words (normalised by 1 + log of the text's length, so a
-    long reply does not outrank a short matter about exactly this); on SQLite bm25, whose lower is better."""
-
-    def __init__(self, query: Query):
-        super().__init__(query, FloatField())
-
-    def as_postgresql(self, compiler, connection):
-        return f"ts_rank({self._alias(compiler)}.\"document\", to_tsquery('simple', %s), 1)", [
-            _tsquery(self.query)
-        ]
-
-    def as_sqlite(self, compiler, connection):
-        return (
-            f"(SELECT -bm25(matching_search_fts, 1.0, {_HANDLING_WEIGHT}) FROM matching_search_fts "
-            f'WHERE matching_search_fts MATCH %s AND rowid = {self._alias(compiler)}."case_id")',
-            [_fts_query(self.query)],
-        )
-
-
-def matching(cases: QuerySet[Case], query: Query) -> QuerySet[Case]:
-    """The cases of `cases` (already scoped by visibility) that the query finds."""
-    if query.numbers:
-        cases = cases.filter(number__in=query.numbers)
-    if query.terms:
-        cases = cases.filter(_Matches(query))
-    return cases
-
-
-def by_relevance(cases: QuerySet[Case], query: Query) -> QuerySet[Case]:
-    """`cases` best match first, then newest first among equals."""
-    if not query.terms:
-        return cases.order_by("-received_at", "-id")
-    return cases.order_by(_Relevance(query).desc(), "-received_at", "-id")
-
-
-# ---- writing the index ----------------------------------------------------------------------------------
 
 
 def words_of(*texts: str) -> str:
@@ -243,52 +85,3 @@ def reindex(batch_size: int = REINDEX_BATCH) -> Iterator[int]:
             done += index_cases(ids)
         last = ids[-1]
         yield done
-
-
-# ---- showing a match ------------------------------------------------------------------------------------
-
-
-def highlight(text: str, words: Sequence[str], width: int | None = None) -> SafeString:
-    """`text` with each found word marked: escaped first, then wrapped in <mark>, so the text's own markup
-    is shown as text. Words are found as the search finds them, ignoring case and full/half width. With
-    `width`, only about that many characters around the first match are shown."""
-    text = text or ""
-    spans = _spans(text, words)
-    start, end = 0, len(text)
-    if width is not None and len(text) > width:
-        first = spans[0][0] if spans else 0
-        start = max(0, min(first - width // 3, len(text) - width))
-        end = start + width
-    out, at = [], start
-    for a, b in spans:
-        if b <= start or a >= end:
-            continue
-        a, b = max(a, start), min(b, end)
-        out.append(html.escape(text[at:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
-        at = b
-    out.append(html.escape(text[at:end]))
-    return mark_safe(("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else ""))
-
-
-def _spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
-    """Where the words occur in `text`, as non-overlapping (start, end) in the original text, in order."""
-    wanted = sorted({normalise(w) for w in words if w and normalise(w)}, key=len, reverse=True)
-    if not wanted:
-        return []
-    # Normalising may change a character's length (NFKC): keep where each normalised character came from.
-    chars, origin = [], []
-    for i, ch in enumerate(text):
-        n = normalise(ch)
-        chars.append(n)
-        origin.extend([i] * len(n))
-    pattern = re.compile("|".join(re.escape(w) for w in wanted))
-    return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer("".join(chars))]
-
-
-def found_in(texts: Sequence[str], query: Query) -> str:
-    """The first of `texts` that holds a word of the query (the one to show a match in), else the first."""
-    for text in texts:
-        if text and _spans(text, query.words):
-            return text
-    return texts[0] if texts else ""

@@ -29,7 +29,7 @@ from redress.cases.register_query import (
 from redress.cases.services import validate_registration
 from redress.common.errors import FieldErrors
 from redress.lifecycle.registration import register_case
-from redress.matching import search
+from redress.matching import fulltext
 
 from . import clocks as clock_words
 from .export import write_register
@@ -97,8 +97,9 @@ def register(request: HttpRequest) -> HttpResponse:
         page = last_known
     offset = (page - 1) * PAGE_SIZE
     query = flt.query() if flt.q else None
+    searching = query is not None and not query.empty
     # A search shows where each case matched: the matter and demand are read for the page's rows only.
-    shown = (*ROW_FIELDS, "matter", "demand") if query else ROW_FIELDS
+    shown = (*ROW_FIELDS, "matter", "demand") if searching else ROW_FIELDS
     rows = list(
         cases.select_related("subject_unit", "first_responder")
         .only(*shown)
@@ -107,13 +108,13 @@ def register(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     for row in rows:
         row.binding_clock = clock_words.summary(next(iter(row.live_binding_clocks), None), now)
-        if query:
-            text = search.found_in([row.matter, row.demand], query)
-            row.match = search.highlight(text, query.words, width=MATCH_WIDTH)
+        if searching:
+            text = fulltext.found_in([row.matter, row.demand], query)
+            row.match = fulltext.highlight(text, query.words, width=MATCH_WIDTH)
     has_next = len(rows) > PAGE_SIZE
     context.update(
         cases=rows[:PAGE_SIZE],
-        searching=query is not None,
+        searching=searching,
         count=count,
         capped=capped,
         count_cap=f"{cap:,}",

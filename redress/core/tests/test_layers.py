@@ -19,7 +19,12 @@ LAYERS = [
     ("redress.notifications",),
     ("redress.deadlines", "redress.routing"),
     ("redress.access",),
+    ("redress.matching",),  # what a complaint is about: the search index (reads the cases)
     ("redress.cases",),
+    (
+        "redress.matching.fulltext",
+    ),  # words to full-text queries and highlights: no models, used by the register
+    ("redress.matching.segment",),  # the one place text becomes words
     ("redress.calendar",),
     ("redress.organisation",),
     ("redress.common",),  # shared helpers

@@ -13,7 +13,7 @@ from redress import lifecycle
 from redress.access.visibility import visible_to
 from redress.cases.register_query import RegisterFilter
 from redress.common.errors import FieldErrors
-from redress.matching import search
+from redress.matching import fulltext
 from redress.matching.models import SearchEntry
 
 pytestmark = pytest.mark.django_db
@@ -162,20 +162,20 @@ def test_reindex_refuses_a_batch_of_nothing(bank):
 
 
 def test_the_highlight_escapes_the_text_before_marking_it():
-    query = search.parse("打印机")
-    shown = search.highlight("<script>alert(1)</script>存折打印机坏了 & 没人管", query.words)
+    query = fulltext.parse("打印机")
+    shown = fulltext.highlight("<script>alert(1)</script>存折打印机坏了 & 没人管", query.words)
     assert "<script>" not in shown
     assert shown == "&lt;script&gt;alert(1)&lt;/script&gt;存折<mark>打印机</mark>坏了 &amp; 没人管"
 
 
 def test_the_highlight_ignores_case_and_width_and_keeps_the_original_text():
-    shown = search.highlight("ＡＴＭ吞卡，atm无人管", search.parse("ATM").words)
+    shown = fulltext.highlight("ＡＴＭ吞卡，atm无人管", fulltext.parse("ATM").words)
     assert shown == "<mark>ＡＴＭ</mark>吞卡，<mark>atm</mark>无人管"
 
 
 def test_the_highlight_shows_the_first_match_in_a_long_text():
     text = "前面的话。" * 30 + "存折打印机坏了" + "后面的话。" * 30
-    shown = search.highlight(text, search.parse("打印机").words, width=40)
+    shown = fulltext.highlight(text, fulltext.parse("打印机").words, width=40)
     assert shown.startswith("…") and shown.endswith("…")
     assert "<mark>打印机</mark>" in shown
     assert len(shown.replace("<mark>", "").replace("</mark>", "")) == 42
