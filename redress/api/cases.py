@@ -181,7 +181,7 @@ class CaseFilters(Schema):
         None,
         description="Words in the matter, demand, result reports or replies (Chinese is segmented into "
         "words; every word must be found), or a case number. Unless `sort` is given, the best match comes "
-        "first",
+        "first. At most 200 characters",
         json_schema_extra=param_example("转账"),
     )
     phone: str | None = Field(

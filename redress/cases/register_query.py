@@ -47,6 +47,8 @@ MAX_OFFSET = 1_000_000_000
 # year 9999), and no case lies there.
 # A case number typed into the search box (TS2026000123, any case): matched as the number, not as words.
 CASE_NUMBER = re.compile(rf"^{PREFIX}\d{{10,11}}$", re.IGNORECASE)
+# A search box takes words, not a document: each word is a term of the full-text query.
+Q_MAX = 200
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2999, 12, 31)
 
@@ -113,7 +115,9 @@ class RegisterFilter:
             errors["sort"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}]
         if self.received_from and self.received_to and self.received_from > self.received_to:
             errors["received_to"] = [_("The end date is before the start date.")]
-        if self.q and not self.numbers() and self.query().empty:
+        if len(self.q) > Q_MAX:
+            errors["q"] = [_("At most %(max)s characters.") % {"max": Q_MAX}]
+        elif self.q and not self.numbers() and self.query().empty:
             errors["q"] = [_("Enter words or a case number to search for.")]
         if self.unit and not Unit.objects.filter(code=self.unit).exists():
             errors["unit"] = [_("No unit has the code “%(code)s”.") % {"code": self.unit}]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redress.cases.choices import Category, Channel, Dimension, Kind, State
 from redress.cases.models import ClassificationItem
-from redress.cases.register_query import SORTS
+from redress.cases.register_query import Q_MAX, SORTS
 from redress.cases.services import RegistrationData
 from redress.organisation.models import Staff, Unit
 
@@ -226,6 +226,7 @@ class RegisterFilterForm(forms.Form):
     q = forms.CharField(
         label=_("text"),
         required=False,
+        max_length=Q_MAX,
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("words in the matter, demand, report or reply")}
         ),

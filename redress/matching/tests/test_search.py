@@ -113,6 +113,13 @@ def test_a_query_without_words_is_a_field_error(bank):
     assert list(refused.value.errors) == ["q"]
 
 
+def test_a_query_longer_than_a_search_box_is_a_field_error(bank):
+    RegisterFilter.from_params({"q": "打印机" * 66})
+    with pytest.raises(FieldErrors) as refused:
+        RegisterFilter.from_params({"q": "打印机" * 67})
+    assert list(refused.value.errors) == ["q"]
+
+
 def test_the_index_follows_the_result_report_and_the_reply(bank):
     case = lifecycle.perform("accept", bank.teller, bank.register(matter="补登存折时机器吐不出存折。"))
     assert found(bank.office, q="色带") == []
