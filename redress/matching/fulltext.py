@@ -57,9 +57,12 @@ def parse(text: str) -> Query:
 
 
 def _parts(word: str) -> tuple[str, ...]:
-    """The longest words inside `word` in search mode (存折打印机 → 存折, 打印机), or none."""
+    """The longest words inside `word` in search mode when they make up the whole of it, in order
+    (存折打印机 → 存折, 打印机; 态度恶劣 → 态度, 恶劣), else none: 信用卡 holds only 信用, and a text that
+    has 信用 is not about a 信用卡."""
     inside = [w for w in dict.fromkeys(search_words(word)) if w != word]
-    return tuple(w for w in inside if not any(w != o and w in o for o in inside))
+    longest = tuple(w for w in inside if not any(w != o and w in o for o in inside))
+    return longest if len(longest) > 1 and "".join(longest) == word else ()
 
 
 # ---- finding and ranking --------------------------------------------------------------------------------

@@ -43,6 +43,15 @@ def test_a_word_inside_a_longer_chinese_sentence_is_found(bank):
     assert set(found(bank.office, q="存折打印机")) == {printer.number, apart.number}
 
 
+def test_a_word_is_found_by_its_parts_only_when_they_make_up_the_whole_word(bank):
+    assert fulltext.parse("存折打印机").terms == (fulltext.Term("存折打印机", ("存折", "打印机")),)
+    assert fulltext.parse("信用卡").terms == (fulltext.Term("信用卡"),)
+    assert fulltext.parse("打印机").terms == (fulltext.Term("打印机"),)
+    card = bank.register(matter="信用卡被盗刷。")
+    bank.register(matter="个人信用记录有误。")
+    assert found(bank.office, q="信用卡") == [card.number]
+
+
 def test_every_word_of_the_query_must_be_found(bank):
     both = bank.register(matter="手机银行跨行转账失败，钱被扣了。")
     bank.register(matter="手机银行登录时一直提示密码错误。")
