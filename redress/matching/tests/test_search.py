@@ -52,6 +52,12 @@ def test_a_word_is_found_by_its_parts_only_when_they_make_up_the_whole_word(bank
     assert found(bank.office, q="信用卡") == [card.number]
 
 
+def test_the_banks_own_terms_stay_whole_after_any_character(bank):
+    # Without 车贷 among the bank's terms, "来电称车贷…" was cut 称车 / 贷 and the loan was not found.
+    loan = bank.register(matter="客户来电称车贷额度被无故降低。")
+    assert found(bank.office, q="车贷") == [loan.number]
+
+
 def test_every_word_of_the_query_must_be_found(bank):
     both = bank.register(matter="手机银行跨行转账失败，钱被扣了。")
     bank.register(matter="手机银行登录时一直提示密码错误。")
