@@ -1,6 +1,7 @@
 """Load N cases fast with PostgreSQL COPY, spread like a year of a real bank's register.
 
 Usage: DATABASE_URL=... python -m bench.bulkload --fixture fixture.json --n 990000 --first 10001 [--seed 1]
+       [--varied-matters 50000]   # matters drawn from that many distinct ones (bench.matters), not 72
 
 Rows are numbered `first .. first+n-1`; the number is `TS` + year received + that index, so loading in
 several steps never repeats a number, and the per-year sequences are moved past the loaded numbers so a
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import django
 
 from bench.load_cases import GIVEN, ID_WEIGHTS, MOBILE_PREFIXES, SURNAMES
+from bench.matters import matters
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 KINDS = [("complaint", 70), ("enquiry", 10), ("suggestion", 8), ("petition", 7), ("whistleblow", 5)]
@@ -204,7 +206,7 @@ KNOWN = [
 ]  # fmt: skip
 
 
-def prepare(fixture: dict, n: int, first: int, seed: int) -> list[str]:
+def prepare(fixture: dict, n: int, first: int, seed: int, varied: int = 0) -> list[str]:
     """Fill _CTX from the database (units, tellers, classification) and return the COPY column list."""
     from redress.cases.models import Case, ClassificationItem
     from redress.organisation.models import Staff, Unit
@@ -266,7 +268,7 @@ def prepare(fixture: dict, n: int, first: int, seed: int) -> list[str]:
         seed=seed,
         places=places,
         people=people,
-        texts=[(m.format(p=p), p) for m in MATTERS for p in PRODUCTS],
+        texts=matters(varied) if varied else [(m.format(p=p), p) for m in MATTERS for p in PRODUCTS],
         bc=items["business_category"],
         rs=items["reason"],
         rc=items["channel"],
@@ -294,10 +296,10 @@ def build_indexes(definitions: list[str], parallel: int) -> None:
             done.result()
 
 
-def load(fixture: dict, n: int, first: int, seed: int, processes: int) -> dict:
+def load(fixture: dict, n: int, first: int, seed: int, processes: int, varied: int = 0) -> dict:
     from django.db import connection, transaction
 
-    columns = prepare(fixture, n, first, seed)
+    columns = prepare(fixture, n, first, seed, varied)
     year_max: dict[int, int] = {}
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -364,11 +366,12 @@ def main() -> None:
     ap.add_argument("--first", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--processes", type=int, default=max(1, (os.cpu_count() or 2)))
+    ap.add_argument("--varied-matters", type=int, default=0, help="distinct matters (bench.matters)")
     a = ap.parse_args()
     django.setup()
     with open(a.fixture) as f:
         fixture = json.load(f)
-    print(json.dumps(load(fixture, a.n, a.first, a.seed, a.processes)))
+    print(json.dumps(load(fixture, a.n, a.first, a.seed, a.processes, a.varied_matters)))
 
 
 if __name__ == "__main__":

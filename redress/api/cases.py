@@ -177,7 +177,9 @@ class CaseFilters(Schema):
     received_to: dt.date | None = Field(None, json_schema_extra=param_example("2026-11-30"))
     q: str | None = Field(
         None,
-        description="Words in the matter or demand, or a case number",
+        description="Words in the matter, demand, result reports or replies (Chinese is segmented into "
+        "words; every word must be found), or a case number. Unless `sort` is given, the best match comes "
+        "first. At most 200 characters",
         json_schema_extra=param_example("转账"),
     )
     phone: str | None = Field(
@@ -185,7 +187,7 @@ class CaseFilters(Schema):
     )
     sort: str | None = Field(
         None,
-        description="-received_at (default), received_at, -number, number",
+        description="-received_at (the default without `q`), received_at, -number, number",
         json_schema_extra=param_example("-received_at"),
     )
     limit: int = Field(50, ge=1, le=200, json_schema_extra=param_example(20))
@@ -683,7 +685,8 @@ def create_case_with_attachments(
 
 @router.get("/cases", response={200: CasePage, 401: ErrorOut, 422: ErrorOut}, summary="The register")
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
-    """The cases the caller may see, filtered as on the register page, newest first."""
+    """The cases the caller may see, filtered as on the register page: newest first, or with `q` the best
+    match first, unless `sort` is given."""
     matching = filters.register_filter().apply(visible_to(request.auth))
     return _page(request.auth, matching, PageQuery(limit=filters.limit, offset=filters.offset))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, fields
 
 from django.db import connection
@@ -18,12 +19,15 @@ from django.utils.translation import gettext as _
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, ascii_digits, normalise_phone
+from redress.matching import fulltext
 from redress.organisation.models import Unit
 
 from .choices import Category, Channel, Kind, State
 from .models import Case
+from .numbering import PREFIX
 
-# Sort keys a user may choose; the default is newest first. Each is backed by an index or the primary key.
+# Sort keys a user may choose. Unchosen, a search (`q`) shows the best match first and the rest of the
+# register newest first. Each is backed by an index or the primary key.
 SORTS: dict[str, tuple[str, ...]] = {
     "-received_at": ("-received_at", "-id"),
     "received_at": ("received_at", "id"),
@@ -41,6 +45,10 @@ COUNT_PAGES_AHEAD = 3
 MAX_OFFSET = 1_000_000_000
 # The dates a filter may name: beyond them a day's bounds in Beijing time cannot even be computed (year 1,
 # year 9999), and no case lies there.
+# A case number typed into the search box (TS2026000123, any case): matched as the number, not as words.
+CASE_NUMBER = re.compile(rf"^{PREFIX}\d{{10,11}}$", re.IGNORECASE)
+# A search box takes words, not a document: each word is a term of the full-text query.
+Q_MAX = 200
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2999, 12, 31)
 
@@ -54,9 +62,9 @@ class RegisterFilter:
     state: str = ""
     received_from: dt.date | None = None
     received_to: dt.date | None = None
-    q: str = ""  # free text over matter and demand
+    q: str = ""  # words in the matter, demand, result reports and replies, or a case number
     phone: str = ""  # complainant phone
-    sort: str = DEFAULT_SORT
+    sort: str = ""  # one of SORTS; empty: best match first with `q`, else DEFAULT_SORT
 
     @classmethod
     def from_params(cls, params) -> RegisterFilter:
@@ -103,16 +111,28 @@ class RegisterFilter:
             value = getattr(self, name)
             if value and value not in choices:
                 errors[name] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]
-        if self.sort not in SORTS:
+        if self.sort and self.sort not in SORTS:
             errors["sort"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}]
         if self.received_from and self.received_to and self.received_from > self.received_to:
             errors["received_to"] = [_("The end date is before the start date.")]
+        if len(self.q) > Q_MAX:
+            errors["q"] = [_("At most %(max)s characters.") % {"max": Q_MAX}]
+        elif self.q and not self.numbers() and self.query().empty:
+            errors["q"] = [_("Enter words or a case number to search for.")]
         if self.unit and not Unit.objects.filter(code=self.unit).exists():
             errors["unit"] = [_("No unit has the code “%(code)s”.") % {"code": self.unit}]
         return errors
 
     def is_empty(self) -> bool:
         return self == RegisterFilter(sort=self.sort)
+
+    def numbers(self) -> list[str]:
+        """The case numbers in `q`."""
+        return [chunk.upper() for chunk in self.q.split() if CASE_NUMBER.match(chunk)]
+
+    def query(self) -> fulltext.Query:
+        """The words `q` searches for besides its case numbers (redress.matching.fulltext)."""
+        return fulltext.parse(" ".join(chunk for chunk in self.q.split() if not CASE_NUMBER.match(chunk)))
 
     def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         if self.unit:
@@ -130,11 +150,11 @@ class RegisterFilter:
             cases = cases.filter(received_at__gte=_start_of(self.received_from))
         if self.received_to:
             cases = cases.filter(received_at__lt=_start_of(self.received_to + dt.timedelta(days=1)))
+        query = self.query() if self.q else None
         if self.q:
-            for word in self.q.split():
-                cases = cases.filter(
-                    Q(matter__icontains=word) | Q(demand__icontains=word) | Q(number=word.upper())
-                )
+            if numbers := self.numbers():
+                cases = cases.filter(number__in=numbers)
+            cases = fulltext.matching(cases, query)
         if self.phone:
             try:
                 cases = cases.filter(complainant_phone=normalise_phone(self.phone))
@@ -142,7 +162,9 @@ class RegisterFilter:
                 # A fragment of a number (e.g. the last four digits the customer gave) matches as a substring.
                 digits = "".join(ch for ch in ascii_digits(self.phone) if ch in "0123456789")
                 cases = cases.filter(complainant_phone__contains=digits) if digits else cases.none()
-        return cases.order_by(*SORTS[self.sort])
+        if query is not None and not query.empty and not self.sort:
+            return fulltext.by_relevance(cases, query)
+        return cases.order_by(*SORTS[self.sort or DEFAULT_SORT])
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -4,10 +4,12 @@
    all stop when the case ends — first, because the notices and triggers below read the clocks;
 2. the supervision notices (redress.escalation): an answer to the customer answers them, a stuck transfer's
    notice is answered when the transfer moves, and an ended case leaves none open;
-3. the hand-offs (the action's `tells`): the person the case now waits on is told (R11.2).
+3. the search index (redress.matching.search): an action that wrote a result report or a reply indexes the
+   case's texts again, so the register finds them once the action commits;
+4. the hand-offs (the action's `tells`): the person the case now waits on is told (R11.2).
 
-A registration is followed by its own steps (redress.lifecycle.registration): the clocks counted from
-receipt, then the escalation triggers.
+A registration is followed by its own steps (redress.lifecycle.registration): the case indexed for search,
+the clocks counted from receipt, then the escalation triggers.
 
 Outside effects (e-mail, SMS, webhooks) are queued by the notification service with transaction.on_commit.
 """
@@ -20,6 +22,7 @@ from redress.cases.choices import ENDED_STATES, OPEN_STATES
 from redress.cases.models import Case
 from redress.deadlines import services as clocks
 from redress.escalation import services as notices
+from redress.matching import search
 from redress.notifications.services import notify
 
 from .machine import Action, Context, Tell
@@ -39,6 +42,8 @@ def after_transition(action: Action, ctx: Context, case: Case, data: dict) -> No
     elif action.answers_notices == "stuck":
         # The stuck transfer moved: its notice is answered (a late reply still has its own clock).
         notices.answer_notices(case, ctx.now, stuck_only=True)
+    if action.reindexes:
+        search.index_cases([case.pk])
     for tell in action.tells:
         _tell(tell, ctx, case, data)
 

@@ -109,6 +109,7 @@ ACTIONS = (
         EventKind.RESULT_REPORTED,
         _report,
         params=Report,
+        reindexes=True,
         meets=(ClockName.RESULT_REPORT,),
         # The first responder answers the customer with it (R3.5, R7.1).
         tells=(

@@ -108,6 +108,7 @@ ACTIONS = (
         EventKind.ANSWERED_ON_SPOT,
         _answer_on_spot,
         params=AnswerOnSpot,
+        reindexes=True,
         applies=lambda case: case.kind == Kind.PETITION and case.channel == "visit",
         meets=(*ANSWERED, ClockName.RESULT_REPORT, ClockName.TRANSFER_OUT),
         answers_notices="all",

@@ -155,6 +155,8 @@ class Action:
     answers_notices: str = ""
     # Who must hear of it: the person the case now waits on (a transfer's receiving unit, a bounce's sender).
     tells: tuple[Tell, ...] = ()
+    # It writes text the register's search reads (a result report, a reply): the case is indexed again.
+    reindexes: bool = False
     # Taken by automatic rules as the system actor; no endpoint, form or button.
     system: bool = False
     # On the case page and in the API's documentation.

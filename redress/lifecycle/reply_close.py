@@ -226,6 +226,7 @@ ACTIONS = (
         EventKind.REPLIED,
         _reply,
         params=Reply,
+        reindexes=True,
         guards=(
             Guard(
                 "promises_compensation",
@@ -253,6 +254,7 @@ ACTIONS = (
         EventKind.EXPLAINED,
         _explain,
         params=Explain,
+        reindexes=True,
         meets=REPLY_MEETS,
         answers_notices="all",
         label=_L("Explain: not the bank's fault"),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redress.cases.choices import Category, Channel, Dimension, Kind, State
 from redress.cases.models import ClassificationItem
-from redress.cases.register_query import SORTS
+from redress.cases.register_query import Q_MAX, SORTS
 from redress.cases.services import RegistrationData
 from redress.organisation.models import Staff, Unit
 
@@ -226,7 +226,10 @@ class RegisterFilterForm(forms.Form):
     q = forms.CharField(
         label=_("text"),
         required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("words in the matter or demand")}),
+        max_length=Q_MAX,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("words in the matter, demand, report or reply")}
+        ),
     )
     phone = forms.CharField(
         label=_("complainant's phone"), required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
@@ -234,7 +237,12 @@ class RegisterFilterForm(forms.Form):
     sort = forms.CharField(
         label=_("sort"),
         required=False,
-        widget=forms.Select(choices=[(key, _SORT_LABELS.get(key, key)) for key in SORTS]),
+        widget=forms.Select(
+            choices=[
+                ("", _("best match first when searching, else newest first")),
+                *[(key, _SORT_LABELS.get(key, key)) for key in SORTS],
+            ]
+        ),
     )
 
     def __init__(self, user: Staff, *args, **kwargs):

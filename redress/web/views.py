@@ -29,7 +29,7 @@ from redress.cases.register_query import (
 from redress.cases.services import MATTER_MAX, validate_registration
 from redress.common.errors import FieldErrors
 from redress.lifecycle.registration import register_case
-from redress.matching import suggest
+from redress.matching import fulltext, suggest
 
 from . import clocks as clock_words
 from .export import write_register
@@ -51,6 +51,8 @@ ROW_FIELDS = (
     "first_responder__name",
     "first_responder__username",
 )
+# Characters of the matter or demand shown around the first match when searching.
+MATCH_WIDTH = 60
 # Page links shown either side of the current page.
 PAGE_WINDOW = 3
 # The deepest page one may ask for; a larger number shows the last page.
@@ -94,17 +96,25 @@ def register(request: HttpRequest) -> HttpResponse:
         # A page past the end (a stale link, a typed number) shows the last one.
         page = last_known
     offset = (page - 1) * PAGE_SIZE
+    query = flt.query() if flt.q else None
+    searching = query is not None and not query.empty
+    # A search shows where each case matched: the matter and demand are read for the page's rows only.
+    shown = (*ROW_FIELDS, "matter", "demand") if searching else ROW_FIELDS
     rows = list(
         cases.select_related("subject_unit", "first_responder")
-        .only(*ROW_FIELDS)
+        .only(*shown)
         .prefetch_related(clock_words.binding_clocks())[offset : offset + PAGE_SIZE + 1]
     )
     now = timezone.now()
     for row in rows:
         row.binding_clock = clock_words.summary(next(iter(row.live_binding_clocks), None), now)
+        if searching:
+            text = fulltext.found_in([row.matter, row.demand], query)
+            row.match = fulltext.highlight(text, query.words, width=MATCH_WIDTH)
     has_next = len(rows) > PAGE_SIZE
     context.update(
         cases=rows[:PAGE_SIZE],
+        searching=searching,
         count=count,
         capped=capped,
         count_cap=f"{cap:,}",
