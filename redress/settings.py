@@ -44,22 +44,48 @@ DEBUG = env_bool("REDRESS_DEBUG", False)
 # Demo mode lets the demo bank's users (password `demo`) log in; never on in production.
 DEMO_MODE = env_bool("REDRESS_DEMO", False)
 
-SECRET_KEY = os.environ.get("REDRESS_SECRET_KEY", "")
-if not SECRET_KEY:
-    # The embedded setup keeps a generated key in its data directory so sessions survive restarts.
-    key_file = DATA_DIR / "secret_key"
-    if key_file.exists():
-        SECRET_KEY = key_file.read_text().strip()
-    else:
+
+def secret_key(environ: Mapping[str, str], data_dir: Path, demo: bool) -> str:
+    """REDRESS_SECRET_KEY; only the demo keeps a generated one in its data directory. Anywhere else a missing
+    key refuses start-up: a key made per process (an unwritable directory, a node of its own) signs each
+    worker's sessions differently and logs users out at random."""
+    configured = environ.get("REDRESS_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    if not demo:
+        raise ImproperlyConfigured(
+            "REDRESS_SECRET_KEY is not set. Set it to one long random value shared by every web node, worker "
+            "and beat (e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'); only the demo "
+            "(REDRESS_DEMO=1) makes its own."
+        )
+    key_file = data_dir / "secret_key"
+    try:
+        if key_file.exists():
+            return key_file.read_text().strip()
         from django.core.management.utils import get_random_secret_key
 
-        SECRET_KEY = get_random_secret_key()
+        key = get_random_secret_key()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under a name of its own, readable by the owner only, then linked into place: two
+        # workers starting at once both end up with whichever key was linked first, never a half-written one.
+        draft = data_dir / f".secret_key.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(key)
         try:
-            DATA_DIR.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(SECRET_KEY)
-            key_file.chmod(0o600)
-        except OSError:
-            pass
+            os.link(draft, key_file)
+        except FileExistsError:
+            key = key_file.read_text().strip()
+        finally:
+            draft.unlink()
+        return key
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"The demo keeps its secret key in {key_file} and cannot write it ({exc.strerror}): set "
+            "REDRESS_SECRET_KEY or make REDRESS_DATA_DIR writable."
+        ) from exc
+
+
+SECRET_KEY = secret_key(os.environ, DATA_DIR, DEMO_MODE)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REDRESS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [
