@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "redress.access"
     label = "access"
+
+    def ready(self) -> None:
+        # The receivers: lockouts logged, tokens revoked on a password change or deactivation.
+        from . import lockout, tokens  # noqa: F401
