@@ -6,5 +6,6 @@ class AccessConfig(AppConfig):
     label = "access"
 
     def ready(self) -> None:
-        # The receivers: lockouts logged, tokens revoked on a password change or deactivation.
-        from . import lockout, tokens  # noqa: F401
+        # The receivers: lockouts logged, tokens revoked on a password change or deactivation, the idle
+        # clock started at login.
+        from . import lockout, middleware, tokens  # noqa: F401

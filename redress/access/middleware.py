@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -28,6 +30,13 @@ class IdleSessionTimeout:
             if now - session.get(_SEEN, 0) >= REFRESH_SECONDS:
                 session[_SEEN] = now
         return self.get_response(request)
+
+
+@receiver(user_logged_in, dispatch_uid="redress-idle-clock")
+def _start_idle_clock(sender, request: HttpRequest, user, **kwargs) -> None:
+    # The login saves the session anyway: the first pages after it need not save it again.
+    if request is not None and hasattr(request, "session"):
+        request.session[_SEEN] = int(time.time())
 
 
 class NoStore:
