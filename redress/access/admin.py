@@ -9,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from redress.cases.models import Case, CaseEvent
+from redress.organisation.admin import StaffAdmin
+from redress.organisation.models import Staff
 
+from .lockout import unlock
 from .models import ApiToken
 from .tokens import revoke_token
 from .visibility import visible_to
@@ -78,4 +81,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", len(done)) % {"n": len(done)},
+        )
+
+
+# The staff pages belong to the organisation, which knows nothing of logins: the access app adds the unlock.
+admin.site.unregister(Staff)
+
+
+@admin.register(Staff)
+class StaffWithLockoutAdmin(StaffAdmin):
+    actions = [*StaffAdmin.actions, "unlock_logins"]
+
+    @admin.action(description=_("Unlock logins (clear failed attempts)"))
+    def unlock_logins(self, request, queryset):
+        n = unlock(queryset, by=request.user)
+        self.message_user(
+            request, ngettext("%(n)d account unlocked.", "%(n)d accounts unlocked.", n) % {"n": n}
         )

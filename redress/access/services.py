@@ -54,6 +54,7 @@ def _statement(vendor: str) -> tuple[str, _Columns, _Columns]:
     q = connection.ops.quote_name
     staff, unit = _Columns(Staff, "s"), _Columns(Unit, "u")
     roles = _JOIN_ROLES[vendor].format(col="r." + q("role"))
+    # Identifiers from the models' metadata only; the values are bound parameters.
     sql = (
         # Whether the token's time of use is older than LAST_USED_RESOLUTION, and so to be written again.
         f"SELECT t.{q('id')}, "

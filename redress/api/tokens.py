@@ -30,9 +30,13 @@ _LOCKED_DOC = (
 )
 
 
+# A demo user (`make run`, README.md), whose published password works only in demo mode (bandit: B105).
+DEMO_PASSWORD = "demo"  # nosec B105
+DEMO_LOGIN = {"username": "teller", "password": DEMO_PASSWORD}
+
+
 class Credentials(Schema):
-    # A demo user (`make run`, README.md): they log in only in demo mode.
-    model_config = ConfigDict(json_schema_extra={"examples": [{"username": "teller", "password": "demo"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [DEMO_LOGIN]})
 
     username: str
     password: str

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-
-from redress.access.lockout import unlock
 
 from .models import Staff, StaffRole, Unit, WorkGroup, WorkGroupMember
 from .services import create_unit, unit_level
@@ -56,7 +52,6 @@ class StaffAdmin(UserAdmin):
     search_fields = ("username", "name", "phone")
     autocomplete_fields = ("unit",)
     inlines = [StaffRoleInline]
-    actions = ["unlock_logins"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Profile", {"fields": ("name", "unit", "phone", "email")}),
@@ -66,13 +61,6 @@ class StaffAdmin(UserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "name", "unit", "password1", "password2")}),
     )
-
-    @admin.action(description=_("Unlock logins (clear failed attempts)"))
-    def unlock_logins(self, request, queryset):
-        n = unlock(queryset, by=request.user)
-        self.message_user(
-            request, ngettext("%(n)d account unlocked.", "%(n)d accounts unlocked.", n) % {"n": n}
-        )
 
 
 class WorkGroupMemberInline(admin.TabularInline):
