@@ -31,7 +31,7 @@ log = logging.getLogger("redress.access.lockout")
 
 
 def lockout_message() -> str:
-    locked = _("Too many failed logins: this account is locked for %(minutes)d minutes.")
+    locked = _("Too many failed logins: logging in is locked for %(minutes)d minutes.")
     return " ".join(
         [
             locked % {"minutes": settings.LOGIN_LOCKOUT_MINUTES},
