@@ -180,3 +180,34 @@ def test_behind_the_proxy_plain_http_is_redirected_and_https_gets_hsts(bank, set
     assert secure.status_code == 200
     assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert Client().get("/healthz").status_code == 200
+
+
+def settings_in(tmp_path, names: list[str], **environment) -> subprocess.CompletedProcess:
+    code = "from django.conf import settings; print(" + ", ".join(f"settings.{n}" for n in names) + ")"
+    env = {**os.environ, "REDRESS_DATA_DIR": str(tmp_path), **environment}
+    return subprocess.run(
+        [str(REDRESS), "shell", "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_the_timeouts_and_limits_are_configurable(tmp_path):
+    names = ["SESSION_COOKIE_AGE", "API_TOKEN_DAYS", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME"]
+    result = settings_in(
+        tmp_path,
+        names,
+        REDRESS_SESSION_IDLE_MINUTES="45",
+        REDRESS_API_TOKEN_DAYS="7",
+        REDRESS_LOGIN_FAILURE_LIMIT="5",
+        REDRESS_LOGIN_LOCKOUT_MINUTES="60",
+    )
+    assert result.returncode == 0, result.stderr
+    # The last line: `shell` first says how many objects it imported.
+    assert result.stdout.strip().splitlines()[-1].split() == ["2700", "7", "5", "1:00:00"]
+
+
+@pytest.mark.parametrize(
+    "variable", ["REDRESS_SESSION_IDLE_MINUTES", "REDRESS_API_TOKEN_DAYS", "REDRESS_LOGIN_FAILURE_LIMIT"]
+)
+def test_a_timeout_or_limit_of_zero_stops_start_up_with_its_name(tmp_path, variable):
+    result = settings_in(tmp_path, ["DEBUG"], **{variable: "0"})
+    assert result.returncode != 0 and f"{variable}=0" in result.stderr
