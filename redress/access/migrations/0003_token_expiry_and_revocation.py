@@ -12,7 +12,6 @@ def expire_existing_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("access", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
