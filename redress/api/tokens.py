@@ -112,7 +112,7 @@ def issue_token(request: HttpRequest, payload: Credentials) -> dict:
     "/tokens",
     response={200: list[TokenOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="API tokens",
-    description="The caller's tokens, newest first, with when each expires and was last used; "
+    description="The caller's tokens, newest first (at most 500), with when each expires and was last used; "
     "administrators may name another staff member (`staff`) or see everyone's. Secrets are never shown.",
 )
 def list_tokens(request: HttpRequest, filters: Query[TokenFilters]) -> list[dict]:
