@@ -22,11 +22,13 @@ install: $(STAMP) messages
 messages: $(STAMP)
 	$(VENV)/bin/pybabel -q compile -d redress/locale -D django
 
+# The demo: its users log in, and it keeps a generated secret key in var/ (anywhere else one must be set).
+run: export REDRESS_DEMO = 1
 run: install
 	$(VENV)/bin/redress migrate --noinput
-	REDRESS_DEMO=1 $(VENV)/bin/redress load-demo
+	$(VENV)/bin/redress load-demo
 	$(VENV)/bin/redress collectstatic --noinput --verbosity 0
-	REDRESS_DEMO=1 $(VENV)/bin/redress serve
+	$(VENV)/bin/redress serve
 
 test: install
 	$(VENV)/bin/pytest -n 2 --dist loadfile

@@ -6,6 +6,7 @@ rather than half-working later.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -45,22 +47,48 @@ DEBUG = env_bool("REDRESS_DEBUG", False)
 # Demo mode lets the demo bank's users (password `demo`) log in; never on in production.
 DEMO_MODE = env_bool("REDRESS_DEMO", False)
 
-SECRET_KEY = os.environ.get("REDRESS_SECRET_KEY", "")
-if not SECRET_KEY:
-    # The embedded setup keeps a generated key in its data directory so sessions survive restarts.
-    key_file = DATA_DIR / "secret_key"
-    if key_file.exists():
-        SECRET_KEY = key_file.read_text().strip()
-    else:
+
+def secret_key(environ: Mapping[str, str], data_dir: Path, demo: bool) -> str:
+    """REDRESS_SECRET_KEY; only the demo keeps a generated one in its data directory. Anywhere else a missing
+    key refuses start-up: a key made per process (an unwritable directory, a node of its own) signs each
+    worker's sessions differently and logs users out at random."""
+    configured = environ.get("REDRESS_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    if not demo:
+        raise ImproperlyConfigured(
+            "REDRESS_SECRET_KEY is not set. Set it to one long random value shared by every web node, worker "
+            "and beat (e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'); only the demo "
+            "(REDRESS_DEMO=1) makes its own."
+        )
+    key_file = data_dir / "secret_key"
+    try:
+        if key_file.exists():
+            return key_file.read_text().strip()
         from django.core.management.utils import get_random_secret_key
 
-        SECRET_KEY = get_random_secret_key()
+        key = get_random_secret_key()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under a name of its own, readable by the owner only, then linked into place: two
+        # workers starting at once both end up with whichever key was linked first, never a half-written one.
+        draft = data_dir / f".secret_key.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(key)
         try:
-            DATA_DIR.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(SECRET_KEY)
-            key_file.chmod(0o600)
-        except OSError:
-            pass
+            os.link(draft, key_file)
+        except FileExistsError:
+            key = key_file.read_text().strip()
+        finally:
+            draft.unlink()
+        return key
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"The demo keeps its secret key in {key_file} and cannot write it ({exc.strerror}): set "
+            "REDRESS_SECRET_KEY or make REDRESS_DATA_DIR writable."
+        ) from exc
+
+
+SECRET_KEY = secret_key(os.environ, DATA_DIR, DEMO_MODE)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REDRESS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [
@@ -74,6 +102,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Counts failed logins and token requests and locks the account (redress.access.lockout).
+    "axes",
     # Serves the API docs page's scripts from our own static files (the machine has no web).
     "ninja",
     "redress.common",
@@ -106,6 +136,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After authentication: the idle timeout and no-store on every page and answer Redress makes.
+    "redress.access.middleware.IdleSessionTimeout",
+    "redress.access.middleware.NoStore",
+    # Last, so a refused login or token request is answered by redress.access.lockout.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "redress.urls"
@@ -154,15 +190,63 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisation.Staff"
-AUTHENTICATION_BACKENDS = ["redress.access.backends.StaffBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: a locked account or address is refused before its password is checked.
+    "redress.access.backends.LockoutBackend",
+    "redress.access.backends.StaffBackend",
+]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:register"
 LOGOUT_REDIRECT_URL = "web:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("REDRESS_PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Lockout (django-axes, redress.access.lockout): this many failed logins or token requests for one account
+# within the lockout time lock that account's logins and token requests for the lockout time; an address
+# (a branch's proxy may carry many staff) gets its own, higher limit. Administrators unlock in the admin
+# (Staff → "Unlock logins", or delete the access attempt) or with `redress axes_reset_username NAME`.
+LOGIN_FAILURE_LIMIT = env_int("REDRESS_LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("REDRESS_LOGIN_ADDRESS_FAILURE_LIMIT", 100)
+LOGIN_LOCKOUT_MINUTES = env_int("REDRESS_LOGIN_LOCKOUT_MINUTES", 15)
+# Reverse proxies in front of Redress that append to X-Forwarded-For; 0 takes the connection's address.
+PROXY_COUNT = env_int("REDRESS_PROXY_COUNT", 0)
+for _name, _value in [
+    ("REDRESS_LOGIN_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT),
+    ("REDRESS_LOGIN_ADDRESS_FAILURE_LIMIT", LOGIN_ADDRESS_FAILURE_LIMIT),
+    ("REDRESS_LOGIN_LOCKOUT_MINUTES", LOGIN_LOCKOUT_MINUTES),
+]:
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name}={_value} must be 1 or more")
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"REDRESS_PROXY_COUNT={PROXY_COUNT} must be 0 or more")
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "redress.access.lockout.AccountAndAddressHandler"
+AXES_LOCKOUT_CALLABLE = "redress.access.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "redress.access.lockout.client_address"
+# A lock lasts its time from the failure that set it: tries during it neither count nor prolong it, so
+# nobody can keep a colleague locked out by typing wrong passwords in their name.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"
+# axes.W006 asks for the address among the lockout parameters: the handler counts addresses itself, with a
+# limit of their own (one address may be a whole branch behind its proxy).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Axes logs usernames and addresses masked (its default); the admin lists them for the administrator.
+AXES_VERBOSE = False
+
+# API tokens expire this many days after they are issued (POST /api/v1/auth/token issues a new one).
+API_TOKEN_DAYS = env_int("REDRESS_API_TOKEN_DAYS", 30)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured(f"REDRESS_API_TOKEN_DAYS={API_TOKEN_DAYS} must be 1 or more")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -233,10 +317,45 @@ ATTACHMENT_MAX_BYTES = env_int("REDRESS_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Served over HTTPS (a TLS-terminating proxy in front): secure cookies, redirects to https and HSTS, each
+# overridable on its own. README.md "Production settings" lists them; `redress check --deploy` is clean.
+HTTPS = env_bool("REDRESS_HTTPS", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("REDRESS_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("REDRESS_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("REDRESS_SSL_REDIRECT", HTTPS)
+# The load balancer's health check comes over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("REDRESS_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("REDRESS_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("REDRESS_HSTS_PRELOAD", True)
+# The header the proxy sets to tell a request came over https, e.g. X-Forwarded-Proto. Only name it when
+# the proxy always sets it (and strips it from clients): Django then trusts it.
+_proxy_ssl_header = os.environ.get("REDRESS_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere (web/redress.js, web/redress.css): what an injected tag would run or
+# restyle is refused by the browser.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Idle timeout: a session unused this long ends. Activity moves the end on at most once a minute
+# (redress.access.middleware.IdleSessionTimeout), so the session is not written on every request.
+SESSION_IDLE_MINUTES = env_int("REDRESS_SESSION_IDLE_MINUTES", 30)
+if SESSION_IDLE_MINUTES < 2:
+    raise ImproperlyConfigured(f"REDRESS_SESSION_IDLE_MINUTES={SESSION_IDLE_MINUTES} must be 2 or more")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 
 # A case's received time lies at most this many days back (and not in the future): the official calendar
 # and the time-limit policies reach no further. Older history comes through an import.

@@ -88,9 +88,13 @@ PY
 # one, want a 4xx for every request the schema does not allow, and the API accepts some on purpose, e.g.
 # `amount` as a number or a string).
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+# Revoking a token is left out: the fuzzer follows the keys GET /auth/tokens lists into DELETE
+# /auth/tokens/{key}, revokes its own token and gets 401 for the rest of the run (tried: two thirds of the
+# requests). redress/api/tests/test_token_life.py covers it.
 set +e
 "$VENV/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
     --header "Authorization: Bearer $TOKEN" \
+    --exclude-operation-id redress_api_tokens_revoke \
     --checks "$CHECKS" \
     --seed "$SEED" \
     --max-examples "$MAX_EXAMPLES" \

@@ -5,9 +5,16 @@ which owns that rule; they change only through the lifecycle."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from redress.cases.models import Case, CaseEvent
+from redress.organisation.admin import StaffAdmin
+from redress.organisation.models import Staff
 
+from .lockout import unlock
+from .models import ApiToken
+from .tokens import revoke_token
 from .visibility import visible_to
 
 
@@ -39,3 +46,55 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every staff member's API tokens, for administrators: when issued, expiring, last used, and revoked
+    (never deleted, so the record of who had access stays). Owners list and revoke theirs in the API."""
+
+    list_display = ("pk", "staff", "created_at", "expires_at", "last_used_at", "revoked", "revoked_because")
+    list_filter = ("revoked", "revoked_because")
+    search_fields = ("staff__username", "staff__name")
+    list_select_related = ("staff",)
+    readonly_fields = (
+        "staff",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked",
+        "revoked_at",
+        "revoked_because",
+    )
+    exclude = ("digest",)
+    actions = ["revoke_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke_selected(self, request, queryset):
+        done = [revoke_token(request.user, token.pk) for token in queryset.filter(revoked=False)]
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", len(done)) % {"n": len(done)},
+        )
+
+
+# The staff pages belong to the organisation, which knows nothing of logins: the access app adds the unlock.
+admin.site.unregister(Staff)
+
+
+@admin.register(Staff)
+class StaffWithLockoutAdmin(StaffAdmin):
+    actions = [*StaffAdmin.actions, "unlock_logins"]
+
+    @admin.action(description=_("Unlock logins (clear failed attempts)"))
+    def unlock_logins(self, request, queryset):
+        n = unlock(queryset, by=request.user)
+        self.message_user(
+            request, ngettext("%(n)d account unlocked.", "%(n)d accounts unlocked.", n) % {"n": n}
+        )

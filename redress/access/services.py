@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
+from django.utils import timezone
 
 from redress.organisation.models import Staff, StaffRole, Unit
 
 from .models import ApiToken, hash_token
 
+# How stale `last_used_at` may be: the time of use is written at most once a minute per token.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 # The roles' aggregate is the one part of the statement that is not the same SQL on both databases.
 _JOIN_ROLES = {"postgresql": "STRING_AGG({col}, ',')", "sqlite": "GROUP_CONCAT({col}, ',')"}
 
@@ -50,15 +54,25 @@ def _statement(vendor: str) -> tuple[str, _Columns, _Columns]:
     q = connection.ops.quote_name
     staff, unit = _Columns(Staff, "s"), _Columns(Unit, "u")
     roles = _JOIN_ROLES[vendor].format(col="r." + q("role"))
+    # Identifiers from the models' metadata only; the values are bound parameters.
     sql = (
-        f"SELECT {staff.sql}, {unit.sql}, "
+        # Whether the token's time of use is older than LAST_USED_RESOLUTION, and so to be written again.
+        f"SELECT t.{q('id')}, "
+        f"CASE WHEN t.{q('last_used_at')} IS NULL OR t.{q('last_used_at')} <= %s THEN 1 ELSE 0 END, "
+        f"{staff.sql}, {unit.sql}, "
         f"(SELECT {roles} FROM {q(StaffRole._meta.db_table)} r WHERE r.{q('staff_id')} = s.{q('id')}) "
         f"FROM {q(ApiToken._meta.db_table)} t "
         f"INNER JOIN {q(Staff._meta.db_table)} s ON s.{q('id')} = t.{q('staff_id')} "
         f"LEFT OUTER JOIN {q(Unit._meta.db_table)} u ON u.{q('id')} = s.{q('unit_id')} "
-        f"WHERE t.{q('digest')} = %s AND NOT t.{q('revoked')}"
+        f"WHERE t.{q('digest')} = %s AND NOT t.{q('revoked')} AND t.{q('expires_at')} > %s"
     )
     return sql, staff, unit
+
+
+def _touch(token_id: int, now: dt.datetime) -> None:
+    # Conditional, so concurrent requests with one token write the time once.
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+    ApiToken.objects.filter(stale, pk=token_id).update(last_used_at=now)
 
 
 def staff_for_token(raw: str) -> Staff | None:
@@ -66,11 +80,14 @@ def staff_for_token(raw: str) -> Staff | None:
     if not raw:
         return None
     sql, staff_columns, unit_columns = _statement(connection.vendor)
+    now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [hash_token(raw)])
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.execute(sql, [adapt(now - LAST_USED_RESOLUTION), hash_token(raw), adapt(now)])
         row = cursor.fetchone()
     if row is None:
         return None
+    token_id, stale, row = row[0], row[1], row[2:]
     n = len(staff_columns.fields)
     staff = staff_columns.build(row[:n])
     if staff.unit_id is not None:
@@ -79,4 +96,7 @@ def staff_for_token(raw: str) -> Staff | None:
     staff.__dict__["roles"] = frozenset(r for r in (row[-1] or "").split(",") if r)
     if not staff.is_active or (staff.is_demo and not settings.DEMO_MODE):
         return None
+    if stale:
+        # `last_used_at` kept to the minute: a write only when the stored time is older, not per request.
+        _touch(token_id, now)
     return staff

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from redress.access.models import hash_token
 from redress.access.services import staff_for_token
 from redress.organisation.models import Staff
 
@@ -17,4 +18,6 @@ class StaffToken(HttpBearer):
         if staff is not None:
             # Code shared with the web pages reads request.user.
             request.user = staff
+            # Which of the caller's tokens this is (GET /auth/tokens marks it).
+            request.token_digest = hash_token(token)
         return staff

@@ -176,6 +176,10 @@ def add_unit(request: HttpRequest, payload: UnitIn):
 # ---- staff --------------------------------------------------------------------------------------------
 
 
+# The schema's example of a new account's password (bandit: B105).
+EXAMPLE_PASSWORD = "a long passphrase"  # nosec B105
+
+
 class StaffIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={
@@ -185,7 +189,7 @@ class StaffIn(Schema):
                     "name": "周晓燕",
                     "unit": "WH0101",
                     "roles": ["lobby_manager"],
-                    "password": "a long passphrase",
+                    "password": EXAMPLE_PASSWORD,
                 }
             ]
         }

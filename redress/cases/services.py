@@ -25,6 +25,7 @@ from redress.common.errors import FieldErrors
 from redress.common.reference import VersionedCache, pinned
 from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
+from redress.organisation.choices import Role
 from redress.organisation.lookups import active_unit, staff_member
 from redress.organisation.models import Staff, Unit
 
@@ -270,6 +271,16 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
             )
     if responder is not None and responder.unit_id is None:
         errors.add("first_responder", _("The first responder must belong to a unit."))
+    elif responder is not None and responder.pk != actor.pk:
+        # Naming someone of another branch would show this complainant to that branch (R10.2), and the
+        # auditor only reads: neither may take a case for the registering unit.
+        if responder.has_role(Role.AUDITOR):
+            errors.add("first_responder", _("The auditor cannot be a first responder."))
+        elif actor.unit_id is None or not actor.unit.contains(responder.unit):
+            errors.add(
+                "first_responder",
+                _("The first responder must work in your own unit or a unit under it."),
+            )
     if (
         responder is not None
         and cleaned["subject_staff"] is not None

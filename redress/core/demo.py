@@ -31,7 +31,8 @@ from redress.organisation.choices import DepartmentFunction, Role, UnitKind, Wor
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
 
-PASSWORD = "demo"
+# The demo users' published password; they log in only in demo mode (bandit: B105).
+PASSWORD = "demo"  # nosec B105
 DEFAULT_CASES = 600
 DAYS = 90
 SEED = 20260302
@@ -1180,7 +1181,8 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
             "The database already holds an organisation; the demo bank is loaded only into an empty database."
         )
     now = now or timezone.now()
-    rng = random.Random(seed)
+    # Seeded, so the demo bank is the same every time: not for secrets (bandit: B311).
+    rng = random.Random(seed)  # nosec B311
     people = _People(rng)
     with transaction.atomic():
         org = _organisation(rng, people)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from redress.common.errors import FieldErrors
@@ -77,6 +79,13 @@ def create_staff(
 ) -> Staff:
     staff = Staff(username=username, name=name, unit=unit, phone=phone, email=email, is_demo=is_demo)
     if password:
+        # The bank's password rules (AUTH_PASSWORD_VALIDATORS) hold for every real account, whoever makes it;
+        # demo users (password `demo`) log in only in demo mode.
+        if not is_demo:
+            try:
+                validate_password(password, user=staff)
+            except DjangoValidationError as exc:
+                raise FieldErrors({"password": list(exc.messages)}) from None
         staff.set_password(password)
     else:
         staff.set_unusable_password()

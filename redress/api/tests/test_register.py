@@ -93,6 +93,14 @@ def test_the_first_responder_may_be_named_and_defaults_to_the_caller(bank, as_st
     assert default.json()["first_responder"] == "outlet_head"
 
 
+@pytest.mark.parametrize("named", ["outsider", "auditor"])
+def test_a_first_responder_of_another_branch_or_the_auditor_is_a_field_error(bank, as_staff, named):
+    response = post(as_staff(bank.outlet_head), case_payload(bank, first_responder=named))
+    assert response.status_code == 422, response.content
+    assert list(response.json()["errors"]) == ["first_responder"]
+    assert not Case.objects.exists()
+
+
 def test_the_answer_shows_what_the_triggers_did_to_the_new_case(bank, as_staff):
     client = as_staff(bank.teller)
     for n in range(1, 4):

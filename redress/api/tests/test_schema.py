@@ -415,3 +415,18 @@ def test_the_examples_name_units_and_people_of_the_demo_bank(db, settings):
     assert not Staff.objects.filter(username=components["StaffIn"]["examples"][0]["username"]).exists()
     year = schema["paths"]["/api/v1/calendar/years/{year}"]["put"]["parameters"][0]["example"]
     assert parse_arrangement({"year": year, **components["ArrangementIn"]["examples"][0]}, year).days()
+
+
+def test_the_token_endpoints_document_their_refusals_and_examples():
+    schema = json.loads(Client().get("/api/v1/openapi.json").content)
+    paths = schema["paths"]
+    issue = paths["/api/v1/auth/token"]["post"]
+    assert {"200", "401", "422", "429"} <= set(issue["responses"])
+    assert "Retry-After" in issue["description"]
+    assert {"200", "401", "403", "422"} <= set(paths["/api/v1/auth/tokens"]["get"]["responses"])
+    revoke = paths["/api/v1/auth/tokens/{key}"]["delete"]
+    assert {"200", "401", "404", "422"} <= set(revoke["responses"])
+    assert revoke["parameters"][0]["example"]
+    listed = schema["components"]["schemas"]["TokenOut"]["properties"]
+    assert {"key", "expires_at", "last_used_at", "revoked", "current"} <= set(listed)
+    assert "token" not in listed and "digest" not in listed

@@ -117,3 +117,23 @@ def test_subject_staff_cannot_be_first_responder(bank):
     with pytest.raises(FieldErrors) as err:
         bank.register(actor=bank.subject, subject_staff="subject")
     assert "first_responder" in err.value.errors
+
+
+@pytest.mark.parametrize("named", ["outsider", "auditor", "office"])
+def test_the_first_responder_comes_only_from_the_registering_units_subtree_and_never_the_auditor(bank, named):
+    # The outsider works at branch B, the office and auditor above the registering outlet's branch.
+    with pytest.raises(FieldErrors) as err:
+        bank.register(actor=bank.outlet_head, first_responder=named)
+    assert list(err.value.errors) == ["first_responder"]
+    assert Case.objects.count() == 0
+
+
+def test_a_unit_may_name_a_first_responder_anywhere_under_it(bank):
+    case = bank.register(actor=bank.branch_group, first_responder="teller")
+    assert case.first_responder == bank.teller
+
+
+def test_the_auditor_cannot_be_named_even_by_the_head_office(bank):
+    with pytest.raises(FieldErrors) as err:
+        bank.register(actor=bank.admin, first_responder="auditor")
+    assert list(err.value.errors) == ["first_responder"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from redress.settings import attachment_storage, env_bool, env_int
+from redress.settings import attachment_storage, env_bool, env_int, secret_key
 
 REDRESS = Path(sys.executable).with_name("redress")
 
@@ -28,6 +28,41 @@ def test_a_bad_boolean_setting_stops_start_up_with_its_name(tmp_path):
     result = run_redress(tmp_path, "check", REDRESS_DEBUG="maybe")
     assert result.returncode != 0
     assert "REDRESS_DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_start_up_without_a_secret_key_outside_the_demo_is_refused_with_a_clear_message(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in {"REDRESS_SECRET_KEY", "REDRESS_DEMO"}}
+    result = subprocess.run(
+        [str(REDRESS), "check"],
+        env={**environment, "REDRESS_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "REDRESS_SECRET_KEY is not set" in result.stderr
+    # No key was made for this process to use on its own.
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_configured_secret_key_is_used_as_given(tmp_path):
+    assert secret_key({"REDRESS_SECRET_KEY": "k" * 50}, tmp_path, demo=False) == "k" * 50
+
+
+def test_the_demo_keeps_one_generated_key_in_its_data_directory_readable_by_its_owner_only(tmp_path):
+    first = secret_key({}, tmp_path, demo=True)
+    assert len(first) >= 50
+    assert secret_key({}, tmp_path, demo=True) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_a_demo_that_cannot_write_its_key_is_refused_rather_than_making_one_per_process(tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    with pytest.raises(ImproperlyConfigured, match="REDRESS_SECRET_KEY"):
+        secret_key({}, blocked / "data", demo=True)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("Off", False), ("", True)])

@@ -46,7 +46,12 @@ def runner(where: Path, data: Path):
         if not name.startswith("REDRESS_")
         and name not in {"PYTHONPATH", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
-    env |= {"REDRESS_DATA_DIR": str(data), "REDRESS_ALLOWED_HOSTS": "testserver"}
+    # A key of its own: outside the demo the settings refuse to start without one.
+    env |= {
+        "REDRESS_DATA_DIR": str(data),
+        "REDRESS_ALLOWED_HOSTS": "testserver",
+        "REDRESS_SECRET_KEY": "packaging-test-key",
+    }
 
     def run(*command: str | Path, **extra: str) -> str:
         result = subprocess.run(
