@@ -14,13 +14,13 @@ cases app, knowing the index table and the case's relation to it (`search_entry`
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Expression, F, FloatField, QuerySet
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from .segment import normalise, query_words, search_words
 
@@ -182,11 +182,16 @@ def highlight(text: str, words: Sequence[str], width: int | None = None) -> Safe
         if b <= start or a >= end:
             continue
         a, b = max(a, start), min(b, end)
-        out.append(html.escape(text[at:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        # format_html escapes each piece of the text: only the <mark> is markup.
+        out.append(format_html("{}<mark>{}</mark>", text[at:a], text[a:b]))
         at = b
-    out.append(html.escape(text[at:end]))
-    return mark_safe(("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else ""))
+    out.append(conditional_escape(text[at:end]))
+    return format_html(
+        "{}{}{}",
+        "…" if start > 0 else "",
+        format_html_join("", "{}", ((part,) for part in out)),
+        "…" if end < len(text) else "",
+    )
 
 
 def _spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
