@@ -19,9 +19,11 @@ def today() -> dt.date:
 
 def calendar_warning(user: Staff, on: dt.date | None = None) -> dict | None:
     """From 1 November on, when next year's holiday arrangement is not loaded (or this year's is not at all),
-    the year to load and, for those who may load it, where."""
+    the year to load and where — for those who may load it only: everyone else sees the clocks that fall in
+    that year marked "unconfirmed", and a banner they can do nothing about is noise (issue 15)."""
+    if not (user.is_superuser or user.has_role(Role.ADMIN)):
+        return None
     year = next_year_missing_warning(on or today())
     if year is None:
         return None
-    can_load = user.is_superuser or user.has_role(Role.ADMIN)
-    return {"year": year, "url": reverse("admin:calendar_calendaryear_load") if can_load else ""}
+    return {"year": year, "url": reverse("admin:calendar_calendaryear_load")}

@@ -565,9 +565,9 @@ def test_banner_from_1_november_when_next_year_is_not_loaded(client, bank, monke
     html = html_of(as_user(client, bank.admin).get(reverse("web:register")))
     assert 'class="banner warning"' in html and "2027" in html
     assert reverse("admin:calendar_calendaryear_load") in html
+    # Only for those who can load it: the others see the clocks of that year marked unconfirmed.
     teller = html_of(as_user(client, bank.teller).get(reverse("web:register")))
-    assert 'class="banner warning"' in teller
-    assert reverse("admin:calendar_calendaryear_load") not in teller
+    assert 'class="banner' not in teller
     monkeypatch.setattr(notices, "today", lambda: dt.date(2026, 10, 31))
     assert 'class="banner' not in html_of(as_user(client, bank.admin).get(reverse("web:register")))
 
