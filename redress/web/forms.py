@@ -34,10 +34,11 @@ def _indent(depth: int) -> str:
 
 
 def unit_choices(units: QuerySet[Unit]) -> list[tuple[str, str]]:
-    """Units as select options, code then name, indented by their depth in the tree."""
+    """Units as select options by name, indented by their depth in the tree (the code is the value sent, never
+    shown: people know their units by name)."""
     rows = units.order_by("path").values_list("code", "name", "depth")
     top = min((depth for _code, _name, depth in rows), default=0)
-    return [(code, f"{_indent(depth - top)}{code} {name}") for code, name, depth in rows]
+    return [(code, f"{_indent(depth - top)}{name}") for code, name, depth in rows]
 
 
 def classification_choices(dimension: str) -> list[tuple[str, str]]:

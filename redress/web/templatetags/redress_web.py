@@ -156,6 +156,7 @@ def _event_labels() -> dict:
         "satisfaction": (_("satisfaction"), _choice(Satisfaction)),
         "customer_satisfaction": (_("customer's satisfaction"), _choice(Satisfaction)),
         "from_level": (_("from level"), _choice(Level)),
+        "notice_level": (_("issued by level"), _choice(Level)),
         "to_level": (_("to level"), _choice(Level)),
         "trigger": (_("trigger"), trigger_label),
         "steps": (_("steps"), _steps),
@@ -345,3 +346,12 @@ def due_by(moment) -> str:
     else:
         when = _("%(year)s/%(month)s/%(day)s") % {"year": day.year, "month": day.month, "day": day.day}
     return _("by %(when)s %(clock)s") % {"when": when, "clock": clock}
+
+
+@register.filter
+def stat_rule_words(rule: str) -> str:
+    """The statistics rule's version in words ("R7.4-2026.1" → 2026.1 版统计规则)."""
+    if not rule:
+        return "—"
+    _requirement, _sep, version = rule.partition("-")
+    return _("the statistics rule of %(version)s") % {"version": version or rule}

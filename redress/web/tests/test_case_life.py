@@ -428,7 +428,7 @@ def test_case_page_shows_the_whole_loop(client, bank):
     assert "核查" in html and "仲裁" in html  # the remedies stated in the reply
     assert "基本满意" in html
     assert "网点化解" in html or "不计入" in html  # the statistics class
-    assert "R7.4-" in html  # the rule it was decided by
+    assert "2026.1 版统计规则" in html  # the rule it was decided by, in words
     assert 'class="old">已登记</span> → <span class="new">已受理' in html  # old → new in the history
     assert reverse("web:print_transfer", args=[case.number, case.transfer_orders.get().id]) in html
     assert reverse("web:print_report", args=[case.number, case.result_reports.get().id]) in html
