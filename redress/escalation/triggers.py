@@ -8,9 +8,11 @@ system transitions, so every change is an audited event attributed to the system
   level; the spokesperson is told.
 - major: amount above the threshold, N or more joint complainants, national or provincial media, or set by
   staff → head office.
-- group: N or more distinct complainants about the same subject unit or product and category within the
-  window → the provincial work group; all linked.
-- repeat: the same phone or ID number on an earlier case → linked, one level up.
+- group: N or more people (joint complainants counted) whose matters are similar (redress.matching), within
+  the window and the scope (the same branch; the same product bank-wide when the matter names it) → the
+  provincial work group; all linked.
+- repeat: the same phone or ID number on an earlier case already replied to or closed, about a similar
+  matter, within the window → linked, one level up. A new matter from the same customer is not a repeat.
 - skip_level: arrived above the level of the unit complained about, or from outside, with no earlier case
   below → handled at the arrival level; the lower level is told.
 - cross_province: accepting and complained-about units in different provinces → head office.
@@ -19,6 +21,7 @@ system transitions, so every change is an audited event attributed to the system
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,12 +29,14 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag
+from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag, State
 from redress.cases.models import Case, CaseFlag
 from redress.common.reference import VersionedCache
+from redress.matching import similarity
+from redress.matching.segment import normalise
 from redress.organisation.choices import LEVEL_ORDER, Level, level_above
 
-from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, TriggerSettings
+from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, GroupScope, TriggerSettings
 
 # Settings change rarely: each process keeps the version in force while the triggers' reference token is
 # unchanged (redress.common.reference), so an edit applies on every node at its next registration.
@@ -131,40 +136,80 @@ def _identity(phone: str, id_number: str, name: str, pk: int) -> str:
     return id_number or phone or f"{name}#{pk}"
 
 
+def _people(rows: Iterable[tuple]) -> int:
+    """How many people complained in `rows` (pk, phone, id_number, name, joint_complainants, …): each
+    complainant once, with the joint complainants of their case (R5: twenty people on one case are twenty)."""
+    joint: dict[str, int] = {}
+    for pk, phone, idn, name, together, *_ in rows:
+        who = _identity(phone, idn, name, pk)
+        joint[who] = max(joint.get(who, 1), together or 1)
+    return sum(joint.values())
+
+
+def _group_scope(case: Case, rules: TriggerSettings) -> Q:
+    """Where complaints about a similar matter count together (versioned data): under the branch (or
+    province) of the unit complained about, else of the accepting unit; anywhere for the same product when
+    the matter names it."""
+    unit = case.subject_unit or case.unit
+    if rules.group_scope == GroupScope.BANK:
+        return Q()
+    level = Level.PROVINCE if rules.group_scope == GroupScope.PROVINCE else Level.BRANCH
+    # A case about the head office (above every branch) counts with the cases about the same unit.
+    path = (unit.at_level(level) or unit).path
+    scope = Q(subject_unit_path__startswith=path) | Q(unit_path__startswith=path)
+    if rules.group_product_bank_wide and case.product and normalise(case.product) in normalise(case.matter):
+        scope |= Q(product=case.product)
+    return scope
+
+
+_CANDIDATE_COLUMNS = (
+    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "joint_complainants",
+    "matter_words__words",
+)  # fmt: skip
 _GROUP_COLUMNS = (
-    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "state", "grouped", "group_first",
+    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "joint_complainants", "state",
+    "grouped", "group_first",
 )  # fmt: skip
 
 
-def same_issue_cases(case: Case, rules: TriggerSettings):
-    """The (at most 500, newest first) cases about the same issue as `case` in the group window, as the rows
-    the group rule reads; None when the case names no issue the rule can compare."""
-    if not case.category or not (case.subject_unit_id or case.product):
-        return None
-    same_issue = Q(subject_unit_id=case.subject_unit_id) if case.subject_unit_id else Q()
-    if case.product:
-        same_issue = same_issue | Q(product=case.product) if case.subject_unit_id else Q(product=case.product)
-    window_start = case.received_at - dt.timedelta(days=rules.group_window_days)
+def similar_in_window(case: Case, rules: TriggerSettings) -> list[tuple]:
+    """The (at most 500, newest first) cases in the group's window and scope whose matters are similar to
+    the case's, the case itself included, as (pk, phone, id_number, name, joint_complainants, words): one
+    indexed lookup of the matter's bands (redress.matching), scored exactly here."""
+    matter = similarity.matter_of(case)
+    since = case.received_at - dt.timedelta(days=rules.group_window_days)
+    bands = similarity.candidates(matter, since=since, until=case.received_at + dt.timedelta(days=1))
     # A system rule, not a user's read: it must see every case, whoever can see them.
+    rows = (
+        Case.objects.filter(_group_scope(case, rules), pk__in=bands.values("case_id"))
+        .order_by("-received_at")
+        .values_list(*_CANDIDATE_COLUMNS)[: similarity.MAX_CANDIDATES]
+    )
+    return similarity.alike(matter, rows, threshold=float(rules.similarity_threshold), words_at=5)
+
+
+def same_issue_cases(pks: list[int]):
+    """The similar cases `pks` as the rows the group's bookkeeping reads."""
     grouped = CaseFlag.objects.filter(case=OuterRef("pk"), flag=Flag.GROUP)
     return (
-        Case.objects.filter(same_issue, category=case.category, received_at__gte=window_start)
-        .filter(received_at__lte=case.received_at + dt.timedelta(days=1))
+        Case.objects.filter(pk__in=pks)
         .annotate(grouped=Exists(grouped), group_first=F("group_memberships__first"))
-        .values_list(*_GROUP_COLUMNS)[:500]
+        .values_list(*_GROUP_COLUMNS)
     )
 
 
 def group(case: Case, rules: TriggerSettings) -> Fired | None:
-    matching = same_issue_cases(case, rules)
-    if matching is None:
+    similar = similar_in_window(case, rules)
+    # Most registrations stop here: fewer people than a group needs, after one indexed lookup.
+    if _people(similar) < rules.group_min_complainants:
         return None
+    matching = same_issue_cases([row[0] for row in similar])
     if connection.vendor == "postgresql":
         found = summarise_in_sql(matching, case.pk)
     else:
         found = summarise(list(matching), case.pk)
     if found.people < rules.group_min_complainants:
-        return None
+        return None  # a member withdrawn or merged meanwhile
     return Fired(
         Flag.GROUP,
         Level.PROVINCE,
@@ -177,6 +222,8 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
             "at_least": rules.group_min_complainants,
             "window_days": rules.group_window_days,
             "matched_cases": found.cases,
+            "scope": rules.group_scope,
+            "likeness_at_least": str(rules.similarity_threshold),
         },
         unflagged=found.unflagged,
         groups=found.groups,
@@ -196,13 +243,12 @@ class _Matched:
 
 
 def summarise(rows: list[tuple], me: int) -> _Matched:
-    people = {_identity(phone, idn, name, pk) for pk, phone, idn, name, *_ in rows}
     # Each case once (a case in two groups, joined by a racing registration, comes once per group).
     status = {pk: (state, grouped) for pk, *_, state, grouped, _first in rows}
     cases = len(status)
     status.pop(me, None)
     return _Matched(
-        len(people),
+        _people(rows),
         cases,
         sorted(pk for pk, (state, flagged) in status.items() if state in OPEN_STATES and not flagged),
         sorted({first for *_, first in rows if first is not None}),
@@ -217,21 +263,30 @@ def summarise_in_sql(matching, me: int) -> _Matched:
     open_states = list(OPEN_STATES)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT count(DISTINCT COALESCE(NULLIF(t.id_number, ''), NULLIF(t.phone, ''),
-                                              t.name || '#' || t.pk::text)),
+            f"""WITH t(pk, phone, id_number, name, joint, state, grouped, first) AS ({inner})
+                SELECT (SELECT COALESCE(sum(p.joint), 0)
+                          FROM (SELECT max(GREATEST(t.joint, 1)) AS joint FROM t
+                                 GROUP BY COALESCE(NULLIF(t.id_number, ''), NULLIF(t.phone, ''),
+                                                   t.name || '#' || t.pk::text)) AS p),
                        count(DISTINCT t.pk),
                        array_agg(DISTINCT t.pk)
                            FILTER (WHERE t.pk <> %s AND t.state = ANY(%s) AND NOT t.grouped),
                        array_agg(DISTINCT t.first) FILTER (WHERE t.first IS NOT NULL),
                        array_agg(DISTINCT t.pk) FILTER (WHERE t.pk <> %s AND t.first IS NULL)
-                  FROM ({inner}) AS t(pk, phone, id_number, name, state, grouped, first)""",
-            [me, open_states, me, *params],
+                  FROM t""",
+            [*params, me, open_states, me],
         )
         people, cases, unflagged, groups, ungrouped = cursor.fetchone()
     return _Matched(people, cases, sorted(unflagged or []), sorted(groups or []), sorted(ungrouped or []))
 
 
-def earlier_cases_of_complainant(case: Case) -> list[tuple[int, str, str]]:
+# Earlier cases of the complainant, newest first: (pk, number, level, state, received_at, words).
+_EARLIER_COLUMNS = ("pk", "number", "level", "state", "received_at", "matter_words__words")
+# "Already handled" (P1 四(三)9): the bank answered the customer.
+HANDLED_STATES = frozenset({State.REPLIED, State.CLOSED})
+
+
+def earlier_cases_of_complainant(case: Case) -> list[tuple]:
     q = _identity_q(case)
     if q is None:
         return []
@@ -239,24 +294,37 @@ def earlier_cases_of_complainant(case: Case) -> list[tuple[int, str, str]]:
         Case.objects.filter(q, received_at__lte=case.received_at)
         .exclude(pk=case.pk)
         .order_by("-received_at")
-        .values_list("pk", "number", "level")[:20]
+        .values_list(*_EARLIER_COLUMNS)[:20]
     )
 
 
-def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple[int, str, str]]) -> Fired | None:
-    if not earlier:
+def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple]) -> Fired | None:
+    """The same customer again about a similar matter, within the window, after the bank answered the
+    earlier case (P1 四(三)9): a new matter from the same customer is a new complaint, not a repeat."""
+    since = case.received_at - dt.timedelta(days=rules.repeat_window_days)
+    matter = similarity.matter_of(case)
+    threshold = float(rules.similarity_threshold)
+    best: tuple[float, tuple] | None = None
+    for row in earlier:  # newest first: of equally alike cases, the latest is the one repeated
+        _pk, _number, _level, state, received_at, text = row
+        if state not in HANDLED_STATES or received_at < since:
+            continue
+        likeness = similarity.score(matter, similarity.from_stored(text))
+        if likeness >= threshold and (best is None or likeness > best[0]):
+            best = (likeness, row)
+    if best is None:
         return None
-    up = level_above(case.level)
+    likeness, (pk, number, *_rest) = best
     return Fired(
         Flag.REPEAT,
-        up,
+        level_above(case.level),
         _("A repeat complaint about an earlier case: linked and escalated one level."),
-        {"earlier_cases": [number for _pk, number, _level in earlier]},
-        linked=[earlier[0][0]],
+        {"earlier_case": number, "likeness": round(likeness, 2), "window_days": rules.repeat_window_days},
+        linked=[pk],
     )
 
 
-def skip_level(case: Case, rules: TriggerSettings, earlier: list[tuple[int, str, str]]) -> Fired | None:
+def skip_level(case: Case, rules: TriggerSettings, earlier: list[tuple]) -> Fired | None:
     if case.subject_unit is None:
         return None
     arrived = case.unit.level

@@ -1,6 +1,6 @@
 """Registration as the first step of a case's life: the case record is written by redress.cases (its
 checks, numbering, attachments and event), then, in the same transaction and in this order, its clocks
-start from receipt and the escalation triggers run."""
+start from receipt, its matter is stored for the similarity of matters and the escalation triggers run."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from redress.cases.services import RegistrationData, RegistrationResult, create_
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import StartEvent
 from redress.deadlines.models import Clock
+from redress.matching import similarity
 from redress.organisation.models import Staff
 
 from .triggers import apply_triggers
@@ -25,6 +26,8 @@ def after_registration(
     """The clocks from receipt, then the triggers; returns the case as they left it, with its clocks and
     flags (the triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
+    # Stored before the triggers look for similar matters: the group rule counts the new case among them.
+    similarity.remember(case, fresh=True)
     case, fired = apply_triggers(case, flags)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired
 

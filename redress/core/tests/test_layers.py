@@ -17,6 +17,7 @@ LAYERS = [
     ("redress.lifecycle",),  # the case's life: actions, perform, triggers applied, sweeper
     ("redress.escalation",),
     ("redress.notifications",),
+    ("redress.matching",),  # what a complaint is about: words, similarity
     ("redress.deadlines", "redress.routing"),
     ("redress.access",),
     ("redress.cases",),

@@ -1,0 +1,200 @@
+"""How alike two complaints' matters are (issue 13, R5.2): the measure, and where its candidates come from.
+
+A matter becomes a set of concepts: its content words (`segment.words`, the one place text becomes words)
+with the bank's synonyms (`data/synonyms.txt`: 取款机, 柜员机 and ATM are one thing) folded together. Two
+matters are as alike as the weighted Jaccard of their concepts, the words every complaint uses
+(`data/common_words.txt`: 银行, 柜员, 要求…) weighing a quarter: 1.0 is the same concepts, 0.0 none shared.
+The threshold above which two matters are "the same matter" is versioned data (`TriggerSettings`).
+
+Candidates are found without reading the table: each matter's MinHash signature (datasketch) is cut into
+bands, and each band's hash is a row of `MatterBand` (key, received_at) → case, indexed. Matters that share
+a band are candidates (an indexed equality lookup, on any number of web nodes); the exact score is then
+computed on those few. With two minimums a band and sixteen bands, two matters whose signature sets have a
+Jaccard of 0.3 share a band with probability 0.78, of 0.5 with 0.99 (1 - (1 - s²)¹⁶), while matters
+sharing nothing never meet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from datasketch import MinHash
+from django.db import transaction
+from django.db.models import QuerySet
+
+from redress.cases.models import Case
+
+from .models import MatterBand, MatterWords
+from .segment import DATA, normalise, words
+
+CONCEPTS = DATA / "concepts.txt"
+COMMON_WORDS = DATA / "common_words.txt"
+# Changing any of these changes every stored key: store the matters again (`similarity.remember_all`).
+NUM_PERM = 32
+ROWS_PER_BAND = 2
+BANDS = NUM_PERM // ROWS_PER_BAND
+SEED = 1
+# Pinned so that a new default of the library never silently changes the keys already stored.
+SCHEME = "affine32"
+# What each part of a matter weighs in its likeness to another: what went wrong (a problem of
+# `data/concepts.txt`) most, the thing it went wrong with less, its other words little, and the words of
+# every complaint (银行, 柜员, 要求…, `data/common_words.txt`) almost nothing. Chosen on the evaluation set
+# (redress/matching/tests/data/matters.txt).
+PROBLEM_WEIGHT = 1.0
+THING_WEIGHT = 0.35
+OTHER_WEIGHT = 0.05
+COMMON_WEIGHT = 0.02
+# Concepts are stored among words, prefixed: `!吞卡` a problem, `#存折` a thing, apart from the word 存折.
+PROBLEM = "!"
+THING = "#"
+# At most this many candidates are scored for one lookup: enough for any burst the group rule must see.
+MAX_CANDIDATES = 500
+
+
+def _lines(path) -> list[str]:
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+@cache
+def lexicon() -> list[tuple[str, str]]:
+    """(phrase, prefixed concept) of `data/concepts.txt`, longest phrase first."""
+    pairs, prefix = [], THING
+    for line in _lines(CONCEPTS):
+        if line in ("[things]", "[problems]"):
+            prefix = THING if line == "[things]" else PROBLEM
+            continue
+        concept, _, phrases = line.partition(":")
+        pairs += [(normalise(phrase), prefix + concept.strip()) for phrase in phrases.split()]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+@cache
+def common_words() -> frozenset[str]:
+    return frozenset(word for line in _lines(COMMON_WORDS) for word in line.split())
+
+
+def concepts(text: str) -> frozenset[str]:
+    """What a matter is about: the bank's concepts it names (`#吞卡`), then its other content words."""
+    rest = normalise(text)
+    named = set()
+    for phrase, concept in lexicon():
+        if phrase in rest:
+            named.add(concept)
+            # A stretch of text names one concept: 卡被吞 is 吞卡, not also 银行卡.
+            rest = rest.replace(phrase, "\n")
+    return frozenset(named) | frozenset(words(rest))
+
+
+def _weight(item: str) -> float:
+    if item.startswith(PROBLEM):
+        return PROBLEM_WEIGHT
+    if item.startswith(THING):
+        return THING_WEIGHT
+    return COMMON_WEIGHT if item in common_words() else OTHER_WEIGHT
+
+
+def score(a: frozenset[str], b: frozenset[str]) -> float:
+    """Weighted Jaccard of two matters' concepts and words: 0.0 (nothing shared) to 1.0 (the same)."""
+    union = a | b
+    if not union:
+        return 0.0
+    return sum(_weight(c) for c in a & b) / sum(_weight(c) for c in union)
+
+
+def similarity(text_a: str, text_b: str) -> float:
+    """How alike two matters are, from their texts."""
+    return score(concepts(text_a), concepts(text_b))
+
+
+def band_keys(matter: frozenset[str]) -> list[int]:
+    """The LSH band keys of a matter (signed 64-bit, as the database stores them), from the concepts it
+    names (from its uncommon words if it names none): a word every complaint has would make every
+    complaint a candidate, and matters alike share their concepts."""
+    rare = {c for c in matter if c[0] in (PROBLEM, THING)} or {c for c in matter if c not in common_words()}
+    if not rare:
+        return []
+    signature = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    signature.update_batch([c.encode("utf-8") for c in sorted(rare)])
+    values = signature.hashvalues
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND].tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def stored_words(matter: frozenset[str]) -> str:
+    return " ".join(sorted(matter))
+
+
+def from_stored(text: str | None) -> frozenset[str]:
+    return frozenset(text.split()) if text else frozenset()
+
+
+def matter_of(case: Case) -> frozenset[str]:
+    """The case's concepts, computed once per case object (registration reads them for each rule)."""
+    if "_matter_concepts" not in case.__dict__:
+        case.__dict__["_matter_concepts"] = concepts(case.matter)
+    return case.__dict__["_matter_concepts"]
+
+
+def remember(case: Case, *, fresh: bool = False) -> None:
+    """Store the case's concepts and band keys (two statements). `fresh`: the case was written in this
+    transaction and has none yet; otherwise the old ones are replaced (the matter changed)."""
+    matter = matter_of(case)
+    with transaction.atomic():
+        if not fresh:
+            MatterWords.objects.filter(case=case).delete()
+            MatterBand.objects.filter(case=case).delete()
+        MatterWords.objects.create(case=case, words=stored_words(matter))
+        MatterBand.objects.bulk_create(
+            [MatterBand(key=key, received_at=case.received_at, case=case) for key in band_keys(matter)]
+        )
+
+
+def candidates(
+    matter: frozenset[str], *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> QuerySet[MatterBand]:
+    """The band rows that make a case a candidate for `matter`: an indexed lookup by key (and time)."""
+    rows = MatterBand.objects.filter(key__in=band_keys(matter))
+    if since is not None:
+        rows = rows.filter(received_at__gte=since)
+    if until is not None:
+        rows = rows.filter(received_at__lte=until)
+    return rows
+
+
+@dataclass(frozen=True)
+class Alike:
+    pk: int
+    score: float
+
+
+def most_alike(
+    case: Case, among: QuerySet[Case], *, threshold: float, limit: int
+) -> list[tuple[Case, float]]:
+    """The cases of `among` (the caller's: e.g. those a user may see) whose matters are at least
+    `threshold` alike to `case`'s, best first, at most `limit`."""
+    matter = matter_of(case)
+    found = (
+        among.filter(pk__in=candidates(matter).values("case_id"))
+        .exclude(pk=case.pk)
+        .values_list("pk", "matter_words__words")[:MAX_CANDIDATES]
+    )
+    ranked = sorted(
+        (Alike(pk, s) for pk, text in found if (s := score(matter, from_stored(text))) >= threshold),
+        key=lambda a: (-a.score, -a.pk),
+    )[:limit]
+    by_pk = among.in_bulk([a.pk for a in ranked])
+    return [(by_pk[a.pk], a.score) for a in ranked if a.pk in by_pk]
+
+
+def alike(matter: frozenset[str], rows: Iterable[tuple], *, threshold: float, words_at: int) -> list[tuple]:
+    """The rows (tuples whose item `words_at` is a case's stored words) at least `threshold` alike."""
+    return [row for row in rows if score(matter, from_stored(row[words_at])) >= threshold]
