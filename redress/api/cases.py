@@ -20,10 +20,10 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
 
-from redress.access.visibility import get_visible_case, hidden_numbers, redact_numbers, visible_to
+from redress.access.visibility import get_visible_case, hidden_numbers, visible_to, withhold_numbers
 from redress.cases import attachments as attachment_store
 from redress.cases import register_query
-from redress.cases.choices import OPEN_STATES
+from redress.cases.choices import OPEN_STATES, Flag
 from redress.cases.models import (
     Attachment,
     Case,
@@ -56,8 +56,6 @@ router = Router(tags=["cases"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
 REPLAYED_HEADER = "Idempotent-Replayed"
-# Stands in an event's data for the number of a case the caller may not see.
-HIDDEN_CASE = "hidden"
 
 
 # ---- input --------------------------------------------------------------------------------------------
@@ -452,6 +450,9 @@ def case_out(
     of the earlier cases the caller may see (`previous_cases_seen`); another is not named (R10.2)."""
     if flags is None:
         flags = sorted(f.flag for f in case.flags.all())
+    if case.previous_case_id and case.previous_case_id not in visible_previous:
+        # A repeat of a case the caller may not see: not even that there is one (R10.2).
+        flags = [f for f in flags if f != Flag.REPEAT]
     if files is None:
         files = list(case.attachments.all())
     if deadlines is None:
@@ -797,7 +798,7 @@ def case_events(request: HttpRequest, number: str = case_number()):
             "kind": e.kind,
             "actor": e.actor.username if e.actor_id else None,
             "at": timezone.localtime(e.at),
-            "data": redact_numbers(e.data, hidden, HIDDEN_CASE),
+            "data": withhold_numbers(e.data, hidden),
         }
         for e in events
     ]

@@ -14,7 +14,7 @@ system transitions, so every change is an audited event attributed to the system
 - repeat: the same phone or ID number on an earlier case already replied to or closed, about a similar
   matter, within the window → linked, one level up. A new matter from the same customer is not a repeat.
 - skip_level: arrived above the level of the unit complained about, or from outside, with no earlier case
-  below → handled at the arrival level; the lower level is told.
+  of the complainant about a similar matter below → handled at the arrival level; the lower level is told.
 - cross_province: accepting and complained-about units in different provinces → head office.
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag, State
@@ -140,7 +140,7 @@ def _people(rows: Iterable[tuple]) -> int:
     """How many people complained in `rows` (pk, phone, id_number, name, joint_complainants, …): each
     complainant once, with the joint complainants of their case (R5: twenty people on one case are twenty)."""
     joint: dict[str, int] = {}
-    for pk, phone, idn, name, together, *_ in rows:
+    for pk, phone, idn, name, together, *_rest in rows:
         who = _identity(phone, idn, name, pk)
         joint[who] = max(joint.get(who, 1), together or 1)
     return sum(joint.values())
@@ -162,30 +162,57 @@ def _group_scope(case: Case, rules: TriggerSettings) -> Q:
     return scope
 
 
-_CANDIDATE_COLUMNS = (
-    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "joint_complainants",
-    "matter_words__words",
-)  # fmt: skip
 _GROUP_COLUMNS = (
     "pk", "complainant_phone", "complainant_id_number", "complainant_name", "joint_complainants", "state",
     "grouped", "group_first",
 )  # fmt: skip
+_RELATED_COLUMNS = (
+    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "joint_complainants", "number",
+    "level", "state", "received_at", "matter", "in_group",
+)  # fmt: skip
 
 
-def similar_in_window(case: Case, rules: TriggerSettings) -> list[tuple]:
-    """The (at most 500, newest first) cases in the group's window and scope whose matters are similar to
-    the case's, the case itself included, as (pk, phone, id_number, name, joint_complainants, words): one
-    indexed lookup of the matter's bands (redress.matching), scored exactly here."""
+@dataclass
+class Related:
+    """What one lookup of the matter's bands found (redress.matching), scored exactly here."""
+
+    # The complainant's earlier cases about a similar matter, newest first: (pk, number, level, state,
+    # received_at, likeness).
+    earlier: list[tuple] = field(default_factory=list)
+    # The cases about a similar matter in the group's window and scope, the case itself included:
+    # (pk, phone, id_number, name, joint_complainants).
+    similar: list[tuple] = field(default_factory=list)
+
+
+def related_cases(case: Case, rules: TriggerSettings) -> Related:
+    """The earlier cases of the same complainant and the cases in the group's window and scope whose
+    matters are similar to the case's: one indexed lookup of its bands, at most 500 cases, newest first."""
     matter = similarity.matter_of(case)
-    since = case.received_at - dt.timedelta(days=rules.group_window_days)
+    group_since = case.received_at - dt.timedelta(days=rules.group_window_days)
+    since = min(group_since, case.received_at - dt.timedelta(days=rules.repeat_window_days))
     bands = similarity.candidates(matter, since=since, until=case.received_at + dt.timedelta(days=1))
+    in_group = _group_scope(case, rules) & Q(received_at__gte=group_since)
+    same_person = _identity_q(case)
+    wanted = in_group | (same_person & Q(received_at__lte=case.received_at)) if same_person else in_group
     # A system rule, not a user's read: it must see every case, whoever can see them.
     rows = (
-        Case.objects.filter(_group_scope(case, rules), pk__in=bands.values("case_id"))
+        Case.objects.filter(wanted, pk__in=bands.values("case_id"))
+        .annotate(in_group=ExpressionWrapper(in_group, output_field=BooleanField()))
         .order_by("-received_at")
-        .values_list(*_CANDIDATE_COLUMNS)[: similarity.MAX_CANDIDATES]
+        .values_list(*_RELATED_COLUMNS)[: similarity.MAX_CANDIDATES]
     )
-    return similarity.alike(matter, rows, threshold=float(rules.similarity_threshold), words_at=5)
+    threshold = float(rules.similarity_threshold)
+    found = Related()
+    for pk, phone, idn, name, joint, number, level, state, received_at, text, grouped in rows:
+        likeness = similarity.score(matter, similarity.concepts(text))
+        if likeness < threshold:
+            continue
+        same = (phone and phone == case.complainant_phone) or (idn and idn == case.complainant_id_number)
+        if same and pk != case.pk and received_at <= case.received_at:
+            found.earlier.append((pk, number, level, state, received_at, likeness))
+        if grouped:
+            found.similar.append((pk, phone, idn, name, joint))
+    return found
 
 
 def same_issue_cases(pks: list[int]):
@@ -198,9 +225,8 @@ def same_issue_cases(pks: list[int]):
     )
 
 
-def group(case: Case, rules: TriggerSettings) -> Fired | None:
-    similar = similar_in_window(case, rules)
-    # Most registrations stop here: fewer people than a group needs, after one indexed lookup.
+def group(case: Case, rules: TriggerSettings, similar: list[tuple]) -> Fired | None:
+    # Most registrations stop here: fewer people than a group needs, after the one lookup.
     if _people(similar) < rules.group_min_complainants:
         return None
     matching = same_issue_cases([row[0] for row in similar])
@@ -280,41 +306,20 @@ def summarise_in_sql(matching, me: int) -> _Matched:
     return _Matched(people, cases, sorted(unflagged or []), sorted(groups or []), sorted(ungrouped or []))
 
 
-# Earlier cases of the complainant, newest first: (pk, number, level, state, received_at, words).
-_EARLIER_COLUMNS = ("pk", "number", "level", "state", "received_at", "matter_words__words")
 # "Already handled" (P1 四(三)9): the bank answered the customer.
 HANDLED_STATES = frozenset({State.REPLIED, State.CLOSED})
 
 
-def earlier_cases_of_complainant(case: Case) -> list[tuple]:
-    q = _identity_q(case)
-    if q is None:
-        return []
-    return list(
-        Case.objects.filter(q, received_at__lte=case.received_at)
-        .exclude(pk=case.pk)
-        .order_by("-received_at")
-        .values_list(*_EARLIER_COLUMNS)[:20]
-    )
-
-
 def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple]) -> Fired | None:
-    """The same customer again about a similar matter, within the window, after the bank answered the
-    earlier case (P1 四(三)9): a new matter from the same customer is a new complaint, not a repeat."""
+    """The same customer again about a similar matter (`earlier`: found by `related_cases`), within the
+    window, after the bank answered the earlier case (P1 四(三)9): a new matter from the same customer is a
+    new complaint, not a repeat."""
     since = case.received_at - dt.timedelta(days=rules.repeat_window_days)
-    matter = similarity.matter_of(case)
-    threshold = float(rules.similarity_threshold)
-    best: tuple[float, tuple] | None = None
-    for row in earlier:  # newest first: of equally alike cases, the latest is the one repeated
-        _pk, _number, _level, state, received_at, text = row
-        if state not in HANDLED_STATES or received_at < since:
-            continue
-        likeness = similarity.score(matter, similarity.from_stored(text))
-        if likeness >= threshold and (best is None or likeness > best[0]):
-            best = (likeness, row)
-    if best is None:
+    handled = [row for row in earlier if row[3] in HANDLED_STATES and row[4] >= since]
+    if not handled:
         return None
-    likeness, (pk, number, *_rest) = best
+    # The most alike; of equally alike cases the latest (`earlier` is newest first, max keeps the first).
+    pk, number, _level, _state, _received_at, likeness = max(handled, key=lambda row: row[5])
     return Fired(
         Flag.REPEAT,
         level_above(case.level),
@@ -362,12 +367,12 @@ def evaluate(
 ) -> list[Fired]:
     """Every trigger that fires for a newly registered case (`staff_flags`: flags set at registration)."""
     rules = rules or current_settings()
-    earlier = earlier_cases_of_complainant(case)
+    related = related_cases(case, rules)
     fired = [
         media_threat(case, rules, staff_flags),
-        group(case, rules),
-        repeat(case, rules, earlier),
-        skip_level(case, rules, earlier),
+        group(case, rules, related.similar),
+        repeat(case, rules, related.earlier),
+        skip_level(case, rules, related.earlier),
         cross_province(case, rules),
         major(case, rules, staff_flags),
     ]

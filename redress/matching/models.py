@@ -1,5 +1,5 @@
-"""What the similarity of matters stores per case: its concepts (for the exact score) and its LSH band keys
-(for finding candidates by an indexed equality lookup, not a scan)."""
+"""What the similarity of matters stores per case: its LSH band keys, for finding candidates by an indexed
+equality lookup, not a scan. The exact score is computed from the candidates' matters themselves."""
 
 from __future__ import annotations
 
@@ -7,20 +7,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from redress.cases.models import Case
-
-
-class MatterWords(models.Model):
-    """A case's matter as the similarity measure sees it: its concepts, space-separated."""
-
-    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="matter_words")
-    words = models.TextField(_("concepts"))
-
-    class Meta:
-        verbose_name = _("matter concepts")
-        verbose_name_plural = _("matter concepts")
-
-    def __str__(self) -> str:
-        return f"{self.case_id}: {self.words[:40]}"
 
 
 class MatterBand(models.Model):

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from datasketch import MinHash
 from django.db import transaction
@@ -28,7 +26,7 @@ from django.db.models import QuerySet
 
 from redress.cases.models import Case
 
-from .models import MatterBand, MatterWords
+from .models import MatterBand
 from .segment import DATA, normalise, words
 
 CONCEPTS = DATA / "concepts.txt"
@@ -78,8 +76,11 @@ def common_words() -> frozenset[str]:
     return frozenset(word for line in _lines(COMMON_WORDS) for word in line.split())
 
 
+# The candidates of a burst are the same few hundred matters for every registration in it: each process
+# keeps the concepts of the matters it read last (about a hundred bytes each).
+@lru_cache(maxsize=20_000)
 def concepts(text: str) -> frozenset[str]:
-    """What a matter is about: the bank's concepts it names (`#吞卡`), then its other content words."""
+    """What a matter is about: the bank's concepts it names (`!吞卡`, `#存折`), then its other words."""
     rest = normalise(text)
     named = set()
     for phrase, concept in lexicon():
@@ -129,14 +130,6 @@ def band_keys(matter: frozenset[str]) -> list[int]:
     return keys
 
 
-def stored_words(matter: frozenset[str]) -> str:
-    return " ".join(sorted(matter))
-
-
-def from_stored(text: str | None) -> frozenset[str]:
-    return frozenset(text.split()) if text else frozenset()
-
-
 def matter_of(case: Case) -> frozenset[str]:
     """The case's concepts, computed once per case object (registration reads them for each rule)."""
     if "_matter_concepts" not in case.__dict__:
@@ -145,17 +138,36 @@ def matter_of(case: Case) -> frozenset[str]:
 
 
 def remember(case: Case, *, fresh: bool = False) -> None:
-    """Store the case's concepts and band keys (two statements). `fresh`: the case was written in this
-    transaction and has none yet; otherwise the old ones are replaced (the matter changed)."""
-    matter = matter_of(case)
+    """Store the case's band keys (one statement). `fresh`: the case was written in this transaction and
+    has none yet; otherwise the old ones are replaced (its matter changed)."""
     with transaction.atomic():
         if not fresh:
-            MatterWords.objects.filter(case=case).delete()
             MatterBand.objects.filter(case=case).delete()
-        MatterWords.objects.create(case=case, words=stored_words(matter))
         MatterBand.objects.bulk_create(
-            [MatterBand(key=key, received_at=case.received_at, case=case) for key in band_keys(matter)]
+            [
+                MatterBand(key=key, received_at=case.received_at, case=case)
+                for key in band_keys(matter_of(case))
+            ]
         )
+
+
+def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
+    """Store the band keys of existing cases (after an upgrade, or a change of the lexicon or the bands):
+    their old keys are replaced, a batch at a time. Returns how many cases were stored."""
+    done = 0
+    for start in range(0, cases.count(), batch):
+        chunk = list(cases.order_by("pk").only("pk", "matter", "received_at")[start : start + batch])
+        with transaction.atomic():
+            MatterBand.objects.filter(case__in=[c.pk for c in chunk]).delete()
+            MatterBand.objects.bulk_create(
+                [
+                    MatterBand(key=k, received_at=c.received_at, case=c)
+                    for c in chunk
+                    for k in band_keys(matter_of(c))
+                ]
+            )
+        done += len(chunk)
+    return done
 
 
 def candidates(
@@ -170,12 +182,6 @@ def candidates(
     return rows
 
 
-@dataclass(frozen=True)
-class Alike:
-    pk: int
-    score: float
-
-
 def most_alike(
     case: Case, among: QuerySet[Case], *, threshold: float, limit: int
 ) -> list[tuple[Case, float]]:
@@ -185,16 +191,13 @@ def most_alike(
     found = (
         among.filter(pk__in=candidates(matter).values("case_id"))
         .exclude(pk=case.pk)
-        .values_list("pk", "matter_words__words")[:MAX_CANDIDATES]
+        .order_by("-received_at")
+        .values_list("pk", "matter")[:MAX_CANDIDATES]
     )
-    ranked = sorted(
-        (Alike(pk, s) for pk, text in found if (s := score(matter, from_stored(text))) >= threshold),
-        key=lambda a: (-a.score, -a.pk),
-    )[:limit]
-    by_pk = among.in_bulk([a.pk for a in ranked])
-    return [(by_pk[a.pk], a.score) for a in ranked if a.pk in by_pk]
-
-
-def alike(matter: frozenset[str], rows: Iterable[tuple], *, threshold: float, words_at: int) -> list[tuple]:
-    """The rows (tuples whose item `words_at` is a case's stored words) at least `threshold` alike."""
-    return [row for row in rows if score(matter, from_stored(row[words_at])) >= threshold]
+    scored = [
+        (pk, likeness) for pk, text in found if (likeness := score(matter, concepts(text))) >= threshold
+    ]
+    scored.sort(key=lambda item: (-item[1], -item[0]))
+    best = scored[:limit]
+    by_pk = among.in_bulk([pk for pk, _ in best])
+    return [(by_pk[pk], likeness) for pk, likeness in best if pk in by_pk]

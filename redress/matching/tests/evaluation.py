@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 
 MATTERS = Path(__file__).parent / "data" / "matters.txt"
@@ -36,7 +36,7 @@ def pairs(path: Path = MATTERS) -> list[Pair]:
     for same, near in found:
         out += [Pair(a, b, True, "other_words") for a, b in combinations(same, 2)]
         out += [Pair(a, b, False, "similar_words") for a in same for b in near]
-    for (this, _), (following, _) in zip(found, found[1:], strict=False):
+    for (this, _), (following, _) in pairwise(found):
         out.append(Pair(this[0], following[0], False, "same_customer_other_matter"))
     return out
 

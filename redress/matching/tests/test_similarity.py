@@ -53,7 +53,8 @@ def test_matters_alike_share_a_band_so_the_lookup_finds_them(kind):
     sharing = [
         p
         for p in alike
-        if set(similarity.band_keys(similarity.concepts(p.a))) & set(similarity.band_keys(similarity.concepts(p.b)))
+        if set(similarity.band_keys(similarity.concepts(p.a)))
+        & set(similarity.band_keys(similarity.concepts(p.b)))
     ]
     assert len(sharing) >= 0.95 * len(alike), (len(sharing), len(alike))
 
