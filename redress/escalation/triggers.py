@@ -156,7 +156,7 @@ def _group_scope(case: Case, rules: TriggerSettings) -> Q:
     level = Level.PROVINCE if rules.group_scope == GroupScope.PROVINCE else Level.BRANCH
     # A case about the head office (above every branch) counts with the cases about the same unit.
     path = (unit.at_level(level) or unit).path
-    scope = Q(subject_unit_path__startswith=path) | Q(unit_path__startswith=path)
+    scope = Q(subject_unit_path__startswith=path) | Q(subject_unit_path="", unit_path__startswith=path)
     if rules.group_product_bank_wide and case.product and normalise(case.product) in normalise(case.matter):
         scope |= Q(product=case.product)
     return scope
