@@ -297,7 +297,9 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
     cleaned["product"] = (data.product or "").strip()[:PRODUCT_MAX]
 
     try:
-        cleaned["joint_complainants"] = int(data.joint_complainants or 1)
+        # Left empty is one person; 0 is a mistake to point out, not one person.
+        given = data.joint_complainants
+        cleaned["joint_complainants"] = 1 if given is None or given == "" else int(given)
         if cleaned["joint_complainants"] < 1:
             raise ValueError
     except (TypeError, ValueError):

@@ -37,7 +37,11 @@ def answered(bank, case):
 
 
 def person(n: int) -> dict:
-    return {"complainant_phone": f"1380000000{n}", "complainant_id_number": "", "complainant_name": f"客户{n}"}
+    return {
+        "complainant_phone": f"1380000000{n}",
+        "complainant_id_number": "",
+        "complainant_name": f"客户{n}",
+    }
 
 
 def test_a_routine_printer_complaint_is_not_a_group_because_others_complained_about_the_unit(bank):
