@@ -67,7 +67,7 @@ class RegistrationData:
     product: str = ""
     amount: object = None
     first_responder: str = ""  # username; defaults to the registering staff member
-    joint_complainants: int = 1
+    joint_complainants: int | str = 1  # the web form passes what was typed
     extra_flags: Sequence[str] = field(default_factory=tuple)
 
 

@@ -288,6 +288,19 @@ def test_unparsable_time_is_reported_with_the_other_errors(client, bank):
     assert set(response.context["form"].errors) == {"received_at", "amount"}
 
 
+def test_the_form_takes_joint_complainants_and_reports_a_bad_count_beside_the_field(client, bank):
+    logged_in(client, bank.teller)
+    for typed in ("0", "two"):
+        response = client.post(reverse("web:new_case"), form_data(bank, joint_complainants=typed))
+        assert Case.objects.count() == 0
+        assert set(response.context["form"].errors) == {"joint_complainants"}
+        assert "请输入人数" in response.content.decode()
+    client.post(reverse("web:new_case"), form_data(bank, joint_complainants="3"))
+    assert Case.objects.get().joint_complainants == 3
+    client.post(reverse("web:new_case"), form_data(bank, joint_complainants=""))
+    assert sorted(Case.objects.values_list("joint_complainants", flat=True)) == [1, 3]
+
+
 def test_double_submit_with_the_same_key_creates_one_case(client, bank):
     logged_in(client, bank.teller)
     data = form_data(bank)
