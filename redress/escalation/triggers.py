@@ -186,17 +186,23 @@ class Related:
 
 def related_cases(case: Case, rules: TriggerSettings) -> Related:
     """The earlier cases of the same complainant and the cases in the group's window and scope whose
-    matters are similar to the case's: one indexed lookup of its bands, at most 500 cases, newest first."""
+    matters are similar to the case's, in one statement (at most 500 cases, newest first): the candidates
+    are the cases sharing a band of the matter in the group's window (an indexed lookup, redress.matching)
+    and the complainant's own cases (by the phone and ID number indexes); each is scored exactly here."""
     matter = similarity.matter_of(case)
     group_since = case.received_at - dt.timedelta(days=rules.group_window_days)
-    since = min(group_since, case.received_at - dt.timedelta(days=rules.repeat_window_days))
-    bands = similarity.candidates(matter, since=since, until=case.received_at + dt.timedelta(days=1))
+    bands = similarity.candidates(matter, since=group_since, until=case.received_at + dt.timedelta(days=1))
     in_group = _group_scope(case, rules) & Q(received_at__gte=group_since)
     same_person = _identity_q(case)
-    wanted = in_group | (same_person & Q(received_at__lte=case.received_at)) if same_person else in_group
+    candidates = bands.values("case_id")
+    wanted = in_group
+    if same_person is not None:
+        before = same_person & Q(received_at__lte=case.received_at)
+        candidates = candidates.union(Case.objects.filter(before).values("pk"))
+        wanted = in_group | before
     # A system rule, not a user's read: it must see every case, whoever can see them.
     rows = (
-        Case.objects.filter(wanted, pk__in=bands.values("case_id"))
+        Case.objects.filter(wanted, pk__in=candidates)
         .annotate(in_group=ExpressionWrapper(in_group, output_field=BooleanField()))
         .order_by("-received_at")
         .values_list(*_RELATED_COLUMNS)[: similarity.MAX_CANDIDATES]

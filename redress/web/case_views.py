@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from redress import lifecycle
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
-from redress.cases.choices import OPEN_STATES, State
+from redress.cases.choices import OPEN_STATES, Flag, State
 from redress.cases.models import Case, Instruction, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.choices import COUNTING_STATES
@@ -123,10 +123,14 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     orders = case.transfer_orders.select_related("from_unit", "to_unit", "handler", "acknowledged_by", "by")
     actions = lifecycle.allowed_actions(request.user, case)
     events = list(case.events.select_related("actor"))
+    flags = case.flags.order_by("flag")
+    if case.previous_case_id and not visible_to(request.user).filter(pk=case.previous_case_id).exists():
+        # A repeat of a case the viewer may not see: not even that there is one (R10.2).
+        flags = flags.exclude(flag=Flag.REPEAT)
     return {
         "case": case,
         "now": now,
-        "flags": case.flags.order_by("flag"),
+        "flags": flags,
         "attachments": case.attachments.select_related("uploaded_by"),
         "events": events,
         "hidden_numbers": hidden_numbers(request.user, case, events),

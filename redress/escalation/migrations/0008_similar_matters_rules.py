@@ -4,32 +4,63 @@ import django.core.validators
 from decimal import Decimal
 from django.db import migrations, models
 
+from redress.common.reference import rewatch
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('escalation', '0007_reference_tokens'),
+        ("escalation", "0007_reference_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='triggersettings',
-            name='group_product_bank_wide',
-            field=models.BooleanField(default=True, help_text='When the matter names the product, complaints about it count together wherever in the bank they were made.', verbose_name='group: the same product anywhere in the bank'),
+            model_name="triggersettings",
+            name="group_product_bank_wide",
+            field=models.BooleanField(
+                default=True,
+                help_text="When the matter names the product, complaints about it count together wherever in the bank they were made.",
+                verbose_name="group: the same product anywhere in the bank",
+            ),
         ),
         migrations.AddField(
-            model_name='triggersettings',
-            name='group_scope',
-            field=models.CharField(choices=[('branch', 'the same branch'), ('province', 'the same province'), ('bank', 'anywhere in the bank')], default='branch', help_text='Complaints about similar matters count together only within this scope.', max_length=16, verbose_name='group: where the complainants are'),
+            model_name="triggersettings",
+            name="group_scope",
+            field=models.CharField(
+                choices=[
+                    ("branch", "the same branch"),
+                    ("province", "the same province"),
+                    ("bank", "anywhere in the bank"),
+                ],
+                default="branch",
+                help_text="Complaints about similar matters count together only within this scope.",
+                max_length=16,
+                verbose_name="group: where the complainants are",
+            ),
         ),
         migrations.AddField(
-            model_name='triggersettings',
-            name='repeat_window_days',
-            field=models.PositiveSmallIntegerField(default=180, help_text='A complaint is a repeat when the same customer complained about a similar matter this many days before or fewer, and that case was already replied to or closed.', verbose_name='repeat: window in days'),
+            model_name="triggersettings",
+            name="repeat_window_days",
+            field=models.PositiveSmallIntegerField(
+                default=180,
+                help_text="A complaint is a repeat when the same customer complained about a similar matter this many days before or fewer, and that case was already replied to or closed.",
+                verbose_name="repeat: window in days",
+            ),
         ),
         migrations.AddField(
-            model_name='triggersettings',
-            name='similarity_threshold',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0.40'), help_text='From 0.01 to 1.00: how alike two matters must be (the share of what they say in common) to be the same matter, for repeats and group complaints.', max_digits=3, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('1.00'))], verbose_name='similar matters: likeness at least'),
+            model_name="triggersettings",
+            name="similarity_threshold",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("0.40"),
+                help_text="From 0.01 to 1.00: how alike two matters must be (the share of what they say in common) to be the same matter, for repeats and group complaints.",
+                max_digits=3,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("1.00")),
+                ],
+                verbose_name="similar matters: likeness at least",
+            ),
         ),
+        # SQLite rebuilt the table for the new columns: its reference-token triggers go with the old one.
+        rewatch("triggers", "escalation_triggersettings"),
     ]
