@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag, State
@@ -184,11 +184,10 @@ class Related:
     similar: list[tuple] = field(default_factory=list)
 
 
-def related_cases(case: Case, rules: TriggerSettings) -> Related:
-    """The earlier cases of the same complainant and the cases in the group's window and scope whose
-    matters are similar to the case's, in one statement (at most 500 cases, newest first): the candidates
-    are the cases sharing a band of the matter in the group's window (an indexed lookup, redress.matching)
-    and the complainant's own cases (by the phone and ID number indexes); each is scored exactly here."""
+def related_query(case: Case, rules: TriggerSettings) -> QuerySet:
+    """The one statement of `related_cases`: the candidates are the cases sharing a band of the matter in
+    the group's window (an indexed lookup, redress.matching) and the complainant's own cases (by the phone
+    and ID number indexes), at most 500, newest first."""
     matter = similarity.matter_of(case)
     group_since = case.received_at - dt.timedelta(days=rules.group_window_days)
     bands = similarity.candidates(matter, since=group_since, until=case.received_at + dt.timedelta(days=1))
@@ -201,12 +200,19 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
         candidates = candidates.union(Case.objects.filter(before).values("pk"))
         wanted = in_group | before
     # A system rule, not a user's read: it must see every case, whoever can see them.
-    rows = (
+    return (
         Case.objects.filter(wanted, pk__in=candidates)
         .annotate(in_group=ExpressionWrapper(in_group, output_field=BooleanField()))
         .order_by("-received_at")
         .values_list(*_RELATED_COLUMNS)[: similarity.MAX_CANDIDATES]
     )
+
+
+def related_cases(case: Case, rules: TriggerSettings) -> Related:
+    """The earlier cases of the same complainant and the cases in the group's window and scope whose
+    matters are similar to the case's: one statement (`related_query`), each candidate scored here."""
+    matter = similarity.matter_of(case)
+    rows = related_query(case, rules)
     threshold = float(rules.similarity_threshold)
     found = Related()
     for pk, phone, idn, name, joint, number, level, state, received_at, text, grouped in rows:
