@@ -138,17 +138,16 @@ def matter_of(case: Case) -> frozenset[str]:
 
 
 def remember(case: Case, *, fresh: bool = False) -> None:
-    """Store the case's band keys (one statement). `fresh`: the case was written in this transaction and
-    has none yet; otherwise the old ones are replaced (its matter changed)."""
+    """Store the case's band keys. `fresh`: the case was written in this transaction and has none yet (one
+    statement, within the caller's transaction); otherwise the old ones are replaced (its matter changed)."""
+    keys = band_keys(matter_of(case))
+    rows = [MatterBand(key=key, received_at=case.received_at, case=case) for key in keys]
+    if fresh:
+        MatterBand.objects.bulk_create(rows)
+        return
     with transaction.atomic():
-        if not fresh:
-            MatterBand.objects.filter(case=case).delete()
-        MatterBand.objects.bulk_create(
-            [
-                MatterBand(key=key, received_at=case.received_at, case=case)
-                for key in band_keys(matter_of(case))
-            ]
-        )
+        MatterBand.objects.filter(case=case).delete()
+        MatterBand.objects.bulk_create(rows)
 
 
 def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
