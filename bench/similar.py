@@ -34,6 +34,17 @@ LOOKUP_TARGET_MS = 5.0
 THROUGHPUT_TARGET = 0.9
 
 
+class _Count:
+    """Counts the statements sent (savepoints included: each is a round trip)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
 def _pool() -> list[str]:
     from bench.bulkload import MATTERS, PRODUCTS
     from redress.matching.tests.evaluation import blocks
@@ -134,7 +145,8 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
         register_case(teller, data, now=data.received_at + dt.timedelta(minutes=5))
 
     real_related, real_remember = triggers.related_cases, similarity.remember
-    rates = {"with": [], "without": []}
+    rates: dict[str, list[float]] = {"with": [], "without": []}
+    statements = {"with": _Count(), "without": _Count()}
     k = 0
     for round_ in range(4):
         mode = "with" if round_ % 2 == 0 else "without"
@@ -142,9 +154,10 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
             triggers.related_cases = lambda case, rules: triggers.Related()
             similarity.remember = lambda case, fresh=False: None
         t0 = time.perf_counter()
-        for _ in range(registrations // 4):
-            k += 1
-            register(k)
+        with connection.execute_wrapper(statements[mode]):
+            for _ in range(registrations // 4):
+                k += 1
+                register(k)
         rates[mode].append((registrations // 4) / (time.perf_counter() - t0))
         triggers.related_cases, similarity.remember = real_related, real_remember
     with_rate = statistics.mean(rates["with"])
@@ -160,6 +173,8 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
         "registrations_per_s_with": round(with_rate, 1),
         "registrations_per_s_without": round(without_rate, 1),
         "throughput_ratio": round(with_rate / without_rate, 3),
+        "statements_per_registration_with": round(statements["with"].n / (registrations // 2), 2),
+        "statements_per_registration_without": round(statements["without"].n / (registrations // 2), 2),
         "candidate_plan": plan,
     }
 
