@@ -132,7 +132,7 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
         times.append((time.perf_counter() - t0) * 1000)
         found.append(len(related.similar) + len(related.earlier))
     times.sort()
-    sql, params = triggers.related_query(case, rules).query.sql_with_params()
+    sql, params = triggers.related_query(case, rules)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN ANALYZE " + sql, params)
         plan = [row[0] for row in cursor.fetchall()][:12]
