@@ -206,7 +206,7 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     same_person = "(c.complainant_phone = %s OR c.complainant_id_number = %s)"
     cases, bands = Case._meta.db_table, similarity.MatterBand._meta.db_table
     candidates = f"""SELECT b.case_id FROM {bands} b
-                      WHERE b.key IN ({", ".join(["%s"] * len(keys))}) AND b.received_at >= %s
+                      WHERE b."key" IN ({", ".join(["%s"] * len(keys))}) AND b.received_at >= %s
                         AND b.received_at <= %s"""
     candidate_params: list = [*keys, group_since, until]
     wanted, wanted_params = in_group, list(in_group_params)

@@ -70,3 +70,26 @@ def test_band_keys_are_stable_signed_64_bit_integers():
     assert len(keys) == similarity.BANDS
     assert keys == similarity.band_keys(similarity.concepts("存折打印机坏了"))
     assert all(-(2**63) <= k < 2**63 for k in keys)
+
+
+def test_band_keys_are_those_of_a_minhash_drawn_afresh():
+    # The permutations are drawn once per process: the keys must be what a fresh MinHash gives.
+    import hashlib
+
+    from datasketch import MinHash
+
+    matter = similarity.concepts("取款机吞卡，我要求马上退卡")
+    fresh = MinHash(num_perm=similarity.NUM_PERM, seed=similarity.SEED, scheme=similarity.SCHEME)
+    fresh.update_batch([c.encode() for c in sorted(c for c in matter if c[0] in "!#")])
+    rows = similarity.ROWS_PER_BAND
+    expected = [
+        int.from_bytes(
+            hashlib.blake2b(
+                bytes([b]) + fresh.hashvalues[b * rows : (b + 1) * rows].tobytes(), digest_size=8
+            ).digest(),
+            "big",
+            signed=True,
+        )
+        for b in range(similarity.BANDS)
+    ]
+    assert list(similarity.band_keys(matter)) == expected
