@@ -4,7 +4,9 @@ import pytest
 
 from redress.escalation.models import TriggerSettings
 from redress.matching import similarity
-from redress.matching.tests.evaluation import pairs, precision_recall
+from redress.matching.tests.evaluation import MATTERS, pairs, precision_recall
+
+MATTERS_HELD_OUT = MATTERS.with_name("held_out.txt")
 
 SHIPPED = float(TriggerSettings._meta.get_field("similarity_threshold").default)
 
@@ -93,3 +95,13 @@ def test_band_keys_are_those_of_a_minhash_drawn_afresh():
         for b in range(similarity.BANDS)
     ]
     assert list(similarity.band_keys(matter)) == expected
+
+
+def test_on_matters_the_concept_list_does_not_cover_it_errs_towards_not_alike():
+    # Written after the list was frozen (data/held_out.txt). Measured when written: 79 pairs, precision 1.00,
+    # recall 0.29 — the measure leans on the bank's concepts, and a matter they miss is rarely "the same":
+    # the rules then miss a repeat or a group rather than invent one. Held to that direction only.
+    held = pairs(MATTERS_HELD_OUT)
+    precision, _recall = precision_recall([(similarity.similarity(p.a, p.b), p.same) for p in held], SHIPPED)
+    assert len(held) >= 70
+    assert precision >= 0.9
