@@ -1,17 +1,20 @@
 """How alike two complaints' matters are (issue 13, R5.2): the measure, and where its candidates come from.
 
-A matter becomes a set of concepts: its content words (`segment.words`, the one place text becomes words)
-with the bank's synonyms (`data/synonyms.txt`: 取款机, 柜员机 and ATM are one thing) folded together. Two
-matters are as alike as the weighted Jaccard of their concepts, the words every complaint uses
-(`data/common_words.txt`: 银行, 柜员, 要求…) weighing a quarter: 1.0 is the same concepts, 0.0 none shared.
-The threshold above which two matters are "the same matter" is versioned data (`TriggerSettings`).
+A matter becomes a set: the bank's concepts it names (`data/concepts.txt`: what went wrong — 吞卡, 年费,
+态度差 — and the thing it went wrong with — ATM, 存折, 信用卡 — each with the phrases that name it), and its
+other content words (`segment.words`, the one place text becomes words). Two matters are as alike as the
+weighted Jaccard of their sets (a problem weighs most, a thing less, another word little, a word of every
+complaint almost nothing): 1.0 the same, 0.0 nothing shared. The threshold above which two matters are "the
+same matter" is versioned data (`TriggerSettings.similarity_threshold`); decision 0025 says how it was chosen
+and what it does not cover.
 
 Candidates are found without reading the table: each matter's MinHash signature (datasketch) is cut into
 bands, and each band's hash is a row of `MatterBand` (key, received_at) → case, indexed. Matters that share
 a band are candidates (an indexed equality lookup, on any number of web nodes); the exact score is then
-computed on those few. With two minimums a band and sixteen bands, two matters whose signature sets have a
-Jaccard of 0.3 share a band with probability 0.78, of 0.5 with 0.99 (1 - (1 - s²)¹⁶), while matters
-sharing nothing never meet.
+computed on those few. The signature is of the concepts a matter names (of its uncommon words when it names
+none). With two minimums a band and sixteen bands, two matters whose signature sets have a Jaccard of 0.3
+share a band with probability 0.78, of 0.5 with 0.99 (1 - (1 - s²)¹⁶), while matters sharing nothing never
+meet.
 """
 
 from __future__ import annotations
@@ -199,14 +202,20 @@ def candidates(
     return rows
 
 
+# How far from a case, either way, `most_alike` looks: a year, so that a matter shared by a great many
+# cases over the years is still a bounded lookup.
+ALIKE_WITHIN = dt.timedelta(days=366)
+
+
 def most_alike(
     case: Case, among: QuerySet[Case], *, threshold: float, limit: int
 ) -> list[tuple[Case, float]]:
-    """The cases of `among` (the caller's: e.g. those a user may see) whose matters are at least
-    `threshold` alike to `case`'s, best first, at most `limit`."""
+    """The cases of `among` (the caller's: e.g. those a user may see) received within a year of `case`
+    whose matters are at least `threshold` alike to `case`'s, best first, at most `limit`."""
     matter = matter_of(case)
+    sharing = candidates(matter, since=case.received_at - ALIKE_WITHIN, until=case.received_at + ALIKE_WITHIN)
     found = (
-        among.filter(pk__in=candidates(matter).values("case_id"))
+        among.filter(pk__in=sharing.values("case_id"))
         .exclude(pk=case.pk)
         .order_by("-received_at")
         .values_list("pk", "matter")[:MAX_CANDIDATES]

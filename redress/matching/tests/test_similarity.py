@@ -105,3 +105,17 @@ def test_on_matters_the_concept_list_does_not_cover_it_errs_towards_not_alike():
     precision, _recall = precision_recall([(similarity.similarity(p.a, p.b), p.same) for p in held], SHIPPED)
     assert len(held) >= 70
     assert precision >= 0.9
+
+
+@pytest.mark.django_db
+def test_remember_matters_restores_the_bands_of_existing_cases(bank):
+    from django.core.management import call_command
+
+    from redress.matching.models import MatterBand
+
+    case = bank.register(matter="网点的存折打印机坏了，补登不了。")
+    stored = sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True))
+    assert len(stored) == similarity.BANDS
+    MatterBand.objects.filter(case=case).delete()
+    call_command("remember_matters", batch=1)
+    assert sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True)) == stored
