@@ -73,13 +73,14 @@ def redact_numbers(value: Any, hidden: frozenset[str], replacement: str) -> Any:
     return value
 
 
-def _names_hidden(value: Any, hidden: frozenset[str]) -> bool:
+def names_hidden(value: Any, hidden: frozenset[str]) -> bool:
+    """Whether `value` (event data: strings, lists, dicts) names a hidden case anywhere."""
     if isinstance(value, str):
         return any(m.group(0) in hidden for m in NUMBER_IN_TEXT.finditer(value))
     if isinstance(value, list):
-        return any(_names_hidden(v, hidden) for v in value)
+        return any(names_hidden(v, hidden) for v in value)
     if isinstance(value, dict):
-        return any(_names_hidden(v, hidden) for v in value.values())
+        return any(names_hidden(v, hidden) for v in value.values())
     return False
 
 
@@ -90,7 +91,7 @@ def withhold_numbers(value: Any, hidden: frozenset[str]) -> Any:
     if not hidden:
         return value
     if isinstance(value, list):
-        return [withhold_numbers(v, hidden) for v in value if not _names_hidden(v, hidden)]
+        return [withhold_numbers(v, hidden) for v in value if not names_hidden(v, hidden)]
     if isinstance(value, dict):
-        return {k: withhold_numbers(v, hidden) for k, v in value.items() if not _names_hidden(v, hidden)}
+        return {k: withhold_numbers(v, hidden) for k, v in value.items() if not names_hidden(v, hidden)}
     return value

@@ -123,8 +123,11 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     orders = case.transfer_orders.select_related("from_unit", "to_unit", "handler", "acknowledged_by", "by")
     actions = lifecycle.allowed_actions(request.user, case)
     events = list(case.events.select_related("actor"))
+    previous = (
+        visible_to(request.user).filter(pk=case.previous_case_id).first() if case.previous_case_id else None
+    )
     flags = case.flags.order_by("flag")
-    if case.previous_case_id and not visible_to(request.user).filter(pk=case.previous_case_id).exists():
+    if case.previous_case_id and previous is None:
         # A repeat of a case the viewer may not see: not even that there is one (R10.2).
         flags = flags.exclude(flag=Flag.REPEAT)
     return {
@@ -152,9 +155,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "approvals": case.compensation_approvals.select_related("by", "business_line"),
         "referrals": case.legal_referrals.select_related("by"),
         "repeats": visible_to(request.user).filter(previous_case=case).only("number", "received_at", "state"),
-        "previous": visible_to(request.user).filter(pk=case.previous_case_id).first()
-        if case.previous_case_id
-        else None,
+        "previous": previous,
         # The other cases of its group complaint that this person may see; those they may not are neither
         # named nor counted (R10.2).
         "group_members": visible_to(request.user)

@@ -128,6 +128,7 @@ def test_case_page_names_no_linked_case_the_viewer_may_not_see(client, bank):
     html = page(client, reverse("web:case", args=[repeat.number]))
     assert about_subject.number not in html
     assert "flag-repeat" not in html  # not even that there is an earlier case
+    assert "不在您的查看范围内" not in html
     assert third.number in html and fourth.number in html  # the same group complaint, visible to them
     logged_in(client, bank.office)
     html = page(client, reverse("web:case", args=[repeat.number]))
