@@ -152,3 +152,15 @@ def test_the_group_scope_is_data(bank):
     bank.register(matter=PRINTER, subject_unit=bank.outlet_b1_1.code, **person(1))
     bank.register(matter=PRINTER, subject_unit=bank.outlet_b1_1.code, **person(2))
     assert "group" in flags(bank.register(matter=PRINTER_AGAIN, **person(3)))
+
+
+def test_in_a_busy_week_the_earlier_case_of_a_repeat_is_not_pushed_out_by_the_cap(bank, monkeypatch):
+    from redress.matching import similarity
+
+    earlier = bank.register(matter=PRINTER, received_at=timezone.now() - dt.timedelta(days=20))
+    answered(bank, earlier)
+    for n in range(3, 6):  # newer cases about the same matter, more than the cap below
+        bank.register(matter=PRINTER, **person(n))
+    monkeypatch.setattr(similarity, "MAX_CANDIDATES", 3)
+    again = bank.register(matter=PRINTER_AGAIN)
+    assert Case.objects.get(pk=again.pk).previous_case_id == earlier.pk
