@@ -94,3 +94,27 @@ def redact_numbers(value: Any, hidden: frozenset[str], replacement: str) -> Any:
     if isinstance(value, dict):
         return {k: redact_numbers(v, hidden, replacement) for k, v in value.items()}
     return value
+
+
+def names_hidden(value: Any, hidden: frozenset[str]) -> bool:
+    """Whether `value` (event data: strings, lists, dicts) names a hidden case anywhere."""
+    if isinstance(value, str):
+        return any(m.group(0) in hidden for m in NUMBER_IN_TEXT.finditer(value))
+    if isinstance(value, list):
+        return any(names_hidden(v, hidden) for v in value)
+    if isinstance(value, dict):
+        return any(names_hidden(v, hidden) for v in value.values())
+    return False
+
+
+def withhold_numbers(value: Any, hidden: frozenset[str]) -> Any:
+    """`value` (event data) without every entry that names a hidden case, whole: a placeholder in its stead
+    would still tell that such a case exists (a repeat's evidence names its earlier case, a link its
+    other end)."""
+    if not hidden:
+        return value
+    if isinstance(value, list):
+        return [withhold_numbers(v, hidden) for v in value if not names_hidden(v, hidden)]
+    if isinstance(value, dict):
+        return {k: withhold_numbers(v, hidden) for k, v in value.items() if not names_hidden(v, hidden)}
+    return value

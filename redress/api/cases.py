@@ -20,10 +20,10 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
 
-from redress.access.visibility import get_visible_case, hidden_numbers, redact_numbers, visible_to
+from redress.access.visibility import get_visible_case, hidden_numbers, visible_to, withhold_numbers
 from redress.cases import attachments as attachment_store
 from redress.cases import register_query
-from redress.cases.choices import OPEN_STATES
+from redress.cases.choices import OPEN_STATES, Flag
 from redress.cases.models import (
     Attachment,
     Case,
@@ -42,8 +42,10 @@ from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
 from redress.escalation.models import SupervisionNotice
+from redress.escalation.triggers import current_settings
 from redress.lifecycle import allowed_actions, documents, worklists
 from redress.lifecycle.registration import register_case
+from redress.matching import similarity
 from redress.organisation.models import Staff, Unit
 
 from .errors import ApiError, forbidden, validation_errors
@@ -54,8 +56,6 @@ router = Router(tags=["cases"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
 REPLAYED_HEADER = "Idempotent-Replayed"
-# Stands in an event's data for the number of a case the caller may not see.
-HIDDEN_CASE = "hidden"
 
 
 # ---- input --------------------------------------------------------------------------------------------
@@ -85,6 +85,7 @@ REGISTRATION_EXAMPLE: dict[str, Any] = {
     "regulatory_channel": "营业现场",
     "amount": "25.00",
     "product": "跨行转账",
+    "joint_complainants": 1,
     "flags": [],
 }
 # A case of the demo bank (it numbers its 600 cases from TS<year>000001), for the case's path parameter.
@@ -131,6 +132,9 @@ class CaseIn(Schema):
     regulatory_channel: Text | None = Field(None, description="Label path (or official code) of the class")
     amount: Decimal | str | None = Field(None, description="Yuan, ≥ 0, at most 2 decimals")
     product: Text = ""
+    joint_complainants: int = Field(
+        1, description="How many people the complaint is made by (at least 1): they count towards a group"
+    )
     first_responder: Text | None = Field(None, description="Username; the caller when omitted")
     flags: list[Text] = Field(default_factory=list)
 
@@ -155,6 +159,7 @@ class CaseIn(Schema):
             reason=self.reason or "",
             regulatory_channel=self.regulatory_channel or "",
             product=self.product,
+            joint_complainants=self.joint_complainants,
             amount=self.amount,
             first_responder=self.first_responder or "",
             extra_flags=tuple(self.flags),
@@ -462,6 +467,9 @@ def case_out(
     of the earlier cases the caller may see (`previous_cases_seen`); another is not named (R10.2)."""
     if flags is None:
         flags = sorted(f.flag for f in case.flags.all())
+    if case.previous_case_id and case.previous_case_id not in visible_previous:
+        # A repeat of a case the caller may not see: not even that there is one (R10.2).
+        flags = [f for f in flags if f != Flag.REPEAT]
     if files is None:
         files = list(case.attachments.all())
     if deadlines is None:
@@ -839,6 +847,54 @@ def get_case(request: HttpRequest, response: HttpResponse, number: str = case_nu
     return case_detail_out(case, request.auth)
 
 
+class SimilarQuery(Schema):
+    limit: int = Field(
+        10, ge=1, le=50, description="At most this many cases", json_schema_extra=param_example(10)
+    )
+
+
+class SimilarOut(Schema):
+    """A case whose matter is like the one asked about."""
+
+    number: str
+    score: float = Field(description="How alike the two matters are, from 0 to 1 (1: the same)")
+    received_at: dt.datetime
+    kind: str
+    state: str
+    category: str
+    unit: str = Field(description="Accepting unit's code")
+    matter: str
+
+
+@router.get(
+    "/cases/{number}/similar",
+    response={200: list[SimilarOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Cases about a similar matter",
+    description="The cases the caller may see whose matters are at least as alike to this case's as the "
+    "escalation rules' threshold (the one repeats and group complaints use), best first.",
+)
+def similar_cases(request: HttpRequest, number: str = case_number(), query: Query[SimilarQuery] = None):
+    case = get_visible_case(request.auth, number)
+    limit = query.limit if query is not None else 10
+    threshold = float(current_settings().similarity_threshold)
+    found = similarity.most_alike(
+        case, visible_to(request.auth).select_related("unit"), threshold=threshold, limit=limit
+    )
+    return [
+        {
+            "number": other.number,
+            "score": round(score, 3),
+            "received_at": timezone.localtime(other.received_at),
+            "kind": other.kind,
+            "state": other.state,
+            "category": other.category,
+            "unit": other.unit.code,
+            "matter": other.matter,
+        }
+        for other, score in found
+    ]
+
+
 @router.get(
     "/cases/{number}/events",
     response={200: list[EventOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -854,7 +910,7 @@ def case_events(request: HttpRequest, number: str = case_number()):
             "kind": e.kind,
             "actor": e.actor.username if e.actor_id else None,
             "at": timezone.localtime(e.at),
-            "data": redact_numbers(e.data, hidden, HIDDEN_CASE),
+            "data": withhold_numbers(e.data, hidden),
         }
         for e in events
     ]

@@ -68,7 +68,7 @@ class RegistrationData:
     product: str = ""
     amount: object = None
     first_responder: str = ""  # username; defaults to the registering staff member
-    joint_complainants: int = 1
+    joint_complainants: int | str = 1  # the web form passes what was typed
     extra_flags: Sequence[str] = field(default_factory=tuple)
 
 
@@ -308,7 +308,9 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
     cleaned["product"] = (data.product or "").strip()[:PRODUCT_MAX]
 
     try:
-        cleaned["joint_complainants"] = int(data.joint_complainants or 1)
+        # Left empty is one person; 0 is a mistake to point out, not one person.
+        given = data.joint_complainants
+        cleaned["joint_complainants"] = 1 if given is None or given == "" else int(given)
         if cleaned["joint_complainants"] < 1:
             raise ValueError
     except (TypeError, ValueError):

@@ -161,3 +161,18 @@ def watch(key: str, table: str, columns: Sequence[str] | None = None):
     from django.db import migrations
 
     return migrations.RunPython(_install(key, table, columns), _uninstall(table))
+
+
+def rewatch(key: str, table: str, columns: Sequence[str] | None = None):
+    """A migration operation for after a change that rebuilds `table` on SQLite (adding or altering a
+    column copies the table into a new one, and its triggers are lost with the old): the triggers of
+    `watch` dropped if still there, then installed again, on either database."""
+    from django.db import migrations
+
+    drop, install = _uninstall(table), _install(key, table, columns)
+
+    def forwards(apps, schema_editor) -> None:
+        drop(apps, schema_editor)
+        install(apps, schema_editor)
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop)

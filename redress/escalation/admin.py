@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Accountability, SupervisionNotice, TriggerSettings
 from .triggers import forget_settings
@@ -10,8 +11,38 @@ from .triggers import forget_settings
 
 @admin.register(TriggerSettings)
 class TriggerSettingsAdmin(admin.ModelAdmin):
-    list_display = ("version", "effective_from", "active", "group_min_complainants", "major_amount")
+    list_display = (
+        "version",
+        "effective_from",
+        "active",
+        "similarity_threshold",
+        "repeat_window_days",
+        "group_min_complainants",
+        "group_scope",
+        "major_amount",
+    )
     save_as = True
+    fieldsets = (
+        (None, {"fields": ("version", "effective_from", "active")}),
+        (
+            _("Similar matters, repeats and group complaints"),
+            {
+                "fields": (
+                    "similarity_threshold",
+                    "repeat_window_days",
+                    "group_min_complainants",
+                    "group_window_days",
+                    "group_scope",
+                    "group_product_bank_wide",
+                )
+            },
+        ),
+        (
+            _("Major complaints and media"),
+            {"fields": ("major_joint_complainants", "major_amount", "media_phrases", "top_media_phrases")},
+        ),
+        (_("Supervision"), {"fields": ("notice_working_days", "transfer_ack_working_days")}),
+    )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,15 @@ DEFAULT_TOP_MEDIA_PHRASES = [
 ]  # fmt: skip
 
 
+class GroupScope(models.TextChoices):
+    """Where the complainants of a group complaint must be (the unit complained about, else the accepting
+    unit): under the same branch, the same province, or anywhere in the bank."""
+
+    BRANCH = "branch", _("the same branch")
+    PROVINCE = "province", _("the same province")
+    BANK = "bank", _("anywhere in the bank")
+
+
 class TriggerSettings(models.Model):
     """One version of the automatic escalation thresholds and phrase lists; the newest active one applies,
     and every flag it sets records its version."""
@@ -34,6 +44,40 @@ class TriggerSettings(models.Model):
     active = models.BooleanField(_("active"), default=True)
     group_min_complainants = models.PositiveSmallIntegerField(_("group: distinct complainants"), default=3)
     group_window_days = models.PositiveSmallIntegerField(_("group: window in days"), default=7)
+    group_scope = models.CharField(
+        _("group: where the complainants are"),
+        max_length=16,
+        choices=GroupScope.choices,
+        default=GroupScope.BRANCH,
+        help_text=_("Complaints about similar matters count together only within this scope."),
+    )
+    group_product_bank_wide = models.BooleanField(
+        _("group: the same product anywhere in the bank"),
+        default=True,
+        help_text=_(
+            "When the matter names the product, complaints about it count together wherever in the bank "
+            "they were made."
+        ),
+    )
+    similarity_threshold = models.DecimalField(
+        _("similar matters: likeness at least"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.40"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
+        help_text=_(
+            "From 0.01 to 1.00: how alike two matters must be (the share of what they say in common) to be "
+            "the same matter, for repeats and group complaints."
+        ),
+    )
+    repeat_window_days = models.PositiveSmallIntegerField(
+        _("repeat: window in days"),
+        default=180,
+        help_text=_(
+            "A complaint is a repeat when the same customer complained about a similar matter this many days "
+            "before or fewer, and that case was already replied to or closed."
+        ),
+    )
     major_joint_complainants = models.PositiveSmallIntegerField(_("major: joint complainants"), default=20)
     major_amount = models.DecimalField(
         _("major: amount above (yuan)"), max_digits=16, decimal_places=2, default=Decimal("50000.00")

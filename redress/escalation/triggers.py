@@ -8,17 +8,20 @@ system transitions, so every change is an audited event attributed to the system
   work group (branch), level by level; the spokesperson is told.
 - major: amount above the threshold, N or more joint complainants, national or provincial media, or set by
   staff → head office.
-- group: N or more distinct complainants about the same subject unit or product and category within the
-  window → the provincial work group; all linked.
-- repeat: the same phone or ID number on an earlier case → linked, one level up.
+- group: N or more people (joint complainants counted) whose matters are similar (redress.matching), within
+  the window and the scope (the same branch; the same product bank-wide when the matter names it) → the
+  provincial work group; all linked.
+- repeat: the same phone or ID number on an earlier case already replied to or closed, about a similar
+  matter, within the window → linked, one level up. A new matter from the same customer is not a repeat.
 - skip_level: arrived above the level of the unit complained about, or from outside, with no earlier case
-  below → handled at the arrival level; the lower level is told.
+  of the complainant about a similar matter below → handled at the arrival level; the lower level is told.
 - cross_province: accepting and complained-about units in different provinces → head office.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,13 +29,15 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag
+from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag, State
 from redress.cases.models import Case, CaseFlag
 from redress.common.reference import VersionedCache
+from redress.matching import similarity
 from redress.matching.phrases import phrase_hits
+from redress.matching.segment import normalise
 from redress.organisation.choices import LEVEL_ORDER, Level, level_above
 
-from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, TriggerSettings
+from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, GroupScope, TriggerSettings
 
 # Settings change rarely: each process keeps the version in force while the triggers' reference token is
 # unchanged (redress.common.reference), so an edit applies on every node at its next registration.
@@ -132,40 +137,143 @@ def _identity(phone: str, id_number: str, name: str, pk: int) -> str:
     return id_number or phone or f"{name}#{pk}"
 
 
+def _people(rows: Iterable[tuple]) -> int:
+    """How many people complained in `rows` (pk, phone, id_number, name, joint_complainants, …): each
+    complainant once, with the joint complainants of their case (R5: twenty people on one case are twenty)."""
+    joint: dict[str, int] = {}
+    for pk, phone, idn, name, together, *_rest in rows:
+        who = _identity(phone, idn, name, pk)
+        joint[who] = max(joint.get(who, 1), together or 1)
+    return sum(joint.values())
+
+
 _GROUP_COLUMNS = (
-    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "state", "grouped", "group_first",
+    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "joint_complainants", "state",
+    "grouped", "group_first",
 )  # fmt: skip
 
 
-def same_issue_cases(case: Case, rules: TriggerSettings):
-    """The (at most 500, newest first) cases about the same issue as `case` in the group window, as the rows
-    the group rule reads; None when the case names no issue the rule can compare."""
-    if not case.category or not (case.subject_unit_id or case.product):
-        return None
-    same_issue = Q(subject_unit_id=case.subject_unit_id) if case.subject_unit_id else Q()
-    if case.product:
-        same_issue = same_issue | Q(product=case.product) if case.subject_unit_id else Q(product=case.product)
-    window_start = case.received_at - dt.timedelta(days=rules.group_window_days)
+@dataclass
+class Related:
+    """What one lookup of the matter's bands found (redress.matching), scored exactly here."""
+
+    # The complainant's earlier cases about a similar matter, newest first: (pk, number, level, state,
+    # within the repeat window, likeness).
+    earlier: list[tuple] = field(default_factory=list)
+    # The cases about a similar matter in the group's window and scope, the case itself included:
+    # (pk, phone, id_number, name, joint_complainants).
+    similar: list[tuple] = field(default_factory=list)
+
+
+def _like_prefix(path: str) -> str:
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _scope_sql(case: Case, rules: TriggerSettings) -> tuple[str, list]:
+    """Where complaints about a similar matter count together (versioned data), as SQL over the alias `c`:
+    under the branch (or province) of the unit complained about, else of the accepting unit; anywhere for
+    the same product when the matter names it."""
+    if rules.group_scope == GroupScope.BANK:
+        return "1 = 1", []
+    unit = case.subject_unit or case.unit
+    # A case about the head office (above every branch) counts with the cases about the same unit.
+    level = Level.PROVINCE if rules.group_scope == GroupScope.PROVINCE else Level.BRANCH
+    prefix = _like_prefix((unit.at_level(level) or unit).path)
+    like = "LIKE %s ESCAPE '\\'"
+    sql = f"(c.subject_unit_path {like} OR (c.subject_unit_path = '' AND c.unit_path {like}))"
+    params: list = [prefix, prefix]
+    if rules.group_product_bank_wide and case.product and normalise(case.product) in normalise(case.matter):
+        sql, params = f"({sql} OR c.product = %s)", [*params, case.product]
+    return sql, params
+
+
+def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
+    """The one statement of `related_cases`, as SQL and parameters: the candidates are the cases sharing a
+    band of the matter in the group's window (an indexed lookup, redress.matching) and the complainant's own
+    cases (by the phone and ID number indexes), at most 500, the complainant's first, then newest first.
+    Written as SQL because the ORM
+    took 1.4 ms of the 2.1 ms the lookup cost a registration to build this query (bench/similar.py run
+    with tracing, 2026-12-04)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    at = adapt(case.received_at)
+    group_since = adapt(case.received_at - dt.timedelta(days=rules.group_window_days))
+    repeat_since = adapt(case.received_at - dt.timedelta(days=rules.repeat_window_days))
+    until = adapt(case.received_at + dt.timedelta(days=1))
+    keys = similarity.band_keys(similarity.matter_of(case)) or [0]
+    scope, scope_params = _scope_sql(case, rules)
+    in_group = f"({scope} AND c.received_at >= %s)"
+    in_group_params = [*scope_params, group_since]
+    who = [v for v in (case.complainant_phone, case.complainant_id_number) if v]
+    phone, id_number = case.complainant_phone or None, case.complainant_id_number or None
+    same_person = "(c.complainant_phone = %s OR c.complainant_id_number = %s)"
+    cases, bands = Case._meta.db_table, similarity.MatterBand._meta.db_table
+    candidates = f"""SELECT b.case_id FROM {bands} b
+                      WHERE b."key" IN ({", ".join(["%s"] * len(keys))}) AND b.received_at >= %s
+                        AND b.received_at <= %s"""
+    candidate_params: list = [*keys, group_since, until]
+    wanted, wanted_params = in_group, list(in_group_params)
+    if who:
+        candidates += f" UNION SELECT c.id FROM {cases} c WHERE {same_person} AND c.received_at <= %s"
+        candidate_params += [phone, id_number, at]
+        wanted = f"({in_group} OR ({same_person} AND c.received_at <= %s))"
+        wanted_params += [phone, id_number, at]
+    # The complainant's own cases first: in a busy week the 500 cases about a similar matter must not push
+    # out the earlier case a repeat is about.
+    first = f"CASE WHEN {same_person} THEN 0 ELSE 1 END, " if who else ""
+    sql = f"""SELECT c.id, c.complainant_phone, c.complainant_id_number, c.complainant_name,
+                     c.joint_complainants, c.number, c.level, c.state, c.received_at >= %s,
+                     c.received_at <= %s, c.matter, {in_group}
+                FROM {cases} c
+               WHERE c.id IN ({candidates}) AND {wanted}
+               ORDER BY {first}c.received_at DESC LIMIT {similarity.MAX_CANDIDATES}"""
+    order_params = [phone, id_number] if who else []
+    params = [repeat_since, at, *in_group_params, *candidate_params, *wanted_params, *order_params]
+    return sql, params
+
+
+def related_cases(case: Case, rules: TriggerSettings) -> Related:
+    """The earlier cases of the same complainant and the cases in the group's window and scope whose
+    matters are similar to the case's: one statement (`related_query`), each candidate scored here."""
     # A system rule, not a user's read: it must see every case, whoever can see them.
+    matter = similarity.matter_of(case)
+    with connection.cursor() as cursor:
+        cursor.execute(*related_query(case, rules))
+        rows = cursor.fetchall()
+    threshold = float(rules.similarity_threshold)
+    found = Related()
+    for pk, phone, idn, name, joint, number, level, state, recent, before, text, grouped in rows:
+        likeness = similarity.score(matter, similarity.concepts(text))
+        if likeness < threshold:
+            continue
+        same = (phone and phone == case.complainant_phone) or (idn and idn == case.complainant_id_number)
+        if same and pk != case.pk and before:
+            found.earlier.append((pk, number, level, state, bool(recent), likeness))
+        if grouped:
+            found.similar.append((pk, phone, idn, name, joint))
+    return found
+
+
+def same_issue_cases(pks: list[int]):
+    """The similar cases `pks` as the rows the group's bookkeeping reads."""
     grouped = CaseFlag.objects.filter(case=OuterRef("pk"), flag=Flag.GROUP)
     return (
-        Case.objects.filter(same_issue, category=case.category, received_at__gte=window_start)
-        .filter(received_at__lte=case.received_at + dt.timedelta(days=1))
+        Case.objects.filter(pk__in=pks)
         .annotate(grouped=Exists(grouped), group_first=F("group_memberships__first"))
-        .values_list(*_GROUP_COLUMNS)[:500]
+        .values_list(*_GROUP_COLUMNS)
     )
 
 
-def group(case: Case, rules: TriggerSettings) -> Fired | None:
-    matching = same_issue_cases(case, rules)
-    if matching is None:
+def group(case: Case, rules: TriggerSettings, similar: list[tuple]) -> Fired | None:
+    # Most registrations stop here: fewer people than a group needs, after the one lookup.
+    if _people(similar) < rules.group_min_complainants:
         return None
+    matching = same_issue_cases([row[0] for row in similar])
     if connection.vendor == "postgresql":
         found = summarise_in_sql(matching, case.pk)
     else:
         found = summarise(list(matching), case.pk)
     if found.people < rules.group_min_complainants:
-        return None
+        return None  # a member withdrawn or merged meanwhile
     return Fired(
         Flag.GROUP,
         Level.PROVINCE,
@@ -178,6 +286,8 @@ def group(case: Case, rules: TriggerSettings) -> Fired | None:
             "at_least": rules.group_min_complainants,
             "window_days": rules.group_window_days,
             "matched_cases": found.cases,
+            "scope": rules.group_scope,
+            "likeness_at_least": str(rules.similarity_threshold),
         },
         unflagged=found.unflagged,
         groups=found.groups,
@@ -197,13 +307,12 @@ class _Matched:
 
 
 def summarise(rows: list[tuple], me: int) -> _Matched:
-    people = {_identity(phone, idn, name, pk) for pk, phone, idn, name, *_ in rows}
     # Each case once (a case in two groups, joined by a racing registration, comes once per group).
     status = {pk: (state, grouped) for pk, *_, state, grouped, _first in rows}
     cases = len(status)
     status.pop(me, None)
     return _Matched(
-        len(people),
+        _people(rows),
         cases,
         sorted(pk for pk, (state, flagged) in status.items() if state in OPEN_STATES and not flagged),
         sorted({first for *_, first in rows if first is not None}),
@@ -218,46 +327,46 @@ def summarise_in_sql(matching, me: int) -> _Matched:
     open_states = list(OPEN_STATES)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT count(DISTINCT COALESCE(NULLIF(t.id_number, ''), NULLIF(t.phone, ''),
-                                              t.name || '#' || t.pk::text)),
+            f"""WITH t(pk, phone, id_number, name, joint, state, grouped, first) AS ({inner})
+                SELECT (SELECT COALESCE(sum(p.joint), 0)
+                          FROM (SELECT max(GREATEST(t.joint, 1)) AS joint FROM t
+                                 GROUP BY COALESCE(NULLIF(t.id_number, ''), NULLIF(t.phone, ''),
+                                                   t.name || '#' || t.pk::text)) AS p),
                        count(DISTINCT t.pk),
                        array_agg(DISTINCT t.pk)
                            FILTER (WHERE t.pk <> %s AND t.state = ANY(%s) AND NOT t.grouped),
                        array_agg(DISTINCT t.first) FILTER (WHERE t.first IS NOT NULL),
                        array_agg(DISTINCT t.pk) FILTER (WHERE t.pk <> %s AND t.first IS NULL)
-                  FROM ({inner}) AS t(pk, phone, id_number, name, state, grouped, first)""",
-            [me, open_states, me, *params],
+                  FROM t""",
+            [*params, me, open_states, me],
         )
         people, cases, unflagged, groups, ungrouped = cursor.fetchone()
     return _Matched(people, cases, sorted(unflagged or []), sorted(groups or []), sorted(ungrouped or []))
 
 
-def earlier_cases_of_complainant(case: Case) -> list[tuple[int, str, str]]:
-    q = _identity_q(case)
-    if q is None:
-        return []
-    return list(
-        Case.objects.filter(q, received_at__lte=case.received_at)
-        .exclude(pk=case.pk)
-        .order_by("-received_at")
-        .values_list("pk", "number", "level")[:20]
-    )
+# "Already handled" (P1 四(三)9): the bank answered the customer.
+HANDLED_STATES = frozenset({State.REPLIED, State.CLOSED})
 
 
-def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple[int, str, str]]) -> Fired | None:
-    if not earlier:
+def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple]) -> Fired | None:
+    """The same customer again about a similar matter (`earlier`: found by `related_cases`), within the
+    window, after the bank answered the earlier case (P1 四(三)9): a new matter from the same customer is a
+    new complaint, not a repeat."""
+    handled = [row for row in earlier if row[3] in HANDLED_STATES and row[4]]
+    if not handled:
         return None
-    up = level_above(case.level)
+    # The most alike; of equally alike cases the latest (`earlier` is newest first, max keeps the first).
+    pk, number, _level, _state, _recent, likeness = max(handled, key=lambda row: row[5])
     return Fired(
         Flag.REPEAT,
-        up,
+        level_above(case.level),
         _("A repeat complaint about an earlier case: linked and escalated one level."),
-        {"earlier_cases": [number for _pk, number, _level in earlier]},
-        linked=[earlier[0][0]],
+        {"earlier_case": number, "likeness": round(likeness, 2), "window_days": rules.repeat_window_days},
+        linked=[pk],
     )
 
 
-def skip_level(case: Case, rules: TriggerSettings, earlier: list[tuple[int, str, str]]) -> Fired | None:
+def skip_level(case: Case, rules: TriggerSettings, earlier: list[tuple]) -> Fired | None:
     if case.subject_unit is None:
         return None
     arrived = case.unit.level
@@ -295,12 +404,12 @@ def evaluate(
 ) -> list[Fired]:
     """Every trigger that fires for a newly registered case (`staff_flags`: flags set at registration)."""
     rules = rules or current_settings()
-    earlier = earlier_cases_of_complainant(case)
+    related = related_cases(case, rules)
     fired = [
         media_threat(case, rules, staff_flags),
-        group(case, rules),
-        repeat(case, rules, earlier),
-        skip_level(case, rules, earlier),
+        group(case, rules, related.similar),
+        repeat(case, rules, related.earlier),
+        skip_level(case, rules, related.earlier),
         cross_province(case, rules),
         major(case, rules, staff_flags),
     ]

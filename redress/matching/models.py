@@ -1,5 +1,7 @@
 """What the matching app keeps: the search index of the cases' texts (one row per case, in segmented words,
-redress.matching.search) and the trainings of the registration suggestions (redress.matching.suggest)."""
+redress.matching.search), the LSH band keys of each case's matter (redress.matching.similarity: candidates by
+an indexed equality lookup, not a scan) and the trainings of the registration suggestions
+(redress.matching.suggest)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,23 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"search entry of {self.case_id}"
+
+
+class MatterBand(models.Model):
+    """One LSH band of a case's matter: cases sharing a key are candidates of each other. `received_at` is
+    the case's, copied so that a rule's window is part of the same index range."""
+
+    key = models.BigIntegerField()
+    received_at = models.DateTimeField()
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("matter band")
+        verbose_name_plural = _("matter bands")
+        indexes = [models.Index(fields=["key", "received_at"], name="matter_band_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.case_id}"
 
 
 class SuggestionModel(models.Model):

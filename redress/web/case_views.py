@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from redress import lifecycle
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
 from redress.cases.attachments import StoreFailed
-from redress.cases.choices import OPEN_STATES, State
+from redress.cases.choices import OPEN_STATES, Flag, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
@@ -124,10 +124,17 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     orders = case.transfer_orders.select_related("from_unit", "to_unit", "handler", "acknowledged_by", "by")
     actions = lifecycle.allowed_actions(request.user, case)
     events = list(case.events.select_related("actor"))
+    previous = (
+        visible_to(request.user).filter(pk=case.previous_case_id).first() if case.previous_case_id else None
+    )
+    flags = case.flags.order_by("flag")
+    if case.previous_case_id and previous is None:
+        # A repeat of a case the viewer may not see: not even that there is one (R10.2).
+        flags = flags.exclude(flag=Flag.REPEAT)
     return {
         "case": case,
         "now": now,
-        "flags": case.flags.order_by("flag"),
+        "flags": flags,
         "attachments": case.attachments.select_related("uploaded_by"),
         "may_add_documents": documents.may_add_documents(request.user, case),
         "events": events,
@@ -150,9 +157,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "approvals": case.compensation_approvals.select_related("by", "business_line"),
         "referrals": case.legal_referrals.select_related("by"),
         "repeats": visible_to(request.user).filter(previous_case=case).only("number", "received_at", "state"),
-        "previous": visible_to(request.user).filter(pk=case.previous_case_id).first()
-        if case.previous_case_id
-        else None,
+        "previous": previous,
         # The other cases of its group complaint that this person may see; those they may not are neither
         # named nor counted (R10.2).
         "group_members": visible_to(request.user)

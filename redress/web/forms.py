@@ -120,6 +120,13 @@ class RegistrationForm(forms.Form):
     business_category = forms.CharField(label=_("business category"), required=False)
     reason = forms.CharField(label=_("reason"), required=False)
     product = forms.CharField(label=_("business line / product"), required=False)
+    joint_complainants = forms.CharField(
+        label=_("joint complainants"),
+        required=False,
+        initial="1",
+        help_text=_("How many people make the complaint together: 1 for the complainant alone."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     amount = forms.CharField(
         label=_("amount involved (yuan)"),
         required=False,
@@ -166,6 +173,7 @@ class RegistrationForm(forms.Form):
             business_category=data.get("business_category", ""),
             reason=data.get("reason", ""),
             product=data.get("product", ""),
+            joint_complainants=data.get("joint_complainants", "").strip(),
             amount=data.get("amount", ""),
         )
 

@@ -58,15 +58,23 @@ def test_the_subject_finds_no_case_naming_them_in_the_list_or_by_search(bank, ca
 
 
 def test_a_repeat_of_a_case_naming_the_subject_does_not_name_that_case_to_them(bank, as_staff):
+    from redress.lifecycle import perform
+
     about_subject = bank.register(subject_staff="subject", complainant_phone="13800000001")
+    accepted = perform("accept", bank.teller, about_subject)
+    perform("reply", bank.teller, accepted, {"method": "phone", "content": "已答复客户。"})
     repeat = bank.register(complainant_phone="13800000001")
+    assert "repeat" in repeat.flag_names
     client = as_staff(bank.subject)
     detail = client.get(f"{URL}/{repeat.number}").json()
     assert detail["previous_case"] is None
+    # No sign of it at all: no placeholder standing for its number, no repeat flag (issue 13).
+    assert "repeat" not in detail["flags"]
     listed = client.get(URL).json()["items"]
     assert [c["previous_case"] for c in listed if c["number"] == repeat.number] == [None]
     events = client.get(f"{URL}/{repeat.number}/events").content.decode()
     assert about_subject.number not in events
+    assert "hidden" not in events and "earlier_case" not in events
     # Whoever may see the earlier case gets its number.
     teller = as_staff(bank.teller)
     assert teller.get(f"{URL}/{repeat.number}").json()["previous_case"] == about_subject.number

@@ -17,9 +17,9 @@ LAYERS = [
     ("redress.lifecycle",),  # the case's life: actions, perform, triggers applied, sweeper
     ("redress.escalation",),
     ("redress.notifications",),
+    ("redress.matching",),  # what a complaint is about: search, similarity, suggestions, phrases
     ("redress.deadlines", "redress.routing"),
     ("redress.access",),
-    ("redress.matching",),  # what a complaint is about: search index, suggestions, phrases (read the cases)
     ("redress.cases",),
     ("redress.matching.fulltext",),  # words to queries and highlights: no models, used by the register
     ("redress.matching.segment",),  # the one place text becomes words

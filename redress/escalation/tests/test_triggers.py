@@ -20,6 +20,14 @@ def _fresh_rules():
     triggers.forget_settings()
 
 
+def answered(bank, case):
+    """The earlier case replied to: what makes the customer's next complaint about it a repeat."""
+    from redress.lifecycle import perform
+
+    case = perform("accept", bank.teller, Case.objects.get(pk=case.pk))
+    return perform("reply", bank.teller, case, {"method": "phone", "content": "已答复客户。"})
+
+
 def flags(case):
     return Case.objects.get(pk=case.pk).flag_names
 
@@ -111,7 +119,8 @@ def test_group_evidence_counts_the_matched_cases_without_naming_them(bank):
     evidence = CaseFlag.objects.get(case=case, flag="group").evidence
     version = evidence["rules_version"]
     assert evidence == {
-        "complainants": 3, "at_least": 3, "window_days": 7, "matched_cases": 3, "rules_version": version
+        "complainants": 3, "at_least": 3, "window_days": 7, "matched_cases": 3, "rules_version": version,
+        "scope": "branch", "likeness_at_least": "0.40",
     }  # fmt: skip
     event = CaseEvent.objects.get(case=case, kind="flag_set")
     assert event.data["evidence"]["group"] == evidence
@@ -119,6 +128,7 @@ def test_group_evidence_counts_the_matched_cases_without_naming_them(bank):
 
 def test_a_repeat_is_linked_both_ways(bank):
     first = bank.register(received_at=timezone.now() - dt.timedelta(days=20))
+    answered(bank, first)
     again = bank.register()
     assert Case.objects.get(pk=again.pk).previous_case_id == first.pk
     assert list(Case.objects.filter(previous_case=first).values_list("pk", flat=True)) == [again.pk]
@@ -133,6 +143,7 @@ def test_group_window_excludes_old_cases(bank):
 
 def test_repeat_complaint_is_linked_and_escalated_one_level(bank):
     first = bank.register(received_at=timezone.now() - dt.timedelta(days=20))
+    answered(bank, first)
     again = bank.register()
     assert "repeat" in flags(again)
     assert Case.objects.get(pk=again.pk).previous_case_id == first.pk
@@ -171,6 +182,7 @@ def test_trigger_settings_are_data(bank):
 
 def test_the_repeat_link_is_an_audited_change(bank):
     first = bank.register(received_at=timezone.now() - dt.timedelta(days=20))
+    answered(bank, first)
     again = bank.register()
     event = Case.objects.get(pk=again.pk).events.get(kind="flag_set")
     assert event.data["changes"]["previous_case"] == [None, first.number]
@@ -234,8 +246,12 @@ def test_the_group_rule_reads_the_same_summary_in_sql_as_in_python(bank):
     perform("withdraw", bank.teller, Case.objects.get(pk=closed.pk), withdrawal)
     anonymous = {"complainant_phone": "", "complainant_id_number": "", "complainant_name": ""}
     bank.register(complainant_anonymous=True, **anonymous)
+    # Joint complainants count as people, the same person's largest count once.
+    bank.register(complainant_phone="13800000007", complainant_id_number="", joint_complainants=3)
+    bank.register(complainant_phone="13800000007", complainant_id_number="", joint_complainants=2)
     case = bank.register(complainant_phone="13800000005", complainant_id_number="")
-    matching = triggers.same_issue_cases(case, triggers.current_settings())
+    similar = triggers.related_cases(case, triggers.current_settings()).similar
+    matching = triggers.same_issue_cases([row[0] for row in similar])
     in_python = triggers.summarise(list(matching), case.pk)
     assert triggers.summarise_in_sql(matching, case.pk) == in_python
-    assert in_python.people >= 6 and in_python.groups and closed.pk not in in_python.unflagged
+    assert in_python.people >= 9 and in_python.groups and closed.pk not in in_python.unflagged

@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from redress.access.visibility import redact_numbers
+from redress.access.visibility import names_hidden, redact_numbers
 from redress.common.validators import mask_id_number, mask_phone
 from redress.lifecycle import worklists
 from redress.organisation.choices import Role
@@ -249,6 +249,8 @@ def event_details(event, hidden: frozenset[str] | None = None) -> list[tuple[str
     for key, value in (event.data or {}).items():
         if key in _HIDDEN or isinstance(value, dict) or value in ("", None, []):
             continue
+        if hidden and names_hidden(value, hidden):
+            continue  # a placeholder would still tell that such a case exists
         label, show = labels.get(key, (key, str))
         try:
             shown = show(value)
@@ -260,8 +262,8 @@ def event_details(event, hidden: frozenset[str] | None = None) -> list[tuple[str
 
 @register.filter
 def event_changes(event, hidden: frozenset[str] | None = None) -> list[tuple[str, str, str]]:
-    """The case fields an event changed, as (label, old, new); numbers of cases the viewer may not see are
-    left out."""
+    """The case fields an event changed, as (label, old, new); a change naming a case the viewer may not see
+    is left out whole (a placeholder would still tell that the case exists)."""
     changes = (event.data or {}).get("changes") or {}
     return [
         (
@@ -270,7 +272,9 @@ def event_changes(event, hidden: frozenset[str] | None = None) -> list[tuple[str
             _redact(_change_value(field, new), hidden),
         )
         for field, (old, new) in changes.items()
-        if field not in {"stat_facts", "stat_rule", "holder_unit_path"} and old != new
+        if field not in {"stat_facts", "stat_rule", "holder_unit_path"}
+        and old != new
+        and not (hidden and names_hidden([old, new], hidden))
     ]
 
 

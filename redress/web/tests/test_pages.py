@@ -116,9 +116,13 @@ def test_subject_never_sees_the_case_naming_them(client, bank):
 def test_case_page_names_no_linked_case_the_viewer_may_not_see(client, bank):
     """A repeat of, and a group complaint with, a case naming the staff member: that case is neither named
     nor linked on the pages they can see (R10.2), while the cases they may see are."""
+    from redress.lifecycle import perform
+
     about_subject = bank.register(
         subject_staff="subject", complainant_phone="13800000001", complainant_id_number=""
     )
+    accepted = perform("accept", bank.teller, about_subject)
+    perform("reply", bank.teller, accepted, {"method": "phone", "content": "已答复客户。"})
     repeat = bank.register(complainant_phone="13800000001", complainant_id_number="")
     assert Case.objects.get(pk=repeat.pk).previous_case_id == about_subject.pk
     third = bank.register(complainant_phone="13800000003", complainant_id_number="")
@@ -126,10 +130,12 @@ def test_case_page_names_no_linked_case_the_viewer_may_not_see(client, bank):
     logged_in(client, bank.subject)
     html = page(client, reverse("web:case", args=[repeat.number]))
     assert about_subject.number not in html
+    assert "flag-repeat" not in html  # not even that there is an earlier case
+    assert "不在您的查看范围内" not in html
     assert third.number in html and fourth.number in html  # the same group complaint, visible to them
     logged_in(client, bank.office)
     html = page(client, reverse("web:case", args=[repeat.number]))
-    assert about_subject.number in html and third.number in html
+    assert about_subject.number in html and third.number in html and "flag-repeat" in html
 
 
 def test_outsider_sees_nothing_of_branch_a(client, bank):
@@ -314,6 +320,19 @@ def test_unparsable_time_is_reported_with_the_other_errors(client, bank):
     response = client.post(reverse("web:new_case"), form_data(bank, received_at="soon", amount="-1"))
     assert Case.objects.count() == 0
     assert set(response.context["form"].errors) == {"received_at", "amount"}
+
+
+def test_the_form_takes_joint_complainants_and_reports_a_bad_count_beside_the_field(client, bank):
+    logged_in(client, bank.teller)
+    for typed in ("0", "two"):
+        response = client.post(reverse("web:new_case"), form_data(bank, joint_complainants=typed))
+        assert Case.objects.count() == 0
+        assert set(response.context["form"].errors) == {"joint_complainants"}
+        assert "请输入人数" in response.content.decode()
+    client.post(reverse("web:new_case"), form_data(bank, joint_complainants="3"))
+    assert Case.objects.get().joint_complainants == 3
+    client.post(reverse("web:new_case"), form_data(bank, joint_complainants=""))
+    assert sorted(Case.objects.values_list("joint_complainants", flat=True)) == [1, 3]
 
 
 def test_double_submit_with_the_same_key_creates_one_case(client, bank):

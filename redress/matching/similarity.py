@@ -1,0 +1,229 @@
+"""How alike two complaints' matters are (issue 13, R5.2): the measure, and where its candidates come from.
+
+A matter becomes a set: the bank's concepts it names (`data/concepts.txt`: what went wrong — 吞卡, 年费,
+态度差 — and the thing it went wrong with — ATM, 存折, 信用卡 — each with the phrases that name it), and its
+other content words (`segment.words`, the one place text becomes words). Two matters are as alike as the
+weighted Jaccard of their sets (a problem weighs most, a thing less, another word little, a word of every
+complaint almost nothing): 1.0 the same, 0.0 nothing shared. The threshold above which two matters are "the
+same matter" is versioned data (`TriggerSettings.similarity_threshold`); decision 0026 says how it was chosen
+and what it does not cover.
+
+Candidates are found without reading the table: each matter's MinHash signature (datasketch) is cut into
+bands, and each band's hash is a row of `MatterBand` (key, received_at) → case, indexed. Matters that share
+a band are candidates (an indexed equality lookup, on any number of web nodes); the exact score is then
+computed on those few. The signature is of the concepts a matter names (of its uncommon words when it names
+none). With two minimums a band and sixteen bands, two matters whose signature sets have a Jaccard of 0.3
+share a band with probability 0.78, of 0.5 with 0.99 (1 - (1 - s²)¹⁶), while matters sharing nothing never
+meet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import cache, lru_cache
+
+from datasketch import MinHash
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from redress.cases.models import Case
+
+from .models import MatterBand
+from .segment import DATA, normalise, words
+
+CONCEPTS = DATA / "concepts.txt"
+COMMON_WORDS = DATA / "common_words.txt"
+# Changing any of these changes every stored key: store the matters again (`similarity.remember_all`).
+NUM_PERM = 32
+ROWS_PER_BAND = 2
+BANDS = NUM_PERM // ROWS_PER_BAND
+SEED = 1
+# Pinned so that a new default of the library never silently changes the keys already stored.
+SCHEME = "affine32"
+# What each part of a matter weighs in its likeness to another: what went wrong (a problem of
+# `data/concepts.txt`) most, the thing it went wrong with less, its other words little, and the words of
+# every complaint (银行, 柜员, 要求…, `data/common_words.txt`) almost nothing. Chosen on the evaluation set
+# (redress/matching/tests/data/matters.txt).
+PROBLEM_WEIGHT = 1.0
+THING_WEIGHT = 0.35
+OTHER_WEIGHT = 0.05
+COMMON_WEIGHT = 0.02
+# Concepts are stored among words, prefixed: `!吞卡` a problem, `#存折` a thing, apart from the word 存折.
+PROBLEM = "!"
+THING = "#"
+# At most this many candidates are scored for one lookup: enough for any burst the group rule must see.
+MAX_CANDIDATES = 500
+
+
+def _lines(path) -> list[str]:
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+@cache
+def lexicon() -> list[tuple[str, str]]:
+    """(phrase, prefixed concept) of `data/concepts.txt`, longest phrase first."""
+    pairs, prefix = [], THING
+    for line in _lines(CONCEPTS):
+        if line in ("[things]", "[problems]"):
+            prefix = THING if line == "[things]" else PROBLEM
+            continue
+        concept, _, phrases = line.partition(":")
+        pairs += [(normalise(phrase), prefix + concept.strip()) for phrase in phrases.split()]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+@cache
+def common_words() -> frozenset[str]:
+    return frozenset(word for line in _lines(COMMON_WORDS) for word in line.split())
+
+
+# The candidates of a burst are the same few hundred matters for every registration in it: each process
+# keeps the concepts of the matters it read last (about a hundred bytes each).
+@lru_cache(maxsize=20_000)
+def concepts(text: str) -> frozenset[str]:
+    """What a matter is about: the bank's concepts it names (`!吞卡`, `#存折`), then its other words."""
+    rest = normalise(text)
+    named = set()
+    for phrase, concept in lexicon():
+        if phrase in rest:
+            named.add(concept)
+            # A stretch of text names one concept: 卡被吞 is 吞卡, not also 银行卡.
+            rest = rest.replace(phrase, "\n")
+    return frozenset(named) | frozenset(words(rest))
+
+
+def _weight(item: str) -> float:
+    if item.startswith(PROBLEM):
+        return PROBLEM_WEIGHT
+    if item.startswith(THING):
+        return THING_WEIGHT
+    return COMMON_WEIGHT if item in common_words() else OTHER_WEIGHT
+
+
+def score(a: frozenset[str], b: frozenset[str]) -> float:
+    """Weighted Jaccard of two matters' concepts and words: 0.0 (nothing shared) to 1.0 (the same)."""
+    union = a | b
+    if not union:
+        return 0.0
+    return sum(_weight(c) for c in a & b) / sum(_weight(c) for c in union)
+
+
+def similarity(text_a: str, text_b: str) -> float:
+    """How alike two matters are, from their texts."""
+    return score(concepts(text_a), concepts(text_b))
+
+
+@cache
+def _permutations():
+    # Drawn once per process from the seed (datasketch draws them again for every MinHash otherwise).
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+@lru_cache(maxsize=20_000)
+def band_keys(matter: frozenset[str]) -> tuple[int, ...]:
+    """The LSH band keys of a matter (signed 64-bit, as the database stores them), from the concepts it
+    names (from its uncommon words if it names none): a word every complaint has would make every
+    complaint a candidate, and matters alike share their concepts."""
+    rare = {c for c in matter if c[0] in (PROBLEM, THING)} or {c for c in matter if c not in common_words()}
+    if not rare:
+        return ()
+    signature = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
+    signature.update_batch([c.encode("utf-8") for c in sorted(rare)])
+    values = signature.hashvalues
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND].tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return tuple(keys)
+
+
+def matter_of(case: Case) -> frozenset[str]:
+    """The case's concepts, computed once per case object (registration reads them for each rule)."""
+    if "_matter_concepts" not in case.__dict__:
+        case.__dict__["_matter_concepts"] = concepts(case.matter)
+    return case.__dict__["_matter_concepts"]
+
+
+def remember(case: Case, *, fresh: bool = False) -> None:
+    """Store the case's band keys. `fresh`: the case was written in this transaction and has none yet (one
+    statement, within the caller's transaction); otherwise the old ones are replaced (its matter changed)."""
+    keys = band_keys(matter_of(case))
+    if not fresh:
+        with transaction.atomic():
+            MatterBand.objects.filter(case=case).delete()
+            MatterBand.objects.bulk_create(
+                [MatterBand(key=k, received_at=case.received_at, case=case) for k in keys]
+            )
+        return
+    if not keys:
+        return
+    # One INSERT of plain values: building the sixteen model rows took bulk_create 0.5 ms of a registration
+    # (bench/similar.py with tracing, 2026-12-04).
+    at = connection.ops.adapt_datetimefield_value(case.received_at)
+    values = ", ".join(["(%s, %s, %s)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {MatterBand._meta.db_table} ("key", received_at, case_id) VALUES {values}',
+            [v for key in keys for v in (key, at, case.pk)],
+        )
+
+
+def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
+    """Store the band keys of existing cases (after an upgrade, or a change of the lexicon or the bands):
+    their old keys are replaced, a batch at a time. Returns how many cases were stored."""
+    done = 0
+    for start in range(0, cases.count(), batch):
+        chunk = list(cases.order_by("pk").only("pk", "matter", "received_at")[start : start + batch])
+        with transaction.atomic():
+            MatterBand.objects.filter(case__in=[c.pk for c in chunk]).delete()
+            MatterBand.objects.bulk_create(
+                [
+                    MatterBand(key=k, received_at=c.received_at, case=c)
+                    for c in chunk
+                    for k in band_keys(matter_of(c))
+                ]
+            )
+        done += len(chunk)
+    return done
+
+
+def candidates(
+    matter: frozenset[str], *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> QuerySet[MatterBand]:
+    """The band rows that make a case a candidate for `matter`: an indexed lookup by key (and time)."""
+    rows = MatterBand.objects.filter(key__in=band_keys(matter))
+    if since is not None:
+        rows = rows.filter(received_at__gte=since)
+    if until is not None:
+        rows = rows.filter(received_at__lte=until)
+    return rows
+
+
+# How far from a case, either way, `most_alike` looks: a year, so that a matter shared by a great many
+# cases over the years is still a bounded lookup.
+ALIKE_WITHIN = dt.timedelta(days=366)
+
+
+def most_alike(
+    case: Case, among: QuerySet[Case], *, threshold: float, limit: int
+) -> list[tuple[Case, float]]:
+    """The cases of `among` (the caller's: e.g. those a user may see) received within a year of `case`
+    whose matters are at least `threshold` alike to `case`'s, best first, at most `limit`."""
+    matter = matter_of(case)
+    sharing = candidates(matter, since=case.received_at - ALIKE_WITHIN, until=case.received_at + ALIKE_WITHIN)
+    found = (
+        among.filter(pk__in=sharing.values("case_id"))
+        .exclude(pk=case.pk)
+        .order_by("-received_at")
+        .values_list("pk", "matter")[:MAX_CANDIDATES]
+    )
+    scored = [
+        (pk, likeness) for pk, text in found if (likeness := score(matter, concepts(text))) >= threshold
+    ]
+    scored.sort(key=lambda item: (-item[1], -item[0]))
+    best = scored[:limit]
+    by_pk = among.in_bulk([pk for pk, _ in best])
+    return [(by_pk[pk], likeness) for pk, likeness in best if pk in by_pk]

@@ -1,0 +1,121 @@
+from decimal import Decimal
+
+import pytest
+
+from redress.escalation.models import TriggerSettings
+from redress.matching import similarity
+from redress.matching.tests.evaluation import MATTERS, pairs, precision_recall
+
+MATTERS_HELD_OUT = MATTERS.with_name("held_out.txt")
+
+SHIPPED = float(TriggerSettings._meta.get_field("similarity_threshold").default)
+
+
+def test_the_evaluation_set_has_300_labelled_pairs_of_each_kind():
+    found = pairs()
+    kinds = {kind: sum(p.kind == kind for p in found) for kind in {p.kind for p in found}}
+    assert len(found) >= 300
+    assert set(kinds) == {"other_words", "similar_words", "same_customer_other_matter"}
+    assert min(kinds.values()) >= 30
+
+
+def test_the_shipped_threshold_tells_the_same_matter_from_another_on_the_evaluation_set():
+    scored = [(similarity.similarity(p.a, p.b), p.same) for p in pairs()]
+    precision, recall = precision_recall(scored, SHIPPED)
+    assert precision >= 0.9, precision
+    assert recall >= 0.85, recall
+
+
+def test_the_shipped_threshold_is_the_one_new_rules_start_from():
+    assert Decimal(str(SHIPPED)) == Decimal("0.40")
+
+
+def test_the_same_matter_in_other_words_is_alike_and_another_problem_with_the_same_thing_is_not():
+    swallowed = "在网点自助柜员机取钱，银行卡被机器吞了，至今没有退还给我。"
+    assert similarity.similarity(swallowed, "取款机吞卡，我要求马上退卡，网点说要等三个工作日。") >= SHIPPED
+    assert similarity.similarity(swallowed, "在ATM取款2000元，机器出钞只有1500元，少了500元。") < SHIPPED
+
+
+def test_likeness_is_symmetric_and_one_for_the_same_text():
+    a, b = "信用卡从来没用过，却被收取了年费。", "网点只开一个窗口，排队等了两个小时。"
+    assert similarity.similarity(a, a) == 1.0
+    assert similarity.similarity(a, b) == similarity.similarity(b, a) < 0.1
+    assert similarity.similarity("", "") == 0.0
+
+
+def test_a_phrase_names_one_concept_so_a_swallowed_card_is_not_also_a_bank_card():
+    assert "!吞卡" in similarity.concepts("我的卡被吞了")
+    assert "#银行卡" not in similarity.concepts("ATM卡被吞")
+
+
+@pytest.mark.parametrize("kind", ["other_words"])
+def test_matters_alike_share_a_band_so_the_lookup_finds_them(kind):
+    # The candidates come from the bands: a pair the score calls alike must (almost always) share one.
+    alike = [p for p in pairs() if p.kind == kind and similarity.similarity(p.a, p.b) >= SHIPPED]
+    sharing = [
+        p
+        for p in alike
+        if set(similarity.band_keys(similarity.concepts(p.a)))
+        & set(similarity.band_keys(similarity.concepts(p.b)))
+    ]
+    assert len(sharing) >= 0.95 * len(alike), (len(sharing), len(alike))
+
+
+def test_matters_about_different_things_share_no_band():
+    a = similarity.concepts("信用卡从来没用过，却被收取了年费。")
+    b = similarity.concepts("网点只开一个窗口，排队等了两个小时。")
+    assert not set(similarity.band_keys(a)) & set(similarity.band_keys(b))
+
+
+def test_band_keys_are_stable_signed_64_bit_integers():
+    keys = similarity.band_keys(similarity.concepts("存折打印机坏了"))
+    assert len(keys) == similarity.BANDS
+    assert keys == similarity.band_keys(similarity.concepts("存折打印机坏了"))
+    assert all(-(2**63) <= k < 2**63 for k in keys)
+
+
+def test_band_keys_are_those_of_a_minhash_drawn_afresh():
+    # The permutations are drawn once per process: the keys must be what a fresh MinHash gives.
+    import hashlib
+
+    from datasketch import MinHash
+
+    matter = similarity.concepts("取款机吞卡，我要求马上退卡")
+    fresh = MinHash(num_perm=similarity.NUM_PERM, seed=similarity.SEED, scheme=similarity.SCHEME)
+    fresh.update_batch([c.encode() for c in sorted(c for c in matter if c[0] in "!#")])
+    rows = similarity.ROWS_PER_BAND
+    expected = [
+        int.from_bytes(
+            hashlib.blake2b(
+                bytes([b]) + fresh.hashvalues[b * rows : (b + 1) * rows].tobytes(), digest_size=8
+            ).digest(),
+            "big",
+            signed=True,
+        )
+        for b in range(similarity.BANDS)
+    ]
+    assert list(similarity.band_keys(matter)) == expected
+
+
+def test_on_matters_the_concept_list_does_not_cover_it_errs_towards_not_alike():
+    # Written after the list was frozen (data/held_out.txt). Measured when written: 79 pairs, precision 1.00,
+    # recall 0.29 — the measure leans on the bank's concepts, and a matter they miss is rarely "the same":
+    # the rules then miss a repeat or a group rather than invent one. Held to that direction only.
+    held = pairs(MATTERS_HELD_OUT)
+    precision, _recall = precision_recall([(similarity.similarity(p.a, p.b), p.same) for p in held], SHIPPED)
+    assert len(held) >= 70
+    assert precision >= 0.9
+
+
+@pytest.mark.django_db
+def test_remember_matters_restores_the_bands_of_existing_cases(bank):
+    from django.core.management import call_command
+
+    from redress.matching.models import MatterBand
+
+    case = bank.register(matter="网点的存折打印机坏了，补登不了。")
+    stored = sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True))
+    assert len(stored) == similarity.BANDS
+    MatterBand.objects.filter(case=case).delete()
+    call_command("remember_matters", batch=1)
+    assert sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True)) == stored
