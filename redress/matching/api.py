@@ -11,6 +11,7 @@ from pydantic import ConfigDict
 from redress.cases.services import MATTER_MAX
 from redress.common.schemas import BODY_REFUSALS, ErrorOut
 from redress.common.text import Text
+from redress.escalation.triggers import current_settings
 
 from . import suggest
 
@@ -35,12 +36,23 @@ class SuggestionOut(Schema):
     score: float = Field(description="How likely, 0 to 1")
 
 
+class AlikeOut(Schema):
+    number: str
+    state: str = Field(description="The case's state (an open one may be the same matter going on)")
+    received_at: dt.datetime
+    score: float = Field(description="How alike the matters are, 0 to 1")
+
+
 class SuggestionsOut(Schema):
     category: list[SuggestionOut]
     business_category: list[SuggestionOut]
     reason: list[SuggestionOut]
     trained_at: dt.datetime | None = Field(
         description="When the suggestions were learned from the closed cases; null before the first training"
+    )
+    alike: list[AlikeOut] = Field(
+        description="Cases the caller may see about a similar matter (at most three, best first): link a "
+        "repeat or a group before registering"
     )
 
 
@@ -54,7 +66,13 @@ def suggestions(request: HttpRequest, payload: SuggestIn):
     bank's closed cases, for the clerk to confirm before registering. Empty lists when nothing was learned
     yet or none of the matter's words was ever seen."""
     found = suggest.suggest(payload.matter, payload.demand)
+    threshold = float(current_settings().similarity_threshold)
+    alike = suggest.alike_cases(request.auth, payload.matter, threshold=threshold)
     return {
         **{target: [s.__dict__ for s in items] for target, items in found.items()},
         "trained_at": suggest.trained_at(),
+        "alike": [
+            {"number": c.number, "state": c.state, "received_at": c.received_at, "score": round(score, 3)}
+            for c, score in alike
+        ],
     }

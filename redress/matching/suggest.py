@@ -20,11 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from redress.access.visibility import visible_to
 from redress.cases.choices import Category, State
 from redress.cases.models import Case
 from redress.cases.services import active_classification
 from redress.common.reference import VersionedCache
 
+from . import similarity
 from .models import SuggestionModel
 from .segment import words
 
@@ -262,3 +264,18 @@ def suggest(matter: str, demand: str = "") -> dict[str, list[Suggestion]]:
             Suggestion(value, labels[value], round(score, 3)) for value, score in found if value in labels
         ]
     return out
+
+
+# ---- "this looks like case TS…" ---------------------------------------------------------------------
+
+ALIKE_SHOWN = 3
+
+
+def alike_cases(
+    user, matter: str, *, threshold: float, now: dt.datetime | None = None
+) -> list[tuple[Case, float]]:
+    """The cases the user may see whose matters are at least `threshold` alike to this one not yet
+    registered (the trigger rules' threshold, from the caller), best first: so the clerk can link a repeat or
+    a group before saving."""
+    draft = Case(matter=matter, received_at=now or timezone.now())
+    return similarity.most_alike(draft, visible_to(user), threshold=threshold, limit=ALIKE_SHOWN)

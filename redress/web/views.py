@@ -28,6 +28,7 @@ from redress.cases.register_query import (
 )
 from redress.cases.services import MATTER_MAX, validate_registration
 from redress.common.errors import FieldErrors
+from redress.escalation.triggers import current_settings
 from redress.lifecycle.registration import register_case
 from redress.matching import fulltext, suggest
 
@@ -166,8 +167,23 @@ def new_case_suggestions(request: HttpRequest) -> JsonResponse:
     matter = request.POST.get("matter", "")[:MATTER_MAX]
     demand = request.POST.get("demand", "")[:MATTER_MAX]
     found = suggest.suggest(matter, demand) if matter.strip() else {}
+    threshold = float(current_settings().similarity_threshold)
+    alike = suggest.alike_cases(request.user, matter, threshold=threshold) if matter.strip() else []
     return JsonResponse(
-        {target: [{"value": s.value, "label": s.label} for s in items] for target, items in found.items()}
+        {
+            **{
+                target: [{"value": s.value, "label": s.label} for s in items]
+                for target, items in found.items()
+            },
+            "alike": [
+                {
+                    "number": c.number,
+                    "state": str(c.get_state_display()),
+                    "url": reverse("web:case", args=[c.number]),
+                }
+                for c, _score in alike
+            ],
+        }
     )
 
 

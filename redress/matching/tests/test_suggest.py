@@ -170,3 +170,27 @@ def test_the_registration_form_asks_for_suggestions(bank):
     answer = client.post("/cases/new/suggestions", {"matter": "信用卡年费被扣了"})
     assert answer.json()["reason"][0]["value"] == "定价收费"
     assert client.get("/cases/new/suggestions").status_code == 405
+
+
+def test_the_suggestions_name_visible_cases_about_a_similar_matter_before_saving(bank):
+    earlier = bank.register(matter="客户反映网点ATM吞卡，打电话没人接，第二天领卡还要等三天。")
+    bank.register(matter="客户要求提高信用卡额度。")
+    hidden = bank.register(
+        actor=bank.outsider,
+        subject_unit="B1-1",
+        matter="客户反映网点ATM吞卡，打电话没人接，第二天领卡还要等三天。",
+    )
+    matter = {"matter": "ATM把我的卡吞了，机器上的电话打不通，第二天去领卡又说要等三天"}
+    body = (
+        bearer_client(bank.teller)
+        .post("/api/v1/cases/suggestions", matter, content_type="application/json")
+        .json()
+    )
+    numbers = [item["number"] for item in body["alike"]]
+    assert numbers == [earlier.number]  # the other matter is not alike; another branch's case is not visible
+    assert hidden.number not in str(body) and body["alike"][0]["state"] == "registered"
+    client = Client()
+    client.force_login(bank.teller)
+    page = client.post("/cases/new/suggestions", matter).json()
+    assert [item["number"] for item in page["alike"]] == [earlier.number]
+    assert page["alike"][0]["url"] == f"/cases/{earlier.number}"

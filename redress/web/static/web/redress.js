@@ -77,6 +77,21 @@ document.addEventListener("change", (event) => {
       }
       line.hidden = !line.querySelector("button");
     }
+    // "This looks like case TS…": the cases about a similar matter the clerk may see, to link before saving.
+    const alikeLine = box.querySelector('[data-target="alike"]');
+    if (alikeLine) {
+      for (const old of alikeLine.querySelectorAll("a")) old.remove();
+      for (const item of found.alike || []) {
+        const link = document.createElement("a");
+        link.href = item.url;
+        link.target = "_blank";
+        link.className = "chip";
+        link.textContent = `${item.number}（${item.state}）`;
+        alikeLine.append(link);
+        any = true;
+      }
+      alikeLine.hidden = !alikeLine.querySelector("a");
+    }
     box.hidden = !any;
   };
   form.addEventListener("input", (event) => {
