@@ -246,19 +246,20 @@ def awaiting_instruction(request: HttpRequest) -> HttpResponse:
     """R2.8: open cases the leader in charge has not yet instructed on."""
     if not worklists.may_instruct(request.user):
         raise PermissionDenied(_("This list is for the leader in charge."))
-    cases = (
-        worklists.awaiting_instruction(request.user)
-        .select_related("holder_unit", "first_responder")
-        .prefetch_related(clock_words.binding_clocks())
-    )
-    page, paginator = _paged(request, cases)
-    context = {"page": page, "count": paginator.count, "rows": _with_clocks(list(page), timezone.now())}
-    return render(request, "web/awaiting_instruction.html", context)
+    return _worklist(request, "awaiting_instruction")
 
 
 # The other work lists: what each says, and the step a row's button takes (the case's own page when the
 # step has a form of its own there).
 _WORKLISTS = {
+    "awaiting_instruction": (
+        worklists.awaiting_instruction,
+        gettext_lazy("Awaiting instruction"),
+        gettext_lazy("Open cases without the leader's instruction yet, oldest first."),
+        gettext_lazy("Every open case has its instruction."),
+        "instruct",
+        gettext_lazy("Write instruction"),
+    ),
     "to_sign_for": (
         worklists.to_sign_for,
         gettext_lazy("To sign for"),

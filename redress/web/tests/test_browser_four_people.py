@@ -11,8 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from redress.cases.choices import State
@@ -20,6 +18,7 @@ from redress.cases.models import Case
 from redress.lifecycle.sweeper import sweep
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
+from redress.web.tests.test_browser_loop import act, submit, tab_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,16 +27,6 @@ def _shots() -> Path:
     folder = Path(__file__).resolve().parents[3] / "test-artifacts" / "four-people"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def tab_for(chromium, live_server, staff):
-    context = chromium.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(10_000)
-    client = Client()
-    client.force_login(staff)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return context, context.new_page()
 
 
 def shot(tab, name: str) -> None:
@@ -53,16 +42,6 @@ def from_the_bell(tab, number: str, words: str) -> None:
     expect(row).to_contain_text(words)
     row.locator(f"a[href='/cases/{number}']").click()
     tab.wait_for_url(re.compile(rf"/cases/{number}$"))
-
-
-def act(tab, action: str) -> None:
-    tab.click(f"#actions [data-action={action}]")
-
-
-def submit(tab) -> None:
-    tab.click("form.action-form button[type=submit]")
-    tab.wait_for_url(re.compile(r"/cases/TS\d{10}$"))
-    expect(tab.locator(".message.success")).to_be_visible()
 
 
 def test_four_people_each_find_the_case_from_a_notification_in_their_work_list(
