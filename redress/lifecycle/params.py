@@ -9,6 +9,7 @@ that name a unit, a staff member or a case carry a `Reference` the machine resol
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -223,6 +224,12 @@ def _aware(value: Any) -> Any:
             raise InvalidValue(_("Enter a date and time, e.g. 2026-03-02T09:30:00+08:00.")) from None
     if isinstance(value, dt.datetime) and timezone.is_naive(value):
         value = timezone.make_aware(value)
+    if isinstance(value, dt.datetime):
+        # The same moment in UTC: an offset Python accepts (up to ±23:59) but PostgreSQL does not (±15:59)
+        # is not a 500 (found by the fuzz run: "+22:02"). A moment at the edge of the calendar (year 1) has
+        # no UTC form; it is kept as given and refused by the range checks that follow.
+        with contextlib.suppress(OverflowError):
+            value = value.astimezone(dt.UTC)
     return value
 
 
@@ -233,11 +240,17 @@ def _not_future(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
+# A deadline further ahead than this is a typing error, not a plan.
+DEADLINE_WITHIN = dt.timedelta(days=366)
+
+
 def _future(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         raise InvalidValue(_("This field is required."))
     if value <= timezone.now():
         raise InvalidValue(_("This time must be in the future."))
+    if value > timezone.now() + DEADLINE_WITHIN:
+        raise InvalidValue(_("This time must be within a year from now."))
     return value
 
 

@@ -110,3 +110,16 @@ def test_referral_and_external_report_are_recorded_for_the_office_and_leaders(ba
     events = {e.kind: e.data for e in CaseEvent.objects.filter(case=case)}
     assert events["referred_judicial"]["authority"] == "江汉区公安分局"
     assert events["reported_externally"]["to"] == "regulator" and events["reported_externally"]["at"]
+
+
+def test_a_notice_due_centuries_ahead_or_at_an_offset_postgresql_refuses_is_a_field_error_or_kept(bank):
+    """Found by the fuzz run on PostgreSQL: "+22:02" (Python takes offsets to ±23:59, PostgreSQL to ±15:59)
+    was a 500; a due time is read as the same moment in UTC, and one more than a year ahead is refused."""
+    case = _accepted(bank)
+    with pytest.raises(FieldErrors) as refused:
+        perform("supervise", bank.office, case, {"text": "请答复", "due_at": "2529-02-01T22:45:38+22:02"})
+    assert "due_at" in refused.value.errors
+    soon = timezone.now() + dt.timedelta(days=3)
+    odd = soon.astimezone(dt.timezone(dt.timedelta(hours=22, minutes=2))).isoformat()
+    perform("supervise", bank.office, case, {"text": "请答复", "due_at": odd})
+    assert abs(SupervisionNotice.objects.get(case=case).due_at - soon) < dt.timedelta(seconds=1)
