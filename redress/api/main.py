@@ -32,7 +32,7 @@ install_error_handlers(api)
 # Mounts: one line per app.
 api.add_router("/auth", "redress.api.tokens.router")
 # Before the cases: its POST /cases/suggestions would otherwise meet GET /cases/{number} first (405).
-api.add_router("", "redress.matching.api.router")
+api.add_router("", "redress.api.suggestions.router")
 api.add_router("", "redress.api.cases.router")
 api.add_router("", "redress.api.action_endpoints.router")
 api.add_router("", "redress.api.organisation.router")

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 # Top (may import everything below) to bottom (imports nothing above). Parts on one line are independent.
 LAYERS = [
-    ("redress.web", "redress.api", "redress.matching.api"),  # interfaces
+    ("redress.web", "redress.api"),  # interfaces
     ("redress.core",),  # demo bank, commands, health
     ("redress.lifecycle",),  # the case's life: actions, perform, triggers applied, sweeper
     ("redress.escalation",),

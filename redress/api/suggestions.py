@@ -1,4 +1,5 @@
-"""The matching endpoints of the API: suggestions for a matter before it is registered (issue 13 item 5)."""
+"""Suggestions for a matter before it is registered (issue 13 item 5): its likely classes and the visible
+cases about a similar matter. The rules are the matching app's; this is their HTTP face."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from redress.cases.services import MATTER_MAX
 from redress.common.schemas import BODY_REFUSALS, ErrorOut
 from redress.common.text import Text
 from redress.escalation.triggers import current_settings
-
-from . import suggest
+from redress.matching import suggest
 
 router = Router(tags=["matching"])
 
