@@ -157,7 +157,7 @@ def main() -> None:
                 "profiled_ms_per_request": round(stats.total_tt * per, 2),
                 "top_cumulative": [
                     {"func": short(f), "calls_per_req": round(v[1] / a.n, 1), "cum_ms": round(v[3] * per, 3)}
-                    for f, v in by_cum[:45]
+                    for f, v in by_cum[:120]
                 ],
                 "top_self": [
                     {"func": short(f), "calls_per_req": round(v[1] / a.n, 1), "self_ms": round(v[2] * per, 3)}

@@ -1,7 +1,7 @@
 """Registration as the first step of a case's life: the case record is written by redress.cases (its
 checks, numbering, attachments and event), then, in the same transaction and in this order, it is indexed
-for search, its clocks start from receipt, its matter is stored for the similarity of matters and the
-escalation triggers run."""
+for search and its matter stored for the similarity of matters (redress.matching.intake), its clocks start
+from receipt and the escalation triggers run."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from redress.cases.services import RegistrationData, RegistrationResult, create_
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import StartEvent
 from redress.deadlines.models import Clock
-from redress.matching import search, similarity
+from redress.matching.intake import remember_new_case
 from redress.organisation.models import Staff
 
 from .triggers import apply_triggers
@@ -26,10 +26,8 @@ def after_registration(
 ) -> tuple[Case, list[Clock], frozenset[str]]:
     """The clocks from receipt, then the triggers; returns the case as they left it, with its clocks and
     flags (the triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
-    search.index_new_case(case)
+    remember_new_case(case)
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
-    # Stored before the triggers look for similar matters: the group rule counts the new case among them.
-    similarity.remember(case, fresh=True)
     case, fired = apply_triggers(case, flags)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired
 

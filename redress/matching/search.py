@@ -3,7 +3,7 @@
 A case is indexed under the segmented words of its matter and demand, and of its result reports and
 replies, one `SearchEntry` row per case; the database indexes that row itself (see `fulltext`, which finds
 and ranks). The row is written in the transaction that writes the texts: at registration
-(`index_new_case`, by redress.lifecycle.registration) and after every action declared `reindexes`
+(`index_new_case`, through redress.matching.intake) and after every action declared `reindexes`
 (`index_cases`, by redress.lifecycle.after), so the index is never behind the cases. `reindex` (the
 command `redress reindex-search`) rebuilds it: existing data, cases loaded by other means, a changed
 dictionary.
@@ -30,10 +30,12 @@ def words_of(*texts: str) -> str:
     return joined(w for text in texts for w in search_words(text))
 
 
-def index_new_case(case: Case) -> None:
+def index_new_case(case: Case, *, words: str | None = None) -> None:
     """Index a case being registered, inside its registration's transaction: it has only its matter and
-    demand yet (one INSERT)."""
-    SearchEntry.objects.create(case=case, matter_words=words_of(case.matter, case.demand))
+    demand yet (one INSERT; `words`: already segmented by the caller)."""
+    if words is None:
+        words = words_of(case.matter, case.demand)
+    SearchEntry.objects.create(case=case, matter_words=words)
 
 
 def index_cases(case_ids: Iterable[int]) -> int:

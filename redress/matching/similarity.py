@@ -8,7 +8,7 @@ complaint almost nothing): 1.0 the same, 0.0 nothing shared. The threshold above
 same matter" is versioned data (`TriggerSettings.similarity_threshold`); decision 0026 says how it was chosen
 and what it does not cover.
 
-Candidates are found without reading the table: each matter's MinHash signature (datasketch) is cut into
+Candidates are found without reading the table: each matter's MinHash signature (`signature`) is cut into
 bands, and each band's hash is a row of `MatterBand` (key, received_at) → case, indexed. Matters that share
 a band are candidates (an indexed equality lookup, on any number of web nodes); the exact score is then
 computed on those few. The signature is of the concepts a matter names (of its uncommon words when it names
@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 from functools import cache, lru_cache
 
-from datasketch import MinHash
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
@@ -39,8 +38,10 @@ NUM_PERM = 32
 ROWS_PER_BAND = 2
 BANDS = NUM_PERM // ROWS_PER_BAND
 SEED = 1
-# Pinned so that a new default of the library never silently changes the keys already stored.
-SCHEME = "affine32"
+# MinHash over a Mersenne prime (Broder's universal hashing): each permutation maps an item's 64-bit hash h
+# to (a·h + b) mod PRIME. The constants come from SEED through blake2b, never from a random generator
+# whose algorithm a Python release could change, so the keys stored stay the keys computed.
+PRIME = (1 << 61) - 1
 # What each part of a matter weighs in its likeness to another: what went wrong (a problem of
 # `data/concepts.txt`) most, the thing it went wrong with less, its other words little, and the words of
 # every complaint (银行, 柜员, 要求…, `data/common_words.txt`) almost nothing. Chosen on the evaluation set
@@ -125,10 +126,24 @@ def similarity(text_a: str, text_b: str) -> float:
     return score(concepts(text_a), concepts(text_b))
 
 
+def _hash64(data: bytes, *, key: bytes = b"") -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8, key=key).digest(), "big")
+
+
 @cache
-def _permutations():
-    # Drawn once per process from the seed (datasketch draws them again for every MinHash otherwise).
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+def _permutations() -> tuple[tuple[int, int], ...]:
+    seed = f"redress-minhash-{SEED}".encode()
+    return tuple(
+        (_hash64(f"a{i}".encode(), key=seed) % (PRIME - 1) + 1, _hash64(f"b{i}".encode(), key=seed) % PRIME)
+        for i in range(NUM_PERM)
+    )
+
+
+def signature(items: frozenset[str] | set[str]) -> tuple[int, ...]:
+    """The MinHash signature of a set of items: for each permutation, the least permuted hash of any item.
+    Two sets agree at a position with probability equal to their Jaccard similarity."""
+    hashes = [_hash64(item.encode("utf-8")) % PRIME for item in sorted(items)]
+    return tuple(min((a * h + b) % PRIME for h in hashes) for a, b in _permutations())
 
 
 @lru_cache(maxsize=20_000)
@@ -139,12 +154,12 @@ def band_keys(matter: frozenset[str]) -> tuple[int, ...]:
     rare = {c for c in matter if c[0] in (PROBLEM, THING)} or {c for c in matter if c not in common_words()}
     if not rare:
         return ()
-    signature = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
-    signature.update_batch([c.encode("utf-8") for c in sorted(rare)])
-    values = signature.hashvalues
+    values = signature(rare)
     keys = []
     for band in range(BANDS):
-        chunk = values[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND].tobytes()
+        chunk = b"".join(
+            v.to_bytes(8, "big") for v in values[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND]
+        )
         digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
         keys.append(int.from_bytes(digest, "big", signed=True))
     return tuple(keys)
@@ -155,6 +170,16 @@ def matter_of(case: Case) -> frozenset[str]:
     if "_matter_concepts" not in case.__dict__:
         case.__dict__["_matter_concepts"] = concepts(case.matter)
     return case.__dict__["_matter_concepts"]
+
+
+def band_rows_sql(case: Case, keys: tuple[int, ...]) -> tuple[str, list]:
+    """The INSERT of a new case's band rows as SQL and parameters: one statement of plain values (building
+    the sixteen model rows took bulk_create 0.5 ms of a registration; bench/similar.py with tracing,
+    2026-12-04), which `redress.matching.intake` may join to the case's search entry."""
+    at = connection.ops.adapt_datetimefield_value(case.received_at)
+    values = ", ".join(["(%s, %s, %s)"] * len(keys))
+    sql = f'INSERT INTO {MatterBand._meta.db_table} ("key", received_at, case_id) VALUES {values}'
+    return sql, [v for key in keys for v in (key, at, case.pk)]
 
 
 def remember(case: Case, *, fresh: bool = False) -> None:
@@ -170,23 +195,17 @@ def remember(case: Case, *, fresh: bool = False) -> None:
         return
     if not keys:
         return
-    # One INSERT of plain values: building the sixteen model rows took bulk_create 0.5 ms of a registration
-    # (bench/similar.py with tracing, 2026-12-04).
-    at = connection.ops.adapt_datetimefield_value(case.received_at)
-    values = ", ".join(["(%s, %s, %s)"] * len(keys))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {MatterBand._meta.db_table} ("key", received_at, case_id) VALUES {values}',
-            [v for key in keys for v in (key, at, case.pk)],
-        )
+        cursor.execute(*band_rows_sql(case, keys))
 
 
 def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
     """Store the band keys of existing cases (after an upgrade, or a change of the lexicon or the bands):
-    their old keys are replaced, a batch at a time. Returns how many cases were stored."""
+    their old keys are replaced, a batch at a time, walking the cases by key (no OFFSET: the last batch of
+    ten million costs what the first does). Returns how many cases were stored."""
     done = 0
-    for start in range(0, cases.count(), batch):
-        chunk = list(cases.order_by("pk").only("pk", "matter", "received_at")[start : start + batch])
+    last = 0
+    while chunk := list(cases.filter(pk__gt=last).order_by("pk").only("pk", "matter", "received_at")[:batch]):
         with transaction.atomic():
             MatterBand.objects.filter(case__in=[c.pk for c in chunk]).delete()
             MatterBand.objects.bulk_create(
@@ -197,6 +216,7 @@ def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
                 ]
             )
         done += len(chunk)
+        last = chunk[-1].pk
     return done
 
 
