@@ -220,10 +220,13 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     # The complainant's own cases first: in a busy week the 500 cases about a similar matter must not push
     # out the earlier case a repeat is about.
     first = f"CASE WHEN {same_person} THEN 0 ELSE 1 END, " if who else ""
+    entries = similarity.SearchEntry._meta.db_table
+    # The candidates' kept concepts, not their texts: scoring 500 matters segmented afresh took 38 ms.
     sql = f"""SELECT c.id, c.complainant_phone, c.complainant_id_number, c.complainant_name,
                      c.joint_complainants, c.number, c.level, c.state, c.received_at >= %s,
-                     c.received_at <= %s, c.matter, {in_group}
-                FROM {cases} c
+                     c.received_at <= %s, e.matter_concepts,
+                     CASE WHEN e.matter_concepts IS NULL THEN c.matter END, {in_group}
+                FROM {cases} c LEFT JOIN {entries} e ON e.case_id = c.id
                WHERE c.id IN ({candidates}) AND {wanted}
                ORDER BY {first}c.received_at DESC LIMIT {similarity.MAX_CANDIDATES}"""
     order_params = [phone, id_number] if who else []
@@ -241,8 +244,8 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
         rows = cursor.fetchall()
     threshold = float(rules.similarity_threshold)
     found = Related()
-    for pk, phone, idn, name, joint, number, level, state, recent, before, text, grouped in rows:
-        likeness = similarity.score(matter, similarity.concepts(text))
+    for pk, phone, idn, name, joint, number, level, state, recent, before, kept, text, grouped in rows:
+        likeness = similarity.score(matter, similarity.concepts_of(kept, text))
         if likeness < threshold:
             continue
         same = (phone and phone == case.complainant_phone) or (idn and idn == case.complainant_id_number)

@@ -27,7 +27,8 @@ def remember_new_case(case: Case) -> None:
     bands, band_params = similarity.band_rows_sql(case, keys)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH entry AS (INSERT INTO {SearchEntry._meta.db_table} (case_id, matter_words, handling_words)"
-            f" VALUES (%s, %s, '')) {bands}",
-            [case.pk, words, *band_params],
+            f"WITH entry AS (INSERT INTO {SearchEntry._meta.db_table}"
+            " (case_id, matter_words, handling_words, matter_concepts)"
+            f" VALUES (%s, %s, '', %s)) {bands}",
+            [case.pk, words, similarity.stored(similarity.matter_of(case)), *band_params],
         )

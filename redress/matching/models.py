@@ -12,7 +12,8 @@ from redress.cases.models import Case
 
 
 class SearchEntry(models.Model):
-    """A case's searchable texts as segmented words, written by `redress.matching.search` only.
+    """A case's searchable texts as segmented words (`redress.matching.search`), and its matter's concepts
+    (`redress.matching.similarity`).
 
     The database indexes these columns itself, so the index is current whenever this row is: PostgreSQL
     keeps a generated tsvector column `document` (matter words weighted A, handling words B) under a GIN
@@ -25,6 +26,10 @@ class SearchEntry(models.Model):
     matter_words = models.TextField(default="", blank=True)
     # The result reports and the replies (decision notices, answers on the spot, rules explained).
     handling_words = models.TextField(default="", blank=True)
+    # What the matter is about for the similarity of matters (`similarity.concepts`, space-separated), kept so
+    # that a rule scoring hundreds of candidates reads a few words per case, not its text to segment again.
+    # NULL: not yet computed (rows from before it was kept; `redress remember-matters` fills them).
+    matter_concepts = models.TextField(null=True, blank=True)  # noqa: DJ001 (NULL: not computed; "" none)
 
     class Meta:
         verbose_name = "search entry"

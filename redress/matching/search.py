@@ -18,6 +18,7 @@ from django.db import transaction
 
 from redress.cases.models import Case, CustomerContact, ResultReport
 
+from . import similarity
 from .models import SearchEntry
 from .segment import joined, search_words
 
@@ -35,7 +36,9 @@ def index_new_case(case: Case, *, words: str | None = None) -> None:
     demand yet (one INSERT; `words`: already segmented by the caller)."""
     if words is None:
         words = words_of(case.matter, case.demand)
-    SearchEntry.objects.create(case=case, matter_words=words)
+    SearchEntry.objects.create(
+        case=case, matter_words=words, matter_concepts=similarity.stored(similarity.matter_of(case))
+    )
 
 
 def index_cases(case_ids: Iterable[int]) -> int:
@@ -57,14 +60,19 @@ def index_cases(case_ids: Iterable[int]) -> int:
     ):
         handling[case_id].append(note)
     entries = [
-        SearchEntry(case_id=pk, matter_words=words_of(matter, demand), handling_words=words_of(*handling[pk]))
+        SearchEntry(
+            case_id=pk,
+            matter_words=words_of(matter, demand),
+            handling_words=words_of(*handling[pk]),
+            matter_concepts=similarity.stored(similarity.concepts(matter)),
+        )
         for pk, matter, demand in Case.objects.filter(pk__in=ids).values_list("pk", "matter", "demand")
     ]
     SearchEntry.objects.bulk_create(
         entries,
         update_conflicts=True,
         unique_fields=["case"],
-        update_fields=["matter_words", "handling_words"],
+        update_fields=["matter_words", "handling_words", "matter_concepts"],
     )
     return len(entries)
 

@@ -28,7 +28,7 @@ from django.db.models import QuerySet
 
 from redress.cases.models import Case
 
-from .models import MatterBand
+from .models import MatterBand, SearchEntry
 from .segment import DATA, normalise, words
 
 CONCEPTS = DATA / "concepts.txt"
@@ -121,6 +121,18 @@ def score(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / (_total(a) + _total(b) - shared)
 
 
+def stored(matter: frozenset[str]) -> str:
+    """A matter's concepts as `SearchEntry.matter_concepts` keeps them (no concept or word has a space)."""
+    return " ".join(sorted(matter))
+
+
+def concepts_of(kept: str | None, text: str | None) -> frozenset[str]:
+    """A candidate's concepts: those kept with its search entry, or from its text where none are kept."""
+    if kept is not None:
+        return frozenset(kept.split())
+    return concepts(text or "")
+
+
 def similarity(text_a: str, text_b: str) -> float:
     """How alike two matters are, from their texts."""
     return score(concepts(text_a), concepts(text_b))
@@ -200,9 +212,9 @@ def remember(case: Case, *, fresh: bool = False) -> None:
 
 
 def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
-    """Store the band keys of existing cases (after an upgrade, or a change of the lexicon or the bands):
-    their old keys are replaced, a batch at a time, walking the cases by key (no OFFSET: the last batch of
-    ten million costs what the first does). Returns how many cases were stored."""
+    """Store the band keys and kept concepts of existing cases (after an upgrade, or a change of the lexicon
+    or the bands): their old ones are replaced, a batch at a time, walking the cases by key (no OFFSET: the
+    last batch of ten million costs what the first does). Returns how many cases were stored."""
     done = 0
     last = 0
     while chunk := list(cases.filter(pk__gt=last).order_by("pk").only("pk", "matter", "received_at")[:batch]):
@@ -215,6 +227,11 @@ def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
                     for k in band_keys(matter_of(c))
                 ]
             )
+            entries = {e.case_id: e for e in SearchEntry.objects.filter(case__in=[c.pk for c in chunk])}
+            for c in chunk:
+                if c.pk in entries:
+                    entries[c.pk].matter_concepts = stored(matter_of(c))
+            SearchEntry.objects.bulk_update(list(entries.values()), ["matter_concepts"], batch_size=500)
         done += len(chunk)
         last = chunk[-1].pk
     return done
@@ -248,11 +265,13 @@ def most_alike(
         among.filter(pk__in=sharing.values("case_id"))
         .exclude(pk=case.pk)
         .order_by("-received_at")
-        .values_list("pk", "matter")[:MAX_CANDIDATES]
+        .values_list("pk", "search_entry__matter_concepts")[:MAX_CANDIDATES]
     )
-    scored = [
-        (pk, likeness) for pk, text in found if (likeness := score(matter, concepts(text))) >= threshold
-    ]
+    scored = []
+    for pk, kept in found:
+        text = None if kept is not None else Case.objects.values_list("matter", flat=True).get(pk=pk)
+        if (likeness := score(matter, concepts_of(kept, text))) >= threshold:
+            scored.append((pk, likeness))
     scored.sort(key=lambda item: (-item[1], -item[0]))
     best = scored[:limit]
     by_pk = among.in_bulk([pk for pk, _ in best])

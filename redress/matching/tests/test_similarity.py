@@ -130,3 +130,50 @@ def test_remember_matters_restores_the_bands_of_existing_cases(bank):
     MatterBand.objects.filter(case=case).delete()
     call_command("remember_matters", batch=1)
     assert sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True)) == stored
+
+
+def test_kept_concepts_read_back_as_the_matter_they_were_kept_from():
+    texts = [line.split("=", 1)[-1].strip() for line in MATTERS.read_text(encoding="utf-8").splitlines()]
+    texts = [t for t in texts if t and not t.startswith("#")]
+    assert len(texts) > 100
+    for text in texts:
+        assert similarity.concepts_of(
+            similarity.stored(similarity.concepts(text)), None
+        ) == similarity.concepts(text)
+
+
+@pytest.mark.django_db
+def test_a_registered_case_keeps_its_matters_concepts_with_its_search_entry(bank):
+    from redress.matching.models import SearchEntry
+
+    case = bank.register(matter="取款机吞卡，我要求马上退卡。")
+    kept = SearchEntry.objects.get(case=case).matter_concepts
+    assert similarity.concepts_of(kept, None) == similarity.concepts(case.matter)
+    assert "!吞卡" in kept.split()
+
+
+@pytest.mark.django_db
+def test_a_case_without_kept_concepts_is_scored_from_its_text(bank):
+    # Cases from before the concepts were kept (or loaded by other means) are still alike to a new case.
+    from redress.escalation.triggers import current_settings, related_cases
+    from redress.matching.models import SearchEntry
+
+    earlier = bank.register(matter="取款机吞卡了，卡一直没退。", complainant_phone="13900000077")
+    SearchEntry.objects.filter(case=earlier).update(matter_concepts=None)
+    later = bank.register(matter="ATM吞了我的卡，要求退卡。", complainant_phone="13900000077")
+    found = related_cases(later, current_settings())
+    assert earlier.pk in [row[0] for row in found.earlier]
+
+
+@pytest.mark.django_db
+def test_remember_matters_keeps_the_concepts_of_existing_cases(bank):
+    from django.core.management import call_command
+
+    from redress.matching.models import SearchEntry
+
+    case = bank.register(matter="网点的存折打印机坏了，补登不了。")
+    SearchEntry.objects.filter(case=case).update(matter_concepts=None)
+    call_command("remember_matters", batch=1)
+    assert similarity.concepts_of(
+        SearchEntry.objects.get(case=case).matter_concepts, None
+    ) == similarity.concepts(case.matter)
