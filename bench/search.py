@@ -59,7 +59,7 @@ def _copy_index() -> dict:
     import psycopg
     from django.db import connection, transaction
 
-    from redress.matching.segment import joined, search_words
+    from redress.text.segment import joined, search_words
 
     words = cache(lambda text: tuple(search_words(text)))
     t0 = time.perf_counter()

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, ascii_digits, normalise_phone
-from redress.matching import fulltext
 from redress.organisation.models import Unit
+from redress.text import fulltext
 
 from .choices import Category, Channel, Kind, State
 from .models import Case
@@ -131,7 +131,7 @@ class RegisterFilter:
         return [chunk.upper() for chunk in self.q.split() if CASE_NUMBER.match(chunk)]
 
     def query(self) -> fulltext.Query:
-        """The words `q` searches for besides its case numbers (redress.matching.fulltext)."""
+        """The words `q` searches for besides its case numbers (redress.text.fulltext)."""
         return fulltext.parse(" ".join(chunk for chunk in self.q.split() if not CASE_NUMBER.match(chunk)))
 
     def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:

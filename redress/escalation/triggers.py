@@ -34,8 +34,8 @@ from redress.cases.models import Case, CaseFlag
 from redress.common.reference import VersionedCache
 from redress.matching import similarity
 from redress.matching.phrases import phrase_hits
-from redress.matching.segment import normalise
 from redress.organisation.choices import LEVEL_ORDER, Level, level_above
+from redress.text.segment import normalise
 
 from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, GroupScope, TriggerSettings
 

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
-from .segment import BANK_TERMS, DATA, normalise, tokenizer
+from redress.text.segment import BANK_TERMS, normalise, tokenizer
+
+DATA = Path(__file__).parent / "data"
 
 _CLAUSE = re.compile(r"[，。！？；：、,.!?;:\n\r]+")
 _LOOK_BACK = 4  # words; a negation further back than this denies something else

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Iterator
 from django.db import transaction
 
 from redress.cases.models import Case, CustomerContact, ResultReport
+from redress.text.segment import joined, search_words
 
 from . import similarity
 from .models import SearchEntry
-from .segment import joined, search_words
 
 # Cases indexed per transaction by `reindex`: a batch's rows are locked while their words are written.
 REINDEX_BATCH = 1000

@@ -22,14 +22,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from functools import cache, lru_cache
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from redress.cases.models import Case
+from redress.text.segment import normalise, words
 
 from .models import MatterBand, SearchEntry
-from .segment import DATA, normalise, words
+
+DATA = Path(__file__).parent / "data"
 
 CONCEPTS = DATA / "concepts.txt"
 COMMON_WORDS = DATA / "common_words.txt"

@@ -25,10 +25,10 @@ from redress.cases.choices import Category, State
 from redress.cases.models import Case
 from redress.cases.services import active_classification
 from redress.common.reference import VersionedCache
+from redress.text.segment import words
 
 from . import similarity
 from .models import SuggestionModel
-from .segment import words
 
 TARGETS = ("category", "business_category", "reason")
 TOP = 3

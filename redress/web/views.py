@@ -30,7 +30,8 @@ from redress.cases.services import MATTER_MAX, validate_registration
 from redress.common.errors import FieldErrors
 from redress.escalation.triggers import current_settings
 from redress.lifecycle.registration import register_case
-from redress.matching import fulltext, suggest
+from redress.matching import suggest
+from redress.text import fulltext
 
 from . import clocks as clock_words
 from .export import write_register

@@ -21,8 +21,7 @@ LAYERS = [
     ("redress.deadlines", "redress.routing"),
     ("redress.access",),
     ("redress.cases",),
-    ("redress.matching.fulltext",),  # words to queries and highlights: no models, used by the register
-    ("redress.matching.segment",),  # the one place text becomes words
+    ("redress.text",),  # Chinese text as words: segmentation, full-text queries (no models)
     ("redress.calendar",),
     ("redress.organisation",),
     ("redress.common",),  # shared helpers

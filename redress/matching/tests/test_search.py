@@ -13,8 +13,8 @@ from redress import lifecycle
 from redress.access.visibility import visible_to
 from redress.cases.register_query import RegisterFilter
 from redress.common.errors import FieldErrors
-from redress.matching import fulltext
 from redress.matching.models import SearchEntry
+from redress.text import fulltext
 
 pytestmark = pytest.mark.django_db
 

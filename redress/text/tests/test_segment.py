@@ -1,4 +1,4 @@
-from redress.matching.segment import normalise, query_words, search_words, tokens, words
+from redress.text.segment import normalise, query_words, search_words, tokens, words
 
 
 def test_bank_terms_stay_whole():
