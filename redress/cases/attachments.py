@@ -5,9 +5,9 @@ default, an S3-compatible object store shared by every node in production (`REDR
 Each file gets a random name there; the database keeps that name, the type, size and SHA-256. They are only
 ever served through a view that checks the case's visibility first, read back through the storage.
 
-A registration writes its files before its transaction (`put_all`) and records them inside it (`record`), so a
-store that is full or down refuses the registration before any row is written, and the transaction never waits
-on the store; if the transaction then fails, the caller deletes the files again (`discard`).
+A registration (or a document added later) writes its files before its transaction and records them inside
+it (`placed`, around `put_all` and `record`), so a store that is full or down refuses it before any row is
+written, and the transaction never waits on the store; if the transaction then fails, the files go again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -190,6 +191,33 @@ def record(case: Case, stored: Iterable[StoredFile], actor) -> list[Attachment]:
             for f in stored
         ]
     )
+
+
+@dataclass
+class Placed:
+    """Files in the store that the caller's transaction is about to record (`placed`)."""
+
+    files: list[StoredFile]
+    # Set as the last step inside the transaction: a failure after it came while committing.
+    committing: bool = False
+
+
+@contextmanager
+def placed(files: Sequence[UploadedFile]) -> Iterator[Placed]:
+    """Put the files in the store for a transaction run inside the block, which records them (`record`) and
+    sets `committing` as its last step. If anything in the block fails, the files go again, unless the failure
+    came while committing: then the database may have committed all the same, and its rows decide
+    (`discard_unrecorded`). StoreFailed, before the block runs, when the store cannot take them."""
+    batch = Placed(put_all(files))
+    try:
+        yield batch
+    except BaseException:
+        names = [f.name for f in batch.files]
+        if batch.committing:
+            discard_unrecorded(names)
+        else:
+            discard(names)
+        raise
 
 
 def discard(names: Iterable[str]) -> None:

@@ -363,28 +363,17 @@ def _create_case(actor, data, files, idempotency_key, now, then) -> Registration
 
     # The files first, outside the transaction: a full or failing store refuses the registration before any
     # row is written (StoreFailed, having deleted what it wrote), and no transaction waits on the store.
-    stored = attachment_store.put_all(files)
-    names = [f.name for f in stored]
-    committing = False
     clocks: list[Any] | None = None
     try:
-        with transaction.atomic():
-            case, flags = _create(actor, data, cleaned, stored)
+        with attachment_store.placed(files) as placed, transaction.atomic():
+            case, flags = _create(actor, data, cleaned, placed.files)
             if then is not None:
                 case, clocks, flags = then(case, actor, flags)
             if idempotency_key:
                 RegistrationKey.objects.create(staff=actor, key=idempotency_key, case=case)
-            committing = True
-    except BaseException as exc:
-        # Rolled back: no row names the files, so they go. Only a failed commit leaves that in doubt (the
-        # database may have committed before the connection was lost): then the rows decide.
-        if committing:
-            attachment_store.discard_unrecorded(names)
-        else:
-            attachment_store.discard(names)
-        if not isinstance(exc, IntegrityError):
-            raise
-        # Two retries of one registration raced: the loser rolled back; return the winner's case.
+            placed.committing = True
+    except IntegrityError:
+        # Two retries of one registration raced: the loser rolled back (its files gone); return the winner's.
         if idempotency_key:
             existing = _case_for_key(actor, idempotency_key)
             if existing is not None:

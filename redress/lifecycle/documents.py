@@ -3,7 +3,7 @@ report, a call recording. Not a transition — the case's state, version and clo
 one: the files by the attachments store, an event in the case's history with who, when and why.
 
 The files are written before the transaction and deleted again if it fails, as at registration
-(`cases.attachments`), so a full or failing store refuses the addition before any row is written.
+(`cases.attachments.placed`), so a full or failing store refuses the addition before any row is written.
 """
 
 from __future__ import annotations
@@ -53,23 +53,13 @@ def add_documents(
             errors["attachments"] = problems
     if errors:
         raise FieldErrors(errors)
-    stored = store.put_all(files)
-    names = [f.name for f in stored]
-    committing = False
-    try:
-        with transaction.atomic():
-            rows = store.record(case, stored, actor)
-            CaseEvent.objects.create(
-                case=case,
-                kind=EventKind.DOCUMENT_ADDED,
-                actor=actor,
-                data={"attachments": [f.original_name for f in stored], "note": note},
-            )
-            committing = True
-    except BaseException:
-        if committing:
-            store.discard_unrecorded(names)
-        else:
-            store.discard(names)
-        raise
+    with store.placed(files) as placed, transaction.atomic():
+        rows = store.record(case, placed.files, actor)
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.DOCUMENT_ADDED,
+            actor=actor,
+            data={"attachments": [f.original_name for f in placed.files], "note": note},
+        )
+        placed.committing = True
     return rows
