@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from redress.core.views import healthz
 
+# A failure on the bank's side: 503 with Retry-After while the database is away, else 500; never a trace.
+handler500 = "redress.core.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

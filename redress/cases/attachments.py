@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import filetype
 from django.conf import settings
@@ -247,6 +248,23 @@ def discard_unrecorded(names: Sequence[str]) -> None:
         )
         return
     discard(n for n in names if n not in recorded)
+
+
+def store_answers() -> bool:
+    """Whether the store can take a file now, for the health check: the local directory exists (or can be
+    made) and is writable; an object store answers a lookup. Never raises."""
+    store = storage()
+    try:
+        location = getattr(store, "location", None)
+        if location is not None and hasattr(store, "path"):
+            directory = Path(location)
+            directory.mkdir(parents=True, exist_ok=True)
+            return os.access(directory, os.W_OK | os.X_OK)
+        store.exists(".redress-health")
+        return True
+    except Exception:  # any backend's failure means "not now", whatever it raises
+        logger.warning("attachment store did not answer the health check", exc_info=True)
+        return False
 
 
 def open_stored(attachment: Attachment) -> File:
