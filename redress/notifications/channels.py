@@ -84,7 +84,7 @@ def _claim(model, row_id: int, now: dt.datetime) -> bool:
     due_by = now + dt.timedelta(seconds=CLOCK_SKEW_SECONDS)
     return bool(
         model.objects.filter(id=row_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=due_by).update(
-            next_attempt_at=now + dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+            next_attempt_at=now + dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS), queued_until=None
         )
     )
 

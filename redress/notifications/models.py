@@ -106,6 +106,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Due now when written; moved ahead while a sender holds the row and after each failure (backoff).
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # Handed to the worker's queue and not yet taken by a sender: the retry sweep leaves the row alone until
+    # then (a backlog is not a loss); a sender's claim clears it. NULL in the embedded setup (no queue).
+    queued_until = models.DateTimeField(_("queued until"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True, default="")
     # The gateway's message reference (SMS) or the Message-ID (email).
     provider_ref = models.CharField(_("reference"), max_length=255, blank=True, default="")
@@ -185,6 +188,9 @@ class WebhookDelivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # Handed to the worker's queue and not yet taken by a sender: the retry sweep leaves the row alone until
+    # then (a backlog is not a loss); a sender's claim clears it. NULL in the embedded setup (no queue).
+    queued_until = models.DateTimeField(_("queued until"), null=True, blank=True)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

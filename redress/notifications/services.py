@@ -133,6 +133,7 @@ def notify(
             people.setdefault(person.id, person)
     batch = uuid.uuid4()
     now = timezone.now()
+    queued_until = tasks.queued_until(now)
 
     new: list[tuple[int, int]] = []
     delivery_ids: list[int] = []
@@ -166,6 +167,7 @@ def notify(
                     address=address,
                     dedupe_key=dedupe_key,
                     next_attempt_at=now,
+                    queued_until=queued_until,
                 )
                 for notification_id, staff_id in new
                 for channel in OUTBOUND_CHANNELS
@@ -204,6 +206,7 @@ def notify(
                 batch=batch,
                 body=body_json,
                 next_attempt_at=now,
+                queued_until=queued_until,
             )
         )
     webhook_ids: list[int] = []

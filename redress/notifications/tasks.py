@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from redress.celery import app
@@ -33,6 +34,25 @@ def deliver_webhook(webhook_delivery_id: int) -> bool:
 def retry_webhooks() -> int:
     """Beat's every-minute retry of due email, SMS and webhook deliveries (the name predates email/SMS)."""
     return retry_due()
+
+
+def queued_until(now: dt.datetime) -> dt.datetime | None:
+    """Until when a row handed to the queue now is the queue's: as long as a sender's claim (a task lost with
+    a worker is sent by the retry sweep after that, as a claimed row whose sender died is). None: no queue."""
+    if not settings.CELERY_BROKER_URL:
+        return None
+    return now + dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+
+
+def _not_queued(jobs: list[tuple]) -> None:
+    """The rows of `jobs` were not handed over after all: the next retry sweep takes them."""
+    for task, model in ((deliver, Delivery), (deliver_webhook, WebhookDelivery)):
+        ids = [row_id for t, row_id in jobs if t is task]
+        if ids:
+            try:
+                model.objects.filter(id__in=ids).update(queued_until=None)
+            except Exception:  # the database away too: the rows' queueing lapses on its own
+                logger.exception("could not mark %s rows as not queued", len(ids))
 
 
 # After the broker refused or timed out a hand-off, this process leaves hand-offs to the retry sweep for this
@@ -66,13 +86,15 @@ def send(
     pause = min(BROKER_PAUSE_SECONDS, settings.SWEEP_INTERVAL)
     if jobs and _broker_failed_at is not None and (since := time.monotonic() - _broker_failed_at) < pause:
         logger.info("the broker failed %.1f s ago: %s deliveries left to the retry sweep", since, len(jobs))
+        _not_queued(jobs)
         return
-    for task, row_id in jobs:
+    for n, (task, row_id) in enumerate(jobs):
         try:
             task.apply_async((row_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
         except Exception:
             _broker_failed_at = time.monotonic()
             logger.exception("could not queue %s(%s); the retry sweep will send it", task.name, row_id)
+            _not_queued(jobs[n:])
             return
     _broker_failed_at = None
 
@@ -109,9 +131,16 @@ def retry_due(*, now: dt.datetime | None = None) -> int:
 
 
 def _due(model, now: dt.datetime) -> list[int]:
-    # Rows a sender holds have next_attempt_at in the future, so they are not due (see channels._claim).
-    return list(
+    """The rows due for another attempt, marked as the queue's for a while when they go to a worker's queue.
+    Rows a sender holds have next_attempt_at in the future (see channels._claim); rows waiting in the queue
+    behind a backlog have queued_until in the future: neither is due."""
+    ids = list(
         model.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .filter(Q(queued_until__isnull=True) | Q(queued_until__lte=now))
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:RETRY_BATCH]
     )
+    until = queued_until(now)
+    if ids and until is not None:
+        model.objects.filter(id__in=ids).update(queued_until=until)
+    return ids

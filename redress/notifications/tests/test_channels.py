@@ -174,3 +174,67 @@ def test_a_delivery_is_sent_once_however_often_it_is_asked_for(
     assert channels.send_delivery(delivery.id) is False
     assert retry_due() == 0
     assert len(smtp_server.messages) == 1
+
+
+def test_the_retry_sweep_leaves_a_row_waiting_in_the_queue_until_its_queueing_lapses(
+    bank, settings, monkeypatch
+):
+    # With a worker's queue, a row handed over is the queue's for as long as a sender's claim: a backlog is
+    # not a loss, so the sweep does not hand it over again each minute; a row the queue lost is sent after.
+    from redress.notifications import tasks
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    queued = []
+    monkeypatch.setattr(tasks.deliver, "apply_async", lambda args, **kw: queued.append(args[0]))
+    bank.handler.email = "handler@bank.test"
+    bank.handler.save()
+    case = bank.register()
+    now = timezone.now()
+    tell(bank, case, bank.handler)
+    delivery = Delivery.objects.get(channel=Channel.EMAIL)
+    lapse = settings.NOTIFICATION_CLAIM_SECONDS
+    assert delivery.queued_until == pytest.approx(
+        now + dt.timedelta(seconds=lapse), abs=dt.timedelta(seconds=5)
+    )
+
+    assert retry_due(now=now + dt.timedelta(seconds=60)) == 0
+    assert retry_due(now=delivery.queued_until + dt.timedelta(seconds=1)) == 1
+    assert queued == [delivery.id]
+    delivery.refresh_from_db()
+    assert delivery.queued_until > now + dt.timedelta(seconds=lapse)  # the queue's again, for another while
+    assert retry_due(now=delivery.queued_until - dt.timedelta(seconds=1)) == 0
+
+
+def test_a_row_the_broker_would_not_take_is_the_next_sweeps(bank, settings, monkeypatch):
+    from redress.notifications import tasks
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    tasks.forget_broker_failure()
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.deliver, "apply_async", refuse)
+    bank.handler.email = "handler@bank.test"
+    bank.handler.save()
+    case = bank.register()
+    tell(bank, case, bank.handler)
+    delivery = Delivery.objects.get(channel=Channel.EMAIL)
+    tasks.send(delivery_ids=[delivery.id])
+    tasks.forget_broker_failure()
+    delivery.refresh_from_db()
+    assert delivery.queued_until is None
+    assert tasks._due(Delivery, timezone.now() + dt.timedelta(seconds=1)) == [delivery.id]
+
+
+def test_a_sender_taking_the_row_ends_its_time_in_the_queue(bank, settings):
+    settings.CELERY_BROKER_URL = ""
+    bank.handler.email = "handler@bank.test"
+    bank.handler.save()
+    case = bank.register()
+    tell(bank, case, bank.handler)
+    delivery = Delivery.objects.get(channel=Channel.EMAIL)
+    Delivery.objects.filter(id=delivery.id).update(queued_until=timezone.now() + dt.timedelta(minutes=5))
+    assert channels._claim(Delivery, delivery.id, timezone.now())
+    delivery.refresh_from_db()
+    assert delivery.queued_until is None
