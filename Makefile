@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+VENDOR := redress/web/static/web/vendor/echarts.min.js
 PORT ?= 8000
 export PORT
 
@@ -16,7 +17,16 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) messages
+install: $(STAMP) messages $(VENDOR)
+
+# Front-end libraries served by Redress itself (package.json, package-lock.json): Apache ECharts for the
+# dashboards, copied out of node_modules into the static files (build output, not in git; a wheel copies its own:
+# setup.py). Nothing is fetched from outside by a browser.
+$(VENDOR): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $(VENDOR))
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)
+	cp node_modules/echarts/LICENSE $(dir $(VENDOR))echarts.LICENSE
 
 # Compiled catalogues are build output, made from the committed .po files (a wheel compiles its own: setup.py).
 messages: $(STAMP)

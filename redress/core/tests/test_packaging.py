@@ -81,14 +81,18 @@ def test_the_wheel_installed_in_a_fresh_virtualenv_serves_its_pages_in_chinese(t
     for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(
-        ROOT / "redress", source / "redress", ignore=shutil.ignore_patterns("*.mo", "__pycache__")
+        ROOT / "redress", source / "redress", ignore=shutil.ignore_patterns("*.mo", "__pycache__", "vendor")
     )
     assert not list(source.rglob("*.mo"))
+    # And npm's install of the front-end libraries (`npm ci`, run by `make install`), which the build copies.
+    (source / "node_modules").mkdir()
+    (source / "node_modules" / "echarts").symlink_to(ROOT / "node_modules" / "echarts")
 
     dist = tmp_path / "dist"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", dist, source)
     [wheel] = dist.glob("redress-*.whl")
     assert CATALOGUE in zipfile.ZipFile(wheel).namelist()
+    assert "redress/web/static/web/vendor/echarts.min.js" in zipfile.ZipFile(wheel).namelist()
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
