@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "redress.matching",
     "redress.escalation",
     "redress.lifecycle",
+    "redress.reports",
     "redress.api",
     "redress.web",
 ]

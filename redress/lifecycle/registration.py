@@ -1,7 +1,7 @@
 """Registration as the first step of a case's life: the case record is written by redress.cases (its
 checks, numbering, attachments and event), then, in the same transaction and in this order, it is indexed
-for search, its clocks start from receipt, its matter is stored for the similarity of matters and the
-escalation triggers run."""
+for search, its clocks start from receipt, its matter is stored for the similarity of matters, the
+escalation triggers run and its figures are added to the reports' rollup."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from redress.deadlines.choices import StartEvent
 from redress.deadlines.models import Clock
 from redress.matching import search, similarity
 from redress.organisation.models import Staff
+from redress.reports import figures
 
 from .triggers import apply_triggers
 
@@ -30,7 +31,11 @@ def after_registration(
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
     # Stored before the triggers look for similar matters: the group rule counts the new case among them.
     similarity.remember(case, fresh=True)
-    case, fired = apply_triggers(case, flags)
+    version = case.version
+    with figures.registering(case):
+        case, fired = apply_triggers(case, flags)
+    # The figures last, once, as the triggers' actions left the case (reports/figures.py).
+    figures.record_new_case(case, flags | fired, acted_on=case.version != version)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired
 
 

@@ -20,8 +20,9 @@ MAX_API_OVERHEAD = 3
 # Issue 16's target for a whole registration on the common path (no escalation rule fires), the token and
 # the idempotency key included: reference data comes from the per-process caches (one statement for their
 # tokens) and the answer from what registration wrote; plus the case's search entry (issue 13: the index of
-# its words, written in the same transaction so the register finds it at once).
-MAX_COMMON_PATH = 13
+# its words, written in the same transaction so the register finds it at once); plus issue 11's figures (the
+# case's row of figures and its bucket's upsert into the reports' daily rollup: reports/figures.py).
+MAX_COMMON_PATH = 15
 # Token (with the roles), count, page (joined with its units), and one each for the page's people (subject,
 # first responder, handler), classes (business category, reason, regulatory channel), the earlier cases the
 # caller may see, flags, attachments and clocks; a relation no case on the page has costs nothing.
