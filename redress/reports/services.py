@@ -90,9 +90,12 @@ def _scope(user: Staff, unit: Unit) -> str | None:
     return None
 
 
-def _sources(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Sources:
-    """The querysets whose figures, times their sign, add up to what the user may see of the unit."""
+def _sources(user: Staff | None, unit: Unit, start: dt.date, end: dt.date) -> Sources:
+    """The querysets whose figures, times their sign, add up to what the user may see of the unit (no user:
+    the bank's own figures, for the union's mailbox, which is told of every case)."""
     where = {"unit_path__startswith": unit.path, "day__gte": start, "day__lte": end}
+    if user is None:
+        return [(DailyFigures.objects.filter(**where), 1)]
     if _scope(user, unit) == "whole":
         return [
             (DailyFigures.objects.filter(**where), 1),
@@ -217,7 +220,8 @@ class Day:
     children: list[tuple[Unit, bool, dict[str, int]]]
 
 
-def daily(user: Staff, unit: Unit, date: dt.date) -> Day:
+def daily(user: Staff | None, unit: Unit, date: dt.date) -> Day:
+    """The unit's day as `user` may see it (None: the bank's own figures, for the union's mailbox)."""
     sources = _sources(user, unit, date, date)
     totals = _sums(sources, None, DAILY_MEASURES).get(None) or dict.fromkeys(DAILY_MEASURES, 0)
     by_kind = {
