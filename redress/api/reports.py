@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from redress.common.errors import FieldErrors
 from redress.common.schemas import param_example
-from redress.reports import services
+from redress.reports import daily_report, services
+from redress.reports import regulatory as regulatory_workbook
 
+from .errors import forbidden
 from .schemas import ErrorOut
 
 router = Router(tags=["reports"])
@@ -176,4 +178,129 @@ def daily(request: HttpRequest, filters: Query[DailyFilters]):
         "children": [
             {"unit": line.code, "name": line.name, "own": own, **counts} for line, own, counts in day.children
         ],
+    }
+
+
+class RegulatoryFilters(Schema):
+    quarter: str = Field(description="The quarter, as YYYYQn", json_schema_extra=param_example("2026Q4"))
+    format: str = Field(
+        "json", description="`json`, or `xlsx` for the workbook", json_schema_extra=param_example("json")
+    )
+
+
+class ClassOut(Schema):
+    code: str = Field(description="The official code; empty where the class has none")
+    label: str = Field(description="The class's label path; empty for complaints not classified")
+
+
+class CellOut(Schema):
+    channel: ClassOut
+    business_category: ClassOut
+    reason: ClassOut
+    count: int
+
+
+class ClassCountOut(ClassOut):
+    count: int
+
+
+class RegulatoryOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "quarter": "2026Q4",
+                    "from": "2026-10-01",
+                    "to": "2026-12-31",
+                    "rows": [
+                        {
+                            "channel": {"code": "", "label": "营业网点"},
+                            "business_category": {"code": "", "label": "银行卡/信用卡"},
+                            "reason": {"code": "", "label": "服务态度"},
+                            "count": 7,
+                        }
+                    ],
+                    "by_channel": [{"code": "", "label": "营业网点", "count": 7}],
+                    "by_business_category": [{"code": "", "label": "银行卡/信用卡", "count": 7}],
+                    "by_reason": [{"code": "", "label": "服务态度", "count": 7}],
+                    "total": 7,
+                }
+            ]
+        },
+        populate_by_name=True,
+    )
+
+    quarter: str
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    rows: list[CellOut] = Field(description="Each combination of channel × business category × reason")
+    by_channel: list[ClassCountOut]
+    by_business_category: list[ClassCountOut]
+    by_reason: list[ClassCountOut]
+    total: int = Field(description="Complaints received in the quarter; each list adds up to it")
+
+
+def _class_out(item) -> dict:
+    return {"code": item.code, "label": item.label} if item else {"code": "", "label": ""}
+
+
+@router.get(
+    "/reports/regulatory",
+    response={200: RegulatoryOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    by_alias=True,
+    summary="The regulatory return of a quarter (JR/T 0169-2018)",
+    description="The complaints received in the quarter (Beijing days), by the regulator's channel × "
+    "business category × reason and by each; `format=xlsx` answers the workbook (one sheet per dimension "
+    "and one of the combinations, totals checked). The whole bank's: for the supervision office, "
+    "administrators and auditors (403 for others).",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The return, or with `format=xlsx` its workbook",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/RegulatoryOut"}},
+                    daily_report.XLSX: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
+)
+def regulatory(request: HttpRequest, filters: Query[RegulatoryFilters]):
+    errors: dict[str, list[str]] = {}
+    if services.parse_quarter(filters.quarter) is None:
+        errors["quarter"] = [_("Enter a quarter as YYYYQn, e.g. 2026Q4.")]
+    if filters.format not in ("json", "xlsx"):
+        errors["format"] = [_("Choose one of: %(choices)s.") % {"choices": "json, xlsx"}]
+    if errors:
+        raise FieldErrors(errors)
+    if not services.may_see_the_return(request.auth):
+        raise forbidden()
+    ret = services.regulatory_return(request.auth, filters.quarter)
+    if filters.format == "xlsx":
+        response = HttpResponse(regulatory_workbook.workbook(ret), content_type=daily_report.XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{regulatory_workbook.filename(ret)}"'
+        return response
+    by = {
+        f"by_{name}": [{**_class_out(item), "count": count} for item, count in ret.by[dimension]]
+        for name, dimension in (
+            ("channel", "regulatory_channel"),
+            ("business_category", "business_category"),
+            ("reason", "reason"),
+        )
+    }
+    return {
+        "quarter": ret.quarter,
+        "from": ret.start,
+        "to": ret.end,
+        "rows": [
+            {
+                "channel": _class_out(cell.channel),
+                "business_category": _class_out(cell.business_category),
+                "reason": _class_out(cell.reason),
+                "count": cell.count,
+            }
+            for cell in ret.cells
+        ],
+        **by,
+        "total": ret.total,
     }

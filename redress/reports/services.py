@@ -16,6 +16,7 @@ person asking (docs/decisions/0028-report-figures-and-visibility.md):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -235,3 +236,81 @@ def daily(user: Staff | None, unit: Unit, date: dt.date) -> Day:
     by_stat_class = {value: class_sums[f"closed_{value}"] for value in StatClass.values}
     lines = _by_unit(unit, _sums(sources, "unit_path", DAILY_MEASURES), DAILY_MEASURES)
     return Day(unit, date, totals, by_kind, by_channel, by_stat_class, lines)
+
+
+# ---- the regulatory return (REGULATION.md: JR/T 0169-2018) ---------------------------------------------
+
+REGULATORY_DIMENSIONS = ("regulatory_channel", "business_category", "reason")
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One combination of the return: the three classes (None: not classified) and its count."""
+
+    channel: ClassificationItem | None
+    business_category: ClassificationItem | None
+    reason: ClassificationItem | None
+    count: int
+
+
+@dataclass
+class Return:
+    quarter: str
+    start: dt.date
+    end: dt.date
+    cells: list[Cell]
+    # Per dimension: (class or None, count), largest first; each adds up to `total`.
+    by: dict[str, list[tuple[ClassificationItem | None, int]]]
+    total: int
+
+
+def parse_quarter(text: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of `2026Q4`; None if it is not a quarter."""
+    match = QUARTER.match(text or "")
+    if not match or not 2000 <= int(match[1]) <= 2100:
+        return None
+    year, quarter = int(match[1]), int(match[2])
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def may_see_the_return(user: Staff) -> bool:
+    """The return is the whole bank's: for those who see every case (the office, administrators, auditors)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.sees_all_cases)
+
+
+def regulatory_return(user: Staff, quarter: str) -> Return:
+    """The quarter's complaints (received in it, Beijing days) by the regulator's channel × business
+    category × reason, and by each of them; none about the person asking."""
+    start, end = parse_quarter(quarter)
+    where = {"day__gte": start, "day__lte": end, "kind": Kind.COMPLAINT}
+    columns = ["regulatory_channel_id", "business_category_id", "reason_id"]
+    counts: dict[tuple[int, int, int], int] = defaultdict(int)
+    for rows, sign in (
+        (DailyFigures.objects.filter(**where), 1),
+        (CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1),
+    ):
+        for row in rows.order_by().values(*columns).annotate(n=Sum("registered")):
+            counts[tuple(row[c] for c in columns)] += sign * (row["n"] or 0)
+    ids = {pk for key in counts for pk in key if pk}
+    items = {item.pk: item for item in ClassificationItem.objects.filter(pk__in=ids)}
+    cells = sorted(
+        (Cell(*(items.get(pk) for pk in key), n) for key, n in counts.items() if n),
+        key=lambda cell: (
+            -cell.count,
+            *(getattr(c, "label", "") for c in (cell.channel, cell.business_category, cell.reason)),
+        ),
+    )
+    by: dict[str, list[tuple[ClassificationItem | None, int]]] = {}
+    for dimension, attribute in zip(
+        REGULATORY_DIMENSIONS, ("channel", "business_category", "reason"), strict=True
+    ):
+        sums: dict[int, int] = defaultdict(int)
+        for cell in cells:
+            item = getattr(cell, attribute)
+            sums[item.pk if item else 0] += cell.count
+        by[dimension] = sorted(((items.get(pk), n) for pk, n in sums.items()), key=lambda pair: -pair[1])
+    total = sum(cell.count for cell in cells)
+    return Return(quarter, start, end, cells, by, total)

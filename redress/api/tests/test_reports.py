@@ -4,10 +4,12 @@ sum of its children, and no figure built from cases hidden from the caller."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from redress.cases.models import Case
 from redress.lifecycle import perform
@@ -171,3 +173,62 @@ def test_bad_parameters_are_field_errors(bank, as_staff):
     assert set(response.json()["errors"]) >= {"to", "group_by"}
     query = {"unit": "A", "from": "2026-11-01", "to": "yesterday", "group_by": "kind"}
     assert client.get("/api/v1/reports/summary", query).status_code == 422
+
+
+# (regulatory channel, business category, reason) of the quarter's complaints
+RETURN = [
+    ("营业现场", "银行卡/信用卡", "服务态度及服务质量"),
+    ("营业现场", "银行卡/信用卡", "服务态度及服务质量"),
+    ("电话渠道", "银行卡/信用卡", "定价收费"),
+    ("电话渠道", "贷款/个人贷款", "定价收费"),
+    ("", "", ""),
+]
+
+
+def test_the_regulatory_return_counts_the_quarters_complaints_by_each_class(bank, as_staff):
+    for i, (channel, business, reason) in enumerate(RETURN):
+        bank.register(
+            regulatory_channel=channel,
+            business_category=business,
+            reason=reason,
+            received_at=dt.datetime(2026, 10, 5 + i, 10, tzinfo=BEIJING),
+            complainant_phone=f"1395555{i:04d}",
+        )
+    bank.register(kind="enquiry", category="", complainant_phone="13955559998",
+                  received_at=dt.datetime(2026, 10, 9, 10, tzinfo=BEIJING))  # fmt: skip  # not a complaint
+    bank.register(complainant_phone="13955559999", received_at=dt.datetime(2026, 9, 30, 23, tzinfo=BEIJING))
+    response = as_staff(bank.office).get("/api/v1/reports/regulatory", {"quarter": "2026Q4"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["from"], body["to"], body["total"]) == ("2026-10-01", "2026-12-31", 5)
+    combos = {(r["channel"]["label"], r["business_category"]["label"], r["reason"]["label"]): r["count"]
+              for r in body["rows"]}  # fmt: skip
+    assert combos == dict(Counter(RETURN))
+    for name, index in (("by_channel", 0), ("by_business_category", 1), ("by_reason", 2)):
+        assert {row["label"]: row["count"] for row in body[name]} == dict(Counter(c[index] for c in RETURN))
+
+
+def test_the_regulatory_workbook_has_a_sheet_per_dimension_whose_totals_agree(bank, as_staff):
+    for i, (channel, business, reason) in enumerate(RETURN):
+        bank.register(
+            regulatory_channel=channel,
+            business_category=business,
+            reason=reason,
+            received_at=dt.datetime(2026, 10, 5 + i, 10, tzinfo=BEIJING),
+            complainant_phone=f"1395555{i:04d}",
+        )
+    response = as_staff(bank.auditor).get(
+        "/api/v1/reports/regulatory", {"quarter": "2026Q4", "format": "xlsx"}
+    )
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["监管渠道分类", "业务类别", "原因", "组合明细"]
+    for sheet in book.worksheets:
+        last = [cell for cell in list(sheet.iter_rows(values_only=True))[-1] if cell not in (None, "")]
+        assert last == ["合计", 5], sheet.title
+
+
+def test_only_those_who_see_every_case_get_the_regulatory_return(bank, as_staff):
+    assert as_staff(bank.teller).get("/api/v1/reports/regulatory", {"quarter": "2026Q4"}).status_code == 403
+    refused = as_staff(bank.office).get("/api/v1/reports/regulatory", {"quarter": "2026Q5", "format": "pdf"})
+    assert refused.status_code == 422 and set(refused.json()["errors"]) == {"quarter", "format"}
