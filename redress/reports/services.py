@@ -73,7 +73,8 @@ class Row:
 
 def visible_unit(user: Staff, code: str) -> Unit:
     """The unit with this code if the user may see figures of it; Http404 otherwise, as for no such unit."""
-    unit = Unit.objects.filter(code=code).first()
+    # A code with a NUL names no unit (and PostgreSQL could not even look it up).
+    unit = Unit.objects.filter(code=code).first() if "\x00" not in code else None
     if unit is None or _scope(user, unit) is None:
         raise Http404("No unit with this code.")
     return unit
