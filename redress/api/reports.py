@@ -25,7 +25,7 @@ class SummaryFilters(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
     unit: str = Field(description="The unit's code; its figure includes its whole subtree", **{
-        "json_schema_extra": param_example("A")})  # fmt: skip
+        "json_schema_extra": param_example("WH")})  # fmt: skip
     start: dt.date = Field(
         alias="from",
         description="First day, inclusive (Beijing time)",
@@ -53,7 +53,7 @@ class SummaryOut(Schema):
         json_schema_extra={
             "examples": [
                 {
-                    "unit": "A",
+                    "unit": "WH",
                     "from": "2026-12-01",
                     "to": "2026-12-05",
                     "group_by": "kind",
@@ -76,7 +76,7 @@ class SummaryOut(Schema):
 
 
 class DailyFilters(Schema):
-    unit: str = Field(description="The unit's code", json_schema_extra=param_example("A"))
+    unit: str = Field(description="The unit's code", json_schema_extra=param_example("WH"))
     date: dt.date = Field(description="The day (Beijing time)", json_schema_extra=param_example("2026-12-05"))
 
 
@@ -95,7 +95,7 @@ class DailyOut(Schema):
         json_schema_extra={
             "examples": [
                 {
-                    "unit": "A",
+                    "unit": "WH",
                     "date": "2026-12-05",
                     "registered": 4,
                     "closed": 1,
@@ -106,8 +106,8 @@ class DailyOut(Schema):
                     "breached": 0,
                     "children": [
                         {
-                            "unit": "A1",
-                            "name": "甲一支行",
+                            "unit": "WH01",
+                            "name": "江汉支行",
                             "own": False,
                             "registered": 4,
                             "closed": 1,
