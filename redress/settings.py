@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "redress.matching",
     "redress.escalation",
     "redress.lifecycle",
+    "redress.reports",
     "redress.api",
     "redress.web",
 ]
@@ -419,6 +420,24 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The registration suggestions relearned from the day's closed cases (redress.matching.suggest).
     "train-suggestions": {"task": "redress.train_suggestions", "schedule": crontab(hour=3, minute=15)},
+}
+
+
+def _time_of_day(name: str, default: str) -> dt.time:
+    value = os.environ.get(name) or default
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time of day (HH:MM)") from None
+
+
+# The daily classified reports (redress.reports.daily_report): yesterday's, sent each morning at this Beijing
+# time by beat (or the embedded setup's sidecar); and the union's mailbox, which gets the top unit's report.
+REPORTS_DAILY_TIME = _time_of_day("REDRESS_DAILY_REPORT_TIME", "08:00")
+REPORTS_UNION_MAILBOX = os.environ.get("REDRESS_UNION_MAILBOX", "")
+CELERY_BEAT_SCHEDULE["daily-reports"] = {
+    "task": "redress.send_daily_reports",
+    "schedule": crontab(hour=REPORTS_DAILY_TIME.hour, minute=REPORTS_DAILY_TIME.minute),
 }
 
 # Django's mailers (6.1). An SMTP host switches email on; without one the embedded setup prints mail to

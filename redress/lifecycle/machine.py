@@ -11,7 +11,7 @@ declarations (`redress.lifecycle.catalogue`).
 `run` does, in one transaction: lock the case's row, check state and permission, validate the parameters
 (every error at once), run the action's rule, write the case with a conditional update on its version (no
 lost update), record the event with old and new values, then the steps that follow every transition, in
-the order written in `redress.lifecycle.after`.
+the order written in `redress.lifecycle.after`, and last the case's figures for the reports.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from redress.cases.models import Case, CaseEvent
 from redress.common.errors import FieldErrors, add_pydantic_errors
 from redress.common.states import write_state
 from redress.organisation.models import Staff
+from redress.reports import figures
 
 from .params import NoParams, Params, check_moments, resolve_references
 
@@ -284,6 +285,8 @@ def run(
             data["changes"] = {name: [old[name], _jsonable(getattr(locked, name))] for name in updates}
         CaseEvent.objects.create(case=locked, kind=change.event or action.event, actor=actor, data=data)
         after(action, ctx, locked, data)
+        # Whatever the action and what followed it changed, the case's figures follow (reports/figures.py).
+        figures.case_changed(locked.pk)
     return locked
 
 

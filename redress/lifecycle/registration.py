@@ -1,7 +1,7 @@
 """Registration as the first step of a case's life: the case record is written by redress.cases (its
 checks, numbering, attachments and event), then, in the same transaction and in this order, it is indexed
 for search and its matter stored for the similarity of matters (redress.matching.intake), its clocks start
-from receipt and the escalation triggers run."""
+from receipt, the escalation triggers run and its figures are added to the reports' rollup."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from redress.deadlines.choices import StartEvent
 from redress.deadlines.models import Clock
 from redress.matching.intake import remember_new_case
 from redress.organisation.models import Staff
+from redress.reports import figures
 
 from .triggers import apply_triggers
 
@@ -28,7 +29,11 @@ def after_registration(
     flags (the triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
     remember_new_case(case)
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
-    case, fired = apply_triggers(case, flags)
+    version = case.version
+    with figures.registering(case):
+        case, fired = apply_triggers(case, flags)
+    # The figures last, once, as the triggers' actions left the case (reports/figures.py).
+    figures.record_new_case(case, flags | fired, acted_on=case.version != version)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired
 
 

@@ -33,6 +33,7 @@ from redress.escalation import services as notices
 from redress.escalation.models import Accountability, SupervisionNotice
 from redress.organisation.choices import level_above
 from redress.organisation.services import system_actor
+from redress.reports import figures
 
 from .triggers import escalate
 
@@ -247,6 +248,8 @@ def _act(due: Due, row, now: dt.datetime, result: SweepResult, cases: dict[int, 
         return
     if due.counter:
         setattr(result, due.counter, getattr(result, due.counter) + 1)
+    if due.counter == "breaches":  # a breached clock counts in the case's figures (reports/figures.py)
+        figures.case_changed(row.case_id)
     case = cases.get(row.case_id) or _cases_of([row])[row.case_id]
     if case.state not in OPEN_STATES:
         return

@@ -29,7 +29,7 @@ from django.utils.module_loading import import_string
 from redress.common.validators import mask_phone
 
 from .choices import Channel, DeliveryStatus
-from .models import Delivery, WebhookAttempt, WebhookDelivery
+from .models import Delivery, NotificationAttachment, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +183,9 @@ def _send_email(delivery: Delivery, notification) -> str:
         to=[address],
         headers={"Message-ID": reference, "X-Redress-Event": notification.event},
     )
+    if notification.data.get("attachments"):  # only then a statement more
+        for attached in NotificationAttachment.objects.filter(batch=notification.batch).order_by("pk"):
+            message.attach(attached.name, bytes(attached.content), attached.content_type)
     mailers.default.send_messages([message])
     return reference
 

@@ -233,3 +233,21 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} @ {self.attempted_at}: {self.response_code or self.error}"
+
+
+class NotificationAttachment(models.Model):
+    """A file sent with every e-mail of one `notify` call (its batch): a daily report's workbook. Kept once
+    for all its recipients; the in-app bell and SMS carry no file."""
+
+    batch = models.UUIDField(editable=False, db_index=True)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=128)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification attachment")
+        verbose_name_plural = _("notification attachments")
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,7 +21,14 @@ from redress.organisation.models import Staff, Unit
 
 from . import tasks
 from .choices import OUTBOUND_CHANNELS, Channel, DeliveryStatus
-from .models import Delivery, Notification, NotificationPreference, WebhookDelivery, WebhookEndpoint
+from .models import (
+    Delivery,
+    Notification,
+    NotificationAttachment,
+    NotificationPreference,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 # The retries are the hand-off's (tasks.py); named here too for the sweeper and the tests.
 from .tasks import retry_due, retry_due_deliveries, retry_due_webhooks  # noqa: F401
@@ -111,13 +118,15 @@ def notify(
     body: str,
     dedupe_key: str,
     data: dict | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
 ) -> int:
     """Tells `recipients` of `event` once per `dedupe_key`; returns how many of them had not been told.
 
     Call inside the caller's transaction. Writes one Notification per recipient, one Delivery per outbound
     channel their preferences allow and their contact details reach, one WebhookDelivery per active
-    endpoint subscribed to `event`. Rows already written for the same key (an earlier call, or another
-    process now) are left alone. Sending starts only after the transaction commits.
+    endpoint subscribed to `event`; `attachments` ((file name, content, content type)) go with the
+    e-mails. Rows already written for the same key (an earlier call, or another process now) are left alone.
+    Sending starts only after the transaction commits.
     """
     if not dedupe_key:
         raise ValueError("notify needs a dedupe_key: the same event must never be delivered twice")
@@ -125,6 +134,8 @@ def notify(
     data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
     if case is not None:
         data.setdefault("case_number", case.number)
+    if attachments:  # named in the data, so that the sender reads the files only for such a notification
+        data["attachments"] = [attached[0] for attached in attachments]
     people: dict[int, Staff] = {}
     for person in recipients:
         # Never the staff member complained about, whoever the caller passed (R6: the case does not exist
@@ -175,6 +186,13 @@ def notify(
             ],
             ignore_conflicts=True,
         )
+        if deliveries and attachments:
+            NotificationAttachment.objects.bulk_create(
+                [
+                    NotificationAttachment(batch=batch, name=n, content=c, content_type=t)
+                    for n, c, t in attachments
+                ]
+            )
         if deliveries:  # none to write (nobody with an address): none to read back
             delivery_ids = list(
                 Delivery.objects.filter(

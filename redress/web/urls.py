@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, report_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -19,6 +19,8 @@ urlpatterns = [
     path("cases/mine", case_views.my_cases, name="my_cases"),
     path("cases/awaiting-instruction", case_views.awaiting_instruction, name="awaiting_instruction"),
     path("cases/due-soon", case_views.due_soon, name="due_soon"),
+    path("reports/daily", report_views.daily, name="daily_report"),
+    path("reports/daily.xlsx", report_views.daily_xlsx, name="daily_report_xlsx"),
     path("cases/to-sign-for", case_views.to_sign_for, name="to_sign_for"),
     path("cases/to-answer", case_views.to_answer, name="to_answer"),
     path("cases/to-follow-up", case_views.to_follow_up, name="to_follow_up"),

@@ -177,3 +177,11 @@ def test_the_demo_of_make_run_shows_every_stage_and_path():
     assert Attachment.objects.exists()
     assert CaseEvent.objects.filter(kind="instructed", actor__username="leader").exists()
     assert SuggestionModel.objects.count() == 1
+
+
+def test_the_demos_report_figures_equal_a_recount():
+    """The reports' figures (issue 11) are kept through every registration, action and sweep of the demo."""
+    from redress.reports import figures
+
+    load_demo(cases=CASES)
+    assert figures.verify() == []

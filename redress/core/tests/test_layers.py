@@ -14,7 +14,9 @@ from typing import NamedTuple
 LAYERS = [
     ("redress.web", "redress.api"),  # interfaces
     ("redress.core",),  # demo bank, commands, health
+    ("redress.reports",),  # figures across cases: daily report, summaries (docs/reports.md)
     ("redress.lifecycle",),  # the case's life: actions, perform, triggers applied, sweeper
+    ("redress.reports.figures",),  # each case's figures and the rollup, kept by the lifecycle's transactions
     ("redress.escalation",),
     ("redress.notifications",),
     ("redress.matching",),  # what a complaint is about: search, similarity, suggestions, phrases

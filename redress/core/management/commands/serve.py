@@ -44,6 +44,13 @@ class Command(BaseCommand):
                 start_new_session=False,
             )  # fmt: skip
             self.stdout.write(f"sweeper sidecar started (every {settings.SWEEP_INTERVAL} s)")
+            # And the morning's daily reports (beat's `daily-reports` in production): checked every minute.
+            subprocess.Popen(  # nosec B603
+                [os.path.join(os.path.dirname(sys.executable), "redress"), "reports", "send-daily",
+                 "--every", "60", "--exit-with-parent"],
+                start_new_session=False,
+            )  # fmt: skip
+            self.stdout.write("daily reports sidecar started")
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         # gunicorn beside this Python, with our own argument list (bandit: B606).
         os.execv(gunicorn, argv)  # nosec B606

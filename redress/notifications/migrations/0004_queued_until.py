@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_reference_tokens'),
+        ('notifications', '0003_notification_attachments'),
     ]
 
     operations = [

@@ -1,0 +1,16 @@
+"""Celery entry points: beat sends yesterday's daily reports each morning (REPORTS_DAILY_TIME)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from .daily_report import send_reports
+from .figures import BEIJING
+
+
+@shared_task(name="redress.send_daily_reports", ignore_result=True)
+def send_daily_reports_task() -> int:
+    return send_reports(timezone.now().astimezone(BEIJING).date() - dt.timedelta(days=1))

@@ -1,0 +1,87 @@
+"""The daily classified report's page and its Excel download (issue 11, item 2): any unit the user may see,
+any day; the figures and the marks are `redress.reports`'."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from redress.cases.choices import Channel, Kind, StatClass
+from redress.reports import daily_report, services
+from redress.reports.figures import BEIJING
+
+from .forms import units_for_filter
+
+
+def _unit_and_date(request: HttpRequest):
+    """The unit and day asked for; by default the user's unit (the head office for those who see all) and
+    yesterday. A unit the user may not see is a 404, as for a case."""
+    user = request.user
+    code = request.GET.get("unit", "").strip().replace("\x00", "")
+    if not code:
+        default = user.unit if user.unit_id and not user.sees_all_cases else None
+        default = default or units_for_filter(user).order_by("path").first()
+        code = default.code if default else ""
+    unit = services.visible_unit(user, code)
+    yesterday = dt.datetime.now(BEIJING).date() - dt.timedelta(days=1)
+    try:
+        date = dt.date.fromisoformat(request.GET["date"]) if request.GET.get("date") else yesterday
+    except ValueError:
+        messages.error(request, _("Enter a date as YYYY-MM-DD."))
+        date = yesterday
+    return unit, date
+
+
+@login_required
+@require_GET
+def daily(request: HttpRequest) -> HttpResponse:
+    unit, date = _unit_and_date(request)
+    day = services.daily(request.user, unit, date)
+    missing = daily_report.missing_units([line for line, _own, _c in day.children], date)
+    lines = [
+        {
+            "unit": line,
+            "name": daily_report.line_name(line, own),
+            "counts": [counts[m] for m in services.DAILY_MEASURES],
+            "missing": not own and line.pk in missing,
+        }
+        for line, own, counts in day.children
+    ]
+    return render(
+        request,
+        "web/daily_report.html",
+        {
+            "unit": unit,
+            "date": date,
+            "day": day,
+            "lines": lines,
+            "totals": [day.totals[m] for m in services.DAILY_MEASURES],
+            "breakdowns": [
+                (_("by kind"), _labelled(day.by_kind, Kind)),
+                (_("by channel"), _labelled(day.by_channel, Channel)),
+                (_("closed, by statistics class"), _labelled(day.by_stat_class, StatClass)),
+            ],
+            "unit_options": [(u.code, u.name) for u in units_for_filter(request.user).order_by("path")],
+        },
+    )
+
+
+def _labelled(counts: dict[str, int], choices: type[Kind | Channel | StatClass]) -> list[tuple[str, int]]:
+    return [(str(label), counts[value]) for value, label in choices.choices if counts.get(value)]
+
+
+@login_required
+@require_GET
+def daily_xlsx(request: HttpRequest) -> HttpResponse:
+    unit, date = _unit_and_date(request)
+    day = services.daily(request.user, unit, date)
+    missing = daily_report.missing_units([line for line, _own, _c in day.children], date)
+    response = HttpResponse(daily_report.workbook(day, missing), content_type=daily_report.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{daily_report.filename(unit, date)}"'
+    return response
