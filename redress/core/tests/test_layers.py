@@ -18,7 +18,7 @@ LAYERS = [
     ("redress.escalation",),
     ("redress.notifications",),
     ("redress.matching",),  # what a complaint is about: search, similarity, suggestions, phrases
-    ("redress.deadlines", "redress.routing"),
+    ("redress.deadlines", "redress.routing", "redress.receipts"),  # receipts: the public's reports
     ("redress.access",),
     ("redress.cases",),
     ("redress.matching.fulltext",),  # words to queries and highlights: no models, used by the register
