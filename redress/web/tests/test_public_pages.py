@@ -88,3 +88,15 @@ def test_a_report_with_errors_keeps_nothing_and_asks_for_the_files_again(bank):
 def test_the_pages_speak_the_banks_language(db):
     page = Client().get("/public/report").content.decode()
     assert "我要举报" in page and "Report wrongdoing" not in page
+
+
+def test_the_case_page_shows_the_reporters_contact_and_messages_to_those_handling_it(bank, client):
+    from redress.testing import PASSWORD
+
+    Client().post("/public/report", {"matter": MATTER, "contact": "晚上8点后 139"})
+    case = Case.objects.get()
+    client.login(username=bank.office.username, password=PASSWORD)
+    page = client.get(f"/cases/{case.number}").content.decode()
+    assert "晚上8点后 139" in page and "回复举报人" in page
+    client.login(username=bank.auditor.username, password=PASSWORD)
+    assert "晚上8点后 139" not in client.get(f"/cases/{case.number}").content.decode()
