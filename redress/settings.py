@@ -89,6 +89,11 @@ def secret_key(environ: Mapping[str, str], data_dir: Path, demo: bool) -> str:
 
 
 SECRET_KEY = secret_key(os.environ, DATA_DIR, DEMO_MODE)
+# Earlier keys after a rotation, comma-separated: sessions signed with them stay valid, and the receipts of
+# public reports (hashed under the key: redress.receipts) still open their reports.
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("REDRESS_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REDRESS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [
@@ -273,6 +278,8 @@ RATE_LIMITS = {
     "public-submit": env_rate("REDRESS_RATE_PUBLIC_SUBMIT", "5/3600"),
     "public-submit-all": env_rate("REDRESS_RATE_PUBLIC_SUBMIT_ALL", "300/3600"),
     "public-lookup": env_rate("REDRESS_RATE_PUBLIC_LOOKUP", "30/600"),
+    # A complainant's look-ups of their case's state (issue 15), per client address.
+    "public-status": env_rate("REDRESS_RATE_PUBLIC_STATUS", "30/600"),
 }
 
 

@@ -15,14 +15,15 @@ from typing import Literal
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Path, Router, Schema, Status
+from ninja import Field, File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from redress.access.lockout import client_address
 from redress.cases.choices import State
 from redress.common import ratelimit
-from redress.lifecycle.public_reports import DeskMissing, add_material, report_wrongdoing
+from redress.common.schemas import param_example
+from redress.lifecycle.public_reports import DeskMissing, add_material, public_status, report_wrongdoing
 from redress.receipts import services as receipts
 from redress.receipts.models import PublicReport
 
@@ -182,3 +183,57 @@ def add_report_material(
     report = _report(receipt)
     add_material(report, text, list(attachments or []))
     return Status(201, _report_out(report))
+
+
+# ---- the complainant's look-up of their case (issue 15 item 4) ------------------------------------------
+
+
+class StatusQuery(Schema):
+    number: str = Field(
+        max_length=32,
+        description="The case number the complainant was given",
+        json_schema_extra=param_example("TS2026000128"),
+    )
+    code: str = Field(
+        max_length=32,
+        description=f"The status code given with it ({receipts.STATUS_CODE_DIGITS} digits)",
+        json_schema_extra=param_example("493027518846"),
+    )
+
+
+class StatusOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": "TS2026000128",
+                    "state": "transferred",
+                    "state_label": "已转办",
+                    "expected_reply_date": "2026-12-09",
+                }
+            ]
+        }
+    )
+
+    number: str
+    state: str = Field(description="The case's state (GLOSSARY.md)")
+    state_label: str = Field(description="The state in the request's language")
+    expected_reply_date: dt.date | None = Field(
+        description="When a reply is due; none once it is not running"
+    )
+
+
+@router.get(
+    "/public/status",
+    response={200: StatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="A complainant looks up their case's state (no login)",
+    description="With the case number and the status code given at registration: the state and the date a "
+    "reply is due, nothing else. 404 for any other pair (a wrong code and an unknown number alike)."
+    + _LIMITED_DOC,
+)
+def case_status(request: HttpRequest, query: Query[StatusQuery]):
+    _limit(request, "public-status")
+    found = public_status(query.number, query.code)
+    if found is None:
+        raise Http404
+    return found

@@ -24,12 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.cases import attachments as store
-from redress.cases.choices import Category, Channel, Kind
+from redress.cases.choices import Category, Channel, Kind, State
 from redress.cases.models import Case
 from redress.cases.services import RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
 from redress.common.validators import InvalidValue
+from redress.deadlines.choices import ClockName, ClockState
+from redress.deadlines.models import Clock
 from redress.organisation.choices import DepartmentFunction, Role
 from redress.organisation.lookups import staff_member
 from redress.organisation.models import Staff
@@ -140,3 +142,30 @@ def add_material(
         else:
             store.discard(names)
         raise
+
+
+def public_status(number: str, code: str) -> dict | None:
+    """A complainant's case as the public status page shows it (issue 15 item 4): its number, state and the
+    date a reply is due, nothing else; None unless `code` is the case's status code. A lookup by the
+    complainant, not by staff: no visibility applies, the code is the proof. A report of wrongdoing has its
+    receipt instead, and no status code."""
+    number = (number or "").strip().upper()
+    if not receipts.status_code_matches(number, code):
+        return None
+    case = (
+        Case.objects.filter(number=number).exclude(kind=Kind.WHISTLEBLOW, public_report__isnull=False).first()
+    )
+    if case is None:
+        return None
+    reply = (
+        Clock.objects.filter(case=case, name=ClockName.REPLY)
+        .exclude(state=ClockState.STOPPED)
+        .order_by("due_at")
+        .first()
+    )
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": str(State(case.state).label),
+        "expected_reply_date": timezone.localdate(reply.due_at) if reply is not None else None,
+    }

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from redress.cases.models import Attachment, Case
 from redress.organisation.models import Staff
@@ -84,3 +84,26 @@ def record_message(
 
 def messages(report: PublicReport) -> list[ReporterMessage]:
     return list(report.messages.prefetch_related("attachments"))
+
+
+# ---- the complainant's status code (issue 15 item 4) ----------------------------------------------------
+
+STATUS_CODE_DIGITS = 12
+_STATUS_SALT = "redress.receipts.status"
+
+
+def status_code(number: str, key: str | None = None) -> str:
+    """The code a complainant looks up their case's state with: a keyed hash of the case number. Nothing is
+    stored, the bank can tell it again from the case page, and without the secret key no one can make it."""
+    digest = salted_hmac(_STATUS_SALT, number, secret=key or settings.SECRET_KEY, algorithm="sha256")
+    return f"{int(digest.hexdigest(), 16) % 10**STATUS_CODE_DIGITS:0{STATUS_CODE_DIGITS}d}"
+
+
+def status_code_matches(number: str, typed: str) -> bool:
+    """Whether `typed` (spaces or dashes allowed) is the status code of case `number`, under the secret key or
+    a fallback key."""
+    digits = "".join(ch for ch in str(typed) if ch not in " -")
+    if len(digits) != STATUS_CODE_DIGITS or not digits.isascii() or not digits.isdigit():
+        return False
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(constant_time_compare(status_code(number, key), digits) for key in keys)

@@ -122,6 +122,10 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 GROUP_SHOWN = 50
 
 
+def _is_public_report(case: Case) -> bool:
+    return case.kind == Kind.WHISTLEBLOW and receipts.report_of(case) is not None
+
+
 def _public_report(user: Staff, case: Case) -> dict | None:
     if case.kind != Kind.WHISTLEBLOW or not (
         can_act(user, case) and lifecycle_permissions.holder(user, case)
@@ -170,6 +174,11 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "referrals": case.legal_referrals.select_related("by"),
         # A report from the public page: the reporter's contact and the messages, for those handling it.
         "public_report": _public_report(request.user, case),
+        # What the complainant looks the case up with on the public status page (issue 15), told by those
+        # working on it; a public report has its receipt instead.
+        "status_code": receipts.status_code(case.number)
+        if documents.may_add_documents(request.user, case) and not _is_public_report(case)
+        else None,
         "repeats": visible_to(request.user).filter(previous_case=case).only("number", "received_at", "state"),
         "previous": previous,
         # The other cases of its group complaint that this person may see; those they may not are neither

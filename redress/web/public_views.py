@@ -18,7 +18,7 @@ from redress.cases.attachments import StoreFailed
 from redress.cases.choices import State
 from redress.common import ratelimit
 from redress.common.errors import FieldErrors
-from redress.lifecycle.public_reports import DeskMissing, add_material, report_wrongdoing
+from redress.lifecycle.public_reports import DeskMissing, add_material, public_status, report_wrongdoing
 from redress.receipts import services as receipts
 from redress.receipts.models import PublicReport
 
@@ -153,3 +153,36 @@ def follow(request: HttpRequest) -> HttpResponse:
     context = _report_context(found, receipt, material)
     context["added"] = "add" in request.POST and material is None
     return render(request, "web/public/follow.html", {"lookup": None, **context})
+
+
+# ---- the complainant's look-up of their case (issue 15 item 4) ------------------------------------------
+
+
+class StatusForm(forms.Form):
+    number = forms.CharField(label=_L("Case number"), max_length=32)
+    code = forms.CharField(
+        label=_L("Status code"),
+        help_text=_L("The code you were given with the case number when the complaint was registered."),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """The state of a complaint and the date its reply is due, for its case number and status code (sent in
+    the form's body, never in the address)."""
+    form = StatusForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "web/public/status.html", {"form": form})
+    refused = _limited(request, "public-status")
+    if refused is not None:
+        return _refused(request, "web/public/status.html", {"form": StatusForm()}, refused)
+    found = public_status(form.data.get("number", ""), form.data.get("code", "")) if form.is_valid() else None
+    if found is None:
+        if form.is_valid():
+            form.add_error(
+                None, _("No case matches this case number and status code. Check both and try again.")
+            )
+        return render(request, "web/public/status.html", {"form": form}, status=404)
+    return render(request, "web/public/status.html", {"form": StatusForm(), "found": found})

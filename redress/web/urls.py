@@ -14,6 +14,7 @@ urlpatterns = [
     # Without a login: reports of wrongdoing from the public, with a receipt (redress.web.public_views).
     path("public/report", public_views.report, name="public_report"),
     path("public/report/follow", public_views.follow, name="public_follow"),
+    path("public/status", public_views.status, name="public_status"),
     path("", views.register, name="register"),
     path("cases/", views.register, name="cases"),
     path("cases/export.xlsx", views.export, name="export"),

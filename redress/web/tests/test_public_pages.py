@@ -100,3 +100,34 @@ def test_the_case_page_shows_the_reporters_contact_and_messages_to_those_handlin
     assert "晚上8点后 139" in page and "回复举报人" in page
     client.login(username=bank.auditor.username, password=PASSWORD)
     assert "晚上8点后 139" not in client.get(f"/cases/{case.number}").content.decode()
+
+
+def test_the_complainant_looks_up_the_state_with_the_code_the_clerk_was_shown(bank, client):
+    from redress.receipts.services import status_code
+    from redress.testing import PASSWORD
+
+    case = bank.register()
+    client.login(username=bank.teller.username, password=PASSWORD)
+    assert status_code(case.number) in client.get(f"/cases/{case.number}").content.decode()
+    client.login(username=bank.auditor.username, password=PASSWORD)
+    assert status_code(case.number) not in client.get(f"/cases/{case.number}").content.decode()
+
+    page = Client().post("/public/status", {"number": case.number, "code": status_code(case.number)})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "已登记" in text and case.complainant_name not in text and case.matter not in text
+    wrong = Client().post("/public/status", {"number": case.number, "code": "000000000000"})
+    assert wrong.status_code == 404 and "已登记" not in wrong.content.decode()
+    assert not re.search(r"<script(?![^>]*\bsrc=)", Client().get("/public/status").content.decode())
+
+
+def test_the_registration_message_gives_the_status_code(bank, client):
+    from redress.receipts.services import status_code
+    from redress.testing import PASSWORD
+
+    from .test_pages import form_data
+
+    client.login(username=bank.teller.username, password=PASSWORD)
+    page = client.post("/cases/new", form_data(bank), follow=True)
+    case = Case.objects.get(complainant_name="李四")
+    assert status_code(case.number) in page.content.decode()
