@@ -72,3 +72,30 @@ def test_an_unreachable_redis_lets_requests_through_and_says_so(db, three_an_hou
     settings.RATE_LIMIT_URL = "redis://127.0.0.1:1/0"
     assert _counts("192.0.2.1", T0, 5) == [True] * 5
     assert "Redis unreachable" in caplog.text and "192.0.2.1" not in caplog.text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_on_separate_connections_lose_no_count(three_an_hour):
+    """Eight connections at once, as eight workers on several nodes: every request is counted once, so exactly
+    the limit is let through."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises every writer, so nothing would race")
+    barrier = threading.Barrier(8)
+
+    def one(_):
+        try:
+            barrier.wait(timeout=30)
+            return [ratelimit.hit("test", "192.0.2.1", now=T0).allowed for _ in range(5)]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        allowed = [a for batch in pool.map(one, range(8)) for a in batch]
+    assert allowed.count(True) == 3
+    assert RateCounter.objects.get().count == 40
