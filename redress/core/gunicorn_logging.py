@@ -20,8 +20,9 @@ class PublicRequestsLogger(Logger):
         for key in list(atoms):
             if key in _IDENTIFYING or key.endswith(("}i", "}e")):
                 atoms[key] = "-"
-        for key in ("r", "U"):
-            if isinstance(atoms.get(key), str):
-                atoms[key] = without_secrets(atoms[key])
+        # The request line without its query (the status page's code travels there) nor the receipt.
+        path = without_secrets(environ.get("PATH_INFO") or "")
+        atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {path} {environ.get('SERVER_PROTOCOL', '-')}"
+        atoms["U"] = path
         atoms["q"] = "-"
         return atoms

@@ -14,15 +14,15 @@ class _Request:
         self.headers = headers
 
 
-def _line(path: str, caplog) -> str:
+def _line(path: str, caplog, query: str = "") -> str:
     config = Config()
     config.set("accesslog", "-")
     logger = PublicRequestsLogger(config)
     environ = {
         "REQUEST_METHOD": "GET",
-        "RAW_URI": path,
+        "RAW_URI": f"{path}?{query}" if query else path,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "203.0.113.77",
         "HTTP_USER_AGENT": "SenderBrowser/9.9",
@@ -50,3 +50,9 @@ def test_a_public_request_is_logged_without_address_headers_or_receipt(caplog):
 def test_a_staff_request_is_logged_as_gunicorn_does(caplog):
     line = _line("/api/v1/cases", caplog)
     assert "203.0.113.77" in line and "SenderBrowser" in line
+
+
+def test_the_status_look_up_is_logged_without_its_code(caplog):
+    line = _line("/api/v1/public/status", caplog, query="number=TS2026000128&code=493027518846")
+    assert "/api/v1/public/status" in line
+    assert "493027518846" not in line and "TS2026000128" not in line
