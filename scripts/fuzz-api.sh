@@ -57,7 +57,8 @@ export REDRESS_DEMO=1 REDRESS_SWEEPER=off REDRESS_DATA_DIR="$WORK/data"
 # count of requests served below does not include them.
 export REDRESS_RATE_PUBLIC_SUBMIT="${FUZZ_RATE_PUBLIC_SUBMIT:-600/60}" \
        REDRESS_RATE_PUBLIC_SUBMIT_ALL="${FUZZ_RATE_PUBLIC_SUBMIT:-600/60}" \
-       REDRESS_RATE_PUBLIC_LOOKUP="${FUZZ_RATE_PUBLIC_LOOKUP:-600/60}"
+       REDRESS_RATE_PUBLIC_LOOKUP="${FUZZ_RATE_PUBLIC_LOOKUP:-600/60}" \
+       REDRESS_RATE_PUBLIC_STATUS="${FUZZ_RATE_PUBLIC_LOOKUP:-600/60}"
 mkdir -p "$REDRESS_DATA_DIR"
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"

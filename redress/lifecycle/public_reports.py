@@ -10,6 +10,8 @@ so the case is accepted by and held at the supervision office, where the routing
 Both sides are actions of the case: the bank's `message_reporter` (a handler of the case, from the case page
 or the API) and the reporter's `reporter_adds`, a system action (the reporter has no account) whose files are
 stored like a registration's. Each leaves its event in the case's history.
+
+`public_status` is the complainant's look-up of their own case with its number and status code (issue 15).
 """
 
 from __future__ import annotations
