@@ -1,4 +1,4 @@
-"""The build steps pyproject.toml cannot declare: the compiled message catalogues, and the front-end libraries.
+"""The build steps pyproject.toml cannot declare: the compiled message catalogues and the front-end libraries.
 
 The .po files are committed; their .mo files are build output (not in git). A wheel built from a clean tree
 (`pip install .`, `pip wheel .`) compiles them here with Babel, a build requirement, so the production install

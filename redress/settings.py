@@ -89,6 +89,11 @@ def secret_key(environ: Mapping[str, str], data_dir: Path, demo: bool) -> str:
 
 
 SECRET_KEY = secret_key(os.environ, DATA_DIR, DEMO_MODE)
+# Earlier keys after a rotation, comma-separated: sessions signed with them stay valid, and the receipts of
+# public reports (hashed under the key: redress.receipts) still open their reports.
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("REDRESS_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REDRESS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [
@@ -113,6 +118,7 @@ INSTALLED_APPS = [
     "redress.access",
     "redress.calendar",
     "redress.routing",
+    "redress.receipts",
     "redress.deadlines",
     "redress.notifications",
     "redress.matching",
@@ -249,6 +255,39 @@ API_TOKEN_DAYS = env_int("REDRESS_API_TOKEN_DAYS", 30)
 if API_TOKEN_DAYS < 1:
     raise ImproperlyConfigured(f"REDRESS_API_TOKEN_DAYS={API_TOKEN_DAYS} must be 1 or more")
 
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit from the environment as COUNT/SECONDS, e.g. 5/3600: five requests an hour."""
+    raw = (os.environ.get(name) or default).strip()
+    try:
+        count, seconds = (int(part) for part in raw.split("/"))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not COUNT/SECONDS, e.g. 5/3600") from exc
+    if count < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r}: both the count and the seconds must be 1 or more")
+    return count, seconds
+
+
+# The shared rate limiter (redress.common.ratelimit, decision 0030): empty counts in the database (every
+# worker and node on it shares the count); a redis:// URL counts in that Redis, shared by every node.
+RATE_LIMIT_URL = os.environ.get("REDRESS_RATE_LIMIT_URL", "").strip()
+if RATE_LIMIT_URL and not RATE_LIMIT_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDRESS_RATE_LIMIT_URL={RATE_LIMIT_URL!r} is not a redis:// URL (or empty)")
+# Scope → (requests, seconds). The public pages and API (no login): reports sent per client address and by
+# everyone together, and reads or additions with a receipt per client address (a wrong receipt counts too).
+RATE_LIMITS = {
+    "public-submit": env_rate("REDRESS_RATE_PUBLIC_SUBMIT", "5/3600"),
+    "public-submit-all": env_rate("REDRESS_RATE_PUBLIC_SUBMIT_ALL", "300/3600"),
+    "public-lookup": env_rate("REDRESS_RATE_PUBLIC_LOOKUP", "30/600"),
+    # A complainant's look-ups of their case's state (issue 15), per client address.
+    "public-status": env_rate("REDRESS_RATE_PUBLIC_STATUS", "30/600"),
+}
+
+
+# Who takes the reports of wrongdoing sent on the public page (a username of the supervision office); empty:
+# the first supervision office member of the highest supervision office (redress.lifecycle.public_reports).
+PUBLIC_REPORTS_RESPONDER = os.environ.get("REDRESS_PUBLIC_REPORTS_RESPONDER", "").strip()
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -371,8 +410,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Lines about the public's requests carry no receipt and no address or header (redress.common.logs).
+    "filters": {"public_requests": {"()": "redress.common.logs.HidePublicRequests"}},
     "root": {"handlers": ["console"], "level": os.environ.get("REDRESS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["public_requests"]},
+    },
 }
 
 # Notifications and Celery (docs/notifications.md). With no broker (the embedded setup) notifications are

@@ -50,6 +50,15 @@ trap 'exit 143' TERM
 
 # Demo users log in only in demo mode (as `make run`); no sweeper sidecar, so only the fuzzer changes cases.
 export REDRESS_DEMO=1 REDRESS_SWEEPER=off REDRESS_DATA_DIR="$WORK/data"
+# The public endpoints' rate limits, raised for the fuzzer: it sends hundreds of requests a minute from one
+# address, and at the shipped limits (5 reports an hour) every public request after the fifth would meet the
+# documented 429 and nothing else of those endpoints would be tried. The 429 has its tests
+# (api/tests/test_public_reports.py). The access log leaves out the user agent of public requests, so the
+# count of requests served below does not include them.
+export REDRESS_RATE_PUBLIC_SUBMIT="${FUZZ_RATE_PUBLIC_SUBMIT:-600/60}" \
+       REDRESS_RATE_PUBLIC_SUBMIT_ALL="${FUZZ_RATE_PUBLIC_SUBMIT:-600/60}" \
+       REDRESS_RATE_PUBLIC_LOOKUP="${FUZZ_RATE_PUBLIC_LOOKUP:-600/60}" \
+       REDRESS_RATE_PUBLIC_STATUS="${FUZZ_RATE_PUBLIC_LOOKUP:-600/60}"
 mkdir -p "$REDRESS_DATA_DIR"
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"

@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from redress.cases.attachments import StoreFailed
 from redress.common.errors import ApiError, FieldErrors, forbidden, pydantic_message
+from redress.common.ratelimit import RateLimited
 from redress.lifecycle import ActionForbidden, IllegalTransition
 
 # Where a value came from in ninja's error `loc`; not part of the field's name.
@@ -78,6 +79,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return respond(request, exc.status, exc.detail, exc.errors, **getattr(exc, "extra", {}))
 
+    def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = respond(request, 429, exc.detail)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
     def store_failed(request: HttpRequest, exc: StoreFailed) -> HttpResponse:
         # Not the caller's fault and nothing was kept: the same request (same Idempotency-Key) may be sent
         # again once the attachment store is back.
@@ -110,6 +116,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ActionForbidden, action_forbidden)
     api.add_exception_handler(ValidationError, schema_invalid)
     api.add_exception_handler(ApiError, api_error)
+    api.add_exception_handler(RateLimited, rate_limited)
     api.add_exception_handler(StoreFailed, store_failed)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(HttpError, http_error)

@@ -135,6 +135,9 @@ class EventKind(models.TextChoices):
     INVESTIGATION_CONCLUDED = "investigation_concluded", _("investigation concluded")
     REFERRED_JUDICIAL = "referred_judicial", _("referred to the judicial authorities")
     REPORTED_EXTERNALLY = "reported_externally", _("reported outside the bank")
+    # A report of wrongdoing sent on the public page: the bank's messages to its reporter and their additions.
+    REPORTER_MESSAGED = "reporter_messaged", _("message to the reporter")
+    REPORTER_ADDED = "reporter_added", _("the reporter added material")
     # Written by the sweeper: the case's record of what came due and what followed.
     CLOCK_WARNED = "clock_warned", _("time limit about to run out")
     CLOCK_BREACHED = "clock_breached", _("time limit breached")

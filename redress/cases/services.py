@@ -271,7 +271,9 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
             )
     if responder is not None and responder.unit_id is None:
         errors.add("first_responder", _("The first responder must belong to a unit."))
-    elif responder is not None and responder.pk != actor.pk:
+    elif responder is not None and responder.pk != actor.pk and not actor.is_system:
+        # (The system actor, which belongs to no unit, registers the public's reports for the supervision
+        # office's desk: redress.lifecycle.public_reports.)
         # Naming someone of another branch would show this complainant to that branch (R10.2), and the
         # auditor only reads: neither may take a case for the registering unit.
         if responder.has_role(Role.AUDITOR):

@@ -11,7 +11,7 @@ from redress.cases.models import Case
 from redress.common.reference import pinned
 from redress.organisation.models import Staff
 
-from . import categories, clocks, handling, intake, oversight, reply_close, routing, system
+from . import categories, clocks, handling, intake, oversight, reply_close, reporter, routing, system
 from .after import after_transition
 from .machine import Action, IllegalTransition, Params, can_act, run
 
@@ -23,6 +23,7 @@ ACTIONS: dict[str, Action] = {
         handling.ACTIONS,
         reply_close.ACTIONS,
         categories.ACTIONS,
+        reporter.ACTIONS,
         oversight.ACTIONS,
         clocks.ACTIONS,
         system.ACTIONS,

@@ -22,13 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from redress import lifecycle
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
 from redress.cases.attachments import StoreFailed
-from redress.cases.choices import OPEN_STATES, Flag, State
+from redress.cases.choices import OPEN_STATES, Flag, Kind, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
 from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition, documents, worklists
+from redress.lifecycle import permissions as lifecycle_permissions
+from redress.lifecycle.machine import can_act
 from redress.organisation.models import Staff, Unit
+from redress.receipts import services as receipts
 
 from . import clocks as clock_words
 from .action_forms import form_class, grouped, has_fields
@@ -119,6 +122,19 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 GROUP_SHOWN = 50
 
 
+def _is_public_report(case: Case) -> bool:
+    return case.kind == Kind.WHISTLEBLOW and receipts.report_of(case) is not None
+
+
+def _public_report(user: Staff, case: Case) -> dict | None:
+    if case.kind != Kind.WHISTLEBLOW or not (
+        can_act(user, case) and lifecycle_permissions.holder(user, case)
+    ):
+        return None
+    report = receipts.report_of(case)
+    return {"contact": report.contact, "messages": receipts.messages(report)} if report else None
+
+
 def _case_context(request: HttpRequest, case: Case) -> dict:
     now = timezone.now()
     orders = case.transfer_orders.select_related("from_unit", "to_unit", "handler", "acknowledged_by", "by")
@@ -156,6 +172,13 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "safety_records": case.safety_records.select_related("by"),
         "approvals": case.compensation_approvals.select_related("by", "business_line"),
         "referrals": case.legal_referrals.select_related("by"),
+        # A report from the public page: the reporter's contact and the messages, for those handling it.
+        "public_report": _public_report(request.user, case),
+        # What the complainant looks the case up with on the public status page (issue 15), told by those
+        # working on it; a public report has its receipt instead.
+        "status_code": receipts.status_code(case.number)
+        if documents.may_add_documents(request.user, case) and not _is_public_report(case)
+        else None,
         "repeats": visible_to(request.user).filter(previous_case=case).only("number", "received_at", "state"),
         "previous": previous,
         # The other cases of its group complaint that this person may see; those they may not are neither

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import case_views, report_views, views
+from . import case_views, public_views, report_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Without a login: reports of wrongdoing from the public, with a receipt (redress.web.public_views).
+    path("public/report", public_views.report, name="public_report"),
+    path("public/report/follow", public_views.follow, name="public_follow"),
+    path("public/status", public_views.status, name="public_status"),
     path("", views.register, name="register"),
     path("cases/", views.register, name="cases"),
     path("cases/export.xlsx", views.export, name="export"),

@@ -31,6 +31,7 @@ from redress.common.errors import FieldErrors
 from redress.escalation.triggers import current_settings
 from redress.lifecycle.registration import register_case
 from redress.matching import suggest
+from redress.receipts.services import status_code
 from redress.text import fulltext
 
 from . import clocks as clock_words
@@ -215,6 +216,12 @@ def new_case(request: HttpRequest) -> HttpResponse:
                         request,
                         _("Registered as case %(number)s. Tell the complainant this number.")
                         % {"number": number},
+                    )
+                    # With it, the complainant looks the case up on the public status page (issue 15).
+                    messages.info(
+                        request,
+                        _("Status code for the complainant: %(code)s (with the case number, at %(page)s).")
+                        % {"code": status_code(number), "page": reverse("web:public_status")},
                     )
                 else:
                     messages.info(

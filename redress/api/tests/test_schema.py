@@ -255,8 +255,9 @@ def test_every_operation_that_documents_a_token_answers_401_without_one(db):
                 assert response.status_code == 401, (method, path, response.status_code)
                 assert set(response.json()) >= {"detail", "errors"}
             else:
-                # The one open operation: logging in (401 there is a wrong password, not a missing token).
-                assert path == "/api/v1/auth/token", path
+                # The open operations: logging in (401 there is a wrong password, not a missing token), and
+                # the public's reports of wrongdoing (no account: a receipt).
+                assert path == "/api/v1/auth/token" or path.startswith("/api/v1/public/"), path
 
 
 # ---- examples -------------------------------------------------------------------------------------------
@@ -344,8 +345,9 @@ def test_every_request_example_is_valid_against_its_own_schema_and_model(db):
                 CaseIn.model_validate_json(example["data"])
             checked += 1
     # Every action's body, and registration (JSON and form), token, unit, staff, calendar year, the
-    # suggestions for a matter and documents added to a case (form).
-    assert checked >= len(bodies) == len(ACTIONS) + 8, checked
+    # suggestions for a matter, documents added to a case (form), and the public's report and its additions
+    # (forms).
+    assert checked >= len(bodies) == len(ACTIONS) + 10, checked
 
 
 def test_every_action_body_example_is_made_of_its_fields_examples():

@@ -20,7 +20,7 @@ LAYERS = [
     ("redress.escalation",),
     ("redress.notifications",),
     ("redress.matching",),  # what a complaint is about: search, similarity, suggestions, phrases
-    ("redress.deadlines", "redress.routing"),
+    ("redress.deadlines", "redress.routing", "redress.receipts"),  # receipts: the public's reports
     ("redress.access",),
     ("redress.cases",),
     ("redress.text",),  # Chinese text as words: segmentation, full-text queries (no models)

@@ -16,6 +16,7 @@ from redress.cases.models import Case, CaseEvent, TransferOrder
 from redress.deadlines.models import Clock
 from redress.lifecycle import HUMAN_ACTIONS as ACTIONS
 from redress.lifecycle import perform
+from redress.lifecycle.public_reports import report_wrongdoing
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
 from redress.testing import PASSWORD
@@ -146,6 +147,11 @@ def _repeat(bank):
     return perform("link_repeat", bank.teller, _accepted(bank), {"previous_case": first.number})
 
 
+def _public_report(bank):
+    case, _receipt = report_wrongdoing("柜员违规代客理财。")
+    return case
+
+
 def _paused(bank):
     return perform("pause_clocks", bank.teller, _accepted(bank), {"reason": "mediation"})
 
@@ -240,6 +246,14 @@ ACTION_CASES = [
         EventKind.SAFETY_RECORDED,
     ),
     ("link_repeat", "teller", _accepted, None, None, EventKind.REPEAT_LINKED),
+    (
+        "message_reporter",
+        "office",
+        _public_report,
+        {"text": "请补充交易日期"},
+        None,
+        EventKind.REPORTER_MESSAGED,
+    ),
     ("reverify", "teller", _repeat, {"note": "重新核实"}, None, EventKind.REVERIFIED),
     ("add_facts", "teller", _accepted, {"note": "客户补充了新材料"}, None, EventKind.NEW_FACTS),
     ("pause_clocks", "teller", _accepted, {"reason": "appraisal", "note": "司法鉴定"}, None, None),

@@ -27,6 +27,8 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--threads", str(threads),
             "--access-logfile", "-",
+            # The public's requests are logged without address, headers or receipt (decision 0030).
+            "--logger-class", "redress.core.gunicorn_logging.PublicRequestsLogger",
             "--graceful-timeout", "20",
             "--timeout", "60",
             "--max-requests", "5000",
