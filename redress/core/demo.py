@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from redress import lifecycle
-from redress.cases.choices import Category, Channel, Kind
+from redress.cases.choices import Category, Channel, Kind, State
 from redress.cases.models import Case
 from redress.cases.services import RegistrationData
 from redress.common.errors import FieldErrors
@@ -1146,6 +1146,33 @@ def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime
         act("reopen", {"reason": rng.choice(_REOPENINGS)})
 
 
+def _an_order_waiting(rng: random.Random, now: dt.datetime, org: _Org) -> None:
+    """At least one transfer order waiting to be signed for, whatever day the demo is loaded on: which cases
+    are of the age `_progress` leaves waiting depends on the date (the demo is drawn back from today)."""
+    if Case.objects.filter(state=State.TRANSFERRED).exists():
+        return
+    for case in (
+        Case.objects.filter(state=State.ACCEPTED).order_by("-received_at").select_related("first_responder")
+    ):
+        branch = org.branch_of(case)
+        if branch is None or case.first_responder is None:
+            continue
+        key = rng.choice(["PB", "CB", "OPS"])
+        handler = rng.choice(branch.department_staff[key])
+        order = {"to_unit": branch.departments[key].code, "handler": handler.username}
+        try:
+            lifecycle.perform(
+                "transfer",
+                case.first_responder,
+                case,
+                {**order, "note": rng.choice(_TRANSFER_NOTES)},
+                now=now - dt.timedelta(hours=2),
+            )
+        except (lifecycle.LifecycleError, FieldErrors):
+            continue
+        return
+
+
 # A one-page PDF, as a scanned letter or a receipt would come: some demo cases carry one.
 _DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -1193,6 +1220,7 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         for responder, data in planned:
             case = register_case(responder, data, files=_demo_files(rng), now=now).case
             _progress(case, responder, rng, now, org)
+        _an_order_waiting(rng, now, org)
         # What the sweeper would have done meanwhile: warnings, breaches, supervision notices and the
         # escalations they bring, as of now.
         sweep(now)
