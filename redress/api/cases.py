@@ -188,7 +188,14 @@ class CaseFilters(Schema):
         json_schema_extra=param_example("转账"),
     )
     phone: str | None = Field(
-        None, description="Complainant phone, whole or a fragment", json_schema_extra=param_example("5678")
+        None,
+        description="Complainant phone, the whole number (stored encrypted: a fragment is refused)",
+        json_schema_extra=param_example("13871234567"),
+    )
+    id_number: str | None = Field(
+        None,
+        description="Complainant's resident ID number, whole (stored encrypted)",
+        json_schema_extra=param_example("420102198503142012"),
     )
     sort: str | None = Field(
         None,

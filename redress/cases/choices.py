@@ -135,6 +135,8 @@ class EventKind(models.TextChoices):
     INVESTIGATION_CONCLUDED = "investigation_concluded", _("investigation concluded")
     REFERRED_JUDICIAL = "referred_judicial", _("referred to the judicial authorities")
     REPORTED_EXTERNALLY = "reported_externally", _("reported outside the bank")
+    # A person saw the complainant's phone and ID number in full, with the purpose they gave (R10.3).
+    REVEALED = "revealed", _("personal data revealed")
     # Written by the sweeper: the case's record of what came due and what followed.
     CLOCK_WARNED = "clock_warned", _("time limit about to run out")
     CLOCK_BREACHED = "clock_breached", _("time limit breached")

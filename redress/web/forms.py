@@ -243,6 +243,7 @@ class RegisterFilterForm(forms.Form):
     phone = forms.CharField(
         label=_("complainant's phone"), required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
+    id_number = forms.CharField(label=_("complainant's ID number"), required=False)
     sort = forms.CharField(
         label=_("sort"),
         required=False,
