@@ -88,8 +88,8 @@ def _kept_in(data_dir: Path, name: str, make, variable: str) -> str:
         return key
     except OSError as exc:
         raise ImproperlyConfigured(
-            f"The demo keeps its {name.replace('_', ' ')} in {key_file} and cannot write it ({exc.strerror}): "
-            f"set {variable} or make REDRESS_DATA_DIR writable."
+            f"The demo keeps its {name.replace('_', ' ')} in {key_file} and cannot write it "
+            f"({exc.strerror}): set {variable} or make REDRESS_DATA_DIR writable."
         ) from exc
 
 

@@ -149,8 +149,8 @@ def _people(rows: Iterable[tuple]) -> int:
 
 
 _GROUP_COLUMNS = (
-    "pk", "complainant_phone_index", "complainant_id_index", "complainant_name", "joint_complainants", "state",
-    "grouped", "group_first",
+    "pk", "complainant_phone_index", "complainant_id_index", "complainant_name", "joint_complainants",
+    "state", "grouped", "group_first",
 )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""`redress new-field-key`: print a fresh key for REDRESS_FIELD_KEYS (as `id:key`) or REDRESS_FIELD_INDEX_KEY."""
+"""`redress new-field-key`: print a fresh key for REDRESS_FIELD_KEYS (written `id:key`) or
+REDRESS_FIELD_INDEX_KEY."""
 
 from __future__ import annotations
 
