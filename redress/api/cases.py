@@ -43,7 +43,7 @@ from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
 from redress.escalation.models import SupervisionNotice
 from redress.escalation.triggers import current_settings
-from redress.lifecycle import allowed_actions, documents, worklists
+from redress.lifecycle import allowed_actions, documents, personal, worklists
 from redress.lifecycle.registration import register_case
 from redress.matching import similarity
 from redress.organisation.models import Staff, Unit
@@ -215,8 +215,11 @@ class CaseFilters(Schema):
 
 class ComplainantOut(Schema):
     name: str
-    phone: str = Field(description="Masked, e.g. 138****5678")
-    id_number: str = Field(description="Masked, e.g. 110105********002X")
+    phone: str = Field(description="Masked, e.g. 138****5678; in full after the caller's `reveal`")
+    id_number: str = Field(description="Masked, e.g. 110105********002X; in full after the caller's `reveal`")
+    revealed_until: dt.datetime | None = Field(
+        None, description="Shown in full to the caller until then (after their `reveal`); absent when masked"
+    )
     vip: bool
     anonymous: bool
     confidential: bool
@@ -469,6 +472,7 @@ def case_out(
     deadlines: list[dict] | None = None,
     now: dt.datetime | None = None,
     visible_previous: dict[int, str],
+    revealed_until: dt.datetime | None = None,
 ) -> dict:
     """The response body of one case. Phone and ID number are masked (R2.5). `visible_previous`: the numbers
     of the earlier cases the caller may see (`previous_cases_seen`); another is not named (R10.2)."""
@@ -489,8 +493,19 @@ def case_out(
         "received_at": timezone.localtime(case.received_at),
         "complainant": {
             "name": case.complainant_name,
-            "phone": mask_phone(case.complainant_phone),
-            "id_number": mask_id_number(case.complainant_id_number),
+            # In full only for the caller who revealed them a moment ago (redress.lifecycle.personal).
+            **(
+                {
+                    "phone": case.complainant_phone,
+                    "id_number": case.complainant_id_number,
+                    "revealed_until": timezone.localtime(revealed_until),
+                }
+                if revealed_until is not None
+                else {
+                    "phone": mask_phone(case.complainant_phone),
+                    "id_number": mask_id_number(case.complainant_id_number),
+                }
+            ),
             "vip": case.complainant_vip,
             "anonymous": case.complainant_anonymous,
             "confidential": case.complainant_confidential,
@@ -541,10 +556,16 @@ def previous_cases_seen(user: Staff, cases: list[Case]) -> dict[int, str]:
     return dict(visible_to(user).filter(pk__in=earlier).values_list("pk", "number"))
 
 
-def case_detail_out(case: Case, user: Staff) -> dict:
-    """One case as its page shows it to `user`: with what they may do, the transfer orders and reports."""
+def case_detail_out(case: Case, user: Staff, *, revealed: bool = False) -> dict:
+    """One case as its page shows it to `user`: with what they may do, the transfer orders and reports.
+    The numbers in full while the user's reveal lasts (`revealed`: they have just revealed them)."""
+    now = timezone.now()
+    if revealed:
+        until = now + personal.SHOWN_FOR
+    else:
+        until = personal.revealed_until(user, case, now) if personal.may_reveal(user, case) else None
     return {
-        **case_out(case, visible_previous=previous_cases_seen(user, [case])),
+        **case_out(case, visible_previous=previous_cases_seen(user, [case]), revealed_until=until),
         "allowed_actions": allowed_actions(user, case),
         "stat_rule": case.stat_rule,
         "stat_facts": case.stat_facts,

@@ -144,6 +144,16 @@ class EventKind(models.TextChoices):
     NOTICE_BREACHED = "notice_breached", _("supervision notice breached")
 
 
+class RevealPurpose(models.TextChoices):
+    """Why a person needs the complainant's phone or ID number in full (R10.3): one must be chosen."""
+
+    CALL_BACK = "call_back", _("call the customer back")
+    VERIFY_IDENTITY = "verify_identity", _("verify the customer's identity")
+    WRITTEN_REPLY = "written_reply", _("send the written reply")
+    CHECK_ACCOUNTS = "check_accounts", _("check the customer's business records")
+    AUTHORITY_REQUEST = "authority_request", _("answer a regulator's or court's request")
+
+
 class ContactMethod(models.TextChoices):
     """How the customer was reached or told; REGULATION.md decides when each counts as in time."""
 
