@@ -6,11 +6,12 @@ import datetime as dt
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from redress.api.tests.conftest import bearer_client
+from redress.access.models import ApiToken
 from redress.cases.choices import EventKind
 from redress.cases.models import CaseEvent
 from redress.common.errors import FieldErrors
@@ -19,6 +20,10 @@ from redress.lifecycle import ActionForbidden, perform, personal
 pytestmark = pytest.mark.django_db
 
 PHONE, ID_NUMBER = "13812345678", "11010519491231002X"
+
+
+def bearer_client(staff) -> Client:
+    return Client(headers={"Authorization": f"Bearer {ApiToken.issue(staff)}"})
 
 
 def registered(bank):
