@@ -156,3 +156,15 @@ def test_the_migration_encrypts_rows_stored_in_plain_text(bank):
     assert PHONE not in phone and ID_NUMBER not in id_number
     assert (phone_index, id_index) == (Case.phone_index(PHONE), Case.id_index(ID_NUMBER))
     assert Case.objects.get(pk=case.pk).complainant_phone == PHONE
+
+
+def test_the_admin_site_shows_the_numbers_masked(client, bank):
+    from django.urls import reverse
+
+    case = bank.register(complainant_phone=PHONE, complainant_id_number=ID_NUMBER)
+    client.force_login(bank.admin)
+    response = client.get(reverse("admin:cases_case_change", args=[case.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "138****5678" in html
+    assert PHONE not in html and ID_NUMBER not in html
