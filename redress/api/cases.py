@@ -37,7 +37,7 @@ from redress.cases.services import MATTER_MAX, RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.schemas import param_example
 from redress.common.text import Text, clean_text
-from redress.common.validators import InvalidValue, mask_id_number, mask_phone
+from redress.common.validators import InvalidValue, mask_accounts, mask_address, mask_id_number, mask_phone
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
@@ -105,6 +105,10 @@ class ComplainantIn(Schema):
     name: Text = ""
     phone: Text = ""
     id_number: Text = ""
+    accounts: Text = Field(
+        "", description="Account or card numbers the complaint is about, separated by commas"
+    )
+    address: Text = Field("", description="The complainant's postal address")
     vip: bool = False
     anonymous: bool = False
     confidential: bool = False
@@ -147,6 +151,8 @@ class CaseIn(Schema):
             complainant_name=c.name,
             complainant_phone=c.phone,
             complainant_id_number=c.id_number,
+            complainant_accounts=c.accounts,
+            complainant_address=c.address,
             complainant_vip=c.vip,
             complainant_anonymous=c.anonymous,
             complainant_confidential=c.confidential,
@@ -217,6 +223,8 @@ class ComplainantOut(Schema):
     name: str
     phone: str = Field(description="Masked, e.g. 138****5678; in full after the caller's `reveal`")
     id_number: str = Field(description="Masked, e.g. 110105********002X; in full after the caller's `reveal`")
+    accounts: str = Field(description="Masked, e.g. ****0123, ****7890; in full after the caller's `reveal`")
+    address: str = Field(description="Masked, e.g. 湖北省武汉市****; in full after the caller's `reveal`")
     revealed_until: dt.datetime | None = Field(
         None, description="Shown in full to the caller until then (after their `reveal`); absent when masked"
     )
@@ -498,12 +506,16 @@ def case_out(
                 {
                     "phone": case.complainant_phone,
                     "id_number": case.complainant_id_number,
+                    "accounts": case.complainant_accounts,
+                    "address": case.complainant_address,
                     "revealed_until": timezone.localtime(revealed_until),
                 }
                 if revealed_until is not None
                 else {
                     "phone": mask_phone(case.complainant_phone),
                     "id_number": mask_id_number(case.complainant_id_number),
+                    "accounts": mask_accounts(case.complainant_accounts),
+                    "address": mask_address(case.complainant_address),
                 }
             ),
             "vip": case.complainant_vip,

@@ -124,6 +124,10 @@ class Case(StatefulModel):
     complainant_id_number = EncryptedTextField(
         _("ID number"), blank=True, default="", index="complainant_id_index"
     )
+    # The accounts or cards the complaint is about and the complainant's address: encrypted too, never
+    # looked up by equality (no index).
+    complainant_accounts = EncryptedTextField(_("account or card numbers"), blank=True, default="")
+    complainant_address = EncryptedTextField(_("complainant's address"), blank=True, default="")
     complainant_phone_index = models.CharField(max_length=32, blank=True, default="", editable=False)
     complainant_id_index = models.CharField(max_length=32, blank=True, default="", editable=False)
     complainant_vip = models.BooleanField(_("VIP customer"), default=False)

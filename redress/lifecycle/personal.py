@@ -93,6 +93,8 @@ def _reveal(ctx: Context) -> Change:
         for name, value in (
             ("phone", ctx.case.complainant_phone),
             ("id_number", ctx.case.complainant_id_number),
+            ("accounts", ctx.case.complainant_accounts),
+            ("address", ctx.case.complainant_address),
         )
         if value
     ]
@@ -119,8 +121,13 @@ ACTIONS = (
                 uses_params=False,
             ),
         ),
-        # By the blind indexes: known without decrypting (or loading) the numbers.
-        applies=lambda case: bool(case.complainant_phone_index or case.complainant_id_index),
+        # By the blind indexes first: mostly known without decrypting the numbers.
+        applies=lambda case: bool(
+            case.complainant_phone_index
+            or case.complainant_id_index
+            or case.complainant_accounts
+            or case.complainant_address
+        ),
         records_only=True,
         reveals=True,
         label=_("Show the phone and ID number"),

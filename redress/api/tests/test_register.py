@@ -32,6 +32,8 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
             "name": "张三",
             "phone": "138****5678",
             "id_number": "110105********002X",
+            "accounts": "",
+            "address": "",
             "revealed_until": None,
             "vip": True,
             "anonymous": False,

@@ -15,6 +15,7 @@ from redress.access.visibility import visible_to
 from redress.cases.models import Case
 from redress.cases.register_query import RegisterFilter
 from redress.common import crypto
+from redress.common.errors import FieldErrors
 from redress.settings import field_keys
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +169,38 @@ def test_the_admin_site_shows_the_numbers_masked(client, bank):
     html = response.content.decode()
     assert "138****5678" in html
     assert PHONE not in html and ID_NUMBER not in html
+
+
+def test_accounts_and_address_are_stored_encrypted_masked_and_shown_after_a_reveal(bank):
+    from django.test import Client
+
+    from redress.access.models import ApiToken
+    from redress.lifecycle import perform
+
+    case = bank.register(
+        complainant_accounts="6222 0212 3456 7890 123、６２１７００１２３４５６７８９０",
+        complainant_address="湖北省武汉市江汉区解放大道 688 号",
+    )
+    assert case.complainant_accounts == "6222021234567890123, 6217001234567890"
+    table = Case._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT complainant_accounts, complainant_address FROM {table} WHERE id = %s", [case.pk]
+        )
+        accounts, address = cursor.fetchone()
+    assert "7890" not in accounts and "解放大道" not in address
+    client = Client(headers={"Authorization": f"Bearer {ApiToken.issue(bank.teller)}"})
+    shown = client.get(f"/api/v1/cases/{case.number}").json()["complainant"]
+    assert (shown["accounts"], shown["address"]) == ("****0123, ****7890", "湖北省武汉市****")
+    perform("reveal", bank.teller, case, {"purpose": "check_accounts"})
+    shown = client.get(f"/api/v1/cases/{case.number}").json()["complainant"]
+    assert shown["accounts"] == "6222021234567890123, 6217001234567890"
+    assert shown["address"] == "湖北省武汉市江汉区解放大道 688 号"
+
+
+def test_a_malformed_account_number_is_a_field_error(bank):
+    from redress.cases.services import validate_registration
+
+    with pytest.raises(FieldErrors) as refused:
+        validate_registration(bank.teller, bank.registration(complainant_accounts="62220212345678x"))
+    assert "complainant.accounts" in refused.value.errors
