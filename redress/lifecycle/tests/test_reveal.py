@@ -4,6 +4,7 @@ someone who may reveal."""
 
 import datetime as dt
 import io
+import logging
 
 import pytest
 from django.test import Client
@@ -174,3 +175,21 @@ def test_a_role_that_may_not_reveal_asking_for_a_full_export_gets_403(client, ba
     client.force_login(bank.auditor)
     assert client.get(reverse("web:export"), {"reveal": "call_back"}).status_code == 403
     assert not CaseEvent.objects.filter(kind=EventKind.REVEALED).exists()
+
+
+def test_no_log_line_carries_the_numbers(bank, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = bearer_client(bank.teller)
+    case = registered(bank)
+    client.post(
+        f"/api/v1/cases/{case.number}/reveal", {"purpose": "call_back"}, content_type="application/json"
+    )
+    client.get(f"/api/v1/cases/{case.number}")
+    # A refused registration (a bad phone beside a good ID number) logs its refusal, not the values.
+    client.post(
+        "/api/v1/cases",
+        {"kind": "complaint", "complainant": {"phone": "12", "id_number": ID_NUMBER}},
+        content_type="application/json",
+    )
+    assert caplog.records
+    assert PHONE not in caplog.text and ID_NUMBER not in caplog.text
