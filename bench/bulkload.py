@@ -147,7 +147,9 @@ def make_chunk(start: int) -> tuple[str, dict[int, int]]:
         kind = kinds[j]
         about_unit = kind in ("complaint", "petition") or random_() < 0.5
         anonymous = (kind == "whistleblow" and random_() < 0.5) or random_() < 0.01
-        name, phone, id_no = ("", "", "") if anonymous else people[int(random_() * len(people))]
+        name, phone, id_no, phone_index, id_index = (
+            ("", "", "", "", "") if anonymous else people[int(random_() * len(people))]
+        )
         matter, product = texts[int(random_() * len(texts))]
         state = old_states[j] if old else recent_states[j]
         row = [
@@ -165,6 +167,8 @@ def make_chunk(start: int) -> tuple[str, dict[int, int]]:
             name,
             phone,
             id_no,
+            phone_index,
+            id_index,
             "t" if random_() < 0.08 else "f",
             "t" if anonymous else "f",
             "t" if random_() < 0.03 else "f",
@@ -199,7 +203,8 @@ def make_chunk(start: int) -> tuple[str, dict[int, int]]:
 KNOWN = [
     "number", "kind", "channel", "received_at", "unit_id", "holder_unit_id", "subject_unit_id",
     "subject_staff_id", "unit_path", "holder_unit_path", "subject_unit_path", "complainant_name",
-    "complainant_phone", "complainant_id_number", "complainant_vip", "complainant_anonymous",
+    "complainant_phone", "complainant_id_number", "complainant_phone_index", "complainant_id_index",
+    "complainant_vip", "complainant_anonymous",
     "complainant_confidential", "matter", "demand", "category", "business_category_id", "reason_id",
     "regulatory_channel_id", "product", "amount", "first_responder_id", "handler_id", "state", "level",
     "version", "created_at", "updated_at",
@@ -209,6 +214,7 @@ KNOWN = [
 def prepare(fixture: dict, n: int, first: int, seed: int, varied: int = 0) -> list[str]:
     """Fill _CTX from the database (units, tellers, classification) and return the COPY column list."""
     from redress.cases.models import Case, ClassificationItem
+    from redress.common.crypto import encrypt
     from redress.organisation.models import Staff, Unit
 
     rnd = random.Random(seed)
@@ -230,13 +236,28 @@ def prepare(fixture: dict, n: int, first: int, seed: int, varied: int = 0) -> li
         ]
         for dim in ("business_category", "reason", "channel")
     }
-    people = [
+    plain_people = [
         (
             rnd.choice(SURNAMES) + rnd.choice(GIVEN),
             f"{rnd.choice(MOBILE_PREFIXES)}{rnd.randint(0, 99_999_999):08d}",
             id_number(rnd) if rnd.random() < 0.6 else "",
         )
         for _ in range(20_000)
+    ]
+    # Stored as the application stores them (decision 0031): encrypted once per person, with blind indexes.
+    phone_field, id_field = (
+        Case._meta.get_field("complainant_phone"),
+        Case._meta.get_field("complainant_id_number"),
+    )
+    people = [
+        (
+            name,
+            encrypt(phone, phone_field.column_label),
+            encrypt(id_no, id_field.column_label),
+            phone_field.index_of(phone),
+            id_field.index_of(id_no),
+        )
+        for name, phone, id_no in plain_people
     ]
     fields = [f for f in Case._meta.concrete_fields if not f.primary_key]
     missing = set(KNOWN) - {f.column for f in fields}

@@ -26,6 +26,9 @@ PEER_PY = PEER_ROOT / "venv" / "bin" / "python"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Every bench process shares one key, so a session made by one process is valid in the served workers.
 SECRET_KEY = "redress-bench-only-not-a-production-key"
+# The personal data's keys at rest (decision 0031), bench-only like the secret key.
+FIELD_KEYS = "b1:cmVkcmVzcy1iZW5jaC1maWVsZC1rZXktMDAwMDAwMDE"
+FIELD_INDEX_KEY = "cmVkcmVzcy1iZW5jaC1ibGluZC1pbmRleC1rZXktMDE"
 
 
 def pg_url(dbname: str) -> str:
@@ -63,6 +66,8 @@ def redress_env(dbname: str, data_dir: Path, **extra: str) -> dict[str, str]:
         DATABASE_URL=pg_url(dbname),
         REDRESS_DATA_DIR=str(data_dir),
         REDRESS_SECRET_KEY=SECRET_KEY,
+        REDRESS_FIELD_KEYS=FIELD_KEYS,
+        REDRESS_FIELD_INDEX_KEY=FIELD_INDEX_KEY,
         DJANGO_SETTINGS_MODULE="redress.settings",
         REDRESS_LOG_LEVEL="WARNING",
         PYTHONPATH=str(REPO),

@@ -74,15 +74,19 @@ def _load(n: int, now) -> tuple[float, int]:
         ]
         cursor.executemany("INSERT INTO pool_key VALUES (%s, %s)", keys)
         skip = {"id", "number", "matter", "received_at", "complainant_phone", "complainant_id_number"}
+        skip |= {"complainant_phone_index", "complainant_id_index"}
         case_columns = [f.column for f in seed._meta.concrete_fields if f.column not in skip]
         cols = ", ".join(f'"{c}"' for c in case_columns)
-        # Cases over the year before `now`; one phone in ten shared with the case ten before it.
+        # Cases over the year before `now`; one phone in ten shared with the case ten before it. Only the
+        # phone's index is written (the lookup compares indexes; any text stands for one), no number.
         cursor.execute(
-            f"""INSERT INTO cases_case (number, matter, received_at, complainant_phone, complainant_id_number,
+            f"""INSERT INTO cases_case (number, matter, received_at, complainant_phone_index,
+                                        complainant_id_index, complainant_phone, complainant_id_number,
                                         {cols})
                 SELECT 'TB' || lpad(g::text, 10, '0'), p.matter,
                        %s::timestamptz - (g::float8 / %s) * interval '365 days' - interval '1 hour',
-                       '139' || lpad((CASE WHEN g %% 10 = 0 THEN g - 10 ELSE g END)::text, 8, '0'), '',
+                       '139' || lpad((CASE WHEN g %% 10 = 0 THEN g - 10 ELSE g END)::text, 8, '0'),
+                       '', '', '',
                        {", ".join(f'c."{x}"' for x in case_columns)}
                   FROM cases_case c, generate_series(1, %s) g
                   JOIN pool p ON p.idx = g %% %s

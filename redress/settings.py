@@ -61,17 +61,22 @@ def secret_key(environ: Mapping[str, str], data_dir: Path, demo: bool) -> str:
             "and beat (e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'); only the demo "
             "(REDRESS_DEMO=1) makes its own."
         )
-    key_file = data_dir / "secret_key"
+    from django.core.management.utils import get_random_secret_key
+
+    return _kept_in(data_dir, "secret_key", get_random_secret_key, "REDRESS_SECRET_KEY")
+
+
+def _kept_in(data_dir: Path, name: str, make, variable: str) -> str:
+    """The demo's generated value kept in `data_dir/name`, made by `make()` the first time."""
+    key_file = data_dir / name
     try:
         if key_file.exists():
             return key_file.read_text().strip()
-        from django.core.management.utils import get_random_secret_key
-
-        key = get_random_secret_key()
+        key = make()
         data_dir.mkdir(parents=True, exist_ok=True)
         # Written whole under a name of its own, readable by the owner only, then linked into place: two
         # workers starting at once both end up with whichever key was linked first, never a half-written one.
-        draft = data_dir / f".secret_key.{os.getpid()}"
+        draft = data_dir / f".{name}.{os.getpid()}"
         with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             out.write(key)
         try:
@@ -83,9 +88,34 @@ def secret_key(environ: Mapping[str, str], data_dir: Path, demo: bool) -> str:
         return key
     except OSError as exc:
         raise ImproperlyConfigured(
-            f"The demo keeps its secret key in {key_file} and cannot write it ({exc.strerror}): set "
-            "REDRESS_SECRET_KEY or make REDRESS_DATA_DIR writable."
+            f"The demo keeps its {name.replace('_', ' ')} in {key_file} and cannot write it "
+            f"({exc.strerror}): set {variable} or make REDRESS_DATA_DIR writable."
         ) from exc
+
+
+def field_keys(environ: Mapping[str, str], data_dir: Path, demo: bool):
+    """The keys of the personal data at rest (redress.common.crypto, decision 0031): REDRESS_FIELD_KEYS
+    (`id:key` pairs, the one that encrypts first) and REDRESS_FIELD_INDEX_KEY (the blind index's). Only the
+    demo keeps generated ones in its data directory; anywhere else start-up is refused without them, since
+    a key made per process could not read what another process wrote."""
+    from redress.common.crypto import new_key, parse_keys
+
+    keys = environ.get("REDRESS_FIELD_KEYS", "").strip()
+    index_key = environ.get("REDRESS_FIELD_INDEX_KEY", "").strip()
+    if not (keys and index_key):
+        if not demo:
+            raise ImproperlyConfigured(
+                "REDRESS_FIELD_KEYS and REDRESS_FIELD_INDEX_KEY must both be set: the keys that protect "
+                "phone and ID numbers at rest, the same on every web node, worker and beat. Make them with "
+                "`redress new-field-key` (REDRESS_FIELD_KEYS=k1:<key>, REDRESS_FIELD_INDEX_KEY=<key>); "
+                "only the demo (REDRESS_DEMO=1) makes its own."
+            )
+        kept = _kept_in(data_dir, "field_keys", lambda: f"k1:{new_key()}\n{new_key()}", "REDRESS_FIELD_KEYS")
+        keys, _, index_key = kept.partition("\n")
+    try:
+        return parse_keys(keys, index_key)
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 SECRET_KEY = secret_key(os.environ, DATA_DIR, DEMO_MODE)
@@ -94,6 +124,7 @@ SECRET_KEY = secret_key(os.environ, DATA_DIR, DEMO_MODE)
 SECRET_KEY_FALLBACKS = [
     k.strip() for k in os.environ.get("REDRESS_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
 ]
+FIELD_KEYS = field_keys(os.environ, DATA_DIR, DEMO_MODE)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REDRESS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [

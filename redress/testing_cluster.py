@@ -274,6 +274,8 @@ def redress_env(database_url: str, broker_url: str, smtp: SmtpSink, data_dir: Pa
         "REDRESS_DATA_DIR": str(data_dir),
         # Nodes share the secret key (sessions and signed values made by one are read by the other).
         "REDRESS_SECRET_KEY": "cluster-test-secret-key-shared-by-every-node",
+        "REDRESS_FIELD_KEYS": "c1:cmVkcmVzcy1jbHVzdGVyLWZpZWxkLWtleS0wMDAwMDE",
+        "REDRESS_FIELD_INDEX_KEY": "cmVkcmVzcy1jbHVzdGVyLWJsaW5kLWluZGV4LWtleTE",
         "REDRESS_EMAIL_HOST": smtp.host,
         "REDRESS_EMAIL_PORT": str(smtp.port),
         "REDRESS_EMAIL_FROM": "redress@bank.test",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from redress.cases.models import Case, CaseEvent
+from redress.common.validators import mask_id_number, mask_phone
 from redress.organisation.admin import StaffAdmin
 from redress.organisation.models import Staff
 
@@ -34,6 +35,23 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ("number",)
     show_full_result_count = False
     inlines = [CaseEventInline]
+    # The numbers masked here as everywhere: the reveal (with its purpose, on the case page) is the only way
+    # to see them in full (R10.3, decision 0031).
+    exclude = (
+        "complainant_phone",
+        "complainant_id_number",
+        "complainant_phone_index",
+        "complainant_id_index",
+    )
+    readonly_fields = ("masked_phone", "masked_id_number")
+
+    @admin.display(description=_("contact phone"))
+    def masked_phone(self, obj: Case) -> str:
+        return mask_phone(obj.complainant_phone)
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, obj: Case) -> str:
+        return mask_id_number(obj.complainant_id_number)
 
     def get_queryset(self, request):
         return visible_to(request.user).select_related("unit", "subject_unit")

@@ -113,7 +113,7 @@ def run_action(
     # Acting can take a case out of the caller's sight (a handler sending it back): they still see the
     # outcome of what they just did.
     response["ETag"] = f'"{case.version}"'
-    return case_detail_out(shown or case, staff)
+    return case_detail_out(shown or case, staff, revealed=action.reveals)
 
 
 def _endpoint(action: Action, body: type[ActionIn]):

@@ -37,13 +37,13 @@ from redress.cases.services import MATTER_MAX, RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.schemas import param_example
 from redress.common.text import Text, clean_text
-from redress.common.validators import InvalidValue, mask_id_number, mask_phone
+from redress.common.validators import InvalidValue, mask_accounts, mask_address, mask_id_number, mask_phone
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, describe
 from redress.escalation.models import SupervisionNotice
 from redress.escalation.triggers import current_settings
-from redress.lifecycle import allowed_actions, documents, worklists
+from redress.lifecycle import allowed_actions, documents, personal, worklists
 from redress.lifecycle.registration import register_case
 from redress.matching import similarity
 from redress.organisation.models import Staff, Unit
@@ -105,6 +105,10 @@ class ComplainantIn(Schema):
     name: Text = ""
     phone: Text = ""
     id_number: Text = ""
+    accounts: Text = Field(
+        "", description="Account or card numbers the complaint is about, separated by commas"
+    )
+    address: Text = Field("", description="The complainant's postal address")
     vip: bool = False
     anonymous: bool = False
     confidential: bool = False
@@ -147,6 +151,8 @@ class CaseIn(Schema):
             complainant_name=c.name,
             complainant_phone=c.phone,
             complainant_id_number=c.id_number,
+            complainant_accounts=c.accounts,
+            complainant_address=c.address,
             complainant_vip=c.vip,
             complainant_anonymous=c.anonymous,
             complainant_confidential=c.confidential,
@@ -188,7 +194,14 @@ class CaseFilters(Schema):
         json_schema_extra=param_example("转账"),
     )
     phone: str | None = Field(
-        None, description="Complainant phone, whole or a fragment", json_schema_extra=param_example("5678")
+        None,
+        description="Complainant phone, the whole number (stored encrypted: a fragment is refused)",
+        json_schema_extra=param_example("13871234567"),
+    )
+    id_number: str | None = Field(
+        None,
+        description="Complainant's resident ID number, whole (stored encrypted)",
+        json_schema_extra=param_example("420102198503142012"),
     )
     sort: str | None = Field(
         None,
@@ -208,8 +221,13 @@ class CaseFilters(Schema):
 
 class ComplainantOut(Schema):
     name: str
-    phone: str = Field(description="Masked, e.g. 138****5678")
-    id_number: str = Field(description="Masked, e.g. 110105********002X")
+    phone: str = Field(description="Masked, e.g. 138****5678; in full after the caller's `reveal`")
+    id_number: str = Field(description="Masked, e.g. 110105********002X; in full after the caller's `reveal`")
+    accounts: str = Field(description="Masked, e.g. ****0123, ****7890; in full after the caller's `reveal`")
+    address: str = Field(description="Masked, e.g. 湖北省武汉市****; in full after the caller's `reveal`")
+    revealed_until: dt.datetime | None = Field(
+        None, description="Shown in full to the caller until then (after their `reveal`); absent when masked"
+    )
     vip: bool
     anonymous: bool
     confidential: bool
@@ -462,6 +480,7 @@ def case_out(
     deadlines: list[dict] | None = None,
     now: dt.datetime | None = None,
     visible_previous: dict[int, str],
+    revealed_until: dt.datetime | None = None,
 ) -> dict:
     """The response body of one case. Phone and ID number are masked (R2.5). `visible_previous`: the numbers
     of the earlier cases the caller may see (`previous_cases_seen`); another is not named (R10.2)."""
@@ -482,8 +501,23 @@ def case_out(
         "received_at": timezone.localtime(case.received_at),
         "complainant": {
             "name": case.complainant_name,
-            "phone": mask_phone(case.complainant_phone),
-            "id_number": mask_id_number(case.complainant_id_number),
+            # In full only for the caller who revealed them a moment ago (redress.lifecycle.personal).
+            **(
+                {
+                    "phone": case.complainant_phone,
+                    "id_number": case.complainant_id_number,
+                    "accounts": case.complainant_accounts,
+                    "address": case.complainant_address,
+                    "revealed_until": timezone.localtime(revealed_until),
+                }
+                if revealed_until is not None
+                else {
+                    "phone": mask_phone(case.complainant_phone),
+                    "id_number": mask_id_number(case.complainant_id_number),
+                    "accounts": mask_accounts(case.complainant_accounts),
+                    "address": mask_address(case.complainant_address),
+                }
+            ),
             "vip": case.complainant_vip,
             "anonymous": case.complainant_anonymous,
             "confidential": case.complainant_confidential,
@@ -534,10 +568,16 @@ def previous_cases_seen(user: Staff, cases: list[Case]) -> dict[int, str]:
     return dict(visible_to(user).filter(pk__in=earlier).values_list("pk", "number"))
 
 
-def case_detail_out(case: Case, user: Staff) -> dict:
-    """One case as its page shows it to `user`: with what they may do, the transfer orders and reports."""
+def case_detail_out(case: Case, user: Staff, *, revealed: bool = False) -> dict:
+    """One case as its page shows it to `user`: with what they may do, the transfer orders and reports.
+    The numbers in full while the user's reveal lasts (`revealed`: they have just revealed them)."""
+    now = timezone.now()
+    if revealed:
+        until = now + personal.SHOWN_FOR
+    else:
+        until = personal.revealed_until(user, case, now) if personal.may_reveal(user, case) else None
     return {
-        **case_out(case, visible_previous=previous_cases_seen(user, [case])),
+        **case_out(case, visible_previous=previous_cases_seen(user, [case]), revealed_until=until),
         "allowed_actions": allowed_actions(user, case),
         "stat_rule": case.stat_rule,
         "stat_facts": case.stat_facts,

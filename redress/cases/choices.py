@@ -138,11 +138,23 @@ class EventKind(models.TextChoices):
     # A report of wrongdoing sent on the public page: the bank's messages to its reporter and their additions.
     REPORTER_MESSAGED = "reporter_messaged", _("message to the reporter")
     REPORTER_ADDED = "reporter_added", _("the reporter added material")
+    # A person saw the complainant's phone and ID number in full, with the purpose they gave (R10.3).
+    REVEALED = "revealed", _("personal data revealed")
     # Written by the sweeper: the case's record of what came due and what followed.
     CLOCK_WARNED = "clock_warned", _("time limit about to run out")
     CLOCK_BREACHED = "clock_breached", _("time limit breached")
     NOTICE_ISSUED = "notice_issued", _("supervision notice issued")
     NOTICE_BREACHED = "notice_breached", _("supervision notice breached")
+
+
+class RevealPurpose(models.TextChoices):
+    """Why a person needs the complainant's phone or ID number in full (R10.3): one must be chosen."""
+
+    CALL_BACK = "call_back", _("call the customer back")
+    VERIFY_IDENTITY = "verify_identity", _("verify the customer's identity")
+    WRITTEN_REPLY = "written_reply", _("send the written reply")
+    CHECK_ACCOUNTS = "check_accounts", _("check the customer's business records")
+    AUTHORITY_REQUEST = "authority_request", _("answer a regulator's or court's request")
 
 
 class ContactMethod(models.TextChoices):

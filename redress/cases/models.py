@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from redress.common.fields import EncryptedTextField
 from redress.common.states import Move, Moves, StatefulModel
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
@@ -115,8 +116,20 @@ class Case(StatefulModel):
     subject_unit_path = models.CharField(max_length=255, editable=False, default="")
 
     complainant_name = models.CharField(_("complainant"), max_length=64, blank=True, default="")
-    complainant_phone = models.CharField(_("contact phone"), max_length=20, blank=True, default="")
-    complainant_id_number = models.CharField(_("ID number"), max_length=18, blank=True, default="")
+    # Stored encrypted, each with its blind index for the lookups by equality (repeat detection, the
+    # register's search): redress.common.fields, decision 0031. The name stays clear, for search.
+    complainant_phone = EncryptedTextField(
+        _("contact phone"), blank=True, default="", index="complainant_phone_index"
+    )
+    complainant_id_number = EncryptedTextField(
+        _("ID number"), blank=True, default="", index="complainant_id_index"
+    )
+    # The accounts or cards the complaint is about and the complainant's address: encrypted too, never
+    # looked up by equality (no index).
+    complainant_accounts = EncryptedTextField(_("account or card numbers"), blank=True, default="")
+    complainant_address = EncryptedTextField(_("complainant's address"), blank=True, default="")
+    complainant_phone_index = models.CharField(max_length=32, blank=True, default="", editable=False)
+    complainant_id_index = models.CharField(max_length=32, blank=True, default="", editable=False)
     complainant_vip = models.BooleanField(_("VIP customer"), default=False)
     complainant_anonymous = models.BooleanField(_("anonymous"), default=False)
     complainant_confidential = models.BooleanField(_("asks for confidentiality"), default=False)
@@ -215,8 +228,8 @@ class Case(StatefulModel):
             models.Index(fields=["kind", "-received_at"], name="case_kind_idx"),
             models.Index(fields=["state", "-received_at"], name="case_state_idx"),
             models.Index(fields=["category", "-received_at"], name="case_category_idx"),
-            models.Index(fields=["complainant_phone"], name="case_phone_idx"),
-            models.Index(fields=["complainant_id_number"], name="case_id_number_idx"),
+            models.Index(fields=["complainant_phone_index"], name="case_phone_index_idx"),
+            models.Index(fields=["complainant_id_index"], name="case_id_index_idx"),
         ]
 
     def __str__(self) -> str:
@@ -225,6 +238,16 @@ class Case(StatefulModel):
     @property
     def flag_names(self) -> list[str]:
         return sorted(f.flag for f in self.flags.all())
+
+    @classmethod
+    def phone_index(cls, phone: str) -> str:
+        """The blind index of a (normalised) phone number, as stored in `complainant_phone_index`."""
+        return cls._meta.get_field("complainant_phone").index_of(phone)
+
+    @classmethod
+    def id_index(cls, id_number: str) -> str:
+        """The blind index of a (normalised) ID number, as stored in `complainant_id_index`."""
+        return cls._meta.get_field("complainant_id_number").index_of(id_number)
 
     @property
     def is_open(self) -> bool:

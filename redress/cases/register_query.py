@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
-from redress.common.validators import InvalidValue, ascii_digits, normalise_phone
+from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone
 from redress.organisation.models import Unit
 from redress.text import fulltext
 
@@ -63,7 +63,10 @@ class RegisterFilter:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     q: str = ""  # words in the matter, demand, result reports and replies, or a case number
-    phone: str = ""  # complainant phone
+    # The complainant's phone or ID number, whole: stored encrypted, found by their blind indexes (decision
+    # 0031), so a fragment cannot be searched for.
+    phone: str = ""
+    id_number: str = ""
     sort: str = ""  # one of SORTS; empty: best match first with `q`, else DEFAULT_SORT
 
     @classmethod
@@ -119,6 +122,15 @@ class RegisterFilter:
             errors["q"] = [_("At most %(max)s characters.") % {"max": Q_MAX}]
         elif self.q and not self.numbers() and self.query().empty:
             errors["q"] = [_("Enter words or a case number to search for.")]
+        for name, normalise in (("phone", normalise_phone), ("id_number", normalise_id_number)):
+            if getattr(self, name):
+                try:
+                    normalise(getattr(self, name))
+                except InvalidValue as exc:
+                    errors[name] = [
+                        str(exc),
+                        _("Enter the whole number: personal data is stored encrypted and found only whole."),
+                    ]
         if self.unit and not Unit.objects.filter(code=self.unit).exists():
             errors["unit"] = [_("No unit has the code “%(code)s”.") % {"code": self.unit}]
         return errors
@@ -155,13 +167,11 @@ class RegisterFilter:
             if numbers := self.numbers():
                 cases = cases.filter(number__in=numbers)
             cases = fulltext.matching(cases, query)
+        # Checked whole by `validate`; one HMAC each, then the index's equality lookup.
         if self.phone:
-            try:
-                cases = cases.filter(complainant_phone=normalise_phone(self.phone))
-            except InvalidValue:
-                # A fragment of a number (e.g. the last four digits the customer gave) matches as a substring.
-                digits = "".join(ch for ch in ascii_digits(self.phone) if ch in "0123456789")
-                cases = cases.filter(complainant_phone__contains=digits) if digits else cases.none()
+            cases = cases.filter(complainant_phone_index=Case.phone_index(normalise_phone(self.phone)))
+        if self.id_number:
+            cases = cases.filter(complainant_id_index=Case.id_index(normalise_id_number(self.id_number)))
         if query is not None and not query.empty and not self.sort:
             return fulltext.by_relevance(cases, query)
         return cases.order_by(*SORTS[self.sort or DEFAULT_SORT])

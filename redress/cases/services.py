@@ -24,7 +24,13 @@ from django.utils.translation import gettext as _
 from redress.common.errors import FieldErrors
 from redress.common.reference import VersionedCache, pinned
 from redress.common.text import clean_text
-from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone, parse_amount
+from redress.common.validators import (
+    InvalidValue,
+    normalise_accounts,
+    normalise_id_number,
+    normalise_phone,
+    parse_amount,
+)
 from redress.organisation.choices import Role
 from redress.organisation.lookups import active_unit, staff_member
 from redress.organisation.models import Staff, Unit
@@ -39,6 +45,7 @@ FUTURE_TOLERANCE = dt.timedelta(seconds=60)
 # The complainant's own words: longer ones come as an attachment. The other free texts keep their limits.
 MATTER_MAX = 20_000
 NAME_MAX = 64
+ADDRESS_MAX = 200
 PRODUCT_MAX = 128
 # Kinds for which the unit complained about, the demand and the category must be known at registration.
 _KINDS_NEEDING_SUBJECT = {Kind.COMPLAINT, Kind.PETITION}
@@ -54,6 +61,8 @@ class RegistrationData:
     complainant_name: str = ""
     complainant_phone: str = ""
     complainant_id_number: str = ""
+    complainant_accounts: str = ""
+    complainant_address: str = ""
     complainant_vip: bool = False
     complainant_anonymous: bool = False
     complainant_confidential: bool = False
@@ -124,6 +133,8 @@ _TEXTS = {
     "complainant_name": ("complainant.name", None),  # its limit is checked below, with its message
     "complainant_phone": ("complainant.phone", None),
     "complainant_id_number": ("complainant.id_number", None),
+    "complainant_accounts": ("complainant.accounts", None),
+    "complainant_address": ("complainant.address", ADDRESS_MAX),
     "subject_unit": ("subject_unit", None),
     "subject_staff": ("subject_staff", None),
     "matter": ("matter", MATTER_MAX),
@@ -224,6 +235,13 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
             cleaned["complainant_id_number"] = normalise_id_number(id_number, today=timezone.localdate(now))
         except InvalidValue as exc:
             errors.add("complainant.id_number", str(exc))
+
+    cleaned["complainant_accounts"] = ""
+    try:
+        cleaned["complainant_accounts"] = normalise_accounts(data.complainant_accounts or "")
+    except InvalidValue as exc:
+        errors.add("complainant.accounts", str(exc))
+    cleaned["complainant_address"] = (data.complainant_address or "").strip()
 
     matter = (data.matter or "").strip()
     if not matter:
@@ -414,6 +432,8 @@ def _create(
         complainant_name=cleaned["complainant_name"],
         complainant_phone=cleaned["complainant_phone"],
         complainant_id_number=cleaned["complainant_id_number"],
+        complainant_accounts=cleaned["complainant_accounts"],
+        complainant_address=cleaned["complainant_address"],
         complainant_vip=bool(data.complainant_vip),
         complainant_anonymous=bool(data.complainant_anonymous),
         complainant_confidential=bool(data.complainant_confidential),

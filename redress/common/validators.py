@@ -110,6 +110,39 @@ def parse_amount(raw: object) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+# A complaint names at most a few accounts or cards; each is a bank card (16–19 digits) or an account number.
+ACCOUNTS_MAX = 5
+_ACCOUNT_SPLIT = re.compile(r"[,，、;；/\n]+")
+
+
+def normalise_accounts(raw: str) -> str:
+    """Account or card numbers, as typed (in groups with spaces or hyphens, full-width digits, separated by
+    commas, 、 or ；) → `6222021234567890123, 6217001234567890` (each 8–32 digits, at most ACCOUNTS_MAX)."""
+    text = ascii_digits(raw).strip()
+    if not text:
+        return ""
+    # "6222 0212 3456 7890 123" is one card number written in groups.
+    numbers = [re.sub(r"[\s-]", "", n) for n in _ACCOUNT_SPLIT.split(text)]
+    numbers = [n for n in numbers if n]
+    if any(not n.isdigit() or not 8 <= len(n) <= 32 for n in numbers):
+        raise InvalidValue(_("Enter account or card numbers of 8 to 32 digits, separated by commas."))
+    if len(numbers) > ACCOUNTS_MAX:
+        raise InvalidValue(_("At most %(n)d account or card numbers.") % {"n": ACCOUNTS_MAX})
+    return ", ".join(numbers)
+
+
+def mask_accounts(accounts: str) -> str:
+    """`6222021234567890123, 6217001234567890` → `****0123, ****7890`."""
+    return ", ".join("****" + n[-4:] for n in accounts.split(", ") if n) if accounts else ""
+
+
+def mask_address(address: str) -> str:
+    """The first six characters (province and city, as a rule), the rest starred: `湖北省武汉市****`."""
+    if not address:
+        return ""
+    return address[:6] + "****" if len(address) > 6 else address[:1] + "****"
+
+
 def mask_phone(phone: str) -> str:
     """`13812345678` → `138****5678`; a landline keeps its area code and last four digits."""
     if not phone:

@@ -126,10 +126,11 @@ def major(case: Case, rules: TriggerSettings, staff_flags: frozenset[str]) -> Fi
 
 def _identity_q(case: Case) -> Q | None:
     q = Q()
-    if case.complainant_phone:
-        q |= Q(complainant_phone=case.complainant_phone)
-    if case.complainant_id_number:
-        q |= Q(complainant_id_number=case.complainant_id_number)
+    # By the blind indexes: the numbers themselves are stored encrypted (decision 0031).
+    if case.complainant_phone_index:
+        q |= Q(complainant_phone_index=case.complainant_phone_index)
+    if case.complainant_id_index:
+        q |= Q(complainant_id_index=case.complainant_id_index)
     return q or None
 
 
@@ -138,7 +139,7 @@ def _identity(phone: str, id_number: str, name: str, pk: int) -> str:
 
 
 def _people(rows: Iterable[tuple]) -> int:
-    """How many people complained in `rows` (pk, phone, id_number, name, joint_complainants, …): each
+    """How many people complained in `rows` (pk, phone index, ID index, name, joint_complainants, …): each
     complainant once, with the joint complainants of their case (R5: twenty people on one case are twenty)."""
     joint: dict[str, int] = {}
     for pk, phone, idn, name, together, *_rest in rows:
@@ -148,8 +149,8 @@ def _people(rows: Iterable[tuple]) -> int:
 
 
 _GROUP_COLUMNS = (
-    "pk", "complainant_phone", "complainant_id_number", "complainant_name", "joint_complainants", "state",
-    "grouped", "group_first",
+    "pk", "complainant_phone_index", "complainant_id_index", "complainant_name", "joint_complainants",
+    "state", "grouped", "group_first",
 )  # fmt: skip
 
 
@@ -161,7 +162,7 @@ class Related:
     # within the repeat window, likeness).
     earlier: list[tuple] = field(default_factory=list)
     # The cases about a similar matter in the group's window and scope, the case itself included:
-    # (pk, phone, id_number, name, joint_complainants).
+    # (pk, phone index, ID index, name, joint_complainants).
     similar: list[tuple] = field(default_factory=list)
 
 
@@ -203,9 +204,11 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     scope, scope_params = _scope_sql(case, rules)
     in_group = f"({scope} AND c.received_at >= %s)"
     in_group_params = [*scope_params, group_since]
-    who = [v for v in (case.complainant_phone, case.complainant_id_number) if v]
-    phone, id_number = case.complainant_phone or None, case.complainant_id_number or None
-    same_person = "(c.complainant_phone = %s OR c.complainant_id_number = %s)"
+    # The same person by the blind indexes of phone and ID number (decision 0031), set when the case was
+    # written: no HMAC is computed again here.
+    who = [v for v in (case.complainant_phone_index, case.complainant_id_index) if v]
+    phone, id_number = case.complainant_phone_index or None, case.complainant_id_index or None
+    same_person = "(c.complainant_phone_index = %s OR c.complainant_id_index = %s)"
     cases, bands = Case._meta.db_table, similarity.MatterBand._meta.db_table
     candidates = f"""SELECT b.case_id FROM {bands} b
                       WHERE b."key" IN ({", ".join(["%s"] * len(keys))}) AND b.received_at >= %s
@@ -222,7 +225,7 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     first = f"CASE WHEN {same_person} THEN 0 ELSE 1 END, " if who else ""
     entries = similarity.SearchEntry._meta.db_table
     # The candidates' kept concepts, not their texts: scoring 500 matters segmented afresh took 38 ms.
-    sql = f"""SELECT c.id, c.complainant_phone, c.complainant_id_number, c.complainant_name,
+    sql = f"""SELECT c.id, c.complainant_phone_index, c.complainant_id_index, c.complainant_name,
                      c.joint_complainants, c.number, c.level, c.state, c.received_at >= %s,
                      c.received_at <= %s, e.matter_concepts,
                      CASE WHEN e.matter_concepts IS NULL THEN c.matter END, {in_group}
@@ -248,7 +251,7 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
         likeness = similarity.score(matter, similarity.concepts_of(kept, text))
         if likeness < threshold:
             continue
-        same = (phone and phone == case.complainant_phone) or (idn and idn == case.complainant_id_number)
+        same = (phone and phone == case.complainant_phone_index) or (idn and idn == case.complainant_id_index)
         if same and pk != case.pk and before:
             found.earlier.append((pk, number, level, state, bool(recent), likeness))
         if grouped:

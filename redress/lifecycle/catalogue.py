@@ -11,7 +11,18 @@ from redress.cases.models import Case
 from redress.common.reference import pinned
 from redress.organisation.models import Staff
 
-from . import categories, clocks, handling, intake, oversight, reply_close, reporter, routing, system
+from . import (
+    categories,
+    clocks,
+    handling,
+    intake,
+    oversight,
+    personal,
+    reply_close,
+    reporter,
+    routing,
+    system,
+)
 from .after import after_transition
 from .machine import Action, IllegalTransition, Params, can_act, run
 
@@ -21,6 +32,7 @@ ACTIONS: dict[str, Action] = {
         intake.ACTIONS,
         routing.ACTIONS,
         handling.ACTIONS,
+        personal.ACTIONS,
         reply_close.ACTIONS,
         categories.ACTIONS,
         reporter.ACTIONS,

@@ -160,6 +160,12 @@ class Action:
     reindexes: bool = False
     # Taken by automatic rules as the system actor; no endpoint, form or button.
     system: bool = False
+    # A read that is recorded, not a change (the reveal of personal data): the event is written, the case's
+    # row is neither locked nor written (its version stays, so nobody's form goes stale) and no step after a
+    # transition runs.
+    records_only: bool = False
+    # Its answer shows the complainant's phone and ID number in full (the reveal).
+    reveals: bool = False
     # On the case page and in the API's documentation.
     label: Any = ""
     group: str = ""
@@ -242,7 +248,7 @@ def run(
         # changed), and a FOR UPDATE lock would also wait for, and deadlock with, transactions that only
         # insert rows pointing at this case (an event, a group member), whose foreign-key checks take FOR
         # KEY SHARE. The units are read after the lock, from their own tables.
-        if fresh:
+        if fresh or action.records_only:
             locked = case
         else:
             locked = Case.objects.select_for_update(of=("self",), no_key=True).get(pk=case.pk)
@@ -258,6 +264,11 @@ def run(
         validate(action, ctx, params)
         change = action.rule(ctx)
         if change.noop:
+            return locked
+        if action.records_only:
+            CaseEvent.objects.create(
+                case=locked, kind=change.event or action.event, actor=actor, data=change.data
+            )
             return locked
         target = change.target if change.target is not None else action.targets[0]
         if target not in action.targets:

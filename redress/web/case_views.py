@@ -27,7 +27,14 @@ from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
-from redress.lifecycle import ActionForbidden, ConcurrentChange, IllegalTransition, documents, worklists
+from redress.lifecycle import (
+    ActionForbidden,
+    ConcurrentChange,
+    IllegalTransition,
+    documents,
+    personal,
+    worklists,
+)
 from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
 from redress.organisation.models import Staff, Unit
@@ -147,9 +154,13 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     if case.previous_case_id and previous is None:
         # A repeat of a case the viewer may not see: not even that there is one (R10.2).
         flags = flags.exclude(flag=Flag.REPEAT)
+    may_reveal = "reveal" in actions
     return {
         "case": case,
         "now": now,
+        # The numbers in full for a few minutes after this person's reveal (redress.lifecycle.personal).
+        "may_reveal": may_reveal,
+        "revealed_until": personal.revealed_until(request.user, case, now) if may_reveal else None,
         "flags": flags,
         "attachments": case.attachments.select_related("uploaded_by"),
         "may_add_documents": documents.may_add_documents(request.user, case),

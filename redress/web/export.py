@@ -1,11 +1,14 @@
 """The register as an Excel workbook a complaint office works from (issue 15 item 7): the rows of the screen
 with the handling — instruction, units and people, the binding deadline, replied and closed dates, the answer
-given, statistics class, responsibility and flags — plus matter and demand; personal data masked; an
-autofilter on every column. The cases are those of the page's filters, through visibility."""
+given, statistics class, responsibility and flags — plus matter and demand; personal data masked unless the
+exporting person may reveal it and asks to, with a purpose (each row shown in full is recorded in its
+case's history: redress.lifecycle.personal); an autofilter on every column. The cases are those of the
+page's filters, through visibility."""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from typing import IO
 
 from django.db.models import Prefetch, QuerySet
@@ -59,8 +62,11 @@ def _headers() -> list[str]:
 _WIDTHS = [16, 18, 10, 16, 14, 12, 15, 21, 24, 20, 20, 10, 10, 14, 14, 40, 18, 18, 40, 18, 12, 12, 20, 60, 40]
 
 
-def write_register(cases: QuerySet[Case]) -> IO[bytes]:
-    """Write the cases (already scoped and filtered) to a workbook; returns the file, rewound."""
+def write_register(
+    cases: QuerySet[Case], *, in_full: Callable[[Case], bool] | None = None
+) -> tuple[IO[bytes], list[int]]:
+    """Write the cases (already scoped and filtered) to a workbook; returns the file, rewound, and the
+    cases whose phone and ID number were written in full (`in_full(case)`; masked otherwise)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Register"))
     for index, width in enumerate(_WIDTHS, start=1):
@@ -101,8 +107,16 @@ def write_register(cases: QuerySet[Case]) -> IO[bytes]:
         .iterator(chunk_size=CHUNK_SIZE)
     )
     count = 0
+    revealed: list[int] = []
     for case in rows:
         count += 1
+        full = (
+            in_full is not None
+            and bool(case.complainant_phone or case.complainant_id_number)
+            and in_full(case)
+        )
+        if full:
+            revealed.append(case.pk)
         clocks = list(case.clocks.all())
         binding = next((c for c in clocks if c.binding), None)
         reply = next((c for c in clocks if c.name == ClockName.REPLY and c.met_at), None)
@@ -115,8 +129,11 @@ def write_register(cases: QuerySet[Case]) -> IO[bytes]:
                 str(case.get_channel_display()),
                 str(case.get_category_display()) if case.category else "",
                 text(case.complainant_name),
-                mask_phone(case.complainant_phone),
-                mask_id_number(case.complainant_id_number),
+                *(
+                    (case.complainant_phone, case.complainant_id_number)
+                    if full
+                    else (mask_phone(case.complainant_phone), mask_id_number(case.complainant_id_number))
+                ),
                 text(case.subject_unit.name) if case.subject_unit else "",
                 text(case.unit.name),
                 text(case.holder_unit.name),
@@ -141,4 +158,4 @@ def write_register(cases: QuerySet[Case]) -> IO[bytes]:
     out = tempfile.TemporaryFile()  # noqa: SIM115
     wb.save(out)
     out.seek(0)
-    return out
+    return out, revealed

@@ -21,6 +21,8 @@ _SERVICE_TO_FORM = {
     "complainant.name": "complainant_name",
     "complainant.phone": "complainant_phone",
     "complainant.id_number": "complainant_id_number",
+    "complainant.accounts": "complainant_accounts",
+    "complainant.address": "complainant_address",
     "complainant.vip": "complainant_vip",
     "complainant.anonymous": "complainant_anonymous",
     "complainant.confidential": "complainant_confidential",
@@ -103,6 +105,17 @@ class RegistrationForm(forms.Form):
     complainant_id_number = forms.CharField(
         label=_("ID number"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
+    complainant_accounts = forms.CharField(
+        label=_("account or card numbers"),
+        required=False,
+        help_text=_("Separate several with commas."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    complainant_address = forms.CharField(
+        label=_("complainant's address"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     complainant_vip = forms.BooleanField(label=_("VIP customer"), required=False)
     complainant_anonymous = forms.BooleanField(label=_("anonymous"), required=False)
     complainant_confidential = forms.BooleanField(label=_("asks for confidentiality"), required=False)
@@ -162,6 +175,8 @@ class RegistrationForm(forms.Form):
             complainant_name=data.get("complainant_name", ""),
             complainant_phone=data.get("complainant_phone", ""),
             complainant_id_number=data.get("complainant_id_number", ""),
+            complainant_accounts=data.get("complainant_accounts", ""),
+            complainant_address=data.get("complainant_address", ""),
             complainant_vip=data.get("complainant_vip", False),
             complainant_anonymous=data.get("complainant_anonymous", False),
             complainant_confidential=data.get("complainant_confidential", False),
@@ -243,6 +258,7 @@ class RegisterFilterForm(forms.Form):
     phone = forms.CharField(
         label=_("complainant's phone"), required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
+    id_number = forms.CharField(label=_("complainant's ID number"), required=False)
     sort = forms.CharField(
         label=_("sort"),
         required=False,

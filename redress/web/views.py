@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from redress.access.visibility import get_visible_case, visible_to
 from redress.cases.attachments import StoreFailed, open_stored
+from redress.cases.choices import RevealPurpose
 from redress.cases.register_query import (
     COUNT_CAP,
     MAX_OFFSET,
@@ -29,6 +30,7 @@ from redress.cases.register_query import (
 from redress.cases.services import MATTER_MAX, validate_registration
 from redress.common.errors import FieldErrors
 from redress.escalation.triggers import current_settings
+from redress.lifecycle import personal
 from redress.lifecycle.registration import register_case
 from redress.matching import suggest
 from redress.receipts.services import status_code
@@ -81,7 +83,14 @@ def register(request: HttpRequest) -> HttpResponse:
     """The register (R2.5): one capped count, one page query and one query for the page's binding clocks,
     whatever the number of cases."""
     form = RegisterFilterForm(request.user, request.GET or None)
-    context: dict = {"form": form, "page_size": PAGE_SIZE}
+    context: dict = {
+        "form": form,
+        "page_size": PAGE_SIZE,
+        # The export with the numbers in full, for those who may reveal them (with a purpose: R10.3).
+        "export_in_full": personal.may_export_in_full(request.user),
+        "reveal_purposes": RevealPurpose.choices,
+        "filters": [(k, v) for k, v in request.GET.items() if k not in {"page", "reveal"}],
+    }
     try:
         flt = RegisterFilter.from_params(request.GET)
     except FieldErrors as exc:
@@ -152,9 +161,23 @@ def export(request: HttpRequest) -> HttpResponse:
             % {"limit": f"{limit:,}"},
         )
         return redirect(back)
+    in_full = None
+    purpose = request.GET.get("reveal", "")
+    if purpose:
+        # The numbers in full, asked for with a purpose: for the rows of cases this person may reveal.
+        if not personal.may_export_in_full(request.user):
+            raise PermissionDenied(_("You may not export personal data in full."))
+        if purpose not in RevealPurpose.values:
+            messages.error(request, _("Choose why the numbers are needed in full."))
+            return redirect(back)
+        user = request.user
+        in_full = lambda case: personal.may_reveal(user, case)  # noqa: E731
+    workbook, revealed = write_register(cases, in_full=in_full)
+    if revealed:
+        personal.record_export_reveals(request.user, revealed, purpose, timezone.now())
     filename = f"register-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(
-        write_register(cases),
+        workbook,
         as_attachment=True,
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -147,6 +147,7 @@ PRODUCTION = {
 def check_deploy(tmp_path, **environment) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDRESS_")}
     env |= {"REDRESS_DATA_DIR": str(tmp_path), "REDRESS_SECRET_KEY": secrets.token_urlsafe(50), **environment}
+    env |= {name: os.environ[name] for name in ("REDRESS_FIELD_KEYS", "REDRESS_FIELD_INDEX_KEY")}
     return subprocess.run(
         [str(REDRESS), "check", "--deploy", "--fail-level", "WARNING"],
         env=env,

@@ -149,8 +149,8 @@ def test_full_width_digits_are_stored_as_ascii(bank, as_staff):
     assert response.status_code == 201, response.content
     case = Case.objects.get()
     assert (case.complainant_phone, case.complainant_id_number) == ("13812345678", "11010519491231002X")
-    # And a search typed in full-width digits finds it.
-    found = as_staff(bank.teller).get(URL, {"phone": "５６７８"}).json()
+    # And a search typed in full-width digits finds it (by the whole number: decision 0031).
+    found = as_staff(bank.teller).get(URL, {"phone": "１３８１２３４５６７８"}).json()
     assert [c["number"] for c in found["items"]] == [case.number]
 
 

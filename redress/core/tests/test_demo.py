@@ -82,7 +82,7 @@ def test_cases_fall_in_the_last_90_days_with_valid_contacts_and_shipped_classes(
             assert normalise_phone(case.complainant_phone) == case.complainant_phone
         if case.complainant_id_number:
             assert normalise_id_number(case.complainant_id_number) == case.complainant_id_number
-    assert cases.exclude(complainant_id_number="").exists()
+    assert cases.exclude(complainant_id_index="").exists()
     assert cases.filter(complainant_vip=True).exists()
     assert cases.filter(complainant_anonymous=True).exists()
     assert cases.filter(complainant_confidential=True).exists()

@@ -51,6 +51,8 @@ def runner(where: Path, data: Path):
         "REDRESS_DATA_DIR": str(data),
         "REDRESS_ALLOWED_HOSTS": "testserver",
         "REDRESS_SECRET_KEY": "packaging-test-key",
+        "REDRESS_FIELD_KEYS": "p1:cGFja2FnaW5nLXRlc3QtZmllbGQta2V5LTAwMDAwMDE",
+        "REDRESS_FIELD_INDEX_KEY": "cGFja2FnaW5nLXRlc3QtYmxpbmQtaW5kZXgta2V5MDE",
     }
 
     def run(*command: str | Path, **extra: str) -> str:

@@ -255,3 +255,23 @@ def test_the_group_rule_reads_the_same_summary_in_sql_as_in_python(bank):
     in_python = triggers.summarise(list(matching), case.pk)
     assert triggers.summarise_in_sql(matching, case.pk) == in_python
     assert in_python.people >= 9 and in_python.groups and closed.pk not in in_python.unflagged
+
+
+def test_a_repeat_by_phone_alone_is_found_through_the_blind_index_with_no_number_in_the_query(bank):
+    # Phone only (no ID number): the numbers are stored encrypted, so the repeat is found by the phone's
+    # blind index, and the lookup's SQL carries the index, never the number (decision 0031).
+    first = bank.register(
+        received_at=timezone.now() - dt.timedelta(days=20),
+        complainant_phone="13911112222",
+        complainant_id_number="",
+    )
+    answered(bank, first)
+    again = bank.register(complainant_phone="139 1111 2222", complainant_id_number="")
+    assert "repeat" in flags(again)
+    assert Case.objects.get(pk=again.pk).previous_case_id == first.pk
+    sql, params = triggers.related_query(again, triggers.current_settings())
+    assert "13911112222" not in sql and "13911112222" not in [str(p) for p in params]
+    assert Case.phone_index("13911112222") in params
+    # Another number is another person: no repeat.
+    other = bank.register(complainant_phone="13911113333", complainant_id_number="")
+    assert "repeat" not in flags(other)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.access.visibility import names_hidden, redact_numbers
-from redress.common.validators import mask_id_number, mask_phone
+from redress.common.validators import mask_accounts, mask_address, mask_id_number, mask_phone
 from redress.lifecycle import worklists
 from redress.organisation.choices import Role
 from redress.web.records import listing, trigger_label
@@ -21,6 +21,16 @@ def masked_phone(phone: str) -> str:
 @register.filter
 def masked_id(id_number: str) -> str:
     return mask_id_number(id_number or "")
+
+
+@register.filter
+def masked_accounts(accounts: str) -> str:
+    return mask_accounts(accounts or "")
+
+
+@register.filter
+def masked_address(address: str) -> str:
+    return mask_address(address or "")
 
 
 @register.filter

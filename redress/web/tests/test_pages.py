@@ -159,7 +159,7 @@ def test_filters_narrow_the_register(client, bank):
     html = page(client, reverse("web:register"), channel="phone")
     assert by_phone.number in html
     assert at_counter.number not in html
-    html = page(client, reverse("web:register"), phone="1111")
+    html = page(client, reverse("web:register"), phone="139-0000-1111")
     assert by_phone.number in html
     assert at_counter.number not in html
     html = page(client, reverse("web:register"), unit=bank.branch_b.code)
