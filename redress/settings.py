@@ -89,6 +89,9 @@ def secret_key(environ: Mapping[str, str], data_dir: Path, demo: bool) -> str:
 
 
 SECRET_KEY = secret_key(os.environ, DATA_DIR, DEMO_MODE)
+# The key of the audit chain's seals (redress.common.chain, decision 0029); without it one is derived from the
+# secret key, and rotating the secret key then leaves every earlier row unverifiable.
+AUDIT_KEY = os.environ.get("REDRESS_AUDIT_KEY", "").strip()
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REDRESS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [
@@ -111,6 +114,7 @@ INSTALLED_APPS = [
     "redress.organisation",
     "redress.cases",
     "redress.access",
+    "redress.audit",
     "redress.calendar",
     "redress.routing",
     "redress.deadlines",
@@ -417,6 +421,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "redress.notifications.retry_webhooks",
         "schedule": float(SWEEP_INTERVAL),
     },
+    # The audit trail's rows written since the last run take their places in the chain (redress.audit.chain).
+    "seal-audit-chain": {"task": "redress.audit.seal", "schedule": float(SWEEP_INTERVAL)},
     # The registration suggestions relearned from the day's closed cases (redress.matching.suggest).
     "train-suggestions": {"task": "redress.train_suggestions", "schedule": crontab(hour=3, minute=15)},
 }

@@ -21,6 +21,8 @@ from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
 
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to, withhold_numbers
+from redress.audit.models import AuditAction
+from redress.audit.services import record_read
 from redress.cases import attachments as attachment_store
 from redress.cases import register_query
 from redress.cases.choices import OPEN_STATES, Flag
@@ -843,6 +845,7 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
 def get_case(request: HttpRequest, response: HttpResponse, number: str = case_number()):
     # As get_visible_case (the same 404 for a missing and a hidden case), with the related rows joined.
     case = visible_detail(request.auth, number)
+    record_read(request.auth, case, AuditAction.CASE_API)
     response["ETag"] = f'"{case.version}"'
     return case_detail_out(case, request.auth)
 
@@ -902,6 +905,7 @@ def similar_cases(request: HttpRequest, number: str = case_number(), query: Quer
 )
 def case_events(request: HttpRequest, number: str = case_number()):
     case = get_visible_case(request.auth, number)
+    record_read(request.auth, case, AuditAction.HISTORY)
     events = list(case.events.select_related("actor").order_by("at", "id"))
     # Other cases the caller may not see are not named, nor shown to exist (R10.2).
     hidden = hidden_numbers(request.auth, case, events)
@@ -963,6 +967,9 @@ def download_attachment(
         handle = attachment_store.open_stored(attachment)  # FileResponse closes it; StoreFailed is a 503
     except FileNotFoundError:
         raise Http404 from None
+    record_read(
+        request.auth, case, AuditAction.ATTACHMENT, f"attachment {attachment.pk}: {attachment.original_name}"
+    )
     return FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )

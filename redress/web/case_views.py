@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from redress import lifecycle
 from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
+from redress.audit.models import AuditAction
+from redress.audit.services import record_read
 from redress.cases.attachments import StoreFailed
 from redress.cases.choices import OPEN_STATES, Flag, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
@@ -208,6 +210,7 @@ def _shown_case(user, number: str, *prefetch: Prefetch) -> Case:
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = Prefetch("clocks", queryset=Clock.objects.select_related("policy"))
     case = _shown_case(request.user, number, clocks)
+    record_read(request.user, case, AuditAction.CASE_PAGE)
     return render(request, "web/case_detail.html", _case_context(request, case))
 
 
@@ -389,7 +392,8 @@ def bank_name() -> str:
     return root or "Redress"
 
 
-def _print(request: HttpRequest, template: str, case: Case, **context) -> HttpResponse:
+def _print(request: HttpRequest, template: str, case: Case, what: str, **context) -> HttpResponse:
+    record_read(request.user, case, AuditAction.PRINT, what)
     context.update(case=case, bank_name=bank_name(), printed_at=timezone.now())
     return render(request, template, context)
 
@@ -405,7 +409,7 @@ def print_transfer_order(request: HttpRequest, number: str, order_id: int) -> Ht
     )
     if order is None:
         raise Http404("No such transfer order.")
-    return _print(request, "web/print/transfer_order.html", case, order=order)
+    return _print(request, "web/print/transfer_order.html", case, f"transfer order {order.pk}", order=order)
 
 
 @login_required
@@ -415,7 +419,9 @@ def print_supervision_notice(request: HttpRequest, number: str, notice_id: int) 
     notice = case.supervision_notices.filter(pk=notice_id).select_related("issued_by_unit", "to_unit").first()
     if notice is None:
         raise Http404("No such supervision notice.")
-    return _print(request, "web/print/supervision_notice.html", case, notice=notice)
+    return _print(
+        request, "web/print/supervision_notice.html", case, f"supervision notice {notice.pk}", notice=notice
+    )
 
 
 @login_required
@@ -425,7 +431,7 @@ def print_result_report(request: HttpRequest, number: str, report_id: int) -> Ht
     report = case.result_reports.filter(pk=report_id).select_related("by").first()
     if report is None:
         raise Http404("No such result report.")
-    return _print(request, "web/print/result_report.html", case, report=report)
+    return _print(request, "web/print/result_report.html", case, f"result report {report.pk}", report=report)
 
 
 @login_required
@@ -439,4 +445,4 @@ def print_register_row(request: HttpRequest, number: str) -> HttpResponse:
         "follow_ups": case.follow_ups.all(),
         "withdrawal": Withdrawal.objects.filter(case=case).order_by("-id").first(),
     }
-    return _print(request, "web/print/register_row.html", case, **context)
+    return _print(request, "web/print/register_row.html", case, "register row", **context)

@@ -19,6 +19,7 @@ LAYERS = [
     ("redress.notifications",),
     ("redress.matching",),  # what a complaint is about: search, similarity, suggestions, phrases
     ("redress.deadlines", "redress.routing"),
+    ("redress.audit",),  # the trail of reads and the chain of rows written once
     ("redress.access",),
     ("redress.cases",),
     ("redress.matching.fulltext",),  # words to queries and highlights: no models, used by the register
