@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -43,7 +43,7 @@ def record_export(actor: Staff, case_ids: Iterable[int], detail: str = "") -> in
 @receiver(post_save, sender=LogEntry, dispatch_uid="redress.audit.admin_change")
 def _admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> None:
     if created:
-        what = {LogEntry.ADDITION: "added", LogEntry.CHANGE: "changed", LogEntry.DELETION: "deleted"}
+        what = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
         detail = f"{what.get(instance.action_flag, '?')} {instance.content_type} {instance.object_repr}"
         AuditEntry.objects.create(
             actor_id=instance.user_id,
