@@ -20,7 +20,14 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
 
-from redress.access.visibility import get_visible_case, hidden_numbers, visible_to, withhold_numbers
+from redress.access.visibility import (
+    get_visible_case,
+    hidden_numbers,
+    numbers_hidden_in,
+    redact_numbers,
+    visible_to,
+    withhold_numbers,
+)
 from redress.audit.models import AuditAction
 from redress.audit.services import record_read
 from redress.cases import attachments as attachment_store
@@ -537,7 +544,15 @@ def previous_cases_seen(user: Staff, cases: list[Case]) -> dict[int, str]:
 
 
 def case_detail_out(case: Case, user: Staff) -> dict:
-    """One case as its page shows it to `user`: with what they may do, the transfer orders and reports."""
+    """One case as its page shows it to `user`: with what they may do, the transfer orders and reports.
+    A number of a case `user` may not see, typed into any text (a transfer's note, a reason, the matter),
+    gives way to a phrase (R10.2)."""
+    out = _case_detail(case, user)
+    hidden = numbers_hidden_in(user, json.dumps(out, ensure_ascii=False, default=str), case.number)
+    return redact_numbers(out, hidden, _("outside your view")) if hidden else out
+
+
+def _case_detail(case: Case, user: Staff) -> dict:
     return {
         **case_out(case, visible_previous=previous_cases_seen(user, [case])),
         "allowed_actions": allowed_actions(user, case),

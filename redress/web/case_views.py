@@ -15,12 +15,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
-from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
+from redress.access.visibility import (
+    get_visible_case,
+    hidden_numbers,
+    numbers_hidden_in,
+    redact_numbers,
+    visible_to,
+)
 from redress.audit.models import AuditAction
 from redress.audit.services import record_read
 from redress.cases.attachments import StoreFailed
@@ -211,7 +218,20 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = Prefetch("clocks", queryset=Clock.objects.select_related("policy"))
     case = _shown_case(request.user, number, clocks)
     record_read(request.user, case, AuditAction.CASE_PAGE)
-    return render(request, "web/case_detail.html", _case_context(request, case))
+    return _without_hidden_numbers(
+        request, case, render(request, "web/case_detail.html", _case_context(request, case))
+    )
+
+
+def _without_hidden_numbers(request: HttpRequest, case: Case, response: HttpResponse) -> HttpResponse:
+    """The page with every number of a case the viewer may not see, typed into any text on it (a transfer's
+    note, a contact, a reason), given way to a phrase: wherever the text is shown, not only in the history
+    (R10.2)."""
+    page = response.content.decode()
+    hidden = numbers_hidden_in(request.user, page, case.number)
+    if hidden:
+        response.content = redact_numbers(page, hidden, escape(_("outside your view"))).encode()
+    return response
 
 
 # Lists
@@ -395,7 +415,7 @@ def bank_name() -> str:
 def _print(request: HttpRequest, template: str, case: Case, what: str, **context) -> HttpResponse:
     record_read(request.user, case, AuditAction.PRINT, what)
     context.update(case=case, bank_name=bank_name(), printed_at=timezone.now())
-    return render(request, template, context)
+    return _without_hidden_numbers(request, case, render(request, template, context))
 
 
 @login_required
