@@ -25,11 +25,20 @@ class AuditFilter(Schema):
     case: Text = Field(
         "", max_length=32, description="Who read this case", json_schema_extra=param_example("")
     )
-    staff: Text = Field("", max_length=150, description="What this staff member (username) read")
-    since: dt.date | None = Field(None, description="From this day (inclusive)")
-    until: dt.date | None = Field(None, description="To this day (inclusive)")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=100_000)
+    staff: Text = Field(
+        "",
+        max_length=150,
+        description="What this staff member (username) read",
+        json_schema_extra=param_example("handler"),
+    )
+    since: dt.date | None = Field(
+        None, description="From this day (inclusive)", json_schema_extra=param_example("2026-12-01")
+    )
+    until: dt.date | None = Field(
+        None, description="To this day (inclusive)", json_schema_extra=param_example("2026-12-31")
+    )
+    limit: int = Field(50, ge=1, le=200, json_schema_extra=param_example(50))
+    offset: int = Field(0, ge=0, le=100_000, json_schema_extra=param_example(0))
 
 
 class AuditEntryOut(Schema):
