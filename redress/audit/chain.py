@@ -50,11 +50,12 @@ def seal(*, batch: int = 2000) -> int:
     while True:
         with transaction.atomic():
             head = _head(lock=True)
-            waiting = []
+            waiting, more = [], False
             for order, model in enumerate(CHAINED_MODELS):
                 rows = model.objects.filter(seq__isnull=True).order_by("pk")
-                for pk, at, stored, *content in rows.values_list("pk", "at", "seal", *model.CHAINED)[:batch]:
-                    waiting.append((at, order, pk, stored, tuple(content)))
+                fetched = list(rows.values_list("pk", "at", "seal", *model.CHAINED)[:batch])
+                more = more or len(fetched) == batch  # this table may hold more than was read
+                waiting += [(at, order, pk, stored, tuple(content)) for pk, at, stored, *content in fetched]
             waiting.sort()
             placed: dict[type[ChainedRow], list[ChainedRow]] = {}
             for _at, order, pk, stored, content in waiting[:batch]:
@@ -71,8 +72,8 @@ def seal(*, batch: int = 2000) -> int:
                 model.objects.bulk_update(rows, ["seq", "link"], batch_size=500)
             head.save(update_fields=["seq", "link"])
             done += sum(len(rows) for rows in placed.values())
-        # All that was waiting is placed, or only rows that cannot be are left.
-        if len(waiting) <= batch or not placed:
+        # Done when every row waiting was read and placed, or only rows that cannot be placed are left.
+        if not placed or (not more and len(waiting) <= batch):
             return done
 
 

@@ -2,6 +2,8 @@
 linked by the sealer; `verify` names the first row edited, inserted or deleted behind Redress's back (the
 tests change the tables with SQL, as someone with access to the database would)."""
 
+import threading
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -148,3 +150,39 @@ def test_postgresql_lets_the_sealer_place_a_row_and_nothing_more(history, bank):
     with pytest.raises(DatabaseError, match="written once"), transaction.atomic():
         sql("UPDATE audit_auditentry SET seq = 999, detail = 'x' WHERE id = %s", row.pk)
     assert seal() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sealers_running_at_once_give_every_row_one_place(bank):
+    case = bank.register()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor=bank.office, case=case, action=AuditAction.CASE_API) for _ in range(600)
+    )
+    start, placed = threading.Barrier(3), []
+
+    def sealer():
+        try:
+            start.wait()
+            placed.append(seal(batch=50))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sealer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = CaseEvent.objects.count() + AuditEntry.objects.count()
+    assert sum(placed) == rows  # each row placed by exactly one of them
+    assert verify(seal_first=False).intact
+
+
+def test_the_sealer_places_everything_waiting_batch_after_batch(bank):
+    case = bank.register()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor=bank.office, case=case, action=AuditAction.CASE_API) for _ in range(7)
+    )
+    assert seal(batch=2) == CaseEvent.objects.count() + 7
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    assert verify(seal_first=False).intact
