@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from redress.audit.chain import seal, verify
 from redress.audit.models import AuditAction, AuditEntry
 from redress.audit.services import record_read
-from redress.cases.models import CaseEvent
+from redress.cases.models import Case, CaseEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,11 @@ def test_the_sealer_places_everything_waiting_batch_after_batch(bank):
     assert seal(batch=2) == CaseEvent.objects.count() + 7
     assert not AuditEntry.objects.filter(seq__isnull=True).exists()
     assert verify(seal_first=False).intact
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_delete_a_case_and_its_history(bank):
+    case = bank.register()
+    with pytest.raises(DatabaseError, match="written once"), transaction.atomic():
+        Case.objects.filter(pk=case.pk).delete()  # its events go with it, and are refused
+    assert Case.objects.filter(pk=case.pk).exists()
