@@ -125,6 +125,9 @@ SECRET_KEY_FALLBACKS = [
     k.strip() for k in os.environ.get("REDRESS_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
 ]
 FIELD_KEYS = field_keys(os.environ, DATA_DIR, DEMO_MODE)
+# The key of the audit chain's seals (redress.common.chain, decision 0029); without it one is derived from the
+# secret key, and rotating the secret key then leaves every earlier row unverifiable.
+AUDIT_KEY = os.environ.get("REDRESS_AUDIT_KEY", "").strip()
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("REDRESS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [
@@ -147,6 +150,7 @@ INSTALLED_APPS = [
     "redress.organisation",
     "redress.cases",
     "redress.access",
+    "redress.audit",
     "redress.calendar",
     "redress.routing",
     "redress.receipts",
@@ -493,6 +497,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "redress.notifications.retry_webhooks",
         "schedule": float(SWEEP_INTERVAL),
     },
+    # The audit trail's rows written since the last run take their places in the chain (redress.audit.chain).
+    "seal-audit-chain": {"task": "redress.audit.seal", "schedule": float(SWEEP_INTERVAL)},
     # The registration suggestions relearned from the day's closed cases (redress.matching.suggest).
     "train-suggestions": {"task": "redress.train_suggestions", "schedule": crontab(hour=3, minute=15)},
 }

@@ -5,6 +5,7 @@ which owns that rule; they change only through the lifecycle."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -17,6 +18,31 @@ from .lockout import unlock
 from .models import ApiToken
 from .tokens import revoke_token
 from .visibility import visible_to
+
+
+class CaseRecordAdmin(admin.ModelAdmin):
+    """A record of a case's handling in the admin site (a notice, an extension, a notification): only those of
+    cases the administrator may see (`visible_to`, so not those about themselves), and none added, changed or
+    deleted there: the history needs them, and they change only through the lifecycle (issue 14)."""
+
+    # The path from the record to its case; `case_optional`: records about no case (a notification) are shown.
+    case_field = "case"
+    case_optional = False
+
+    def get_queryset(self, request):
+        scoped = Q(**{f"{self.case_field}__in": visible_to(request.user)})
+        if self.case_optional:
+            scoped |= Q(**{f"{self.case_field}__isnull": True})
+        return super().get_queryset(request).filter(scoped)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CaseEventInline(admin.TabularInline):

@@ -83,6 +83,16 @@ def hidden_numbers(user: Staff, case: Case, events: Iterable) -> frozenset[str]:
     return frozenset(named - visible)
 
 
+def numbers_hidden_in(user: Staff, text: str, own: str) -> frozenset[str]:
+    """The numbers of other cases written anywhere in `text` (a note, a page, an answer) that `user` may not
+    see; `own` is the case the text belongs to. One query, and none when the text names no other case."""
+    named = set(NUMBER_IN_TEXT.findall(text))
+    named.discard(own)
+    if not named:
+        return frozenset()
+    return frozenset(named - set(visible_to(user).filter(number__in=named).values_list("number", flat=True)))
+
+
 def redact_numbers(value: Any, hidden: frozenset[str], replacement: str) -> Any:
     """`value` (event data: strings, lists, dicts) with every hidden case number replaced."""
     if not hidden:

@@ -20,7 +20,16 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
 
-from redress.access.visibility import get_visible_case, hidden_numbers, visible_to, withhold_numbers
+from redress.access.visibility import (
+    get_visible_case,
+    hidden_numbers,
+    numbers_hidden_in,
+    redact_numbers,
+    visible_to,
+    withhold_numbers,
+)
+from redress.audit.models import AuditAction
+from redress.audit.services import record_read
 from redress.cases import attachments as attachment_store
 from redress.cases import register_query
 from redress.cases.choices import OPEN_STATES, Flag
@@ -570,7 +579,15 @@ def previous_cases_seen(user: Staff, cases: list[Case]) -> dict[int, str]:
 
 def case_detail_out(case: Case, user: Staff, *, revealed: bool = False) -> dict:
     """One case as its page shows it to `user`: with what they may do, the transfer orders and reports.
-    The numbers in full while the user's reveal lasts (`revealed`: they have just revealed them)."""
+    The numbers in full while the user's reveal lasts (`revealed`: they have just revealed them). A number
+    of a case `user` may not see, typed into any text (a transfer's note, a reason, the matter), gives way to
+    a phrase (R10.2)."""
+    out = _case_detail(case, user, revealed=revealed)
+    hidden = numbers_hidden_in(user, json.dumps(out, ensure_ascii=False, default=str), case.number)
+    return redact_numbers(out, hidden, _("outside your view")) if hidden else out
+
+
+def _case_detail(case: Case, user: Staff, *, revealed: bool) -> dict:
     now = timezone.now()
     if revealed:
         until = now + personal.SHOWN_FOR
@@ -883,6 +900,7 @@ def due_clocks(request: HttpRequest, query: Query[DueQuery]):
 def get_case(request: HttpRequest, response: HttpResponse, number: str = case_number()):
     # As get_visible_case (the same 404 for a missing and a hidden case), with the related rows joined.
     case = visible_detail(request.auth, number)
+    record_read(request.auth, case, AuditAction.CASE_API)
     response["ETag"] = f'"{case.version}"'
     return case_detail_out(case, request.auth)
 
@@ -942,6 +960,7 @@ def similar_cases(request: HttpRequest, number: str = case_number(), query: Quer
 )
 def case_events(request: HttpRequest, number: str = case_number()):
     case = get_visible_case(request.auth, number)
+    record_read(request.auth, case, AuditAction.HISTORY)
     events = list(case.events.select_related("actor").order_by("at", "id"))
     # Other cases the caller may not see are not named, nor shown to exist (R10.2).
     hidden = hidden_numbers(request.auth, case, events)
@@ -1003,6 +1022,9 @@ def download_attachment(
         handle = attachment_store.open_stored(attachment)  # FileResponse closes it; StoreFailed is a 503
     except FileNotFoundError:
         raise Http404 from None
+    record_read(
+        request.auth, case, AuditAction.ATTACHMENT, f"attachment {attachment.pk}: {attachment.original_name}"
+    )
     return FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )

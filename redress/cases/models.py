@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from redress.common.chain import ChainedRow
 from redress.common.fields import EncryptedTextField
 from redress.common.states import Move, Moves, StatefulModel
 from redress.organisation.choices import Level
@@ -316,15 +317,19 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class CaseEvent(models.Model):
-    """One entry of a case's history: who did what, when, with old and new values where a field changed."""
+class CaseEvent(ChainedRow):
+    """One entry of a case's history: who did what, when, with old and new values where a field changed.
+    Written once and never changed: sealed when written and chained by `redress.audit` (decision 0029)."""
+
+    CHAINED = ("case_id", "kind", "actor_id", "at", "data")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    # Set when the row is made (not by the INSERT, as auto_now_add would), so the seal covers it.
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -12,7 +12,9 @@ from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 PREFIX = "TS"
 # A case number inside other text (event data naming a linked case): prefix, year, 6 or 7 digits.
-NUMBER_IN_TEXT = re.compile(rf"\b{PREFIX}\d{{4}}\d{{6,7}}\b")
+# Bounded by what is not a Latin letter or digit, not by `\b`: in Chinese text a number sits between
+# characters that are word characters too ("与TS2026000001为同一客户" has no word boundary around it).
+NUMBER_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9]){PREFIX}\d{{4}}\d{{6,7}}(?![0-9])")
 
 
 def format_number(year: int, sequence: int) -> str:

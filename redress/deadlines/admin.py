@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from redress.access.admin import CaseRecordAdmin
+
 from .models import Clock, Extension, Policy
 from .policies import validate_targets
 
@@ -78,9 +80,7 @@ class ClockAdmin(admin.ModelAdmin):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(admin.ModelAdmin):
+class ExtensionAdmin(CaseRecordAdmin):
     list_display = ("clock", "step", "new_amount", "state", "requested_by", "decided_by")
     list_filter = ("state",)
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    case_field = "clock__case"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from redress.access.admin import CaseRecordAdmin
+
 from .models import Accountability, SupervisionNotice, TriggerSettings
 from .triggers import forget_settings
 
@@ -50,26 +52,14 @@ class TriggerSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupervisionNotice)
-class SupervisionNoticeAdmin(admin.ModelAdmin):
+class SupervisionNoticeAdmin(CaseRecordAdmin):
     list_display = ("case", "sequence", "issued_level", "to_unit", "due_at", "state")
     list_filter = ("state", "issued_level")
     search_fields = ("case__number",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Accountability)
-class AccountabilityAdmin(admin.ModelAdmin):
+class AccountabilityAdmin(CaseRecordAdmin):
     list_display = ("case", "rule", "staff", "unit", "created_at")
     list_filter = ("rule",)
     search_fields = ("case__number", "staff__username")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

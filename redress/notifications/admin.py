@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from redress.access.admin import CaseRecordAdmin
+
 from .choices import DeliveryStatus
 from .models import (
     Delivery,
@@ -74,6 +76,9 @@ class ReadOnlyLog(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what was sent, and when, is kept
+
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyLog):
@@ -84,7 +89,10 @@ class WebhookDeliveryAdmin(ReadOnlyLog):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyLog):
+class DeliveryAdmin(CaseRecordAdmin):
+    actions = [_retry_now]
+    case_field = "notification__case"
+    case_optional = True
     list_display = ("notification", "channel", "address", "status", "attempts", "sent_at", "next_attempt_at")
     list_filter = ("status", "channel")
     search_fields = ("dedupe_key", "address")
@@ -92,18 +100,13 @@ class DeliveryAdmin(ReadOnlyLog):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(CaseRecordAdmin):
     list_display = ("recipient", "event", "subject", "created_at", "read_at")
     list_filter = ("event",)
     search_fields = ("dedupe_key", "recipient__username", "subject")
     raw_id_fields = ("recipient", "case")
     list_select_related = ("recipient",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    case_optional = True
 
 
 @admin.register(NotificationPreference)

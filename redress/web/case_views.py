@@ -15,12 +15,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
-from redress.access.visibility import get_visible_case, hidden_numbers, visible_to
+from redress.access.visibility import (
+    get_visible_case,
+    hidden_numbers,
+    numbers_hidden_in,
+    redact_numbers,
+    visible_to,
+)
+from redress.audit.models import AuditAction
+from redress.audit.services import record_read
 from redress.cases.attachments import StoreFailed
 from redress.cases.choices import OPEN_STATES, Flag, Kind, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
@@ -242,7 +251,21 @@ def _shown_case(user, number: str, *prefetch: Prefetch) -> Case:
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = Prefetch("clocks", queryset=Clock.objects.select_related("policy"))
     case = _shown_case(request.user, number, clocks)
-    return render(request, "web/case_detail.html", _case_context(request, case))
+    record_read(request.user, case, AuditAction.CASE_PAGE)
+    return _without_hidden_numbers(
+        request, case, render(request, "web/case_detail.html", _case_context(request, case))
+    )
+
+
+def _without_hidden_numbers(request: HttpRequest, case: Case, response: HttpResponse) -> HttpResponse:
+    """The page with every number of a case the viewer may not see, typed into any text on it (a transfer's
+    note, a contact, a reason), given way to a phrase: wherever the text is shown, not only in the history
+    (R10.2)."""
+    page = response.content.decode()
+    hidden = numbers_hidden_in(request.user, page, case.number)
+    if hidden:
+        response.content = redact_numbers(page, hidden, escape(_("outside your view"))).encode()
+    return response
 
 
 # Lists
@@ -423,9 +446,10 @@ def bank_name() -> str:
     return root or "Redress"
 
 
-def _print(request: HttpRequest, template: str, case: Case, **context) -> HttpResponse:
+def _print(request: HttpRequest, template: str, case: Case, what: str, **context) -> HttpResponse:
+    record_read(request.user, case, AuditAction.PRINT, what)
     context.update(case=case, bank_name=bank_name(), printed_at=timezone.now())
-    return render(request, template, context)
+    return _without_hidden_numbers(request, case, render(request, template, context))
 
 
 @login_required
@@ -439,7 +463,7 @@ def print_transfer_order(request: HttpRequest, number: str, order_id: int) -> Ht
     )
     if order is None:
         raise Http404("No such transfer order.")
-    return _print(request, "web/print/transfer_order.html", case, order=order)
+    return _print(request, "web/print/transfer_order.html", case, f"transfer order {order.pk}", order=order)
 
 
 @login_required
@@ -449,7 +473,9 @@ def print_supervision_notice(request: HttpRequest, number: str, notice_id: int) 
     notice = case.supervision_notices.filter(pk=notice_id).select_related("issued_by_unit", "to_unit").first()
     if notice is None:
         raise Http404("No such supervision notice.")
-    return _print(request, "web/print/supervision_notice.html", case, notice=notice)
+    return _print(
+        request, "web/print/supervision_notice.html", case, f"supervision notice {notice.pk}", notice=notice
+    )
 
 
 @login_required
@@ -459,7 +485,7 @@ def print_result_report(request: HttpRequest, number: str, report_id: int) -> Ht
     report = case.result_reports.filter(pk=report_id).select_related("by").first()
     if report is None:
         raise Http404("No such result report.")
-    return _print(request, "web/print/result_report.html", case, report=report)
+    return _print(request, "web/print/result_report.html", case, f"result report {report.pk}", report=report)
 
 
 @login_required
@@ -473,4 +499,4 @@ def print_register_row(request: HttpRequest, number: str) -> HttpResponse:
         "follow_ups": case.follow_ups.all(),
         "withdrawal": Withdrawal.objects.filter(case=case).order_by("-id").first(),
     }
-    return _print(request, "web/print/register_row.html", case, **context)
+    return _print(request, "web/print/register_row.html", case, "register row", **context)

@@ -21,6 +21,7 @@ LAYERS = [
     ("redress.notifications",),
     ("redress.matching",),  # what a complaint is about: search, similarity, suggestions, phrases
     ("redress.deadlines", "redress.routing", "redress.receipts"),  # receipts: the public's reports
+    ("redress.audit",),  # the trail of reads and the chain of rows written once
     ("redress.access",),
     ("redress.cases",),
     ("redress.text",),  # Chinese text as words: segmentation, full-text queries (no models)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.access.visibility import names_hidden, redact_numbers
+from redress.audit import services as audit
 from redress.common.validators import mask_accounts, mask_address, mask_id_number, mask_phone
 from redress.lifecycle import worklists
 from redress.organisation.choices import Role
@@ -304,6 +305,12 @@ def calendar_warning(context) -> dict:
 def may_instruct(user) -> bool:
     """Whether the user gets the "awaiting instruction" list (R2.8)."""
     return bool(getattr(user, "is_authenticated", False)) and worklists.may_instruct(user)
+
+
+@register.filter
+def may_inspect(user) -> bool:
+    """Whether the user gets the audit trail (the supervision office and auditors, R10.4)."""
+    return audit.may_inspect(user)
 
 
 @register.simple_tag

@@ -14,6 +14,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from redress.audit.chain import seal
 from redress.lifecycle.sweeper import sweep
 from redress.matching.suggest import train_if_stale
 from redress.notifications.services import retry_due
@@ -34,6 +35,8 @@ class Command(BaseCommand):
                 result = sweep().as_dict()
                 # Without a broker nothing else retries failed e-mail, SMS and webhook sends.
                 result["retried"] = retry_due()
+                # The rows written since the last pass take their places in the audit chain (beat's own task).
+                result["sealed"] = seal()
                 if every:
                     # Nor relearns the registration suggestions (beat does it each night): once a day.
                     result["suggestions_learned"] = train_if_stale() is not None

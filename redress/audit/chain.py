@@ -1,0 +1,157 @@
+"""The sealer, which gives each written row its place in the chain, and `verify`, which walks the chain
+(decision 0029).
+
+Rows are sealed (an HMAC of their content) in the INSERT that writes them and take no lock: a registration
+pays nothing for the chain and never waits for another. The sealer, run with every sweep and before every
+`verify`, takes the chain head's row lock, gives the rows written since the last run their places in turn
+and links each to the one before. A row whose seal does not match its content is not given a place: nobody
+with the key wrote it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from redress.cases.models import CaseEvent
+from redress.common.chain import GENESIS, ChainedRow, audit_key, link, seal_of
+
+from .models import AuditEntry, ChainHead
+
+log = logging.getLogger(__name__)
+
+# Every table of the chain. A new one is added here and in the migration that installs its trigger.
+CHAINED_MODELS: tuple[type[ChainedRow], ...] = (CaseEvent, AuditEntry)
+
+
+def _head(*, lock: bool) -> ChainHead:
+    heads = ChainHead.objects.select_for_update() if lock else ChainHead.objects
+    head = heads.filter(pk=1).first()
+    if head is None:  # a new database (or one a test flushed): the chain starts here
+        head, _ = ChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "link": GENESIS})
+        if lock:
+            head = ChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _content(model: type[ChainedRow], values: tuple) -> dict[str, Any]:
+    return dict(zip(model.CHAINED, values, strict=True))
+
+
+def seal(*, batch: int = 2000) -> int:
+    """Give the rows written since the last run their places; returns how many. Safe to run on several
+    machines at once (the head's lock makes them take turns)."""
+    key, done = audit_key(), 0
+    while True:
+        with transaction.atomic():
+            head = _head(lock=True)
+            waiting, more = [], False
+            for order, model in enumerate(CHAINED_MODELS):
+                rows = model.objects.filter(seq__isnull=True).order_by("pk")
+                fetched = list(rows.values_list("pk", "at", "seal", *model.CHAINED)[:batch])
+                more = more or len(fetched) == batch  # this table may hold more than was read
+                waiting += [(at, order, pk, stored, tuple(content)) for pk, at, stored, *content in fetched]
+            waiting.sort()
+            placed: dict[type[ChainedRow], list[ChainedRow]] = {}
+            for _at, order, pk, stored, content in waiting[:batch]:
+                model = CHAINED_MODELS[order]
+                if seal_of(model._meta.db_table, _content(model, content), key) != stored:
+                    log.warning(
+                        "audit chain: %s row %s does not match its seal; not placed", model.__name__, pk
+                    )
+                    continue
+                head.seq += 1
+                head.link = link(head.link, head.seq, stored)
+                placed.setdefault(model, []).append(model(pk=pk, seq=head.seq, link=head.link))
+            for model, rows in placed.items():
+                model.objects.bulk_update(rows, ["seq", "link"], batch_size=500)
+            head.save(update_fields=["seq", "link"])
+            done += sum(len(rows) for rows in placed.values())
+        # Done when every row waiting was read and placed, or only rows that cannot be placed are left.
+        if not placed or (not more and len(waiting) <= batch):
+            return done
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The first place the chain does not hold."""
+
+    what: str  # "edited", "inserted" or "deleted"
+    table: str
+    row: int | None  # the row's id (None: rows missing at the end)
+    seq: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    checked: int
+    head_seq: int
+    head_link: str
+    finding: Finding | None
+
+    @property
+    def intact(self) -> bool:
+        return self.finding is None
+
+
+def _sealed(model: type[ChainedRow], order: int) -> Iterator[tuple]:
+    rows = model.objects.filter(seq__isnull=False).order_by("seq")
+    for pk, seq, stored, linked, *content in rows.values_list(
+        "pk", "seq", "seal", "link", *model.CHAINED
+    ).iterator(chunk_size=5000):
+        yield seq, order, pk, stored, linked, tuple(content)
+
+
+def verify(*, seal_first: bool = True) -> Verdict:
+    """Walk the chain from its first row and name the first row edited, inserted or deleted."""
+    if seal_first:
+        seal()
+    key = audit_key()
+    expected, previous, checked = 1, GENESIS, 0
+    head = _head(lock=False)
+    walk = heapq.merge(*(_sealed(model, order) for order, model in enumerate(CHAINED_MODELS)))
+
+    def found(what: str, model: type[ChainedRow] | None, pk: int | None, seq: int | None, message: str):
+        table = model._meta.db_table if model else ""
+        return Verdict(checked, head.seq, head.link, Finding(what, table, pk, seq, message))
+
+    for seq, order, pk, stored, linked, content in walk:
+        model = CHAINED_MODELS[order]
+        name = f"{model._meta.db_table} row {pk} (place {seq})"
+        if seq > head.seq:
+            return found("inserted", model, pk, seq, f"{name} lies beyond the last place the sealer gave")
+        if seq < expected:
+            return found("inserted", model, pk, seq, f"{name} takes a place another row already has")
+        if seq > expected:
+            missing = f"{expected}" if seq == expected + 1 else f"{expected}–{seq - 1}"
+            return found(
+                "deleted", model, pk, seq, f"the rows at place {missing}, just before {name}, are gone"
+            )
+        if seal_of(model._meta.db_table, _content(model, content), key) != stored:
+            return found(
+                "edited", model, pk, seq, f"{name} no longer matches its seal: its content was changed"
+            )
+        if link(previous, seq, stored) != linked:
+            return found("inserted", model, pk, seq, f"{name} does not follow the row before it")
+        previous, expected, checked = linked, expected + 1, checked + 1
+    if head.seq > checked:
+        return found(
+            "deleted", None, None, checked + 1, f"the rows at places {checked + 1}–{head.seq} are gone"
+        )
+    if head.seq < checked or (checked and head.link != previous):
+        return found("inserted", None, None, checked, f"rows after place {head.seq} were added to the chain")
+    for model in CHAINED_MODELS:  # rows the sealer would not place: written without the key
+        for pk, stored, *content in model.objects.filter(seq__isnull=True).values_list(
+            "pk", "seal", *model.CHAINED
+        ):
+            if seal_of(model._meta.db_table, _content(model, content), key) != stored:
+                return found(
+                    "inserted", model, pk, None, f"{model._meta.db_table} row {pk} was not written by Redress"
+                )
+    return Verdict(checked, head.seq, head.link, None)
