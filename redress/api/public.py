@@ -22,6 +22,7 @@ from pydantic import ConfigDict
 from redress.access.lockout import client_address
 from redress.cases.choices import State
 from redress.common import ratelimit
+from redress.common.errors import FieldErrors
 from redress.common.schemas import param_example
 from redress.lifecycle.public_reports import DeskMissing, add_material, public_status, report_wrongdoing
 from redress.receipts import services as receipts
@@ -194,9 +195,17 @@ class StatusQuery(Schema):
         description="The case number the complainant was given",
         json_schema_extra=param_example("TS2026000128"),
     )
-    code: str = Field(
+    phone: str | None = Field(
+        default=None,
         max_length=32,
-        description=f"The status code given with it ({receipts.STATUS_CODE_DIGITS} digits)",
+        description="The phone number the complainant gave at registration (this or `code`)",
+        json_schema_extra=param_example("13907100000"),
+    )
+    code: str | None = Field(
+        default=None,
+        max_length=32,
+        description=f"The status code given with the number ({receipts.STATUS_CODE_DIGITS} digits; this or "
+        "`phone`)",
         json_schema_extra=param_example("493027518846"),
     )
 
@@ -227,13 +236,16 @@ class StatusOut(Schema):
     "/public/status",
     response={200: StatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="A complainant looks up their case's state (no login)",
-    description="With the case number and the status code given at registration: the state and the date a "
-    "reply is due, nothing else. 404 for any other pair (a wrong code and an unknown number alike)."
-    + _LIMITED_DOC,
+    description="With the case number and the complainant's phone number, or the status code given at "
+    "registration: the state and the date a reply is due, nothing else. 404 for any other pair (a wrong "
+    "phone or code and an unknown number alike); 422 when neither is given." + _LIMITED_DOC,
 )
 def case_status(request: HttpRequest, query: Query[StatusQuery]):
     _limit(request, "public-status")
-    found = public_status(query.number, query.code)
+    if not (query.phone or query.code):
+        message = _("Give the phone number given at registration, or the status code.")
+        raise FieldErrors({"phone": [message]})
+    found = public_status(query.number, code=query.code, phone=query.phone)
     if found is None:
         raise Http404
     return found

@@ -31,7 +31,7 @@ from redress.cases.models import Case
 from redress.cases.services import RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
-from redress.common.validators import InvalidValue
+from redress.common.validators import InvalidValue, normalise_phone
 from redress.deadlines.choices import ClockName, ClockState
 from redress.deadlines.models import Clock
 from redress.organisation.choices import DepartmentFunction, Role
@@ -146,17 +146,23 @@ def add_material(
         raise
 
 
-def public_status(number: str, code: str) -> dict | None:
+def public_status(number: str, *, code: str | None = None, phone: str | None = None) -> dict | None:
     """A complainant's case as the public status page shows it (issue 15 item 4): its number, state and the
-    date a reply is due, nothing else; None unless `code` is the case's status code. A lookup by the
-    complainant, not by staff: no visibility applies, the code is the proof. A report of wrongdoing has its
-    receipt instead, and no status code."""
+    date a reply is due, nothing else; None unless `phone` is the phone number the complainant gave (found by
+    its blind index: no number is decrypted) or `code` is the case's status code. A lookup by the complainant,
+    not by staff: no visibility applies, the pair is the proof. A report of wrongdoing has its receipt
+    instead, and no status."""
     number = (number or "").strip().upper()
-    if not receipts.status_code_matches(number, code):
+    cases = Case.objects.filter(number=number).exclude(kind=Kind.WHISTLEBLOW)
+    if phone:
+        try:
+            typed = normalise_phone(phone)
+        except InvalidValue:
+            return None
+        cases = cases.filter(complainant_phone_index=Case.phone_index(typed))
+    elif not (code and receipts.status_code_matches(number, code)):
         return None
-    case = (
-        Case.objects.filter(number=number).exclude(kind=Kind.WHISTLEBLOW, public_report__isnull=False).first()
-    )
+    case = cases.first()
     if case is None:
         return None
     reply = (

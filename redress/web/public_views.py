@@ -160,12 +160,26 @@ def follow(request: HttpRequest) -> HttpResponse:
 
 class StatusForm(forms.Form):
     number = forms.CharField(label=_L("Case number"), max_length=32)
+    phone = forms.CharField(
+        label=_L("Phone number"),
+        help_text=_L("The phone number you gave when the complaint was registered."),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
     code = forms.CharField(
         label=_L("Status code"),
-        help_text=_L("The code you were given with the case number when the complaint was registered."),
+        help_text=_L("Or the code you were given with the case number when the complaint was registered."),
         max_length=32,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("phone") or data.get("code")):
+            self.add_error("phone", _("Give the phone number given at registration, or the status code."))
+        return data
 
 
 @require_http_methods(["GET", "POST"])
@@ -178,11 +192,20 @@ def status(request: HttpRequest) -> HttpResponse:
     refused = _limited(request, "public-status")
     if refused is not None:
         return _refused(request, "web/public/status.html", {"form": StatusForm()}, refused)
-    found = public_status(form.data.get("number", ""), form.data.get("code", "")) if form.is_valid() else None
+    valid = form.is_valid()
+    found = (
+        public_status(
+            **{k: form.cleaned_data.get(k) or None for k in ("phone", "code")},
+            number=form.cleaned_data["number"],
+        )
+        if valid
+        else None
+    )
     if found is None:
-        if form.is_valid():
+        if valid:
             form.add_error(
-                None, _("No case matches this case number and status code. Check both and try again.")
+                None,
+                _("No case matches this number with this phone number or status code: check them."),
             )
         return render(request, "web/public/status.html", {"form": form}, status=404)
     return render(request, "web/public/status.html", {"form": StatusForm(), "found": found})
