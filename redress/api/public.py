@@ -121,7 +121,7 @@ def receipt_path() -> str:
 
 @router.post(
     "/public/reports",
-    response={201: ReceiptOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut, **BODY_REFUSALS},
+    response={201: ReceiptOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut, **BODY_REFUSALS},
     summary="Report wrongdoing (no login; multipart/form-data)",
     description="Anyone may report wrongdoing at the bank, anonymously. Form fields `matter` (what happened: "
     "who, where, when) and optionally `contact` (how the bank may reach you, if you wish); file fields "
@@ -150,7 +150,7 @@ def submit_report(
 
 @router.get(
     "/public/reports/{receipt}",
-    response={200: PublicReportOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: PublicReportOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     summary="Read a report's state and the bank's messages with its receipt (no login)",
     description="404 for a receipt that opens no report, whatever the reason." + _LIMITED_DOC,
 )
@@ -234,7 +234,7 @@ class StatusOut(Schema):
 
 @router.get(
     "/public/status",
-    response={200: StatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: StatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     summary="A complainant looks up their case's state (no login)",
     description="With the case number and the complainant's phone number, or the status code given at "
     "registration: the state and the date a reply is due, nothing else. 404 for any other pair (a wrong "

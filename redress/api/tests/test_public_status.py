@@ -1,5 +1,6 @@
 """A complainant looks up their case's state with the case number and their phone number or the status code
-given at registration (issue 15 item 4): the state and the reply date only, 404 for any other pair, rate-limited."""
+given at registration (issue 15 item 4): the state and the reply date only, 404 for any other pair,
+rate-limited."""
 
 from django.test import Client
 from django.utils import timezone
@@ -59,7 +60,11 @@ def test_the_case_number_with_the_complainants_phone_shows_the_state(bank):
     answer = Client().get(URL, {"number": case.number, "phone": "139 0710 0055"})
     assert answer.status_code == 200
     assert answer.json()["state"] == "registered"
-    for number, phone in [(case.number, "13907100056"), ("TS2099000001", "13907100055"), (case.number, "abc")]:
+    for number, phone in [
+        (case.number, "13907100056"),
+        ("TS2099000001", "13907100055"),
+        (case.number, "abc"),
+    ]:
         assert Client().get(URL, {"number": number, "phone": phone}).status_code == 404, (number, phone)
 
 
