@@ -344,16 +344,26 @@ def _create_and_add(
 # writes them once at its end (each action would otherwise read and rewrite them, 20 statements on the path
 # where the group rule fires).
 _registering: ContextVar[int | None] = ContextVar("registering", default=None)
+# The other cases the registration's triggers acted on (the group rule flags earlier members): their figures
+# too wait for the end, so that a registration takes the rollup's row locks only after every case row lock it
+# needs, in the order of the cases' ids. Taken in between, two registrations forming one group deadlocked
+# (one held a bucket and waited for a case the other held while that one waited for the bucket).
+_deferred: ContextVar[set[int] | None] = ContextVar("deferred", default=None)
 
 
 @contextlib.contextmanager
 def registering(case: Case) -> Iterator[None]:
     """While the steps that follow a registration run; `record_new_case` comes after them."""
     token = _registering.set(case.pk)
+    waiting: set[int] = set()
+    deferred = _deferred.set(waiting)
     try:
         yield
     finally:
         _registering.reset(token)
+        _deferred.reset(deferred)
+    for case_id in sorted(waiting - {case.pk}):
+        case_changed(case_id)
 
 
 def record_new_case(case: Case, flags: Iterable[str], *, acted_on: bool = False) -> None:
@@ -371,6 +381,10 @@ def case_changed(case_id: int) -> None:
     """After anything that may change what a case counts for (every transition, a breached clock): its
     facts worked out again and, if they differ from those stored, the difference added to the rollup."""
     if _registering.get() == case_id:
+        return
+    waiting = _deferred.get()
+    if waiting is not None:
+        waiting.add(case_id)
         return
     stored_columns = [f"figures__{name}" for name in (*DIMENSIONS, *MEASURES)]
     row = (
