@@ -24,7 +24,7 @@ import hashlib
 from functools import cache, lru_cache
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
 from redress.cases.models import Case
@@ -268,11 +268,14 @@ def most_alike(
         among.filter(pk__in=sharing.values("case_id"))
         .exclude(pk=case.pk)
         .order_by("-received_at")
-        .values_list("pk", "search_entry__matter_concepts")[:MAX_CANDIDATES]
+        # The text only of a case without kept concepts: in the same query, never a read per candidate.
+        .annotate(
+            text=models.Case(models.When(search_entry__matter_concepts__isnull=True, then=models.F("matter")))
+        )
+        .values_list("pk", "search_entry__matter_concepts", "text")[:MAX_CANDIDATES]
     )
     scored = []
-    for pk, kept in found:
-        text = None if kept is not None else Case.objects.values_list("matter", flat=True).get(pk=pk)
+    for pk, kept, text in found:
         if (likeness := score(matter, concepts_of(kept, text))) >= threshold:
             scored.append((pk, likeness))
     scored.sort(key=lambda item: (-item[1], -item[0]))

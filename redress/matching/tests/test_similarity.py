@@ -177,3 +177,30 @@ def test_remember_matters_keeps_the_concepts_of_existing_cases(bank):
     assert similarity.concepts_of(
         SearchEntry.objects.get(case=case).matter_concepts, None
     ) == similarity.concepts(case.matter)
+
+
+@pytest.mark.django_db
+def test_the_similar_list_scores_cases_without_kept_concepts_in_one_read(bank, django_assert_max_num_queries):
+    from redress.access.visibility import visible_to
+    from redress.matching.models import SearchEntry
+
+    earlier = [bank.register(matter=f"取款机吞卡了，卡一直没退。第{n}次。") for n in range(5)]
+    SearchEntry.objects.filter(case__in=earlier).update(matter_concepts=None)
+    later = bank.register(matter="ATM吞了我的卡，要求退卡。")
+    among = visible_to(bank.office)
+    # The candidates with their texts, then the best of them: no read per candidate.
+    with django_assert_max_num_queries(4):
+        found = similarity.most_alike(later, among, threshold=0.4, limit=10)
+    assert {c.pk for c, _ in found} == {c.pk for c in earlier}
+
+
+@pytest.mark.django_db
+def test_reindexing_keeps_the_matters_concepts(bank):
+    from redress.matching import search
+    from redress.matching.models import SearchEntry
+
+    case = bank.register(matter="网点的存折打印机坏了，补登不了。")
+    SearchEntry.objects.filter(case=case).update(matter_concepts=None)
+    list(search.reindex())
+    kept = SearchEntry.objects.get(case=case).matter_concepts
+    assert similarity.concepts_of(kept, None) == similarity.concepts(case.matter)
