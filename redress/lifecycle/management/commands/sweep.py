@@ -8,13 +8,11 @@ where no Celery beat runs (it then also relearns the registration suggestions on
 from __future__ import annotations
 
 import json
-import os
-import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
 from redress.audit.chain import seal
+from redress.common.sidecar import run_every
 from redress.lifecycle.sweeper import sweep
 from redress.matching.suggest import train_if_stale
 from redress.notifications.services import retry_due
@@ -28,27 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--exit-with-parent", action="store_true", help="stop with the parent process")
 
     def handle(self, *args, every=0, exit_with_parent=False, **options):
-        parent = os.getppid()
-        while True:
-            close_old_connections()
-            try:
-                result = sweep().as_dict()
-                # Without a broker nothing else retries failed e-mail, SMS and webhook sends.
-                result["retried"] = retry_due()
-                # The rows written since the last pass take their places in the audit chain (beat's own task).
-                result["sealed"] = seal()
-                if every:
-                    # Nor relearns the registration suggestions (beat does it each night): once a day.
-                    result["suggestions_learned"] = train_if_stale() is not None
-                self.stdout.write(json.dumps(result))
-            except Exception as exc:  # a failed pass is retried next time, not the end of the sidecar
-                self.stderr.write(f"sweep failed: {exc!r}")
-                if not every:
-                    raise
-            if not every:
-                return
-            deadline = time.monotonic() + every
-            while time.monotonic() < deadline:
-                if exit_with_parent and os.getppid() != parent:
-                    return
-                time.sleep(1)
+        def one_pass() -> None:
+            result = sweep().as_dict()
+            # Without a broker nothing else retries failed e-mail, SMS and webhook sends.
+            result["retried"] = retry_due()
+            # The rows written since the last pass take their places in the audit chain (beat's own task).
+            result["sealed"] = seal()
+            if every:
+                # Nor relearns the registration suggestions (beat does it each night): once a day.
+                result["suggestions_learned"] = train_if_stale() is not None
+            self.stdout.write(json.dumps(result))
+
+        run_every(one_pass, every=every, exit_with_parent=exit_with_parent, name="sweep", stderr=self.stderr)

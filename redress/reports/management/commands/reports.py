@@ -7,12 +7,11 @@ morning's time has come; with `--every SECONDS` it keeps doing so (the embedded 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
+from redress.common.sidecar import run_every
 from redress.reports import daily_report, figures
 
 
@@ -47,21 +46,11 @@ class Command(BaseCommand):
             self._send_due(every, exit_with_parent)
 
     def _send_due(self, every: float, exit_with_parent: bool) -> None:
-        parent = os.getppid()
-        while True:
-            close_old_connections()
-            try:
-                sent = daily_report.send_due()
-                if sent or not every:
-                    self.stdout.write(f"Sent {sent} daily reports.")
-            except Exception as exc:  # a failed pass is retried next time, not the end of the sidecar
-                self.stderr.write(f"daily reports failed: {exc!r}")
-                if not every:
-                    raise
-            if not every:
-                return
-            deadline = time.monotonic() + every
-            while time.monotonic() < deadline:
-                if exit_with_parent and os.getppid() != parent:
-                    return
-                time.sleep(1)
+        def one_pass() -> None:
+            sent = daily_report.send_due()
+            if sent or not every:
+                self.stdout.write(f"Sent {sent} daily reports.")
+
+        run_every(
+            one_pass, every=every, exit_with_parent=exit_with_parent, name="daily reports", stderr=self.stderr
+        )
