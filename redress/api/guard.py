@@ -1,5 +1,6 @@
-"""The API's edge, before any endpoint reads the request: a body over the size limit and a NUL anywhere
-(path, query string, JSON body, form fields, file names) are refused in the API's error shape.
+"""The API's edge, before any endpoint reads the request: an address over the length limit, a body over the
+size limit and a NUL anywhere (path, query string, JSON body, form fields, file names) are refused in the
+API's error shape.
 
 Django alone answers an oversized body with an HTML 400 page, and a NUL reaches PostgreSQL, which cannot
 store or even compare one (a 500), whatever field carried it: so one guard for all of the API's input.
@@ -22,6 +23,9 @@ from redress.common.text import NUL, REPLACEMENT, fields_with_nul, refused_chara
 from .errors import error_body
 
 PREFIX = "/api/"
+# The longest address (path and query) the API reads. `redress serve` lets gunicorn pass longer request lines
+# (its own refusal, at 4,094 bytes, is an HTML page), so the refusal is in the API's shape and documented.
+MAX_ADDRESS = 8000
 
 
 class ApiInputGuard:
@@ -38,6 +42,12 @@ class ApiInputGuard:
 
 def refuse(request: HttpRequest) -> HttpResponse | None:
     """The answer to a request the API must not read, or None."""
+    if len(request.get_full_path()) > MAX_ADDRESS:
+        return _answer(
+            414,
+            _("The address is too long: at most %(size)s characters. Send long values in a request body.")
+            % {"size": f"{MAX_ADDRESS:,}"},
+        )
     if NUL in request.path_info:
         return _with_nul(["path"])
     named = [name for key, values in request.GET.lists() for name in _nul_in(key, values)]
@@ -90,3 +100,15 @@ def _with_nul(names: list[str]) -> HttpResponse:
 
 def _answer(status: int, detail: str, errors: dict[str, list[str]] | None = None) -> HttpResponse:
     return JsonResponse(error_body(detail, errors), status=status)
+
+
+def document_refusals(schema: dict) -> dict:
+    """Every operation of the OpenAPI schema names the guard's 414 (any address can be too long)."""
+    refusal = {
+        "description": "The address (path and query) is longer than the API reads",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            operation.setdefault("responses", {}).setdefault("414", refusal)
+    return schema

@@ -16,8 +16,17 @@ from ninja import NinjaAPI
 
 from .auth import StaffToken
 from .errors import install_error_handlers
+from .guard import document_refusals
 
-api = NinjaAPI(
+
+class RedressAPI(NinjaAPI):
+    """The API with the refusals of its edge (`guard`) in its schema: they come before any endpoint."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        return document_refusals(super().get_openapi_schema(*args, **kwargs))
+
+
+api = RedressAPI(
     title="Redress API",
     version="1",
     description="Complaint and petition desk. Authenticate with POST /api/v1/auth/token, "

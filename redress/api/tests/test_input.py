@@ -238,3 +238,13 @@ def test_a_form_without_a_usable_boundary_gets_the_api_error_shape(bank, as_staf
         "errors": {},
     }
     assert not Case.objects.exists()
+
+
+def test_an_address_too_long_is_refused_in_the_api_shape_and_documented(client):
+    from redress.api.main import api
+
+    answer = client.get("/api/v1/cases", {"q": "存折" * 3000}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 414
+    assert set(answer.json()) == {"detail", "errors"} and "too long" in answer.json()["detail"]
+    schema = api.get_openapi_schema()
+    assert all("414" in op["responses"] for ops in schema["paths"].values() for op in ops.values())

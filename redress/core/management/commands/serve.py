@@ -33,6 +33,10 @@ class Command(BaseCommand):
             "--timeout", "60",
             "--max-requests", "5000",
             "--max-requests-jitter", "500",
+            # The API refuses an over-long address itself, in its JSON shape (api/guard.py, 8,000 characters);
+            # gunicorn's own refusal (over 4,094 bytes, at most 8,190) is an HTML page. The reverse proxy in
+            # front keeps its own limit (README, production).
+            "--limit-request-line", "0",
         ]  # fmt: skip
         self.stdout.write(f"Redress serving on http://{bind}/ with {workers} workers")
         embedded = not getattr(settings, "CELERY_BROKER_URL", "")
