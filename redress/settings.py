@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "redress.calendar",
     "redress.routing",
     "redress.receipts",
+    "redress.plans",
     "redress.deadlines",
     "redress.notifications",
     "redress.matching",

@@ -20,6 +20,7 @@ from redress.lifecycle.registration import register_case
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
+from redress.plans import services as plans
 
 PASSWORD = "correct horse battery"
 
@@ -133,3 +134,26 @@ def build_bank() -> Bank:
     )
     add_work_group_member(bank.branch_a_group, bank.branch_group, WorkGroupPosition.MEMBER)
     return bank
+
+
+def active_plan(bank: Bank, *, units=("A",), starts_at=None, ends_at=None, **limits):
+    """An emergency plan over `units` (codes), drafted by the supervision office, approved by the provincial
+    work group's leader and active; its window from a day ago to a day ahead unless given."""
+    now = timezone.now()
+    plan = plans.draft(
+        bank.office,
+        plans.PlanData(
+            name="核心系统切换应急预案",
+            event="核心系统切换",
+            starts_at=starts_at or now - dt.timedelta(days=1),
+            ends_at=ends_at or now + dt.timedelta(days=1),
+            units=list(units),
+            limits=limits,
+            hotline="027-96000",
+            command_centre="027-88880000",
+            spokesperson_phone="027-88880001",
+            work_groups=[{"level": "branch", "unit": "A", "name": bank.branch_a_group.name}],
+        ),
+    )
+    plans.approve(bank.province_group, plan)
+    return plans.activate(bank.office, plan)

@@ -56,6 +56,8 @@ from redress.lifecycle import allowed_actions, documents, personal, worklists
 from redress.lifecycle.registration import register_case
 from redress.matching import similarity
 from redress.organisation.models import Staff, Unit
+from redress.plans import services as plans
+from redress.plans.choices import PlanType
 
 from .errors import ApiError, forbidden, validation_errors
 from .schemas import BODY_REFUSALS, ErrorOut
@@ -106,6 +108,10 @@ def case_number() -> Any:
     return Path(..., description="The case number, e.g. TS2026000128", example=CASE_NUMBER_EXAMPLE)
 
 
+# The plan's complaint types (GLOSSARY.md), refused by the schema like any other unknown value.
+PlanTypeIn = Literal[tuple(PlanType.values)]
+
+
 class ComplainantIn(Schema):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [REGISTRATION_EXAMPLE["complainant"]]}
@@ -150,6 +156,11 @@ class CaseIn(Schema):
     )
     first_responder: Text | None = Field(None, description="Username; the caller when omitted")
     flags: list[Text] = Field(default_factory=list)
+    plan_type: PlanTypeIn | None = Field(
+        None,
+        description="The emergency plan's complaint type (P1); kept when an active plan covers the case, "
+        "`general` when omitted for such a case",
+    )
 
     def to_registration(self) -> RegistrationData:
         c = self.complainant
@@ -178,6 +189,7 @@ class CaseIn(Schema):
             amount=self.amount,
             first_responder=self.first_responder or "",
             extra_flags=tuple(self.flags),
+            plan_type=self.plan_type or "",
         )
 
 
@@ -254,7 +266,10 @@ class DeadlineOut(Schema):
     """One clock of the case (R4.4). Stopped clocks (the procedure ended before they mattered) are left
     out."""
 
-    clock: str = Field(description="acknowledge, transfer_out, first_contact, reply, result_report, decision")
+    clock: str = Field(
+        description="acknowledge, transfer_out, first_contact, reply, result_report, decision; under an "
+        "emergency plan also arrive, answer_customer, report_to_group (continuous hours)"
+    )
     due_at: dt.datetime
     warn_at: dt.datetime = Field(description="When the clock turns to `warning`")
     state: str = Field(description="running, warning, breached, met or paused, as of the response")
@@ -301,6 +316,8 @@ class CaseOut(Schema):
     attachments: list[AttachmentOut]
     deadlines: list[DeadlineOut]
     created_at: dt.datetime
+    plan: int | None = Field(description="The emergency plan the case belongs to (its id), or null")
+    plan_type: str | None = Field(description="Its complaint type under the plan, or null")
 
 
 class TransferOrderOut(Schema):
@@ -426,13 +443,17 @@ class EventOut(Schema):
 
 def _with_related(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Everything a case response shows, in one query plus one per related kind (never one per case)."""
-    return with_relations(cases).prefetch_related(
-        Prefetch("flags", queryset=CaseFlag.objects.only("id", "case_id", "flag")),
-        Prefetch(
-            "attachments",
-            queryset=Attachment.objects.only("id", "case_id", "original_name", "size", "content_type"),
-        ),
-        Prefetch("clocks", queryset=_shown_clocks()),
+    return (
+        with_relations(cases)
+        .prefetch_related(
+            Prefetch("flags", queryset=CaseFlag.objects.only("id", "case_id", "flag")),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.only("id", "case_id", "original_name", "size", "content_type"),
+            ),
+            Prefetch("clocks", queryset=_shown_clocks()),
+        )
+        .select_related("plan_membership")
     )
 
 
@@ -565,7 +586,13 @@ def case_out(
         ],
         "deadlines": deadlines_out(deadlines),
         "created_at": timezone.localtime(case.created_at),
+        **_plan_out(case),
     }
+
+
+def _plan_out(case: Case) -> dict:
+    member = plans.membership(case)
+    return {"plan": member.plan_id if member else None, "plan_type": member.plan_type if member else None}
 
 
 def previous_cases_seen(user: Staff, cases: list[Case]) -> dict[int, str]:

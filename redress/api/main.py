@@ -48,6 +48,7 @@ api.add_router("", "redress.api.organisation.router")
 api.add_router("", "redress.calendar.api.router")
 api.add_router("", "redress.notifications.api.router")
 api.add_router("", "redress.api.reports.router")
+api.add_router("", "redress.api.plans.router")
 # Without a login: reports of wrongdoing from the public, with a receipt.
 api.add_router("", "redress.api.public.router")
 api.add_router("", "redress.api.audit.router")

@@ -79,6 +79,8 @@ class RegistrationData:
     first_responder: str = ""  # username; defaults to the registering staff member
     joint_complainants: int | str = 1  # the web form passes what was typed
     extra_flags: Sequence[str] = field(default_factory=tuple)
+    # The emergency plan's complaint type (plans.choices.PlanType); kept only if a plan covers the case.
+    plan_type: str = ""
 
 
 @dataclass

@@ -13,6 +13,10 @@ class ClockName(models.TextChoices):
     REPLY = "reply", _("reply to the customer")
     RESULT_REPORT = "result_report", _("result report")
     DECISION = "decision", _("statutory decision")
+    # An emergency plan's own clocks (P1 五), in continuous hours, their lengths the plan's data.
+    ARRIVE = "arrive", _("arrive (emergency plan)")
+    ANSWER_CUSTOMER = "answer_customer", _("answer the customer (emergency plan)")
+    REPORT_TO_GROUP = "report_to_group", _("report to the work group (emergency plan)")
 
 
 class ClockState(models.TextChoices):

@@ -16,13 +16,27 @@ from django.utils.translation import gettext as _
 
 from redress.calendar.choices import LimitUnit
 from redress.cases.choices import Category, Channel, Kind
+from redress.plans.services import membership
 
 from .choices import DEFAULT_WARN_PERCENT, ClockName, Complexity, PolicySource, StartEvent
 
 # P3§10: product, channel and rule-violation complaints are complex; the rest are ordinary.
 COMPLEX_CATEGORIES = frozenset({Category.SERVICE_PRODUCT, Category.SERVICE_CHANNEL, Category.RULE_VIOLATION})
-# Clocks met by the same event; within a group the earliest due date binds.
-CLOCK_GROUPS = {ClockName.REPLY: "answer", ClockName.DECISION: "answer"}
+# Clocks met by the same event; within a group the earliest due date binds. An emergency plan's clocks join
+# the ordinary ones they stand beside: the earliest binds (R9.1).
+CLOCK_GROUPS = {
+    ClockName.REPLY: "answer",
+    ClockName.DECISION: "answer",
+    ClockName.ANSWER_CUSTOMER: "answer",
+    ClockName.ARRIVE: ClockName.FIRST_CONTACT,
+    ClockName.REPORT_TO_GROUP: ClockName.RESULT_REPORT,
+}
+# Each plan clock's length is the plan's own limit of this name (plans.models.Plan), not the policy's amount.
+PLAN_LIMITS = {
+    ClockName.ARRIVE: "arrive_hours",
+    ClockName.ANSWER_CUSTOMER: "answer_hours",
+    ClockName.REPORT_TO_GROUP: "report_hours",
+}
 
 
 def complexity_of(case) -> str:
@@ -34,14 +48,10 @@ def group_of(clock: str) -> str:
 
 
 def in_emergency_plan(case) -> bool:
-    """Whether the case was received under an emergency plan (R9, P1).
-
-    Emergency plans do not exist yet: Case has no field naming one (the emergency-plan issue will give it),
-    so no case is under a plan and `bank.emergency` (`"emergency": true`) applies to none, on purpose. When
-    the field lands this reads it directly. Never a getattr with a default: reading a field Case does not
-    have is how `bank.emergency` used to look live while silently applying to nothing.
-    """
-    return False
+    """Whether the case was received under an emergency plan (R9, P1): it joined one at registration
+    (`plans.services.join`, before its clocks start). Read from the plan's record of the case, once per case
+    object; `bank.emergency` once read a field Case did not have and applied to nothing (decision 0035)."""
+    return membership(case) is not None
 
 
 def _list_of(choices: type[TextChoices]) -> Callable[[str, Any], list[str]]:
@@ -98,7 +108,7 @@ CRITERIA: dict[str, Criterion] = {
     "categories": Criterion(_list_of(Category), lambda categories, case: case.category in categories),
     "channels": Criterion(_list_of(Channel), lambda channels, case: case.channel in channels),
     "complexity": Criterion(_one_of(Complexity), lambda complexity, case: complexity_of(case) == complexity),
-    # Inert until emergency plans exist: no case is under one (see `in_emergency_plan`).
+    # A case received under an active emergency plan (see `in_emergency_plan`).
     "emergency": Criterion(_boolean, lambda emergency, case: in_emergency_plan(case) == emergency),
 }
 
@@ -207,6 +217,17 @@ def load_shipped(policy_model: Any, specs: Iterable[dict[str, Any]], effective_f
 
 SHIPPED_FROM = dt.date(2020, 3, 1)
 
+# Version 2 of `bank.emergency` (migration deadlines/0006): version 1 named the ordinary clocks and could
+# never apply; the plan's clocks count continuous hours from receipt.
+EMERGENCY_TARGETS: list[dict[str, Any]] = [
+    {"clock": ClockName.ARRIVE, "amount": 1, "unit": LimitUnit.HOURS, "start": StartEvent.RECEIPT,
+     "warn_percent": DEFAULT_WARN_PERCENT},
+    {"clock": ClockName.ANSWER_CUSTOMER, "amount": 4, "unit": LimitUnit.HOURS, "start": StartEvent.RECEIPT,
+     "warn_percent": DEFAULT_WARN_PERCENT},
+    {"clock": ClockName.REPORT_TO_GROUP, "amount": 8, "unit": LimitUnit.HOURS, "start": StartEvent.RECEIPT,
+     "warn_percent": DEFAULT_WARN_PERCENT},
+]  # fmt: skip
+
 # The source's and the regulators' limits, as shipped. `basis` names where each number comes from.
 SHIPPED: list[dict[str, Any]] = [
     {
@@ -243,19 +264,13 @@ SHIPPED: list[dict[str, Any]] = [
         ],
     },
     {
+        # The plan's clocks: their lengths are each plan's limits (PLAN_LIMITS); the amounts here are P1's.
         "code": "bank.emergency",
-        "name": "应急预案期间：1小时到场、4小时答复、8小时报告",
+        "name": "应急预案期间：1小时到场、4小时答复客户、8小时向工作小组报告（连续小时）",
         "source": PolicySource.BANK,
         "basis": "P1§5",
         "criteria": {"emergency": True},
-        "targets": [
-            {"clock": ClockName.FIRST_CONTACT, "amount": 1, "unit": LimitUnit.HOURS,
-             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT},
-            {"clock": ClockName.REPLY, "amount": 4, "unit": LimitUnit.HOURS,
-             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT},
-            {"clock": ClockName.RESULT_REPORT, "amount": 8, "unit": LimitUnit.HOURS,
-             "start": StartEvent.RECEIPT, "warn_percent": DEFAULT_WARN_PERCENT},
-        ],
+        "targets": EMERGENCY_TARGETS,
     },
     {
         "code": "statute.cbirc_complaint",

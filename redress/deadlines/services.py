@@ -21,6 +21,7 @@ from redress.calendar.services import get_calendar
 from redress.calendar.workdays import BusinessCalendar
 from redress.cases.models import Case, TransferOrder
 from redress.common.reference import VersionedCache
+from redress.plans.services import plan_limits
 
 from .choices import (
     COUNTING_STATES,
@@ -32,7 +33,7 @@ from .choices import (
     StartEvent,
 )
 from .models import Clock, ClockPause, Policy
-from .policies import InvalidPolicy, effective_on, group_of, matches
+from .policies import PLAN_LIMITS, InvalidPolicy, effective_on, group_of, matches
 
 ANSWER_CLOCKS = (ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
 
@@ -137,6 +138,7 @@ def start_clocks(
     cutoff = cutoff_for(case)
     live = {} if fresh else {(c.policy_id, c.name): c for c in case.clocks.filter(state__in=LIVE_STATES)}
     created = []
+    limits: dict[str, Decimal] | None = None
     for policy in applicable_policies(case):
         for target in policy.targets:
             if target.get("start", StartEvent.RECEIPT) != event or (only and target["clock"] not in only):
@@ -148,6 +150,11 @@ def start_clocks(
                 stopped = Clock.objects.filter(pk=existing.pk)
                 Clock.MOVES.move(stopped, "stop", **_leave_pause(stopped, at))
             amount = Decimal(str(target["amount"]))
+            if target["clock"] in PLAN_LIMITS:
+                # A plan clock lasts the plan's own limit (R9.1: the values are the plan's data).
+                limits = limits or plan_limits(case)
+                if limits is not None:
+                    amount = limits[PLAN_LIMITS[target["clock"]]]
             warn_after = target.get("warn_after")
             clock = Clock(
                 case=case,

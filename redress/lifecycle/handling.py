@@ -94,7 +94,8 @@ ACTIONS = (
         EventKind.CONTACTED,
         _contact,
         params=Contact,
-        meets=(ClockName.FIRST_CONTACT,),
+        # Under an emergency plan, reaching the customer is also the arrival (P1 五: 1 hour).
+        meets=(ClockName.FIRST_CONTACT, ClockName.ARRIVE),
         label=_("Record contact"),
         group="customer",
         hint=_("Meets the first-contact clock."),
@@ -110,7 +111,8 @@ ACTIONS = (
         _report,
         params=Report,
         reindexes=True,
-        meets=(ClockName.RESULT_REPORT,),
+        # Under an emergency plan the result goes to the plan's work group with it (P1 五: 8 hours).
+        meets=(ClockName.RESULT_REPORT, ClockName.REPORT_TO_GROUP),
         # The first responder answers the customer with it (R3.5, R7.1).
         tells=(
             Tell(

@@ -15,7 +15,14 @@ from . import permissions as who
 from .machine import STAYS, Action, Change, Context
 
 # The clocks a first answer to the customer meets, whatever form it takes.
-ANSWERED = (ClockName.ACKNOWLEDGE_RECEIPT, ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
+ANSWERED = (
+    ClockName.ACKNOWLEDGE_RECEIPT,
+    ClockName.FIRST_CONTACT,
+    ClockName.REPLY,
+    ClockName.DECISION,
+    ClockName.ARRIVE,
+    ClockName.ANSWER_CUSTOMER,
+)
 
 
 def _accept(ctx: Context) -> Change:
@@ -110,7 +117,7 @@ ACTIONS = (
         params=AnswerOnSpot,
         reindexes=True,
         applies=lambda case: case.kind == Kind.PETITION and case.channel == "visit",
-        meets=(*ANSWERED, ClockName.RESULT_REPORT, ClockName.TRANSFER_OUT),
+        meets=(*ANSWERED, ClockName.RESULT_REPORT, ClockName.REPORT_TO_GROUP, ClockName.TRANSFER_OUT),
         answers_notices="all",
         label=_("Answer on the spot"),
         group="review",

@@ -9,24 +9,30 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from redress.cases.models import Case
 from redress.cases.services import RegistrationData, RegistrationResult, create_case
+from redress.common.errors import FieldErrors
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import StartEvent
 from redress.deadlines.models import Clock
 from redress.matching.intake import remember_new_case
 from redress.organisation.models import Staff
+from redress.plans import services as plans
+from redress.plans.choices import PlanType
 from redress.reports import figures
 
 from .triggers import apply_triggers
 
 
 def after_registration(
-    case: Case, actor: Staff, flags: frozenset[str]
+    case: Case, actor: Staff, flags: frozenset[str], plan_type: str = ""
 ) -> tuple[Case, list[Clock], frozenset[str]]:
-    """The clocks from receipt, then the triggers; returns the case as they left it, with its clocks and
-    flags (the triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
+    """The emergency plan it joins (if one covers it: before the clocks, which read it), the clocks from
+    receipt, then the triggers; returns the case as they left it, with its clocks and flags (the triggers'
+    actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
+    plans.join(case, plan_type)
     remember_new_case(case)
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
     version = case.version
@@ -47,6 +53,11 @@ def register_case(
 ) -> RegistrationResult:
     """Register a case: the record written by redress.cases.services.create_case, then everything that
     follows it."""
-    return create_case(
-        actor, data, files=files, idempotency_key=idempotency_key, now=now, then=after_registration
-    )
+    if data.plan_type and data.plan_type not in PlanType.values:
+        # Alone, before the record's own checks: the type is the plans' to know, not the cases'.
+        raise FieldErrors({"plan_type": [_("One of: %(values)s.") % {"values": ", ".join(PlanType.values)}]})
+
+    def then(case: Case, actor: Staff, flags: frozenset[str]) -> tuple[Case, list[Clock], frozenset[str]]:
+        return after_registration(case, actor, flags, data.plan_type)
+
+    return create_case(actor, data, files=files, idempotency_key=idempotency_key, now=now, then=then)

@@ -41,7 +41,13 @@ REMEDIES_TEXT = gettext_lazy(
     "or seek mediation, arbitration or a court judgment."
 )
 # The clocks the decision notice meets, in whichever form it is given.
-REPLY_MEETS = (ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
+REPLY_MEETS = (
+    ClockName.FIRST_CONTACT,
+    ClockName.REPLY,
+    ClockName.DECISION,
+    ClockName.ARRIVE,
+    ClockName.ANSWER_CUSTOMER,
+)
 
 
 class Reply(p.Params):

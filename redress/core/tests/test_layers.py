@@ -21,6 +21,7 @@ LAYERS = [
     ("redress.notifications",),
     ("redress.matching",),  # what a complaint is about: search, similarity, suggestions, phrases
     ("redress.deadlines", "redress.routing", "redress.receipts"),  # receipts: the public's reports
+    ("redress.plans",),  # emergency plans: window, covered units, limits, types, statements (decision 0035)
     ("redress.audit",),  # the trail of reads and the chain of rows written once
     ("redress.access",),
     ("redress.cases",),

@@ -1,0 +1,59 @@
+"""Named constants of emergency plans (R9, P1), with their zh-Hans / English labels."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    APPROVED = "approved", _("approved")
+    ACTIVE = "active", _("active")
+    CLOSED = "closed", _("closed")
+
+
+class PlanType(models.TextChoices):
+    """The plan's complaint types (P1 四(三)); each asks its own handling of the case's actions."""
+
+    GENERAL = "general", _("not caused by the event")
+    EVENT_CAUSED = "event_caused", _("caused by the event")
+    VERBAL_LOSS_REPORT = "verbal_loss_report", _("verbal loss report")
+    EMERGENCY_PAYMENT = "emergency_payment", _("emergency payment")
+    ATM_UNAVAILABLE = "atm_unavailable", _("ATM unavailable")
+    CUSTOMER_DATA_ANOMALY = "customer_data_anomaly", _("customer data anomaly")
+    TRANSACTION_ANOMALY = "transaction_anomaly", _("transaction anomaly")
+    LONG_WAIT = "long_wait", _("long wait")
+    REPEAT_OR_GROUP = "repeat_or_group", _("repeat, skip-level or group complaint")
+    COMPENSATION = "compensation", _("compensation demanded")
+    AGGRESSIVE_CUSTOMER = "aggressive_customer", _("aggressive customer")
+    MENTAL_HEALTH = "mental_health", _("customer in mental distress")
+    CROSS_PROVINCE = "cross_province", _("cross-province business")
+    MEDIA_CONTACT = "media_contact", _("media contact")
+    OTHER_INCIDENT = "other_incident", _("other incident")
+
+
+class PlanEventKind(models.TextChoices):
+    DRAFTED = "drafted", _("drafted")
+    APPROVED = "approved", _("approved")
+    ACTIVATED = "activated", _("activated")
+    EXTENDED = "extended", _("window extended")
+    CLOSED = "closed", _("closed")
+    STATEMENT_APPROVED = "statement_approved", _("statement approved")
+
+
+class PlanLevel(models.TextChoices):
+    """The levels at which a plan has its work groups (P1 二)."""
+
+    PROVINCE = "province", _("provincial branch")
+    BRANCH = "branch", _("branch")
+    SUB_BRANCH = "sub_branch", _("sub-branch")
+
+
+# P1 四(三)4: the emergency payment's cap, and a VIP customer's.
+PAYMENT_CAP = Decimal("5000.00")
+PAYMENT_CAP_VIP = Decimal("10000.00")
+# P1 四(三)3: a verbal loss report lapses unless the formal report follows within five days.
+VERBAL_LOSS_LAPSE_DAYS = 5
+# P1 五: the plan's own limits, in continuous hours, unless the plan says otherwise.
+DEFAULT_LIMITS = {"arrive_hours": 1, "answer_hours": 4, "report_hours": 8}
