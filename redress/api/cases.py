@@ -58,6 +58,7 @@ from redress.matching import similarity
 from redress.organisation.models import Staff, Unit
 from redress.plans import services as plans
 from redress.plans.choices import PlanType
+from redress.plans.models import VerbalLossReport
 
 from .errors import ApiError, forbidden, validation_errors
 from .schemas import BODY_REFUSALS, ErrorOut
@@ -284,6 +285,16 @@ class DeadlineOut(Schema):
     started_at: dt.datetime
 
 
+class VerbalLossOut(Schema):
+    account_masked: str
+    reported_at: dt.datetime
+    lapses_at: dt.datetime = Field(
+        description="Five days after the verbal report, unless the formal one follows"
+    )
+    formal_reported_at: dt.datetime | None
+    lapse_acknowledged_at: dt.datetime | None
+
+
 class CaseOut(Schema):
     number: str
     version: int = Field(description="Increases with every change; send it as `If-Match` with an action")
@@ -318,6 +329,9 @@ class CaseOut(Schema):
     created_at: dt.datetime
     plan: int | None = Field(description="The emergency plan the case belongs to (its id), or null")
     plan_type: str | None = Field(description="Its complaint type under the plan, or null")
+    verbal_loss_report: VerbalLossOut | None = Field(
+        None, description="A `verbal_loss_report` case's emergency loss report, once recorded"
+    )
 
 
 class TransferOrderOut(Schema):
@@ -592,7 +606,17 @@ def case_out(
 
 def _plan_out(case: Case) -> dict:
     member = plans.membership(case)
-    return {"plan": member.plan_id if member else None, "plan_type": member.plan_type if member else None}
+    out = {"plan": member.plan_id if member else None, "plan_type": member.plan_type if member else None}
+    if member is not None and member.plan_type == PlanType.VERBAL_LOSS_REPORT:
+        report = VerbalLossReport.objects.filter(case=case).first()
+        out["verbal_loss_report"] = report and {
+            "account_masked": report.account_masked,
+            "reported_at": timezone.localtime(report.reported_at),
+            "lapses_at": timezone.localtime(report.lapses_at),
+            "formal_reported_at": _local(report.formal_reported_at),
+            "lapse_acknowledged_at": _local(report.lapse_acknowledged_at),
+        }
+    return out
 
 
 def previous_cases_seen(user: Staff, cases: list[Case]) -> dict[int, str]:

@@ -140,6 +140,13 @@ class EventKind(models.TextChoices):
     REPORTER_ADDED = "reporter_added", _("the reporter added material")
     # A person saw the complainant's phone and ID number in full, with the purpose they gave (R10.3).
     REVEALED = "revealed", _("personal data revealed")
+    # Under an emergency plan (redress/lifecycle/emergency.py).
+    VERBAL_LOSS_REPORTED = "verbal_loss_reported", _("verbal loss report recorded")
+    LOSS_REPORT_SETTLED = "loss_report_settled", _("verbal loss report settled")
+    EMERGENCY_PAID = "emergency_paid", _("emergency payment recorded")
+    PLAN_CONFIRMED = "plan_confirmed", _("business line's confirmation recorded")
+    REPORTED_TO_GROUP = "reported_to_group", _("reported to the plan's work group")
+    LOSS_REPORT_REMINDED = "loss_report_reminded", _("reminded of a lapsing verbal loss report")
     # Written by the sweeper: the case's record of what came due and what followed.
     CLOCK_WARNED = "clock_warned", _("time limit about to run out")
     CLOCK_BREACHED = "clock_breached", _("time limit breached")

@@ -17,6 +17,8 @@ class ClockName(models.TextChoices):
     ARRIVE = "arrive", _("arrive (emergency plan)")
     ANSWER_CUSTOMER = "answer_customer", _("answer the customer (emergency plan)")
     REPORT_TO_GROUP = "report_to_group", _("report to the work group (emergency plan)")
+    # The completion promised to the customer of a complaint caused by the plan's event (P1 四(三)2).
+    PROMISED = "promised", _("promised completion (emergency plan)")
 
 
 class ClockState(models.TextChoices):

@@ -35,6 +35,8 @@ from .choices import (
 from .models import Clock, ClockPause, Policy
 from .policies import PLAN_LIMITS, InvalidPolicy, effective_on, group_of, matches
 
+# The policy the plan's clocks come under (deadlines.policies.SHIPPED).
+EMERGENCY_POLICY = "bank.emergency"
 ANSWER_CLOCKS = (ClockName.FIRST_CONTACT, ClockName.REPLY, ClockName.DECISION)
 
 
@@ -185,6 +187,32 @@ def start_clocks(
         Clock.objects.bulk_create(created)
         mark_binding(case)
     return created
+
+
+def start_promised(case: Case, name: str, at: dt.datetime, due_at: dt.datetime) -> Clock:
+    """A clock to a moment promised to the customer (an emergency plan's promised completion): counted in
+    continuous hours from `at`, under the emergency policy that sets the plan's clocks; a live one of the
+    same name is stopped (the newer promise binds)."""
+    policy = next(p for p in active_policies() if p.code == EMERGENCY_POLICY)
+    live = Clock.objects.filter(case=case, name=name, state__in=LIVE_STATES)
+    Clock.MOVES.move(live, "stop", **_leave_pause(live, at))
+    hours = Decimal(str(round((due_at - at).total_seconds() / 3600, 2)))
+    clock = Clock(
+        case=case,
+        name=name,
+        policy=policy,
+        group=group_of(name),
+        start_event=StartEvent.RECEIPT,
+        amount=hours,
+        unit=LimitUnit.HOURS,
+        warn_percent=DEFAULT_WARN_PERCENT,
+        started_at=at,
+    )
+    computed = _recompute_one(clock, get_calendar(), None)
+    clock.due_at, clock.warn_at, clock.unconfirmed = computed.due_at, computed.warn_at, computed.unconfirmed
+    clock.save()
+    mark_binding(case)
+    return clock
 
 
 def mark_binding(case: Case) -> None:

@@ -14,6 +14,7 @@ from redress.organisation.models import Staff
 from . import (
     categories,
     clocks,
+    emergency,
     handling,
     intake,
     oversight,
@@ -35,6 +36,7 @@ ACTIONS: dict[str, Action] = {
         personal.ACTIONS,
         reply_close.ACTIONS,
         categories.ACTIONS,
+        emergency.ACTIONS,
         reporter.ACTIONS,
         oversight.ACTIONS,
         clocks.ACTIONS,

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from redress.cases.models import Case
@@ -23,7 +25,8 @@ from redress.plans import services as plans
 from redress.plans.choices import PlanType
 from redress.reports import figures
 
-from .triggers import apply_triggers
+from .emergency import plan_escalation
+from .triggers import apply_triggers, escalate
 
 
 def after_registration(
@@ -38,6 +41,8 @@ def after_registration(
     version = case.version
     with figures.registering(case):
         case, fired = apply_triggers(case, flags)
+        with translation.override(settings.LANGUAGE_CODE):
+            case = plan_escalation(case, escalate)
     # The figures last, once, as the triggers' actions left the case (reports/figures.py).
     figures.record_new_case(case, flags | fired, acted_on=case.version != version)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired

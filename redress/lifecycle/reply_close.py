@@ -29,6 +29,7 @@ from redress.organisation.models import Unit
 
 from . import params as p
 from . import permissions as who
+from .emergency import CLOSE_GUARDS
 from .handling import _AT
 from .machine import STAYS, Action, Change, Context, Guard
 from .routing import escalation_change
@@ -298,6 +299,7 @@ ACTIONS = (
                 lambda ctx: ctx.case.transfer_orders.exists() and not ctx.case.result_reports.exists(),
                 uses_params=False,
             ),
+            *CLOSE_GUARDS,
         ),
         label=_L("Close"),
         group="close",

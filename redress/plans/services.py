@@ -363,3 +363,11 @@ def plan_limits(case: Case) -> dict[str, Decimal] | None:
         "answer_hours": plan.answer_hours,
         "report_hours": plan.report_hours,
     }
+
+
+def shown_to(staff: Staff, now: dt.datetime | None = None) -> list[Plan]:
+    """The active plans, inside their window now, that cover the staff member's unit: every page they open
+    shows each with its hotline and statements (R9.1). Nobody else's pages do."""
+    if staff.unit is None:
+        return []
+    return active_plans_for(staff.unit.path, now or timezone.now())

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='clock',
             name='name',
-            field=models.CharField(choices=[('acknowledge', 'acknowledge'), ('transfer_out', 'transfer order out'), ('first_contact', 'first contact with the customer'), ('reply', 'reply to the customer'), ('result_report', 'result report'), ('decision', 'statutory decision'), ('arrive', 'arrive (emergency plan)'), ('answer_customer', 'answer the customer (emergency plan)'), ('report_to_group', 'report to the work group (emergency plan)')], max_length=32, verbose_name='clock'),
+            field=models.CharField(choices=[('acknowledge', 'acknowledge'), ('transfer_out', 'transfer order out'), ('first_contact', 'first contact with the customer'), ('reply', 'reply to the customer'), ('result_report', 'result report'), ('decision', 'statutory decision'), ('arrive', 'arrive (emergency plan)'), ('answer_customer', 'answer the customer (emergency plan)'), ('report_to_group', 'report to the work group (emergency plan)'), ('promised', 'promised completion (emergency plan)')], max_length=32, verbose_name='clock'),
         ),
         migrations.RunPython(emergency_v2, migrations.RunPython.noop),
     ]

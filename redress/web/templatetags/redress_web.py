@@ -9,6 +9,7 @@ from redress.audit import services as audit
 from redress.common.validators import mask_accounts, mask_address, mask_id_number, mask_phone
 from redress.lifecycle import worklists
 from redress.organisation.choices import Role
+from redress.plans import services as plans
 from redress.web.records import listing, trigger_label
 
 register = template.Library()
@@ -299,6 +300,21 @@ def calendar_warning(context) -> dict:
     if user is None or not user.is_authenticated:
         return {"warning": None}
     return {"warning": warning(user)}
+
+
+@register.inclusion_tag("web/_plan_banner.html", takes_context=True)
+def plan_banner(context) -> dict:
+    """The emergency plans covering the user's unit, while active: the plan, its hotline, command centre and
+    approved statements on every page (R9.1)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"plans": []}
+    return {
+        "plans": [
+            {"plan": plan, "statements": plans.current_statements(plan)} for plan in plans.shown_to(user)
+        ]
+    }
 
 
 @register.filter

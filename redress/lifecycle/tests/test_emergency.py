@@ -1,0 +1,182 @@
+"""The handling each plan complaint type asks for (R9.2, P1 四(三)), enforced by the case's actions."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from redress.api.tests.conftest import bearer_client
+from redress.deadlines.models import Clock
+from redress.lifecycle import FieldErrors, allowed_actions, perform
+from redress.plans import services as plans
+from redress.plans.models import EmergencyPayment, PlanCase, VerbalLossReport
+from redress.testing import active_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def plan_case(bank, plan_type, **overrides):
+    case = bank.register(plan_type=plan_type, **overrides)
+    return perform("accept", bank.teller, case, {})
+
+
+def payment(amount, **overrides):
+    body = {
+        "amount": amount,
+        "dissuasion": [
+            {
+                "by": "teller",
+                "at": (timezone.now() - dt.timedelta(minutes=30)).isoformat(),
+                "outcome": "客户坚持",
+            },
+            {
+                "by": "outlet_head",
+                "at": (timezone.now() - dt.timedelta(minutes=20)).isoformat(),
+                "outcome": "仍坚持",
+            },
+        ],
+        "approved_by": "outlet_head",
+        "risk_checked": True,
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("vip", "amount", "accepted"),
+    [
+        (False, "5000.00", True),
+        (False, "5000.01", False),
+        (True, "10000.00", True),
+        (True, "10000.01", False),
+        (True, "5000.01", True),
+    ],
+)
+def test_the_emergency_payment_is_capped_at_its_edges_by_the_customers_tier(bank, vip, amount, accepted):
+    active_plan(bank)
+    case = plan_case(bank, "emergency_payment", complainant_vip=vip)
+    if accepted:
+        perform("emergency_payment", bank.teller, case, payment(amount))
+        assert EmergencyPayment.objects.get(case=case).amount == plans.Decimal(amount)
+    else:
+        with pytest.raises(FieldErrors) as err:
+            perform("emergency_payment", bank.teller, case, payment(amount))
+        cap = "10,000.00" if vip else "5,000.00"
+        assert list(err.value.errors) == ["amount"] and cap in err.value.errors["amount"][0]
+        assert not EmergencyPayment.objects.exists()
+
+
+def test_an_emergency_payment_needs_the_dissuasion_and_the_risk_check(bank):
+    active_plan(bank)
+    case = plan_case(bank, "emergency_payment")
+    with pytest.raises(FieldErrors) as err:
+        perform("emergency_payment", bank.teller, case, payment("100", dissuasion=[], risk_checked=False))
+    assert "dissuasion" in err.value.errors
+
+
+def test_the_api_refuses_an_amount_over_the_cap_naming_amount(bank):
+    active_plan(bank)
+    case = plan_case(bank, "emergency_payment")
+    response = bearer_client(bank.teller).post(
+        f"/api/v1/cases/{case.number}/emergency_payment", payment("5000.01"), content_type="application/json"
+    )
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["amount"]
+
+
+def test_the_plan_actions_are_offered_only_on_a_plan_case_of_their_type(bank):
+    ordinary = perform("accept", bank.teller, bank.register(), {})
+    assert not {"emergency_payment", "verbal_loss_report", "report_to_group"} & set(
+        allowed_actions(bank.teller, ordinary)
+    )
+    active_plan(bank)
+    paying = plan_case(bank, "emergency_payment")
+    assert {"emergency_payment", "report_to_group"} <= set(allowed_actions(bank.teller, paying))
+    assert "verbal_loss_report" not in allowed_actions(bank.teller, paying)
+
+
+def test_a_verbal_loss_report_lapses_after_five_days_and_blocks_the_close_until_settled(bank):
+    active_plan(bank)
+    case = plan_case(bank, "verbal_loss_report")
+    reported = timezone.now() - dt.timedelta(minutes=10)
+    response = bearer_client(bank.teller).post(
+        f"/api/v1/cases/{case.number}/verbal_loss_report",
+        {"reported_at": reported.isoformat(), "account_masked": "****6789"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    lapses = dt.datetime.fromisoformat(response.json()["verbal_loss_report"]["lapses_at"])
+    assert lapses == reported.replace(microsecond=0) + dt.timedelta(days=5) or abs(
+        lapses - (reported + dt.timedelta(days=5))
+    ) < dt.timedelta(seconds=1)
+    case.refresh_from_db()
+    case = perform(
+        "reply", bank.teller, case, {"method": "phone", "content": "已受理口头挂失，请五日内正式挂失。"}
+    )
+    with pytest.raises(FieldErrors) as err:
+        perform("close", bank.teller, case, {"responsibility": "not_at_fault"})
+    assert "responsibility" in err.value.errors
+    case = perform("settle_loss_report", bank.teller, case, {"formal_report_made": True})
+    perform("close", bank.teller, case, {"responsibility": "not_at_fault"})
+    assert VerbalLossReport.objects.get(case=case).formal_reported_at is not None
+
+
+def test_a_full_account_number_is_not_taken(bank):
+    active_plan(bank)
+    case = plan_case(bank, "verbal_loss_report")
+    with pytest.raises(FieldErrors) as err:
+        perform("verbal_loss_report", bank.teller, case, {"account_masked": "6222020200112233445"})
+    assert "account_masked" in err.value.errors
+
+
+def test_an_event_caused_complaint_needs_the_business_line_and_its_promise_becomes_a_clock(bank):
+    plan = active_plan(bank)
+    statement = plans.approve_statement(
+        bank.branch_group, plan, "event_caused", "系统切换导致业务暂停，敬请谅解。"
+    )
+    case = plan_case(bank, "event_caused")
+    case = perform("reply", bank.teller, case, {"method": "phone", "content": "已向客户解释。"})
+    with pytest.raises(FieldErrors):
+        perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    promised = timezone.now() + dt.timedelta(hours=6)
+    case = perform(
+        "confirm_with_business_line",
+        bank.teller,
+        case,
+        {"business_line": "A-PB", "statement_version": statement.version, "promised_at": promised},
+    )
+    assert PlanCase.objects.get(case=case).statement == statement
+    clock = Clock.objects.get(case=case, name="promised")
+    assert abs(clock.due_at - promised) < dt.timedelta(minutes=1)
+    perform("close", bank.teller, case, {"responsibility": "at_fault"})
+
+
+def test_an_unknown_statement_version_is_refused(bank):
+    active_plan(bank)
+    case = plan_case(bank, "event_caused")
+    promised = timezone.now() + dt.timedelta(hours=6)
+    with pytest.raises(FieldErrors) as err:
+        perform(
+            "confirm_with_business_line",
+            bank.teller,
+            case,
+            {"business_line": "A-PB", "statement_version": 3, "promised_at": promised},
+        )
+    assert "statement_version" in err.value.errors
+
+
+@pytest.mark.parametrize(
+    ("plan_type", "level"), [("repeat_or_group", "province"), ("media_contact", "branch")]
+)
+def test_repeat_or_group_and_media_contact_go_up_at_once(bank, plan_type, level):
+    active_plan(bank)
+    case = bank.register(plan_type=plan_type)
+    case.refresh_from_db()
+    assert case.level == level
+    assert bank.register(plan_type="long_wait").level == "outlet"
+
+
+def test_reporting_to_the_work_group_meets_the_plans_eight_hour_clock(bank):
+    active_plan(bank)
+    case = plan_case(bank, "atm_unavailable")
+    perform("report_to_group", bank.teller, case, {"result": "已引导客户至他行ATM取款。"})
+    assert Clock.objects.get(case=case, name="report_to_group").state == "met"

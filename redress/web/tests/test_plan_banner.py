@@ -1,0 +1,30 @@
+"""While a plan is active, every page a covered unit's staff open shows it, its hotline and its approved
+statements; nobody else's pages do (R9.1)."""
+
+import pytest
+from django.urls import reverse
+
+from redress.plans import services as plans
+from redress.testing import active_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_covered_units_pages_show_the_plan_its_hotline_and_statements(client, bank):
+    plan = active_plan(bank, units=("A",))
+    plans.approve_statement(bank.branch_group, plan, "atm_unavailable", "切换期间请使用他行ATM，手续费另行处理。")
+    client.force_login(bank.teller)
+    case = bank.register()
+    for url in (reverse("web:register"), reverse("web:new_case"), reverse("web:case", args=[case.number])):
+        html = client.get(url).content.decode()
+        assert plan.name in html and "027-96000" in html and "027-88880000" in html, url
+        assert "切换期间请使用他行ATM" in html, url
+
+
+def test_pages_outside_the_covered_units_and_after_the_close_show_no_plan(client, bank):
+    plan = active_plan(bank, units=("A",))
+    client.force_login(bank.outsider)
+    assert plan.name not in client.get(reverse("web:register")).content.decode()
+    plans.close(bank.office, plan)
+    client.force_login(bank.teller)
+    assert plan.name not in client.get(reverse("web:register")).content.decode()
