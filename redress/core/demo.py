@@ -30,6 +30,8 @@ from redress.matching.suggest import train as train_suggestions
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
+from redress.plans import services as plans
+from redress.plans.models import Plan
 
 # The demo users' published password; they log in only in demo mode (bandit: B105).
 PASSWORD = "demo"  # nosec B105
@@ -1190,6 +1192,152 @@ def _demo_files(rng: random.Random) -> list[SimpleUploadedFile]:
 # ---------------------------------------------------------------- entry point
 
 
+# The past cut-over weekend's complaints (issue 12): the type, the matter, the demand, the category.
+_CUT_OVER_CASES = [
+    (
+        "atm_unavailable",
+        "核心系统切换期间网点ATM暂停服务，客户急需取现，网点仅张贴告示未作引导。",
+        "要求告知可用的取款方式。",
+        Category.SERVICE_CHANNEL,
+    ),
+    (
+        "long_wait",
+        "切换后首个营业日开门前客户排队两小时，叫号系统仍未恢复。",
+        "要求网点增加窗口并道歉。",
+        Category.SERVICE_ATTITUDE,
+    ),
+    (
+        "event_caused",
+        "切换期间手机银行转账提示失败，但账户已扣款三千元。",
+        "要求尽快退回扣款或完成转账。",
+        Category.SERVICE_CHANNEL,
+    ),
+    (
+        "verbal_loss_report",
+        "客户周六发现借记卡遗失，网点停业无法正式挂失，来电要求先行止付。",
+        "要求立即冻结卡片。",
+        Category.WORK_ERROR,
+    ),
+    (
+        "emergency_payment",
+        "客户周末需支付住院押金，网点停业无法取款，经劝说仍坚持当日取现。",
+        "要求当日支取五千元。",
+        Category.SERVICE_CHANNEL,
+    ),
+    (
+        "transaction_anomaly",
+        "切换后客户查询到一笔重复入账的工资，担心被冻结。",
+        "要求核实并说明处理结果。",
+        Category.WORK_ERROR,
+    ),
+    (
+        "repeat_or_group",
+        "三名商户联名反映切换期间POS收单款项未到账。",
+        "要求两日内到账并赔偿损失。",
+        Category.SERVICE_PRODUCT,
+    ),
+    (
+        "media_contact",
+        "客户称已联系电视台记者，反映网点停业未提前告知。",
+        "要求公开道歉。",
+        Category.SERVICE_ATTITUDE,
+    ),
+]
+
+
+def _cut_over_weekend(rng: random.Random, people: _People, org: _Org, now: dt.datetime, count: int) -> Plan:
+    """A past cut-over weekend under an emergency plan over the Wuhan branch: approved, activated, its
+    statements, `count` of its complaints (each of a plan type, handled as the type asks), and closed."""
+    today = timezone.localdate(now)
+    # The Saturday of last week: the weekend and the Monday morning after it are wholly past.
+    saturday = today - dt.timedelta(days=(today.weekday() - 5) % 7 + 7)
+    starts = timezone.make_aware(dt.datetime.combine(saturday, dt.time(0, 0)))
+    ends = starts + dt.timedelta(days=2, hours=8)
+    wuhan = org.branches[0]
+    office, leader = org.named["office"], org.named["leader"]
+    before = starts - dt.timedelta(days=3)
+    plan = plans.draft(
+        office,
+        plans.PlanData(
+            name="核心系统切换应急预案（演练后正式实施）",
+            event=f"{saturday:%m月%d日}至次日，武汉分行核心系统切换，辖内网点暂停营业",
+            starts_at=starts,
+            ends_at=ends,
+            units=[wuhan.unit.code],
+            hotline="027-96000",
+            command_centre="027-88886666",
+            spokesperson_phone="027-88886600",
+            leading_department=wuhan.departments["UN"].code,
+            work_groups=[
+                {"level": "branch", "unit": wuhan.unit.code, "name": f"{wuhan.unit.name}投诉受理工作小组"}
+            ],
+        ),
+        now=before,
+    )
+    group_member = org.named["branch_group"]
+    for plan_type, text in (
+        ("atm_unavailable", "核心系统切换期间本行ATM暂停服务，请您使用他行ATM，跨行手续费由我行另行处理。"),
+        (
+            "event_caused",
+            "因核心系统切换，部分交易暂时无法处理，我行将于承诺时间内办结，给您带来不便深表歉意。",
+        ),
+    ):
+        plans.approve_statement(group_member, plan, plan_type, text, now=before)
+    plans.approve(leader, plan, now=before + dt.timedelta(hours=2))
+    plans.activate(office, plan, now=starts)
+    outlets = [o for o in wuhan.outlets if wuhan.outlet_staff.get(o.pk)]
+    for i, (plan_type, matter, demand, category) in enumerate(_CUT_OVER_CASES[:count]):
+        outlet = outlets[i % len(outlets)]
+        responder = wuhan.outlet_staff[outlet.pk][0]
+        received = starts + dt.timedelta(hours=9 + 3 * i, minutes=rng.randint(0, 50))
+        case = register_case(
+            responder,
+            RegistrationData(
+                kind=Kind.COMPLAINT,
+                channel=Channel.PHONE,
+                received_at=received,
+                complainant_name=people.name(),
+                complainant_phone=people.mobile(),
+                complainant_vip=plan_type == "emergency_payment",
+                subject_unit=outlet.code,
+                matter=matter,
+                demand=demand,
+                category=category,
+                plan_type=plan_type,
+            ),
+            now=received,
+        ).case
+        perform = lifecycle.perform
+        case = perform("accept", responder, case, {}, now=received + dt.timedelta(minutes=5))
+        arrived = received + dt.timedelta(minutes=40)
+        note = {"at": arrived, "method": "phone", "note": "已联系客户并安抚。"}
+        case = perform("contact", responder, case, note, now=arrived)
+        if plan_type == "verbal_loss_report":
+            loss = {"reported_at": received, "account_masked": "****3721"}
+            perform("verbal_loss_report", responder, case, loss, now=arrived)
+        elif plan_type == "emergency_payment":
+            head = next((p for p in wuhan.outlet_staff[outlet.pk] if p.has_role(Role.OUTLET_HEAD)), responder)
+            dissuasion = [{"by": responder.username, "at": arrived, "outcome": "客户坚持当日取现"}]
+            if head != responder:
+                dissuasion.append({"by": head.username, "at": arrived, "outcome": "负责人劝说后客户仍坚持"})
+            perform(
+                "emergency_payment",
+                responder,
+                case,
+                {
+                    "amount": "5000.00",
+                    "dissuasion": dissuasion,
+                    "approved_by": head.username,
+                    "risk_checked": True,
+                },
+                now=arrived + dt.timedelta(minutes=30),
+            )
+        elif i % 2 == 0:
+            result = {"result": "已按统一口径向客户解释，客户表示理解。"}
+            perform("report_to_group", responder, case, result, now=arrived + dt.timedelta(hours=2))
+    return plans.close(office, plan, now=ends)
+
+
 def demo_loaded() -> bool:
     return Staff.objects.filter(is_demo=True).exists()
 
@@ -1214,13 +1362,17 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
     with transaction.atomic():
         org = _organisation(rng, people)
         maker = _CaseMaker(rng, people, org, now)
-        planned = [maker.data(*spec) for spec in _plan(rng, cases)]
+        # Of the cases, a few are the past cut-over weekend's, under an emergency plan (issue 12).
+        under_plan = min(len(_CUT_OVER_CASES), cases // 40)
+        planned = [maker.data(*spec) for spec in _plan(rng, cases - under_plan)]
         # In order of receipt, so that case numbers count up with time as they do in real use.
         planned.sort(key=lambda item: item[1].received_at)
         for responder, data in planned:
             case = register_case(responder, data, files=_demo_files(rng), now=now).case
             _progress(case, responder, rng, now, org)
         _an_order_waiting(rng, now, org)
+        # A past cut-over weekend under an emergency plan, with its complaints (issue 12).
+        _cut_over_weekend(rng, people, org, now, under_plan)
         # What the sweeper would have done meanwhile: warnings, breaches, supervision notices and the
         # escalations they bring, as of now.
         sweep(now)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _L
 from pydantic import BaseModel, BeforeValidator, Field
 
-from redress.cases.choices import OPEN_STATES, WORKING_STATES, EventKind
+from redress.cases.choices import OPEN_STATES, WORKING_STATES, EventKind, StatClass
 from redress.cases.models import Case
 from redress.common.validators import InvalidValue
 from redress.deadlines import services as clocks
@@ -75,6 +75,26 @@ def awaiting_confirmation(case: Case) -> bool:
         plan_type_of(case) in CONFIRMED_TYPES
         and not case.events.filter(kind=EventKind.PLAN_CONFIRMED).exists()
     )
+
+
+# The statistics rule of a not-landing plan case solved within the plan's limits (P1 四(一)2, R9.3).
+NOT_LANDING_RULE = "R7.4-2026.1+P1-not-landing"
+PLAN_CLOCKS = (ClockName.ARRIVE, ClockName.ANSWER_CUSTOMER, ClockName.REPORT_TO_GROUP)
+
+
+def statistics_class(case: Case, facts: Any, ordinary: str, rule: str) -> tuple[str, str]:
+    """The class at close: a not-landing plan case (a hotline complaint put straight through to the outlet)
+    solved without breaching a binding clock or any of the plan's is `not_counted`, under a rule version that
+    says so; any other case keeps the ordinary class and rule."""
+    member = plans.membership(case)
+    if member is None or not member.not_landing:
+        return ordinary, rule
+    late = (
+        facts.breached_clocks or case.clocks.filter(name__in=PLAN_CLOCKS, breached_at__isnull=False).exists()
+    )
+    if late:
+        return ordinary, rule
+    return StatClass.NOT_COUNTED, NOT_LANDING_RULE
 
 
 # ---- verbal loss report ------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from redress.organisation.models import Unit
 
 from . import params as p
 from . import permissions as who
-from .emergency import CLOSE_GUARDS
+from .emergency import CLOSE_GUARDS, statistics_class
 from .handling import _AT
 from .machine import STAYS, Action, Change, Context, Guard
 from .routing import escalation_change
@@ -142,13 +142,14 @@ class Close(p.Params):
 def _close(ctx: Context) -> Change:
     case, now = ctx.case, ctx.now
     facts = statistics.facts_for(case, breached=clocks.breached_binding_answer(case, now))
-    stat_class = statistics.decide(facts)
+    # Under an emergency plan a not-landing case solved in time is not counted (lifecycle/emergency.py).
+    stat_class, rule = statistics_class(case, facts, statistics.decide(facts), statistics.RULE_VERSION)
     responsibility = ctx.params.responsibility
     return Change(
         {
             "responsibility": responsibility,
             "stat_class": stat_class,
-            "stat_rule": statistics.RULE_VERSION,
+            "stat_rule": rule,
             "stat_facts": facts.as_dict(),
             "closed_at": now,
         },

@@ -35,6 +35,7 @@ from redress.organisation.choices import level_above
 from redress.organisation.services import system_actor
 from redress.reports import figures
 
+from . import loss_reminders
 from .triggers import escalate
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class SweepResult:
     stuck: int = 0
     instructions_requested: int = 0
     instructions_chased: int = 0
+    loss_reports_reminded: int = 0
     # Looked up once per sweep, not once per row.
     actor: object = None
 
@@ -304,6 +306,8 @@ def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
         # The registrations awaiting the leader's instruction: asked about, then chased (P3 第八条).
         result.instructions_requested = instructions.request_instructions(now, batch=batch)
         result.instructions_chased = instructions.chase_instructions(now, batch=batch)
+        # Emergency verbal loss reports about to lapse: the customer and the outlet reminded (P1 四(三)3).
+        result.loss_reports_reminded = loss_reminders.remind(now, batch=batch, actor=result.actor)
         return result
 
 

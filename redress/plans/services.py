@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redress.cases.choices import Channel
 from redress.cases.models import Case
 from redress.common.errors import FieldErrors
 from redress.organisation.choices import Role
@@ -341,7 +342,13 @@ def join(case: Case, plan_type: str = "") -> PlanCase | None:
     if not plans:
         case._state.fields_cache["plan_membership"] = None
         return None
-    return PlanCase.objects.create(case=case, plan=plans[0], plan_type=plan_type or PlanType.GENERAL)
+    # During a plan the provincial hotline's complaints are taken "not landing" (不落地, P1 四(一)2).
+    return PlanCase.objects.create(
+        case=case,
+        plan=plans[0],
+        plan_type=plan_type or PlanType.GENERAL,
+        not_landing=case.channel == Channel.HOTLINE,
+    )
 
 
 def membership(case: Case) -> PlanCase | None:

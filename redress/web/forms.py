@@ -15,6 +15,7 @@ from redress.cases.models import ClassificationItem
 from redress.cases.register_query import Q_MAX, SORTS
 from redress.cases.services import RegistrationData
 from redress.organisation.models import Staff, Unit
+from redress.plans.choices import PlanType
 
 # register_case names nested fields as the API does; the form keeps them flat.
 _SERVICE_TO_FORM = {
@@ -145,6 +146,12 @@ class RegistrationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
+    plan_type = forms.CharField(
+        label=_("complaint type under the emergency plan"),
+        required=False,
+        help_text=_("Kept only when an active emergency plan covers the case."),
+        widget=forms.Select(choices=_BLANK + list(PlanType.choices)),
+    )
     attachments = MultipleFileField(
         label=_("attachments"),
         required=False,
@@ -190,6 +197,7 @@ class RegistrationForm(forms.Form):
             product=data.get("product", ""),
             joint_complainants=data.get("joint_complainants", "").strip(),
             amount=data.get("amount", ""),
+            plan_type=data.get("plan_type", ""),
         )
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:

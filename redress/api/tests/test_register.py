@@ -64,6 +64,10 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
         "attachments": [],
         "deadlines": case["deadlines"],
         "created_at": case["created_at"],
+        # No emergency plan covers it (redress/plans).
+        "plan": None,
+        "plan_type": None,
+        "verbal_loss_report": None,
     }
     # The clocks started at registration come back with it, as the case's page shows them.
     assert {d["clock"] for d in case["deadlines"]} == set(stored.clocks.values_list("name", flat=True))

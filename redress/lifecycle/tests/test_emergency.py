@@ -8,6 +8,7 @@ from django.utils import timezone
 from redress.api.tests.conftest import bearer_client
 from redress.deadlines.models import Clock
 from redress.lifecycle import FieldErrors, allowed_actions, perform
+from redress.lifecycle.sweeper import sweep
 from redress.plans import services as plans
 from redress.plans.models import EmergencyPayment, PlanCase, VerbalLossReport
 from redress.testing import active_plan
@@ -180,3 +181,78 @@ def test_reporting_to_the_work_group_meets_the_plans_eight_hour_clock(bank):
     case = plan_case(bank, "atm_unavailable")
     perform("report_to_group", bank.teller, case, {"result": "已引导客户至他行ATM取款。"})
     assert Clock.objects.get(case=case, name="report_to_group").state == "met"
+
+
+def test_the_customer_and_the_outlet_are_reminded_once_a_day_before_the_lapse(
+    bank, monkeypatch, django_capture_on_commit_callbacks
+):
+    from redress.cases.models import CaseEvent
+    from redress.lifecycle import loss_reminders
+    from redress.notifications.models import Notification
+
+    sent = []
+    monkeypatch.setattr(loss_reminders, "_send_sms", lambda phone, text: sent.append((phone, text)))
+    active_plan(bank)
+    case = plan_case(bank, "verbal_loss_report")
+    reported = timezone.now() - dt.timedelta(hours=1)
+    perform("verbal_loss_report", bank.teller, case, {"reported_at": reported, "account_masked": "****6789"})
+    lapses = reported + dt.timedelta(days=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(lapses - dt.timedelta(hours=25))
+    assert not sent
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(lapses - dt.timedelta(hours=23))
+        sweep(lapses - dt.timedelta(hours=22))
+    assert len(sent) == 1 and sent[0][0] == "13812345678" and "****6789" in sent[0][1]
+    told = set(
+        Notification.objects.filter(event="loss_report_lapsing").values_list("recipient__username", flat=True)
+    )
+    assert told == {"teller", "outlet_head"}
+    assert CaseEvent.objects.filter(case=case, kind="loss_report_reminded").count() == 1
+
+
+def test_a_settled_loss_report_is_not_reminded(bank):
+    from redress.notifications.models import Notification
+
+    active_plan(bank)
+    case = plan_case(bank, "verbal_loss_report")
+    case = perform("verbal_loss_report", bank.teller, case, {"account_masked": "****6789"})
+    perform("settle_loss_report", bank.teller, case, {"formal_report_made": True})
+    sweep(timezone.now() + dt.timedelta(days=4, hours=12))
+    assert not Notification.objects.filter(event="loss_report_lapsing").exists()
+
+
+def _hotline_case(bank, hours_ago=1, channel="hotline", phone="13812345678"):
+    received = timezone.now() - dt.timedelta(hours=hours_ago)
+    # Each its own complainant (no ID number): a second case of the same person would be a repeat, counted.
+    case = bank.register(
+        bank.province_group,
+        channel=channel,
+        received_at=received,
+        complainant_phone=phone,
+        complainant_id_number="",
+    )
+    return perform("accept", bank.province_group, case, {})
+
+
+def _reply_and_close(bank, case):
+    case = perform("reply", bank.province_group, case, {"method": "phone", "content": "已由网点回电解决。"})
+    return perform("close", bank.province_group, case, {"responsibility": "at_fault"})
+
+
+def test_a_not_landing_hotline_case_solved_in_time_is_not_counted_under_its_own_rule(bank):
+    active_plan(bank, units=("P",))
+    case = _reply_and_close(bank, _hotline_case(bank))
+    assert PlanCase.objects.get(case=case).not_landing
+    assert (case.stat_class, case.stat_rule) == ("not_counted", "R7.4-2026.1+P1-not-landing")
+    # The same complaint by phone is not "not landing": the ordinary rule (at the province: enquiry class).
+    other = _reply_and_close(bank, _hotline_case(bank, channel="phone", phone="13900001111"))
+    assert (other.stat_class, other.stat_rule) == ("enquiry_class", "R7.4-2026.1")
+
+
+def test_a_not_landing_case_past_the_plans_limit_follows_the_ordinary_classes(bank):
+    active_plan(bank, units=("P",))
+    case = _hotline_case(bank, hours_ago=5)
+    sweep(timezone.now())  # the 4-hour answer clock has run out
+    case = _reply_and_close(bank, case)
+    assert case.stat_class == "counted" and case.stat_rule == "R7.4-2026.1"

@@ -19,7 +19,7 @@ from redress.lifecycle import perform
 from redress.lifecycle.public_reports import report_wrongdoing
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
-from redress.testing import PASSWORD
+from redress.testing import PASSWORD, active_plan
 from redress.web import notices
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +168,24 @@ def _extension_requested(bank):
     )
 
 
+def _plan_case(plan_type):
+    """An accepted case of `plan_type` under an active emergency plan over branch A."""
+
+    def make(bank):
+        active_plan(bank)
+        return perform("accept", bank.teller, bank.register(plan_type=plan_type))
+
+    return make
+
+
+def _verbal_loss_reported(bank):
+    case = _plan_case("verbal_loss_report")(bank)
+    return perform("verbal_loss_report", bank.teller, case, {"account_masked": "****6789"})
+
+
+_TRIED = (timezone.localtime() - dt.timedelta(minutes=30)).isoformat(timespec="minutes")
+_PROMISED = (timezone.localtime() + dt.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M")
+
 ACTION_CASES = [
     # action, who, case maker, form data, the state after (None: unchanged), the event recorded
     ("accept", "teller", lambda b: b.register(), {}, State.ACCEPTED, EventKind.ACCEPTED),
@@ -315,6 +333,51 @@ ACTION_CASES = [
         EventKind.REPORTED_EXTERNALLY,
     ),
     ("reveal", "teller", _accepted, {"purpose": "call_back"}, None, EventKind.REVEALED),
+    (
+        "verbal_loss_report",
+        "teller",
+        _plan_case("verbal_loss_report"),
+        {"account_masked": "****6789"},
+        None,
+        EventKind.VERBAL_LOSS_REPORTED,
+    ),
+    (
+        "settle_loss_report",
+        "teller",
+        _verbal_loss_reported,
+        {"formal_report_made": "true"},
+        None,
+        EventKind.LOSS_REPORT_SETTLED,
+    ),
+    (
+        "emergency_payment",
+        "teller",
+        _plan_case("emergency_payment"),
+        {
+            "amount": "3000.00",
+            "dissuasion": f"teller | {_TRIED} | 客户坚持",
+            "approved_by": "outlet_head",
+            "risk_checked": "on",
+        },
+        None,
+        EventKind.EMERGENCY_PAID,
+    ),
+    (
+        "confirm_with_business_line",
+        "teller",
+        _plan_case("event_caused"),
+        {"business_line": "A-PB", "statement_version": "", "promised_at": _PROMISED},
+        None,
+        EventKind.PLAN_CONFIRMED,
+    ),
+    (
+        "report_to_group",
+        "teller",
+        _plan_case("atm_unavailable"),
+        {"result": "已引导客户至他行ATM。"},
+        None,
+        EventKind.REPORTED_TO_GROUP,
+    ),
 ]
 
 

@@ -12,13 +12,13 @@ pytestmark = pytest.mark.django_db
 
 def test_a_covered_units_pages_show_the_plan_its_hotline_and_statements(client, bank):
     plan = active_plan(bank, units=("A",))
-    plans.approve_statement(bank.branch_group, plan, "atm_unavailable", "切换期间请使用他行ATM，手续费另行处理。")
+    plans.approve_statement(bank.branch_group, plan, "atm_unavailable", "切换期间请使用他行ATM。")
     client.force_login(bank.teller)
     case = bank.register()
     for url in (reverse("web:register"), reverse("web:new_case"), reverse("web:case", args=[case.number])):
         html = client.get(url).content.decode()
         assert plan.name in html and "027-96000" in html and "027-88880000" in html, url
-        assert "切换期间请使用他行ATM" in html, url
+        assert "切换期间请使用他行ATM。" in html, url
 
 
 def test_pages_outside_the_covered_units_and_after_the_close_show_no_plan(client, bank):
