@@ -46,6 +46,7 @@ def test_activate_a_plan_register_an_emergency_payment_over_the_cap_and_see_the_
     page.fill("#id_complainant_phone", "137 0000 4321")
     page.select_option("#id_subject_unit", bank.outlet_a1_1.code)
     page.fill("#id_matter", "网点切换停业，客户需支付医药费，坚持当日取现。")
+    page.fill("#id_demand", "要求当日支取。")
     page.select_option("#id_category", "service_channel")
     page.select_option("#id_plan_type", "emergency_payment")
     page.click("form.case-form button[type=submit]")
