@@ -18,6 +18,7 @@ from redress.common.errors import ApiError
 from redress.common.text import Text
 from redress.plans import services as plans
 from redress.plans.models import Plan, Statement
+from redress.reports.plan_dashboard import dashboard
 
 from .schemas import BODY_REFUSALS, ErrorOut
 
@@ -263,3 +264,100 @@ def add_statement(request: HttpRequest, payload: StatementIn, plan_id: int = pla
     plan = visible_plan(request.auth, plan_id)
     s = _step(plans.approve_statement, request, plan, payload.plan_type, payload.text)
     return Status(201, statement_out(s))
+
+
+class CountByTypeOut(Schema):
+    plan_type: str
+    count: int
+
+
+class CountByUnitOut(Schema):
+    unit: str
+    name: str
+    count: int
+
+
+class ClockDueOut(Schema):
+    number: str
+    clock: str = Field(description="arrive, answer_customer, report_to_group or promised")
+    due_at: dt.datetime
+
+
+class DashboardOut(Schema):
+    plan: int
+    state: str
+    as_of: dt.datetime
+    open_cases: int = Field(description="Open cases of the plan the caller may see")
+    by_type: list[CountByTypeOut]
+    by_unit: list[CountByUnitOut] = Field(description="By accepting unit")
+    due_soon: list[ClockDueOut] = Field(description="The plan's clocks running out within the hour")
+    breached: list[ClockDueOut]
+    escalated_to_province: list[str] = Field(description="Numbers of open cases at the province or above")
+    without_duty_log: list[str] = Field(
+        description="Codes of the covered outlets with no duty log entry today"
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/dashboard",
+    response={200: DashboardOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="The command centre's live state of a plan",
+)
+def plan_dashboard(request: HttpRequest, plan_id: int = plan_id_param()):
+    return dashboard(request.auth, visible_plan(request.auth, plan_id))
+
+
+class DutyLogIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-12-12",
+                    "on_duty": "张伟、李娜",
+                    "received": "来电12个，投诉3件（ATM暂停2件、排队1件）。",
+                    "handled": "均已按统一口径解释，1件应急支付3000元。",
+                    "handover": "1件口头挂失待客户正式挂失。",
+                }
+            ]
+        },
+    )
+
+    date: dt.date = Field(description="The day (Beijing time), inside the plan's window")
+    on_duty: Text = Field(description="Who was on duty")
+    received: Text = Field(description="Calls and complaints received")
+    handled: Text = Field(description="What was done")
+    handover: Text = Field("", description="What the next shift takes over")
+
+
+class DutyLogOut(Schema):
+    id: int
+    unit: str
+    date: dt.date
+    on_duty: str
+    received: str
+    handled: str
+    handover: str
+    by: str
+    at: dt.datetime
+
+
+@router.post(
+    "/plans/{plan_id}/duty_log",
+    response={201: DutyLogOut, **STEP_ERRORS, **BODY_REFUSALS},
+    summary="Write an entry of the caller's unit's duty log",
+)
+def write_duty_log(request: HttpRequest, payload: DutyLogIn, plan_id: int = plan_id_param()):
+    plan = visible_plan(request.auth, plan_id)
+    try:
+        entry = plans.write_duty_log(
+            request.auth, plan, day=payload.date, on_duty=payload.on_duty, received=payload.received,
+            handled=payload.handled, handover=payload.handover,
+        )  # fmt: skip
+    except plans.PlanRefused as refused:
+        raise ApiError(refused.status, str(refused)) from None
+    return Status(201, {
+        "id": entry.pk, "unit": request.auth.unit.code, "date": entry.day, "on_duty": entry.on_duty,
+        "received": entry.received, "handled": entry.handled, "handover": entry.handover,
+        "by": request.auth.username, "at": timezone.localtime(entry.at),
+    })  # fmt: skip

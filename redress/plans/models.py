@@ -200,3 +200,25 @@ class EmergencyPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.amount}"
+
+
+class DutyLog(models.Model):
+    """An entry of a unit's duty log (值守日志, P1 六、7) on one day of the plan: who was on duty, what came
+    in, what was done, what is handed over. Written once."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="duty_log")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    on_duty = models.CharField(_("on duty"), max_length=200)
+    received = models.TextField(_("calls and complaints received"))
+    handled = models.TextField(_("what was done"))
+    handover = models.TextField(_("handed over to the next shift"), blank=True, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day", "at", "id"]
+        indexes = [models.Index(fields=["plan", "day"], name="duty_log_plan_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.unit_id} {self.day}"

@@ -21,7 +21,7 @@ from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit, WorkGroup
 
 from .choices import DEFAULT_LIMITS, PlanEventKind, PlanLevel, PlanState, PlanType
-from .models import Plan, PlanCase, PlanEvent, PlanUnit, PlanWorkGroup, Statement
+from .models import DutyLog, Plan, PlanCase, PlanEvent, PlanUnit, PlanWorkGroup, Statement
 
 # Who may draft, activate, extend and close a plan (at or above its covering unit), and who approves it.
 PLANNERS = (Role.SUPERVISION_OFFICE, Role.WORK_GROUP_LEADER, Role.LEADER_IN_CHARGE, Role.ADMIN)
@@ -378,3 +378,36 @@ def shown_to(staff: Staff, now: dt.datetime | None = None) -> list[Plan]:
     if staff.unit is None:
         return []
     return active_plans_for(staff.unit.path, now or timezone.now())
+
+
+def write_duty_log(
+    actor: Staff, plan: Plan, *, day: dt.date, on_duty: str, received: str, handled: str, handover: str = "",
+    now: dt.datetime | None = None,
+) -> DutyLog:  # fmt: skip
+    """An entry of the duty log of the actor's unit, which the plan covers, for a day of its window."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    for name, value in (("on_duty", on_duty), ("received", received), ("handled", handled)):
+        if not str(value or "").strip():
+            errors[name] = [_("This field is required.")]
+    first, last = timezone.localdate(plan.starts_at), timezone.localdate(plan.ends_at)
+    if not first <= day <= last:
+        errors["date"] = [
+            _("A day of the plan's window: %(first)s to %(last)s.") % {"first": first, "last": last}
+        ]
+    if errors:
+        raise FieldErrors(errors)
+    covered = staff_covered(actor, plan)
+    if actor.is_read_only or not covered:
+        raise PlanRefused(403, _("Only the staff of a unit the plan covers keep its duty log."))
+    return DutyLog.objects.create(
+        plan=plan, unit=actor.unit, day=day, on_duty=on_duty.strip(), received=received.strip(),
+        handled=handled.strip(), handover=(handover or "").strip(), by=actor, at=now,
+    )  # fmt: skip
+
+
+def staff_covered(staff: Staff, plan: Plan) -> bool:
+    """Whether the staff member's unit lies in what the plan covers."""
+    if staff.unit is None:
+        return False
+    return any(staff.unit.path.startswith(p) for p in plan.covered.values_list("unit_path", flat=True))

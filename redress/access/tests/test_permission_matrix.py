@@ -115,6 +115,8 @@ API = {
     "POST /api/v1/plans/{plan_id}/close": PLANS,
     "POST /api/v1/plans/{plan_id}/extend": PLANS,
     "POST /api/v1/plans/{plan_id}/statements": PLANS,
+    "GET /api/v1/plans/{plan_id}/dashboard": PLANS,
+    "POST /api/v1/plans/{plan_id}/duty_log": PLANS,
     "POST /api/v1/public/reports": PUBLIC,
     "GET /api/v1/public/reports/{receipt}": PUBLIC,
     "POST /api/v1/public/reports/{receipt}/messages": PUBLIC,

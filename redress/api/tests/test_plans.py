@@ -73,3 +73,53 @@ def test_a_case_outside_a_plan_answers_null_and_an_unknown_type_is_refused(bank)
         "/api/v1/cases", case_payload(bank, plan_type="panic"), content_type="application/json"
     )
     assert refused.status_code == 422 and "plan_type" in refused.json()["errors"]
+
+
+def test_the_dashboard_shows_the_open_plan_cases_by_type_and_unit_breaches_and_escalations(bank):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from redress.lifecycle.sweeper import sweep
+
+    plan = active_plan(bank)
+    five_hours_ago = timezone.now() - dt.timedelta(hours=5)
+    bank.register(plan_type="atm_unavailable", received_at=five_hours_ago, subject_staff="subject")
+    bank.register(plan_type="repeat_or_group", complainant_phone="13900001111", complainant_id_number="")
+    bank.register(bank.outsider, subject_unit="B1-1")  # not covered: not on the board
+    sweep()
+    board = bearer_client(bank.branch_group).get(f"/api/v1/plans/{plan.pk}/dashboard").json()
+    assert board["open_cases"] == 2
+    assert {row["plan_type"]: row["count"] for row in board["by_type"]} == {
+        "atm_unavailable": 1,
+        "repeat_or_group": 1,
+    }
+    assert board["by_unit"] == [{"unit": "A1-1", "name": "甲一支行营业部", "count": 2}]
+    assert {b["clock"] for b in board["breached"]} >= {"arrive", "answer_customer"}
+    assert len(board["escalated_to_province"]) == 1
+    assert board["without_duty_log"] == ["A1-1", "A1-2"]
+    # The person complained about does not see the case about them; an outsider not the plan.
+    assert bearer_client(bank.subject).get(f"/api/v1/plans/{plan.pk}/dashboard").json()["open_cases"] == 1
+    assert bearer_client(bank.outsider).get(f"/api/v1/plans/{plan.pk}/dashboard").status_code == 404
+
+
+def test_a_covered_unit_keeps_its_duty_log_and_leaves_the_list_of_units_without_one(bank):
+    from django.utils import timezone
+
+    plan = active_plan(bank)
+    entry = {"date": timezone.localdate().isoformat(), "on_duty": "王主任", "received": "来电3个",
+             "handled": "已解释", "handover": ""}  # fmt: skip
+    client = bearer_client(bank.teller)
+    response = client.post(f"/api/v1/plans/{plan.pk}/duty_log", entry, content_type="application/json")
+    assert response.status_code == 201 and response.json()["unit"] == "A1-1"
+    board = client.get(f"/api/v1/plans/{plan.pk}/dashboard").json()
+    assert board["without_duty_log"] == ["A1-2"]
+    refused = client.post(
+        f"/api/v1/plans/{plan.pk}/duty_log", {**entry, "date": "2020-01-01", "handled": ""},
+        content_type="application/json",
+    )  # fmt: skip
+    assert refused.status_code == 422 and {"date", "handled"} <= set(refused.json()["errors"])
+    outside = bearer_client(bank.province_group).post(
+        f"/api/v1/plans/{plan.pk}/duty_log", entry, content_type="application/json"
+    )
+    assert outside.status_code == 403
