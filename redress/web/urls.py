@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, case_views, public_views, report_views, views
+from . import audit_views, case_views, plan_views, public_views, report_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
     path("cases/awaiting-instruction", case_views.awaiting_instruction, name="awaiting_instruction"),
     path("cases/due-soon", case_views.due_soon, name="due_soon"),
     path("reports/daily", report_views.daily, name="daily_report"),
+    path("plans/<int:plan_id>", plan_views.plan_centre, name="plan_centre"),
+    path("plans/<int:plan_id>/state", plan_views.plan_state, name="plan_state"),
     path("reports/daily.xlsx", report_views.daily_xlsx, name="daily_report_xlsx"),
     path("cases/to-sign-for", case_views.to_sign_for, name="to_sign_for"),
     path("cases/to-answer", case_views.to_answer, name="to_answer"),

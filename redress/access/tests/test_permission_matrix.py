@@ -196,6 +196,8 @@ PAGES = {
     "web:add_documents": CASE_WRITE,
     "web:audit_trail": INSPECTORS,
     "web:daily_report": REPORTS,
+    "web:plan_centre": PLANS,
+    "web:plan_state": PLANS,
     "web:daily_report_xlsx": REPORTS,
     "web:public_report": PUBLIC,
     "web:public_follow": PUBLIC,

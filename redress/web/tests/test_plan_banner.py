@@ -28,3 +28,15 @@ def test_pages_outside_the_covered_units_and_after_the_close_show_no_plan(client
     plans.close(bank.office, plan)
     client.force_login(bank.teller)
     assert plan.name not in client.get(reverse("web:register")).content.decode()
+
+
+def test_the_command_centre_page_and_its_live_state(client, bank):
+    plan = active_plan(bank, units=("A",))
+    bank.register(plan_type="long_wait")
+    client.force_login(bank.branch_group)
+    html = client.get(reverse("web:plan_centre", args=[plan.pk])).content.decode()
+    assert plan.name in html and 'data-plan-state="/plans/' in html and "<script>" not in html
+    state = client.get(reverse("web:plan_state", args=[plan.pk])).json()
+    assert state["open_cases"] == 1 and state["by_type"] == [{"plan_type": "long_wait", "count": 1}]
+    client.force_login(bank.outsider)
+    assert client.get(reverse("web:plan_centre", args=[plan.pk])).status_code == 404
