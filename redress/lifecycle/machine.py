@@ -311,6 +311,10 @@ def _keep_relations(held: Case, locked: Case) -> None:
     for relation in _RELATIONS:
         if relation.is_cached(held) and getattr(held, relation.attname) == getattr(locked, relation.attname):
             relation.set_cached_value(locked, relation.get_cached_value(held))
+    # The emergency plan a case joined at registration (or none) never changes: the plan actions' `applies`
+    # and the clocks read it, not again for the locked copy (redress/plans, decision 0035).
+    if "plan_membership" in held._state.fields_cache:
+        locked._state.fields_cache["plan_membership"] = held._state.fields_cache["plan_membership"]
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from redress.cases.choices import Channel
 from redress.cases.models import Case
 from redress.common.errors import FieldErrors
+from redress.common.reference import VersionedCache
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit, WorkGroup
 
@@ -325,12 +326,28 @@ def current_statements(plan: Plan) -> list[Statement]:
 # ---- which plan a case belongs to ---------------------------------------------------------------------
 
 
+# The active plans' covered paths, kept per process while no plan or covered unit changes (the token "plans",
+# watched on their tables by migration plans/0001): every registration asks; plans change a few times a year.
+_active: VersionedCache[None, list[tuple[str, Plan]]] = VersionedCache("plans")
+
+
+def _active_coverage() -> list[tuple[str, Plan]]:
+    return _active.get(
+        None,
+        lambda _: [
+            (row.unit_path, row.plan)
+            for row in PlanUnit.objects.filter(plan__state=PlanState.ACTIVE).select_related("plan")
+        ],
+    )
+
+
 def active_plans_for(unit_path: str, at: dt.datetime) -> list[Plan]:
     """The active plans whose window holds `at` and that cover the unit at `unit_path`."""
-    rows = PlanUnit.objects.filter(
-        plan__state=PlanState.ACTIVE, plan__starts_at__lte=at, plan__ends_at__gte=at
-    ).select_related("plan")
-    plans = {row.plan_id: row.plan for row in rows if unit_path.startswith(row.unit_path)}
+    plans = {
+        plan.pk: plan
+        for path, plan in _active_coverage()
+        if unit_path.startswith(path) and plan.starts_at <= at <= plan.ends_at
+    }
     return sorted(plans.values(), key=lambda p: (p.starts_at, p.pk))
 
 

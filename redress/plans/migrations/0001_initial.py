@@ -4,12 +4,15 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from redress.common.reference import watch
+
 
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
+        ("common", "0001_initial"),
         ('cases', '0019_plan_event_kinds'),
         ('organisation', '0005_absence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -176,4 +179,7 @@ class Migration(migrations.Migration):
             model_name='verballossreport',
             index=models.Index(condition=models.Q(('formal_reported_at__isnull', True), ('reminded_at__isnull', True)), fields=['lapses_at'], name='verbal_loss_pending_idx'),
         ),
+        # Writes to the plans and their covered units change the token "plans" (redress.common.reference).
+        watch("plans", "plans_plan"),
+        watch("plans", "plans_planunit"),
     ]
