@@ -22,6 +22,9 @@ from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
 
 PASSWORD = "correct horse battery"
+# A complaint closes only with its regulatory business category and reason (JR/T 0169-2018): tests that
+# close one without having classified it at registration give these.
+CLASSES = {"business_category": "人民币储蓄", "reason": "服务态度及服务质量"}
 
 
 @dataclass

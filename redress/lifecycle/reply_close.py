@@ -16,7 +16,9 @@ from redress.cases import statistics
 from redress.cases.choices import (
     OPEN_STATES,
     ContactMethod,
+    Dimension,
     EventKind,
+    Kind,
     Responsibility,
     Satisfaction,
     State,
@@ -130,6 +132,36 @@ class Close(p.Params):
         radio=True,
         example=Responsibility.AT_FAULT,
     )
+    business_category: p.class_ref(
+        _L("business category"),
+        Dimension.BUSINESS_CATEGORY,
+        "The regulatory business category (JR/T 0169-2018), by label path or official code; a complaint "
+        "cannot close without one. Left out, the case keeps the one it has",
+        example="银行卡/借记卡使用",
+    ) = None
+    reason: p.class_ref(
+        _L("reason"),
+        Dimension.REASON,
+        "The regulatory reason of the complaint (JR/T 0169-2018), by label path or official code; a "
+        "complaint cannot close without one. Left out, the case keeps the one it has",
+        example="服务态度及服务质量",
+    ) = None
+
+
+def _class_missing(name: str):
+    """A complaint is counted in the regulator's return by business category and reason: it cannot close
+    without both (REGULATION.md), whether they were set at registration or are given now."""
+
+    def fails(ctx: Context) -> bool:
+        # Judged beside the other fields' refusals, so each missing class is named at once; while the
+        # parameters do not parse (ctx.params is still the empty stand-in) nothing is said of a class that
+        # may well have been given, and a class given but not found is refused by its own message.
+        if not isinstance(ctx.params, Close):
+            return False
+        given = getattr(ctx.params, name)
+        return ctx.case.kind == Kind.COMPLAINT and getattr(ctx.case, f"{name}_id") is None and not given
+
+    return fails
 
 
 def _close(ctx: Context) -> Change:
@@ -137,15 +169,22 @@ def _close(ctx: Context) -> Change:
     facts = statistics.facts_for(case, breached=clocks.breached_binding_answer(case, now))
     stat_class = statistics.decide(facts)
     responsibility = ctx.params.responsibility
+    classes = {name: ctx.refs[name] for name in ("business_category", "reason") if ctx.refs.get(name)}
     return Change(
         {
+            **classes,
             "responsibility": responsibility,
             "stat_class": stat_class,
             "stat_rule": statistics.RULE_VERSION,
             "stat_facts": facts.as_dict(),
             "closed_at": now,
         },
-        {"responsibility": responsibility, "stat_class": stat_class, "stat_facts": facts.as_dict()},
+        {
+            "responsibility": responsibility,
+            "stat_class": stat_class,
+            "stat_facts": facts.as_dict(),
+            **{name: item.label for name, item in classes.items()},
+        },
     )
 
 
@@ -290,6 +329,18 @@ ACTIONS = (
                 "report",
                 _L("A transferred case needs its result report before it can close."),
                 lambda ctx: ctx.case.transfer_orders.exists() and not ctx.case.result_reports.exists(),
+                uses_params=False,
+            ),
+            Guard(
+                "business_category",
+                _L("A complaint cannot close without its business category (JR/T 0169-2018)."),
+                _class_missing("business_category"),
+                uses_params=False,
+            ),
+            Guard(
+                "reason",
+                _L("A complaint cannot close without its reason (JR/T 0169-2018)."),
+                _class_missing("reason"),
                 uses_params=False,
             ),
         ),

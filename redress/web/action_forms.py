@@ -17,7 +17,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from redress import lifecycle
+from redress.cases.choices import Kind
 from redress.cases.models import Case
+from redress.cases.services import active_classification
 from redress.deadlines.choices import COUNTING_STATES, ClockName
 from redress.lifecycle.machine import Action
 from redress.lifecycle.params import Widget, widget_of
@@ -181,6 +183,17 @@ def _setup_extension(form: ActionForm) -> None:
     )
 
 
+def _setup_close(form: ActionForm) -> None:
+    # The regulator's classes, chosen from the active classification; the case's own preselected.
+    items = active_classification()
+    for name in ("business_category", "reason"):
+        current = getattr(form.case, name)
+        choices = [(i.label, i.label) for i in items if i.dimension == name]
+        form.fields[name].widget = forms.Select(choices=_BLANK + choices)
+        form.fields[name].initial = current.label if current else ""
+        form.fields[name].lifecycle_required = form.case.kind == Kind.COMPLAINT and current is None
+
+
 # Choices on the case page that depend on the user and the case; keyed by declared action (a test holds the
 # keys to the catalogue).
 PICKERS = {
@@ -190,6 +203,7 @@ PICKERS = {
     "report": _setup_report,
     "approve_compensation": _setup_compensation,
     "request_extension": _setup_extension,
+    "close": _setup_close,
 }
 
 GROUP_LABELS = {

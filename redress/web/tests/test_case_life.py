@@ -19,7 +19,7 @@ from redress.lifecycle import perform
 from redress.lifecycle.public_reports import report_wrongdoing
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
-from redress.testing import PASSWORD
+from redress.testing import CLASSES, PASSWORD
 from redress.web import notices
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def _replied(bank):
 
 
 def _closed(bank):
-    return perform("close", bank.teller, _replied(bank), {"responsibility": "at_fault"})
+    return perform("close", bank.teller, _replied(bank), {**CLASSES, "responsibility": "at_fault"})
 
 
 def _chased(bank):
@@ -206,7 +206,7 @@ ACTION_CASES = [
         EventKind.EXPLAINED,
     ),
     ("follow_up", "teller", _replied, {"satisfaction": "satisfied", "note": "满意"}, None, None),
-    ("close", "teller", _replied, {"responsibility": "shared"}, State.CLOSED, None),
+    ("close", "teller", _replied, {**CLASSES, "responsibility": "shared"}, State.CLOSED, None),
     ("reopen", "teller", _closed, {"reason": "回访不满意"}, State.IN_PROGRESS, None),
     ("withdraw", "teller", _accepted, {"voluntary": "true", "reason": "已自行解决"}, State.WITHDRAWN, None),
     (
@@ -437,7 +437,7 @@ def test_case_page_shows_the_whole_loop(client, bank):
     perform("report", bank.handler, case, REPORT)
     perform("reply", bank.handler, case, {"method": "written", "content": "经核查，已整改。"})
     perform("follow_up", bank.teller, case, {"satisfaction": "basically_satisfied", "note": "基本满意"})
-    perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     html = html_of(as_user(client, bank.teller).get(reverse("web:case", args=[case.number])))
     assert "甲一支行营业部 → 甲分行个人金融部" in html  # the transfer order
     assert REPORT["findings"] in html and REPORT["rectification"] in html
