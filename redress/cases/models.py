@@ -322,6 +322,9 @@ class CaseEvent(ChainedRow):
     Written once and never changed: sealed when written and chained by `redress.audit` (decision 0029)."""
 
     CHAINED = ("case_id", "kind", "actor_id", "at", "data")
+    # The free text and names an event carries are in `data`: erased when the case's retention ends, the rest
+    # of the row and its place in the chain kept (decision 0037).
+    ERASABLE = "data"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
