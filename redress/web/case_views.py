@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
+from redress.access.confidential import may_see_content, withhold, withhold_rows
 from redress.access.visibility import (
     get_visible_case,
     hidden_numbers,
@@ -252,6 +253,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = Prefetch("clocks", queryset=Clock.objects.select_related("policy"))
     case = _shown_case(request.user, number, clocks)
     record_read(request.user, case, AuditAction.CASE_PAGE)
+    if not may_see_content(request.user, case):
+        # Confidential, and this person does not handle it: that it exists and its state (R10.1).
+        return render(request, "web/case_withheld.html", {"case": withhold(case)})
     return _without_hidden_numbers(
         request, case, render(request, "web/case_detail.html", _case_context(request, case))
     )
@@ -293,7 +297,8 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         .order_by("received_at", "id")
     )
     page, paginator = _paged(request, cases)
-    context = {"page": page, "count": paginator.count, "rows": _with_clocks(list(page), timezone.now())}
+    rows = withhold_rows(list(page), request.user)
+    context = {"page": page, "count": paginator.count, "rows": _with_clocks(rows, timezone.now())}
     return render(request, "web/my_cases.html", context)
 
 
@@ -361,7 +366,7 @@ def _worklist(request: HttpRequest, name: str) -> HttpResponse:
     context = {
         "page": page,
         "count": paginator.count,
-        "rows": _with_clocks(list(page), timezone.now()),
+        "rows": _with_clocks(withhold_rows(list(page), request.user), timezone.now()),
         "title": title,
         "summary": summary,
         "empty": empty,
@@ -447,6 +452,10 @@ def bank_name() -> str:
 
 
 def _print(request: HttpRequest, template: str, case: Case, what: str, **context) -> HttpResponse:
+    if not may_see_content(request.user, case):
+        raise PermissionDenied(
+            _("This case is confidential: only those handling it may print its documents.")
+        )
     record_read(request.user, case, AuditAction.PRINT, what)
     context.update(case=case, bank_name=bank_name(), printed_at=timezone.now())
     return _without_hidden_numbers(request, case, render(request, template, context))

@@ -148,6 +148,8 @@ API = {
             "decide_extension",
             "reveal",
             "message_reporter",
+            "set_legal_hold",
+            "lift_legal_hold",
         ]
     },
 }
