@@ -1,7 +1,8 @@
 """Confidential content (R10.1; P2 第九条(一)4; P3 第六条): a case whose complainant asked for
-confidentiality, or a report of wrongdoing, shows its matter, complainant and files only to those handling it (first
-responder, handler, supervision office, leader in charge). Others who see it — here the outlet's head, in
-whose subtree it is, the auditor and an administrator — see that it exists and its state, on every surface."""
+confidentiality, or a report of wrongdoing, shows its matter, complainant and files only to those handling
+it (first responder, handler, supervision office, leader in charge). Others who see it — here the outlet's
+head, in whose subtree it is, the auditor and an administrator — see that it exists and its state, on every
+surface."""
 
 import io
 
