@@ -106,6 +106,11 @@ def anonymised() -> models.QuerySet[AnonymisedCase]:
     return AnonymisedCase.objects.filter(run__dry_run=False)
 
 
+def anonymised_at(case: Case) -> dt.datetime | None:
+    """When retention anonymised the case, or None."""
+    return anonymised().filter(case=case).values_list("run__started_at", flat=True).first()
+
+
 def due(now: dt.datetime) -> models.QuerySet[Case]:
     """Ended cases closed at least their kind's years before `now`, not yet anonymised, not on legal hold."""
     policies = dict(RetentionPolicy.objects.values_list("kind", "years"))

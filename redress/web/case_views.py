@@ -49,6 +49,7 @@ from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
 from redress.organisation.models import Staff, Unit
 from redress.receipts import services as receipts
+from redress.retention.services import anonymised_at
 
 from . import clocks as clock_words
 from .action_forms import form_class, grouped, has_fields
@@ -168,6 +169,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     return {
         "case": case,
         "now": now,
+        # Retention anonymised it (decision 0037): said so above the emptied texts.
+        "anonymised_at": anonymised_at(case),
         # The numbers in full for a few minutes after this person's reveal (redress.lifecycle.personal).
         "may_reveal": may_reveal,
         "revealed_until": personal.revealed_until(request.user, case, now) if may_reveal else None,

@@ -132,3 +132,13 @@ def test_notifications_carry_the_text_only_to_those_handling_it(bank, secret):
         Notification.objects.filter(dedupe_key="confidential-test").values_list("recipient", "body")
     )
     assert bodies == {bank.teller.pk: MATTER, bank.outlet_head.pk: ""}
+
+
+def test_the_admin_site_shows_an_administrator_no_content(client, bank, secret):
+    bank.admin.is_staff = bank.admin.is_superuser = True
+    bank.admin.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(bank.admin)
+    response = client.get(f"/admin/cases/case/{secret.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert secret.number in html and MATTER not in html and "王秘密" not in html

@@ -238,3 +238,14 @@ def test_every_text_of_a_case_is_erased_or_kept():
 # Records of a case handled on their own: removed (the search index), erased in place (events), or naming no
 # personal data (figures, the audit trail's details).
 SPECIAL = {"matching.SearchEntry", "cases.CaseEvent", "reports.CaseFigures", "audit.AuditEntry"}
+
+
+def test_inspectors_read_the_runs_and_the_case_page_says_it_was_anonymised(client, bank, cases):
+    services.run(now=NOW)
+    client.force_login(bank.auditor)
+    html = client.get("/retention/").content.decode()
+    assert cases[0].number in html and cases[1].number not in html
+    client.force_login(bank.teller)
+    assert client.get("/retention/").status_code == 403
+    page = client.get(f"/cases/{cases[0].number}").content.decode()
+    assert 'id="anonymised"' in page and "张三" not in page
