@@ -1156,7 +1156,7 @@ _HOLD_REASON = "客户已就该笔业务向法院提起诉讼，诉讼终结前�
 
 def _past_retention(maker: _CaseMaker, now: dt.datetime, count: int) -> None:
     """A few complaints handled and closed three to four years ago, so that retention has cases to anonymise
-    when the demo loads (and the inspectors' retention page a run to show), and one that a legal hold keeps."""
+    when the demo loads (and the inspectors' retention page a run to show), and one a legal hold keeps."""
     office = Staff.objects.filter(role_grants__role=Role.SUPERVISION_OFFICE, is_demo=True).first()
     for i in range(count):
         responder, data = maker.data(Kind.COMPLAINT, Channel.COUNTER, Category.SERVICE_ATTITUDE)
