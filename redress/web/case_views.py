@@ -4,6 +4,7 @@ forms a bank prints. Thin: the lifecycle decides, these pages ask it and show th
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.contrib import messages
@@ -63,9 +64,14 @@ def _state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
 
 
+def _as_shown(user: Staff, case: Case) -> Case:
+    """The case as `user` may read it: a withheld copy of a confidential case they do not handle (R10.1)."""
+    return case if may_see_content(user, case) else withhold(copy.copy(case))
+
+
 def _conflict(request: HttpRequest, case: Case, message: str) -> HttpResponse:
     """409: the case moved on under the user. Nothing was changed; the page says what the case is now."""
-    fresh = visible_to(request.user).filter(pk=case.pk).first() or case
+    fresh = _as_shown(request.user, visible_to(request.user).filter(pk=case.pk).first() or case)
     context = {"case": fresh, "message": message, "state_label": _state_label(fresh.state)}
     return render(request, "web/action_conflict.html", context, status=409)
 
@@ -132,7 +138,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 return redirect("web:case", number=done.number)
     else:
         form = form_class(action)(initial={"version": case.version}, user=request.user, case=case)
-    context = {"case": case, "spec": spec, "form": form}
+    context = {"case": _as_shown(request.user, case), "spec": spec, "form": form}
     return render(request, "web/action_form.html", context)
 
 

@@ -142,3 +142,10 @@ def test_the_admin_site_shows_an_administrator_no_content(client, bank, secret):
     assert response.status_code == 200
     html = response.content.decode()
     assert secret.number in html and MATTER not in html and "王秘密" not in html
+
+
+def test_an_action_form_shows_no_content_to_someone_who_may_act_but_not_read(client, bank, secret):
+    client.force_login(bank.outlet_head)
+    response = client.get(reverse("web:act", args=[secret.number, "accept"]))
+    assert response.status_code == 200
+    assert "王秘密" not in response.content.decode()
