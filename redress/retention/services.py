@@ -133,7 +133,10 @@ def anonymise(case: Case, now: dt.datetime) -> Erased:
     """Empty the case's personal data and free text, in one transaction (decision 0037). The files are
     deleted from the store after the commit: a rolled-back anonymisation leaves them."""
     with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(**dict.fromkeys(CASE_TEXT, ""), stat_facts={})
+        # The version moves on: a form opened before is stale, not a write over the emptied case.
+        Case.objects.filter(pk=case.pk).update(
+            **dict.fromkeys(CASE_TEXT, ""), stat_facts={}, version=models.F("version") + 1, updated_at=now
+        )
         for label, (to_case, texts, jsons) in ERASED_TEXT.items():
             values = {**dict.fromkeys(texts, ""), **{name: {} for name in jsons}}
             apps.get_model(label).objects.filter(**{to_case: case.pk}).update(**values)
