@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "redress.escalation",
     "redress.lifecycle",
     "redress.reports",
+    "redress.retention",
     "redress.api",
     "redress.web",
 ]
@@ -501,6 +502,8 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit-chain": {"task": "redress.audit.seal", "schedule": float(SWEEP_INTERVAL)},
     # The registration suggestions relearned from the day's closed cases (redress.matching.suggest).
     "train-suggestions": {"task": "redress.train_suggestions", "schedule": crontab(hour=3, minute=15)},
+    # Closed cases past their retention period anonymised, once a day (redress.retention, decision 0037).
+    "retention": {"task": "redress.retention.run", "schedule": crontab(hour=2, minute=30)},
 }
 
 

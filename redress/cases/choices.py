@@ -140,6 +140,9 @@ class EventKind(models.TextChoices):
     REPORTER_ADDED = "reporter_added", _("the reporter added material")
     # A person saw the complainant's phone and ID number in full, with the purpose they gave (R10.3).
     REVEALED = "revealed", _("personal data revealed")
+    # A legal hold keeps a closed case whole past its retention (R10.5, decision 0037), until lifted.
+    HOLD_SET = "hold_set", _("legal hold set")
+    HOLD_LIFTED = "hold_lifted", _("legal hold lifted")
     # Written by the sweeper: the case's record of what came due and what followed.
     CLOCK_WARNED = "clock_warned", _("time limit about to run out")
     CLOCK_BREACHED = "clock_breached", _("time limit breached")

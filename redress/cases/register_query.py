@@ -146,7 +146,9 @@ class RegisterFilter:
         """The words `q` searches for besides its case numbers (redress.text.fulltext)."""
         return fulltext.parse(" ".join(chunk for chunk in self.q.split() if not CASE_NUMBER.match(chunk)))
 
-    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+    def apply(self, cases: QuerySet[Case], *, unsearchable: Q | None = None) -> QuerySet[Case]:
+        """The filtered cases. `unsearchable`: cases whose texts the reader may not read (confidential,
+        access/confidential.py): a search's words never match them, its case numbers still do."""
         if self.unit:
             path = Unit.objects.values_list("path", flat=True).get(code=self.unit)
             cases = cases.filter(
@@ -166,6 +168,8 @@ class RegisterFilter:
         if self.q:
             if numbers := self.numbers():
                 cases = cases.filter(number__in=numbers)
+            if unsearchable is not None and not query.empty:
+                cases = cases.exclude(unsearchable)
             cases = fulltext.matching(cases, query)
         # Checked whole by `validate`; one HMAC each, then the index's equality lookup.
         if self.phone:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -30,6 +30,7 @@ from redress.matching.suggest import train as train_suggestions
 from redress.organisation.choices import DepartmentFunction, Role, UnitKind, WorkGroupPosition
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
+from redress.retention import services as retention
 
 # The demo users' published password; they log in only in demo mode (bandit: B105).
 PASSWORD = "demo"  # nosec B105
@@ -1146,6 +1147,37 @@ def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime
         act("reopen", {"reason": rng.choice(_REOPENINGS)})
 
 
+# Complaints closed more than three years before the demo's day (R10.5): the first on legal hold.
+PAST_RETENTION = 4
+# The cases `_plan` needs to show every kind, channel and category once, and `subject` three times.
+PLAN_COVERS = 17
+_HOLD_REASON = "客户已就该笔业务向法院提起诉讼，诉讼终结前保留全部材料。"
+
+
+def _past_retention(maker: _CaseMaker, now: dt.datetime, count: int) -> None:
+    """A few complaints handled and closed three to four years ago, so that retention has cases to anonymise
+    when the demo loads (and the inspectors' retention page a run to show), and one a legal hold keeps."""
+    office = Staff.objects.filter(role_grants__role=Role.SUPERVISION_OFFICE, is_demo=True).first()
+    for i in range(count):
+        responder, data = maker.data(Kind.COMPLAINT, Channel.COUNTER, Category.SERVICE_ATTITUDE)
+        received = now - dt.timedelta(days=3 * 365 + 60 + 45 * i)
+        data = replace(data, received_at=received)
+        case = register_case(responder, data, now=received + dt.timedelta(minutes=20)).case
+        step = received + dt.timedelta(days=1)
+        for action, params in (
+            ("accept", {}),
+            ("reply", {"method": "phone", "content": "已向客户说明情况并致歉，客户表示理解。"}),
+            ("close", {"responsibility": "not_at_fault"}),
+        ):
+            try:
+                case = lifecycle.perform(action, responder, case, params, now=step)
+            except (lifecycle.LifecycleError, FieldErrors):
+                break
+            step += dt.timedelta(days=2)
+        if i == 0 and office is not None:
+            lifecycle.perform("set_legal_hold", office, case, {"reason": _HOLD_REASON}, now=step)
+
+
 def _an_order_waiting(rng: random.Random, now: dt.datetime, org: _Org) -> None:
     """At least one transfer order waiting to be signed for, whatever day the demo is loaded on: which cases
     are of the age `_progress` leaves waiting depends on the date (the demo is drawn back from today)."""
@@ -1214,7 +1246,10 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
     with transaction.atomic():
         org = _organisation(rng, people)
         maker = _CaseMaker(rng, people, org, now)
-        planned = [maker.data(*spec) for spec in _plan(rng, cases)]
+        # Of the cases asked for, a few closed years ago (none in the smallest demos, which show every kind).
+        past = min(PAST_RETENTION, max(0, cases - PLAN_COVERS))
+        _past_retention(maker, now, past)
+        planned = [maker.data(*spec) for spec in _plan(rng, cases - past)]
         # In order of receipt, so that case numbers count up with time as they do in real use.
         planned.sort(key=lambda item: item[1].received_at)
         for responder, data in planned:
@@ -1224,6 +1259,8 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         # What the sweeper would have done meanwhile: warnings, breaches, supervision notices and the
         # escalations they bring, as of now.
         sweep(now)
+        # Retention's first daily run, as of now: the old cases are anonymised, but the one on hold.
+        retention.run(now=now, started_by="daily job")
     # The registration form suggests classes from the first minute, learned from the demo's closed cases.
     train_suggestions()
     return DemoResult(

@@ -15,6 +15,7 @@ from . import (
     categories,
     clocks,
     handling,
+    holds,
     intake,
     oversight,
     personal,
@@ -37,6 +38,7 @@ ACTIONS: dict[str, Action] = {
         categories.ACTIONS,
         reporter.ACTIONS,
         oversight.ACTIONS,
+        holds.ACTIONS,
         clocks.ACTIONS,
         system.ACTIONS,
     )

@@ -4,6 +4,7 @@ forms a bank prints. Thin: the lifecycle decides, these pages ask it and show th
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
+from redress.access.confidential import may_see_content, withhold, withhold_rows
 from redress.access.visibility import (
     get_visible_case,
     hidden_numbers,
@@ -48,6 +50,7 @@ from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
 from redress.organisation.models import Staff, Unit
 from redress.receipts import services as receipts
+from redress.retention.services import anonymised_at
 
 from . import clocks as clock_words
 from .action_forms import form_class, grouped, has_fields
@@ -61,9 +64,14 @@ def _state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
 
 
+def _as_shown(user: Staff, case: Case) -> Case:
+    """The case as `user` may read it: a withheld copy of a confidential case they do not handle (R10.1)."""
+    return case if may_see_content(user, case) else withhold(copy.copy(case))
+
+
 def _conflict(request: HttpRequest, case: Case, message: str) -> HttpResponse:
     """409: the case moved on under the user. Nothing was changed; the page says what the case is now."""
-    fresh = visible_to(request.user).filter(pk=case.pk).first() or case
+    fresh = _as_shown(request.user, visible_to(request.user).filter(pk=case.pk).first() or case)
     context = {"case": fresh, "message": message, "state_label": _state_label(fresh.state)}
     return render(request, "web/action_conflict.html", context, status=409)
 
@@ -130,7 +138,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 return redirect("web:case", number=done.number)
     else:
         form = form_class(action)(initial={"version": case.version}, user=request.user, case=case)
-    context = {"case": case, "spec": spec, "form": form}
+    context = {"case": _as_shown(request.user, case), "spec": spec, "form": form}
     return render(request, "web/action_form.html", context)
 
 
@@ -167,6 +175,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     return {
         "case": case,
         "now": now,
+        # Retention anonymised it (decision 0037): said so above the emptied texts.
+        "anonymised_at": anonymised_at(case),
         # The numbers in full for a few minutes after this person's reveal (redress.lifecycle.personal).
         "may_reveal": may_reveal,
         "revealed_until": personal.revealed_until(request.user, case, now) if may_reveal else None,
@@ -252,6 +262,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = Prefetch("clocks", queryset=Clock.objects.select_related("policy"))
     case = _shown_case(request.user, number, clocks)
     record_read(request.user, case, AuditAction.CASE_PAGE)
+    if not may_see_content(request.user, case):
+        # Confidential, and this person does not handle it: that it exists and its state (R10.1).
+        return render(request, "web/case_withheld.html", {"case": withhold(case)})
     return _without_hidden_numbers(
         request, case, render(request, "web/case_detail.html", _case_context(request, case))
     )
@@ -293,7 +306,8 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         .order_by("received_at", "id")
     )
     page, paginator = _paged(request, cases)
-    context = {"page": page, "count": paginator.count, "rows": _with_clocks(list(page), timezone.now())}
+    rows = withhold_rows(list(page), request.user)
+    context = {"page": page, "count": paginator.count, "rows": _with_clocks(rows, timezone.now())}
     return render(request, "web/my_cases.html", context)
 
 
@@ -361,7 +375,7 @@ def _worklist(request: HttpRequest, name: str) -> HttpResponse:
     context = {
         "page": page,
         "count": paginator.count,
-        "rows": _with_clocks(list(page), timezone.now()),
+        "rows": _with_clocks(withhold_rows(list(page), request.user), timezone.now()),
         "title": title,
         "summary": summary,
         "empty": empty,
@@ -447,6 +461,10 @@ def bank_name() -> str:
 
 
 def _print(request: HttpRequest, template: str, case: Case, what: str, **context) -> HttpResponse:
+    if not may_see_content(request.user, case):
+        raise PermissionDenied(
+            _("This case is confidential: only those handling it may print its documents.")
+        )
     record_read(request.user, case, AuditAction.PRINT, what)
     context.update(case=case, bank_name=bank_name(), printed_at=timezone.now())
     return _without_hidden_numbers(request, case, render(request, template, context))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, case_views, public_views, report_views, views
+from . import audit_views, case_views, public_views, report_views, retention_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -48,4 +48,5 @@ urlpatterns = [
     path("cases/<str:number>/documents", case_views.add_documents, name="add_documents"),
     path("audit/", audit_views.audit_trail, name="audit_trail"),
     path("audit/export.xlsx", audit_views.audit_trail_export, name="audit_trail_export"),
+    path("retention/", retention_views.retention, name="retention"),
 ]

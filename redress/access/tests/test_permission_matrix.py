@@ -148,6 +148,8 @@ API = {
             "decide_extension",
             "reveal",
             "message_reporter",
+            "set_legal_hold",
+            "lift_legal_hold",
         ]
     },
 }
@@ -177,6 +179,7 @@ PAGES = {
     "web:attachment": CASE_READ,
     "web:add_documents": CASE_WRITE,
     "web:audit_trail": INSPECTORS,
+    "web:retention": INSPECTORS,
     "web:daily_report": REPORTS,
     "web:daily_report_xlsx": REPORTS,
     "web:public_report": PUBLIC,

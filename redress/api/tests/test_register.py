@@ -60,6 +60,7 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
         "closed_at": None,
         "rejection_reason": "",
         "previous_case": None,
+        "content_withheld": False,
         "flags": ["confidential", "legal_dispute"],
         "attachments": [],
         "deadlines": case["deadlines"],

@@ -9,7 +9,7 @@ from django.utils import timezone
 from redress.cases.choices import Category, Channel, Kind
 from redress.cases.models import Case, CaseEvent, CaseFlag
 from redress.common.validators import normalise_id_number, normalise_phone
-from redress.core.demo import DemoError, load_demo
+from redress.core.demo import PAST_RETENTION, DemoError, load_demo
 from redress.organisation.models import Staff, Unit, WorkGroup, WorkGroupMember
 from redress.testing import build_bank
 
@@ -76,7 +76,10 @@ def test_cases_fall_in_the_last_90_days_with_valid_contacts_and_shipped_classes(
     now = timezone.now()
     load_demo(cases=120, now=now)
     cases = Case.objects.select_related("business_category")
-    assert all(now - dt.timedelta(days=91) < c.received_at <= now for c in cases)
+    # Besides the few closed years ago for retention to anonymise (demo.PAST_RETENTION).
+    old = cases.filter(received_at__lt=now - dt.timedelta(days=3 * 365))
+    assert old.count() == PAST_RETENTION
+    assert all(now - dt.timedelta(days=91) < c.received_at <= now for c in cases.exclude(pk__in=old))
     for case in cases:
         if case.complainant_phone:
             assert normalise_phone(case.complainant_phone) == case.complainant_phone
@@ -185,3 +188,17 @@ def test_the_demos_report_figures_equal_a_recount():
 
     load_demo(cases=CASES)
     assert figures.verify() == []
+
+
+def test_retention_has_anonymised_the_old_cases_but_the_one_on_hold():
+    from redress.retention.models import AnonymisedCase, RetentionRun
+
+    now = timezone.now()
+    load_demo(cases=30, now=now)
+    run = RetentionRun.objects.get()
+    assert run.cases == PAST_RETENTION - 1 and not run.dry_run
+    anonymised = Case.objects.filter(pk__in=AnonymisedCase.objects.values("case"))
+    assert anonymised.count() == PAST_RETENTION - 1
+    assert set(anonymised.values_list("matter", "complainant_name").distinct()) == {("", "")}
+    held = Case.objects.filter(received_at__lt=now - dt.timedelta(days=3 * 365)).exclude(pk__in=anonymised)
+    assert held.count() == 1 and held.get().matter

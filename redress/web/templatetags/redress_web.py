@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from redress.access.visibility import names_hidden, redact_numbers
 from redress.audit import services as audit
+from redress.common.chain import erased_marker
 from redress.common.validators import mask_accounts, mask_address, mask_id_number, mask_phone
 from redress.lifecycle import worklists
 from redress.organisation.choices import Role
@@ -255,6 +256,9 @@ def _redact(text: str, hidden: frozenset[str] | None) -> str:
 def event_details(event, hidden: frozenset[str] | None = None) -> list[tuple[str, str]]:
     """An event's recorded data as (label, value) rows, with known identifiers shown by their labels and
     the numbers of cases the viewer may not see left out."""
+    if erased_marker(event.data):
+        # Retention erased what it said; the entry and its place in the sealed history stay (decision 0037).
+        return [(str(_("erased")), str(_("removed when the case's retention period ended")))]
     labels = _event_labels()
     rows = []
     for key, value in (event.data or {}).items():

@@ -168,6 +168,10 @@ def _extension_requested(bank):
     )
 
 
+def _on_hold(bank):
+    return perform("set_legal_hold", bank.office, _accepted(bank), {"reason": "客户已起诉"})
+
+
 ACTION_CASES = [
     # action, who, case maker, form data, the state after (None: unchanged), the event recorded
     ("accept", "teller", lambda b: b.register(), {}, State.ACCEPTED, EventKind.ACCEPTED),
@@ -315,6 +319,8 @@ ACTION_CASES = [
         EventKind.REPORTED_EXTERNALLY,
     ),
     ("reveal", "teller", _accepted, {"purpose": "call_back"}, None, EventKind.REVEALED),
+    ("set_legal_hold", "office", _accepted, {"reason": "客户已起诉"}, None, EventKind.HOLD_SET),
+    ("lift_legal_hold", "office", _on_hold, {"reason": "诉讼已终结"}, None, EventKind.HOLD_LIFTED),
 ]
 
 
