@@ -1141,7 +1141,7 @@ def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime
     act("follow_up", {"satisfaction": satisfaction, "note": "回访客户"})
     step += dt.timedelta(hours=1)
     responsibility = rng.choices(["at_fault", "not_at_fault", "shared"], [45, 40, 15])[0]
-    act("close", {"responsibility": responsibility})
+    act("close", {"responsibility": responsibility, **_classes_missing(case)})
     if satisfaction == "dissatisfied" and rng.random() < 0.5:
         step += dt.timedelta(days=rng.randint(1, 5))
         act("reopen", {"reason": rng.choice(_REOPENINGS)})
@@ -1152,6 +1152,17 @@ PAST_RETENTION = 4
 # The cases `_plan` needs to show every kind, channel and category once, and `subject` three times.
 PLAN_COVERS = 17
 _HOLD_REASON = "客户已就该笔业务向法院提起诉讼，诉讼终结前保留全部材料。"
+
+
+# The classes a complaint is closed with when registration left them open (a complaint closes only with its
+# business category and reason): the office classifies it at close.
+_CLOSING_CLASSES = {"business_category": "人民币储蓄", "reason": "服务态度及服务质量"}
+
+
+def _classes_missing(case: Case) -> dict[str, str]:
+    if case.kind != Kind.COMPLAINT:
+        return {}
+    return {name: label for name, label in _CLOSING_CLASSES.items() if getattr(case, f"{name}_id") is None}
 
 
 def _past_retention(maker: _CaseMaker, now: dt.datetime, count: int) -> None:
@@ -1167,7 +1178,7 @@ def _past_retention(maker: _CaseMaker, now: dt.datetime, count: int) -> None:
         for action, params in (
             ("accept", {}),
             ("reply", {"method": "phone", "content": "已向客户说明情况并致歉，客户表示理解。"}),
-            ("close", {"responsibility": "not_at_fault"}),
+            ("close", {"responsibility": "not_at_fault", **_classes_missing(case)}),
         ):
             try:
                 case = lifecycle.perform(action, responder, case, params, now=step)

@@ -21,6 +21,7 @@ from redress.reports import figures
 from redress.reports.figures import CaseFigures
 from redress.retention import services
 from redress.retention.models import AnonymisedCase, RetentionPolicy, RetentionRun
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def closed_case(bank, closed_at: dt.datetime, *, files=(), **overrides) -> Case:
     }
     case = perform("report", bank.handler, case, report, now=at)
     case = perform("reply", bank.teller, case, {"method": "phone", "content": "已向张三致歉。"}, now=at)
-    case = perform("close", bank.teller, case, {"responsibility": "at_fault"}, now=closed_at)
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"}, now=closed_at)
     assert case.closed_at == closed_at
     return case
 
