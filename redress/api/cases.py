@@ -200,6 +200,11 @@ class CaseFilters(Schema):
         description="Unit code: cases registered by a unit in its subtree (the reports' counting rule)",
         json_schema_extra=param_example("WH"),
     )
+    registering_unit: str | None = Field(
+        None,
+        description="Unit code: cases registered by that unit itself, not its subtree",
+        json_schema_extra=param_example("WH"),
+    )
     subject_unit: str | None = Field(
         None,
         description="Unit code: cases about a unit in its subtree",

@@ -98,6 +98,7 @@ class RegisterFilter:
     id_number: str = ""
     # The filters the reports' figures link to (decision 0033): each figure's cases, exactly as counted.
     registered_in: str = ""  # unit code: cases registered (accepted) by a unit in its subtree
+    registering_unit: str = ""  # unit code: cases registered by that unit itself (a report's "itself" line)
     subject_unit: str = ""  # unit code: cases about a unit in its subtree
     subject_staff: str = ""  # username of the staff member complained about
     business_category: str = ""  # official code or label path; UNCLASSIFIED: none given
@@ -150,7 +151,7 @@ class RegisterFilter:
         for name, choices in (
             ("channel", Channel.values),
             ("kind", Kind.values),
-            ("category", Category.values),
+            ("category", [*Category.values, UNCLASSIFIED]),
             ("state", State.values),
             ("stat_class", StatClass.values),
             ("responsibility", Responsibility.values),
@@ -178,7 +179,7 @@ class RegisterFilter:
                         str(exc),
                         _("Enter the whole number: personal data is stored encrypted and found only whole."),
                     ]
-        for name in ("unit", "registered_in", "subject_unit"):
+        for name in ("unit", "registered_in", "registering_unit", "subject_unit"):
             code = getattr(self, name)
             if code and not Unit.objects.filter(code=code).exists():
                 errors[name] = [_("No unit has the code “%(code)s”.") % {"code": code}]
@@ -215,12 +216,14 @@ class RegisterFilter:
             if code := getattr(self, name):
                 path = Unit.objects.values_list("path", flat=True).get(code=code)
                 cases = cases.filter(**{f"{column}__startswith": path})
+        if self.registering_unit:
+            cases = cases.filter(unit__code=self.registering_unit)
         if self.subject_staff:
             cases = cases.filter(subject_staff__username=self.subject_staff)
         for name in ("channel", "kind", "category", "state", "stat_class", "responsibility", "level"):
             value = getattr(self, name)
             if value:
-                cases = cases.filter(**{name: value})
+                cases = cases.filter(**{name: "" if value == UNCLASSIFIED and name == "category" else value})
         for name, dimension in CLASS_FILTERS.items():
             value = getattr(self, name)
             if value == UNCLASSIFIED:

@@ -273,6 +273,7 @@ class RegisterFilterForm(forms.Form):
     id_number = forms.CharField(label=_("complainant's ID number"), required=False)
     # The filters the reports' figures link to (decision 0033), shown under "more filters".
     registered_in = forms.CharField(label=_("registered by"), required=False)
+    registering_unit = forms.CharField(label=_("registered by the unit itself"), required=False)
     subject_unit = forms.CharField(label=_("unit complained about"), required=False)
     subject_staff = forms.CharField(
         label=_("staff complained about"),
@@ -317,7 +318,7 @@ class RegisterFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         units = unit_choices(units_for_filter(user))
         self.fields["unit"].widget = forms.Select(choices=[("", _("all I can see")), *units])
-        for name in ("registered_in", "subject_unit"):
+        for name in ("registered_in", "registering_unit", "subject_unit"):
             self.fields[name].widget = forms.Select(choices=[("", _("all")), *units])
         classes = class_filter_choices()
         for name, dimension in CLASS_FILTERS.items():
@@ -357,6 +358,7 @@ _SELECTS = frozenset(
 # The filters under "more filters": the details open when one of them is set.
 MORE_FILTERS = (
     "registered_in",
+    "registering_unit",
     "subject_unit",
     "subject_staff",
     "business_category",

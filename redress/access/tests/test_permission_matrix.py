@@ -104,6 +104,7 @@ API = {
     "GET /api/v1/reports/summary": REPORTS,
     "GET /api/v1/reports/daily": REPORTS,
     "GET /api/v1/reports/regulatory": REPORTS,
+    "GET /api/v1/reports/dashboard": REPORTS,
     "POST /api/v1/public/reports": PUBLIC,
     "GET /api/v1/public/reports/{receipt}": PUBLIC,
     "POST /api/v1/public/reports/{receipt}/messages": PUBLIC,

@@ -28,6 +28,9 @@ def test_registered_in_is_the_registering_unit_subtree_not_the_holder_or_subject
     assert numbers(bank.office, unit="A") == sorted([at_a.number, at_b_about_a.number])
     assert numbers(bank.office, subject_unit="A1") == sorted([at_a.number, at_b_about_a.number])
     assert numbers(bank.office, subject_unit="B") == []
+    # A report's line of the cases a unit registered itself, not its subtree's.
+    assert numbers(bank.office, registering_unit="A1-1") == [at_a.number]
+    assert numbers(bank.office, registering_unit="A1") == []
 
 
 def test_staff_complained_about_by_username(bank):
