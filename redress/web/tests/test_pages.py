@@ -70,7 +70,7 @@ def test_login_form_logs_in_and_logout_is_a_post(client, bank):
     assert b"error-box" in bad.content
     good = client.post(reverse("web:login"), {"username": "teller", "password": PASSWORD})
     assert good.status_code == 302
-    assert good["Location"] == reverse("web:register")
+    assert good["Location"] == reverse("web:home")
     assert client.get(reverse("web:register")).status_code == 200
     assert client.get(reverse("web:logout")).status_code == 405
     assert client.post(reverse("web:logout")).status_code == 302
