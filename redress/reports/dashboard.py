@@ -149,17 +149,12 @@ def dashboard(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Dashboar
     }
     for dimension in BY:
         rows, _total = services.summary(user, unit, start, end, dimension)
-        charts.append(
-            Chart(
-                dimension,
-                titles[dimension],
-                "bar",
-                [
-                    figure(row.key, row.label, row.count, **{dimension: row.key or UNCLASSIFIED})
-                    for row in rows
-                ],
-            )
-        )
+        # One bar per key: a class two classification editions share (by its official code) is one filter.
+        merged: dict[str, list] = {}
+        for row in rows:
+            merged.setdefault(row.key, [row.label, 0])[1] += row.count
+        bars = [figure(k, label, n, **{dimension: k or UNCLASSIFIED}) for k, (label, n) in merged.items()]
+        charts.append(Chart(dimension, titles[dimension], "bar", bars))
     charts.append(
         Chart(
             "stat_class",
