@@ -334,11 +334,14 @@ class DashboardFilters(Schema):
 
 
 class FigureOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
     key: str = Field(description="What the figure counts (a measure, a category, a day, a unit's code…)")
     label: str = Field(description="Its name in the caller's language")
     count: int = Field(description="How many cases")
     filters: dict[str, str] = Field(description="The register's filters that list exactly these cases")
-    register: str = Field(description="The register page of these cases")
+    # Named `register` in the answer (an attribute of the parent class by that name stays unshadowed).
+    register_page: str = Field(alias="register", description="The register page of these cases")
     cases: str = Field(description="The API list of these cases (`GET /api/v1/cases`)")
 
 
