@@ -155,17 +155,19 @@ def dashboard(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Dashboar
             merged.setdefault(row.key, [row.label, 0])[1] += row.count
         bars = [figure(k, label, n, **{dimension: k or UNCLASSIFIED}) for k, (label, n) in merged.items()]
         charts.append(Chart(dimension, titles[dimension], "bar", bars))
-    charts.append(
-        Chart(
-            "stat_class",
-            _("closed, by statistics class"),
-            "pie",
-            [measure(name, totals[name]) for name in STAT_CLASSES if totals[name]],
-        )
-    )
-    charts.append(
-        Chart("satisfaction", _("follow-ups by satisfaction"), "pie", [f for f in satisfaction if f.count])
-    )
+    # In the pies each slice is named by its class or answer alone: the chart's title says the rest.
+    classes = [
+        figure(name, str(StatClass(name[len("closed_") :]).label), totals[name], figure=name)
+        for name in STAT_CLASSES
+        if totals[name]
+    ]
+    charts.append(Chart("stat_class", _("closed, by statistics class"), "pie", classes))
+    answers = [
+        Figure(f.key, str(Satisfaction(f.key[len("follow_ups_") :]).label), f.count, f.filters)
+        for f in satisfaction
+        if f.count
+    ]
+    charts.append(Chart("satisfaction", _("follow-ups by satisfaction"), "pie", answers))
     charts.append(
         Chart(
             "escalated",

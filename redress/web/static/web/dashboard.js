@@ -45,7 +45,7 @@
       grid,
       tooltip,
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: labels, inverse: true, axisLabel: { width: 140, overflow: "truncate" } },
+      yAxis: { type: "category", data: labels, inverse: true, axisLabel: { width: 140, overflow: "truncate", interval: 0 } },
       series: [{ type: "bar", data: counts, label: { show: true, position: "right" }, barMaxWidth: 22 }],
     };
   }
@@ -53,6 +53,8 @@
   for (const element of document.querySelectorAll("[data-chart]")) {
     const chart = byName[element.dataset.chart];
     if (!chart || !chart.figures.length) continue;
+    // Every bar keeps its name: the chart grows with the number of bars.
+    if (chart.kind === "bar") element.style.height = `${Math.max(280, 22 * chart.figures.length + 48)}px`;
     const instance = echarts.init(element, null, { renderer: "canvas" });
     instance.setOption(option(chart));
     instance.on("click", (event) => {
