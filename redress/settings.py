@@ -239,7 +239,7 @@ AUTHENTICATION_BACKENDS = [
     "redress.access.backends.StaffBackend",
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:register"
+LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from redress.common.errors import FieldErrors
 from redress.common.schemas import param_example
-from redress.reports import daily_report, services
+from redress.reports import daily_report, dashboard, services
 from redress.reports import regulatory as regulatory_workbook
 
 from .errors import forbidden
@@ -304,3 +305,98 @@ def regulatory(request: HttpRequest, filters: Query[RegulatoryFilters]):
         **by,
         "total": ret.total,
     }
+
+
+# ---- the dashboard (issue 11, item 6) -----------------------------------------------------------------
+
+
+class DashboardFilters(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    unit: str | None = Field(
+        None,
+        description="The unit's code (its figures include its subtree); by default the caller's unit, the "
+        "head office for those who see every case",
+        json_schema_extra=param_example("WH"),
+    )
+    start: dt.date | None = Field(
+        None,
+        alias="from",
+        description="First day, inclusive (Beijing time); by default 89 days before `to`",
+        json_schema_extra=param_example("2026-09-07"),
+    )
+    end: dt.date | None = Field(
+        None,
+        alias="to",
+        description="Last day, inclusive (Beijing time); by default today",
+        json_schema_extra=param_example("2026-12-05"),
+    )
+
+
+class FigureOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    key: str = Field(description="What the figure counts (a measure, a category, a day, a unit's code…)")
+    label: str = Field(description="Its name in the caller's language")
+    count: int = Field(description="How many cases")
+    filters: dict[str, str] = Field(description="The register's filters that list exactly these cases")
+    # Named `register` in the answer (an attribute of the parent class by that name stays unshadowed).
+    register_page: str = Field(alias="register", description="The register page of these cases")
+    cases: str = Field(description="The API list of these cases (`GET /api/v1/cases`)")
+
+
+class RateOut(Schema):
+    name: str = Field(description="on_time, satisfaction or repeat")
+    title: str
+    percent: float | None = Field(description="Worked out from `parts`; null when there is nothing to divide")
+    parts: list[FigureOut]
+
+
+class ChartOut(Schema):
+    name: str
+    title: str
+    kind: str = Field(description="How the page draws it: bar, line or pie")
+    figures: list[FigureOut]
+
+
+class HeatMeasureOut(Schema):
+    key: str
+    label: str
+
+
+class HeatRowOut(Schema):
+    unit: str = Field(description="The child unit's code (the unit's own code for the cases it registered)")
+    name: str
+    own: bool
+    cells: list[FigureOut] = Field(description="One per measure of `heat_measures`, in that order")
+
+
+class DashboardOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    unit: str
+    name: str
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    kpis: list[FigureOut]
+    rates: list[RateOut]
+    charts: list[ChartOut]
+    heat_measures: list[HeatMeasureOut]
+    heat: list[HeatRowOut] = Field(description="The unit's children (and the unit itself) × the measures")
+
+
+@router.get(
+    "/reports/dashboard",
+    response={200: DashboardOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    by_alias=True,
+    summary="A unit's dashboard: every figure, each with the register of its cases",
+    description="The cases registered in the period (Beijing days) by the unit's subtree: key figures, "
+    "rates, the trend, by category / channel / business category / reason, statistics classes, satisfaction, "
+    "escalations by level and each child unit × measures. Each figure carries the register's filters that "
+    "list exactly its cases (its `count` is the register's count for the caller). Cases hidden from the "
+    "caller are never counted. A unit the caller may not see answers 404.",
+)
+def dashboard_figures(request: HttpRequest, filters: Query[DashboardFilters]):
+    unit, start, end = dashboard.scope(request.auth, filters.unit, filters.start, filters.end)
+    board = dashboard.dashboard(request.auth, unit, start, end)
+    return dashboard.as_dict(board, reverse("web:register"), reverse("api-v1:list_cases"))

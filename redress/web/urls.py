@@ -15,8 +15,10 @@ urlpatterns = [
     path("public/report", public_views.report, name="public_report"),
     path("public/report/follow", public_views.follow, name="public_follow"),
     path("public/status", public_views.status, name="public_status"),
-    path("", views.register, name="register"),
-    path("cases/", views.register, name="cases"),
+    # Each person's landing page: the dashboard for leaders, the office and work groups, else the register.
+    path("", report_views.home, name="home"),
+    path("cases/", views.register, name="register"),
+    path("dashboard", report_views.dashboard_page, name="dashboard"),
     path("cases/export.xlsx", views.export, name="export"),
     path("cases/new", views.new_case, name="new_case"),
     path("cases/new/suggestions", views.new_case_suggestions, name="new_case_suggestions"),
