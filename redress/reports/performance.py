@@ -135,7 +135,7 @@ def rank(lines: Iterable[Line]) -> list[Line]:
     """Most complaints counted first, then most complaints, at-fault, breaches; ties by name."""
     return sorted(
         (line for line in lines if line.complaints),
-        key=lambda l: (-l.counted, -l.complaints, -l.at_fault, -l.breaches, l.name),
+        key=lambda line: (-line.counted, -line.complaints, -line.at_fault, -line.breaches, line.name),
     )
 
 
