@@ -31,6 +31,11 @@ CASES = [
 
 @pytest.fixture
 def cases(bank):
+    return register_cases(bank)
+
+
+def register_cases(bank) -> list:
+    """The complaints of CASES, handled as they say, and one of October (the window before November's)."""
     made = []
     for i, (day, subject_unit, subject_staff, product, closed_as, follow_up) in enumerate(CASES):
         actor = bank.outsider if subject_unit.startswith("B") else bank.teller

@@ -12,12 +12,17 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from redress.api.tests.test_performance_hotspots import cases  # noqa: F401  (fixture)
+from redress.api.tests.test_performance_hotspots import register_cases
 from redress.reports.models import Problem
 
 pytestmark = pytest.mark.django_db
 
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+
+
+@pytest.fixture
+def cases(bank):
+    return register_cases(bank)
 
 
 def signed_in(staff) -> Client:
