@@ -195,6 +195,51 @@ class CaseFilters(Schema):
     state: str | None = Field(None, json_schema_extra=param_example("accepted"))
     received_from: dt.date | None = Field(None, json_schema_extra=param_example("2026-11-01"))
     received_to: dt.date | None = Field(None, json_schema_extra=param_example("2026-11-30"))
+    registered_in: str | None = Field(
+        None,
+        description="Unit code: cases registered by a unit in its subtree (the reports' counting rule)",
+        json_schema_extra=param_example("WH"),
+    )
+    subject_unit: str | None = Field(
+        None,
+        description="Unit code: cases about a unit in its subtree",
+        json_schema_extra=param_example("WH"),
+    )
+    subject_staff: str | None = Field(
+        None,
+        description="Username of the staff member complained about",
+        json_schema_extra=param_example("li"),
+    )
+    business_category: str | None = Field(
+        None,
+        description="JR/T 0169-2018 business category: official code or label path; `none`: not classified",
+        json_schema_extra=param_example("银行卡/信用卡"),
+    )
+    reason: str | None = Field(
+        None,
+        description="JR/T 0169-2018 reason: official code or label path; `none`: not classified",
+        json_schema_extra=param_example("服务态度及服务质量"),
+    )
+    regulatory_channel: str | None = Field(
+        None,
+        description="JR/T 0169-2018 channel: official code or label path; `none`: not classified",
+        json_schema_extra=param_example("营业现场"),
+    )
+    product: str | None = Field(
+        None, description="Business line / product, exactly", json_schema_extra=param_example("信用卡")
+    )
+    customer_group: str | None = Field(
+        None, description="vip, card_holder or cash", json_schema_extra=param_example("vip")
+    )
+    stat_class: str | None = Field(None, json_schema_extra=param_example("counted"))
+    responsibility: str | None = Field(None, json_schema_extra=param_example("at_fault"))
+    level: str | None = Field(None, json_schema_extra=param_example("branch"))
+    figure: str | None = Field(
+        None,
+        description="A measure of the reports (e.g. replied_late, escalated_branch, closed_counted): the "
+        "cases counted in it",
+        json_schema_extra=param_example("replied_late"),
+    )
     q: str | None = Field(
         None,
         description="Words in the matter, demand, result reports or replies (Chinese is segmented into "

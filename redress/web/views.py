@@ -40,7 +40,7 @@ from redress.text import fulltext
 
 from . import clocks as clock_words
 from .export import write_register
-from .forms import RegisterFilterForm, RegistrationForm
+from .forms import MORE_FILTERS, RegisterFilterForm, RegistrationForm
 
 PAGE_SIZE = 50
 # What a register row shows: the long texts (matter, demand) stay on disk at a million rows.
@@ -92,6 +92,8 @@ def register(request: HttpRequest) -> HttpResponse:
         "export_in_full": personal.may_export_in_full(request.user),
         "reveal_purposes": RevealPurpose.choices,
         "filters": [(k, v) for k, v in request.GET.items() if k not in {"page", "reveal"}],
+        "more_filters": [form[name] for name in MORE_FILTERS],
+        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS),
     }
     try:
         flt = RegisterFilter.from_params(request.GET)
