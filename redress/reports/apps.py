@@ -10,3 +10,6 @@ class ReportsConfig(AppConfig):
         from .measures import register_all
 
         register_all()
+        from .performance import register_figures
+
+        register_figures()

@@ -42,6 +42,17 @@ COLUMN = {
 TOP = 10
 
 
+def register_params(unit: Unit, start: dt.date, end: dt.date, dimension: str, key: str) -> dict[str, str]:
+    """The register's filters (`cases.register_query.RegisterFilter`) of exactly a hotspot's cases."""
+    return {
+        "kind": Kind.COMPLAINT,
+        "registered_in": unit.code,
+        "subject_unit" if dimension == "unit" else dimension: key,
+        "received_from": start.isoformat(),
+        "received_to": end.isoformat(),
+    }
+
+
 @dataclass(frozen=True)
 class Hotspot:
     dimension: str
@@ -102,7 +113,12 @@ def _keyed(dimension: str, counts: dict[object, int], unit: Unit) -> dict[str, t
     if dimension == "customer_group":
         return {value: (value, str(CUSTOMER_GROUPS.get(value, value)), n) for value, n in merged.items()}
     labels = services._labels(dimension, merged)  # {stored value: (key answered, label)}
-    return {labels[value][0]: (value, labels[value][1], n) for value, n in merged.items()}
+    # One class may have several ids (one per edition of the classification) under one code: one hotspot.
+    keyed: dict[str, tuple[str, str, int]] = {}
+    for value, n in merged.items():
+        key, label = labels[value]
+        keyed[key] = (value, label, n + (keyed[key][2] if key in keyed else 0))
+    return keyed
 
 
 def hotspots(user: Staff | None, unit: Unit, start: dt.date, end: dt.date) -> dict[str, list[Hotspot]]:

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from redress.access.visibility import visible_to
-from redress.cases.choices import Kind
 from redress.cases.models import Case
+from redress.cases.register_query import RegisterFilter
 from redress.common.errors import FieldErrors
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
@@ -30,7 +30,7 @@ from redress.organisation.models import Staff, Unit
 from . import hotspots as hotspot_rules
 from . import performance as performance_rules
 from .figures import BEIJING
-from .hotspots import COLUMN, Hotspot
+from .hotspots import Hotspot
 from .models import Problem, ProblemStatus
 
 
@@ -43,21 +43,12 @@ def may_edit(user: Staff) -> bool:
 
 
 def cases_behind(
-    user: Staff, unit: Unit, start: dt.date, end: dt.date, dimension: str, value: str
+    user: Staff, unit: Unit, start: dt.date, end: dt.date, dimension: str, key: str
 ) -> QuerySet[Case]:
-    """The complaints the user sees behind a hotspot: received in the window, registered in the unit's
-    subtree, with the value (`value` as stored in the figures; for "unit", the child unit's id)."""
-    cases = visible_to(user).filter(
-        kind=Kind.COMPLAINT,
-        unit_path__startswith=unit.path,
-        figures__day__gte=start,
-        figures__day__lte=end,
-    )
-    if dimension == "unit":
-        child = Unit.objects.get(pk=int(value))
-        return cases.filter(subject_unit_path__startswith=child.path)
-    stored: Any = int(value) if COLUMN[dimension].endswith("_id") else value
-    return cases.filter(**{f"figures__{COLUMN[dimension]}": stored})
+    """The complaints the user sees behind a hotspot: those the register shows with the hotspot's filters
+    (the figure's link), so the problem's cases are the figure's."""
+    params = hotspot_rules.register_params(unit, start, end, dimension, key)
+    return RegisterFilter.from_params(params).apply(visible_to(user))
 
 
 def record(
@@ -90,7 +81,7 @@ def record(
             **fields,
         )
         problem.cases.set(
-            cases_behind(user, unit, start, end, dimension, spot.value).values_list("pk", flat=True)
+            cases_behind(user, unit, start, end, dimension, spot.key).values_list("pk", flat=True)
         )
     return problem
 

@@ -238,22 +238,13 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     start, end = _period(request, _today() - dt.timedelta(days=29))
     before = hotspots.previous_window(start, end)
     spots = hotspots.hotspots(request.user, unit, start, end)
-    base = {"kind": Kind.COMPLAINT, "registered_in": unit.code}
     sections = []
     for dimension, rows in spots.items():
-        param = "subject_unit" if dimension == "unit" else dimension
         lines = [
             {
                 "spot": spot,
-                "link": register_url(
-                    **base, **{param: spot.key}, received_from=start.isoformat(), received_to=end.isoformat()
-                ),
-                "previous_link": register_url(
-                    **base,
-                    **{param: spot.key},
-                    received_from=before[0].isoformat(),
-                    received_to=before[1].isoformat(),
-                ),
+                "link": register_url(**hotspots.register_params(unit, start, end, dimension, spot.key)),
+                "previous_link": register_url(**hotspots.register_params(unit, *before, dimension, spot.key)),
                 "change_rate": _percent(spot.change_rate) if spot.change_rate is not None else "",
             }
             for spot in rows

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from redress.api.tests.conftest import bearer_client
 from redress.api.tests.test_performance_hotspots import register_cases
 from redress.reports.models import Problem
 
@@ -39,10 +40,10 @@ def links_with_counts(html: str) -> list[tuple[str, int]]:
     ]
 
 
-def register_count(client: Client, href: str) -> int:
+def register_count(staff, href: str) -> int:
     """The number of cases the register finds with the link's filters (its API list, same parameters)."""
     query = href.split("?", 1)[1]
-    response = client.get(f"/api/v1/cases?{query}")
+    response = bearer_client(staff).get(f"/api/v1/cases?{query}")
     assert response.status_code == 200, response.content
     return response.json()["count"]
 
@@ -122,3 +123,17 @@ def test_only_those_who_see_all_read_problems_and_only_the_office_records_them(b
         "/reports/problems", {"unit": "A", **NOVEMBER, "dimension": "product", "key": "借记卡"}
     )
     assert refused.status_code == 403 and not Problem.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["office", "subject", "outlet_head"])
+def test_every_count_links_to_the_register_showing_exactly_its_cases(bank, cases, who):
+    staff = getattr(bank, who)
+    client = signed_in(staff)
+    unit = "A1" if who == "office" else "A1-1"
+    links = []
+    for page in ("/reports/performance", "/reports/hotspots"):
+        html = client.get(page, {"unit": unit, **NOVEMBER}).content.decode()
+        links += links_with_counts(html)
+    assert len(links) > 10 and any(count > 1 for _href, count in links)
+    for href, count in links:
+        assert register_count(staff, href) == count, href
