@@ -8,7 +8,7 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
 from redress.common.errors import FieldErrors
@@ -21,7 +21,7 @@ from redress.reports import regulatory as regulatory_workbook
 from redress.reports.models import Problem
 
 from .errors import forbidden
-from .schemas import ErrorOut
+from .schemas import BODY_REFUSALS, ErrorOut
 
 router = Router(tags=["reports"])
 
@@ -496,7 +496,24 @@ class ProblemOut(Schema):
 
 
 class ProblemIn(Schema):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        populate_by_name=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "WH",
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "dimension": "product",
+                    "key": "借记卡",
+                    "root_cause": "借记卡挂失须往返网点，流程繁琐。",
+                    "owner": "outlet_head",
+                    "due_date": "2026-12-31",
+                }
+            ]
+        },
+    )
 
     unit: str = Field(description="The unit whose hotspot it is")
     start: dt.date = Field(alias="from")
@@ -511,7 +528,10 @@ class ProblemIn(Schema):
 
 
 class ProblemChangeIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "rectified", "notes": "已简化挂失流程，网点培训完成。"}]},
+    )
 
     title: str | None = None
     root_cause: str | None = None
@@ -544,13 +564,19 @@ def _problem_out(user, problem) -> dict:
 
 
 class ProblemFilters(Schema):
-    status: str = Field("", description="Only problems in this status")
-    overdue: bool = Field(False, description="Only problems whose rectification is overdue")
+    status: str = Field(
+        "", description="Only problems in this status", json_schema_extra=param_example("in_progress")
+    )
+    overdue: bool = Field(
+        False,
+        description="Only problems whose rectification is overdue",
+        json_schema_extra=param_example(True),
+    )
 
 
 @router.get(
     "/reports/problems",
-    response={200: list[ProblemOut], 401: ErrorOut, 403: ErrorOut},
+    response={200: list[ProblemOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     by_alias=True,
     summary="The problems recorded from hotspots and their rectification",
     description="For those who see every case (the supervision office, administrators, auditors); 403 for "
@@ -564,7 +590,7 @@ def problems(request: HttpRequest, filters: Query[ProblemFilters]):
 
 @router.post(
     "/reports/problems",
-    response={201: ProblemOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: ProblemOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
     by_alias=True,
     summary="Record a hotspot as a problem, linked to its cases",
     description="The supervision office only (403 for others). The hotspot must be one of the period's "
@@ -585,12 +611,14 @@ def record_problem(request: HttpRequest, body: ProblemIn):
 
 @router.patch(
     "/reports/problems/{problem_id}",
-    response={200: ProblemOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: ProblemOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **BODY_REFUSALS},
     by_alias=True,
     summary="Change a problem: its root cause, owner, due date, notes or rectification status",
     description="The supervision office only (403 for others). A problem is verified only once rectified.",
 )
-def change_problem(request: HttpRequest, problem_id: int, body: ProblemChangeIn):
+def change_problem(
+    request: HttpRequest, body: ProblemChangeIn, problem_id: int = Path(..., ge=1, le=2**63 - 1, example=1)
+):
     if not problem_rules.may_edit(request.auth):
         raise forbidden()
     problem = get_object_or_404(Problem, pk=problem_id)
