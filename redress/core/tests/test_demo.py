@@ -185,3 +185,23 @@ def test_the_demos_report_figures_equal_a_recount():
 
     load_demo(cases=CASES)
     assert figures.verify() == []
+
+
+def test_the_demo_shows_performance_hotspots_and_recorded_problems():
+    """After `make run` the office sees ranked performance, hotspots with their change, and two problems
+    recorded from them with their cases, one of them overdue (issue 11 items 3 and 4)."""
+    from redress.reports import hotspots, performance, problems
+    from redress.reports.models import Problem
+
+    now = timezone.now()
+    load_demo(cases=CASES, now=now)
+    office = Staff.objects.get(username="office")
+    top = Unit.objects.get(parent__isnull=True)
+    end = timezone.localtime(now).date()
+    result = performance.performance(office, top, end - dt.timedelta(days=89), end)
+    assert result.total.complaints > 0 and result.units and result.staff
+    assert any(hotspots.hotspots(office, top, end - dt.timedelta(days=29), end).values())
+    recorded = list(Problem.objects.all())
+    assert len(recorded) == 2 and all(p.cases.exists() for p in recorded)
+    assert {p.status for p in recorded} == {"in_progress", "open"}
+    assert any(problems.is_overdue(p) for p in recorded)
