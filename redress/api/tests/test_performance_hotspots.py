@@ -79,6 +79,9 @@ def test_performance_counts_against_the_unit_and_staff_complained_about_by_hand(
     assert a11["at_fault_share"] == 0.5  # one at fault of two closed with a responsibility
     assert a11["on_time_rate"] == 0.0  # received in November, replied now: late
     assert a11["satisfaction_rate"] == 0.5  # one satisfied of two follow-ups
+    # One complainant (the same ID number) throughout: each complaint after the first is a repeat, and a
+    # repeat goes up one level.
+    assert a11["repeat_rate"] == round(2 / 3, 4) and a11["escalations"] == 2
     assert units["A1-2"]["complaints"] == 1 and units["A1-2"]["at_fault_share"] == 1.0
     assert units["A1-2"]["satisfaction_rate"] is None  # no follow-up: no rate, not 0 %
     assert body["total"]["complaints"] == 4
@@ -208,3 +211,13 @@ def test_the_problems_cases_are_only_those_the_caller_sees(bank, as_staff, cases
         p for p in as_staff(bank.auditor).get("/api/v1/reports/problems").json() if p["id"] == problem_id
     ]
     assert len(problem["cases"]) == 3
+
+
+def test_the_register_filter_escalated_finds_the_cases_escalated_to_any_level(bank, as_staff, cases):
+    from redress.reports.figures import CaseFigures
+    from redress.reports.performance import ESCALATED
+
+    escalated = sum(CaseFigures.objects.filter(**{f"{m}__gt": 0}).count() for m in ESCALATED)
+    assert escalated  # the same complainant again: a repeat, escalated one level
+    response = as_staff(bank.office).get("/api/v1/cases", {"figure": "escalated"})
+    assert response.json()["count"] == escalated
