@@ -1,0 +1,32 @@
+"""In a browser: the office opens the performance page, clicks a unit's complaints and lands on the register
+showing that many cases; the year-end report prints on A4 headed with the bank's name."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from redress.api.tests.test_performance_hotspots import register_cases
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_performance_figure_opens_the_register_with_as_many_cases(page, log_in, bank):
+    register_cases(bank)
+    log_in(bank.office)
+    page.goto("/reports/performance?unit=A1&from=2026-11-01&to=2026-11-30")
+    link = page.locator("#units tr[data-key='A1-1'] td.count a").first
+    shown = int(link.inner_text())
+    assert shown == 3
+    page.screenshot(path="/tmp/perf-performance.png", full_page=True)
+    link.click()
+    page.wait_for_url(re.compile(r"/cases/\?"))
+    expect(page.locator("table.register tbody tr")).to_have_count(shown)
+
+    page.goto("/reports/performance/print?unit=A1&from=2026-11-01&to=2026-11-30")
+    expect(page.locator("header .bank")).to_have_text("总行")
+    page.screenshot(path="/tmp/perf-year-end.png", full_page=True)
+    page.emulate_media(media="print")
+    page.screenshot(path="/tmp/perf-year-end-print.png", full_page=True)
+    page.goto("/reports/hotspots?unit=A&from=2026-11-01&to=2026-11-30")
+    page.screenshot(path="/tmp/perf-hotspots.png", full_page=True)
