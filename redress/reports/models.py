@@ -32,7 +32,7 @@ class DailyReport(models.Model):
 
 
 class ProblemStatus(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", _("awaiting rectification")
     IN_PROGRESS = "in_progress", _("rectification in progress")
     RECTIFIED = "rectified", _("rectified")
     VERIFIED = "verified", _("rectification verified")

@@ -18,15 +18,9 @@ def test_a_performance_figure_opens_the_register_with_as_many_cases(page, log_in
     link = page.locator("#units tr[data-key='A1-1'] td.count a").first
     shown = int(link.inner_text())
     assert shown == 3
-    page.screenshot(path="/tmp/perf-performance.png", full_page=True)
     link.click()
     page.wait_for_url(re.compile(r"/cases/\?"))
     expect(page.locator("table.register tbody tr")).to_have_count(shown)
 
     page.goto("/reports/performance/print?unit=A1&from=2026-11-01&to=2026-11-30")
     expect(page.locator("header .bank")).to_have_text("总行")
-    page.screenshot(path="/tmp/perf-year-end.png", full_page=True)
-    page.emulate_media(media="print")
-    page.screenshot(path="/tmp/perf-year-end-print.png", full_page=True)
-    page.goto("/reports/hotspots?unit=A&from=2026-11-01&to=2026-11-30")
-    page.screenshot(path="/tmp/perf-hotspots.png", full_page=True)
