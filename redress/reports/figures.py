@@ -195,6 +195,8 @@ class DailyFigures(Bucket, Counts):
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
             models.Index(fields=["day"], name="daily_figures_day_idx"),
+            # Performance counts by the unit complained about over a period.
+            models.Index(fields=["subject_unit_id", "day"], name="daily_figures_subject_day_idx"),
         ]
 
     def __str__(self) -> str:

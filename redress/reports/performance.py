@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 
 from redress.access.visibility import visible_to
 from redress.cases.choices import Kind
@@ -34,7 +34,7 @@ from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
 from . import services
-from .figures import CaseFigures
+from .figures import CaseFigures, DailyFigures
 
 # The measures a line is built from.
 ESCALATED = tuple(f"escalated_{level}" for level in Level.values)
@@ -149,27 +149,46 @@ class Performance:
     staff: list[Line]  # the staff complained about in the subtree, ranked
 
 
-def _cases(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> QuerySet[CaseFigures]:
-    """The case figures the user may see of complaints received in the period about the unit's subtree."""
+def _sees_whole(user: Staff, unit: Unit) -> bool:
+    """Whether `visible_to` shows the user every case about the unit's subtree but those about themselves."""
+    return user.sees_all_cases or (user.unit_id is not None and unit.path.startswith(user.unit.path))
+
+
+def _sources(user: Staff, unit: Unit, start: dt.date, end: dt.date, by_staff: bool) -> services.Sources:
+    """The rows whose sums, times their sign, are the complaints of the period about the unit's subtree the
+    user may see. By unit, for a user who sees the whole subtree: the rollup (one row per day and bucket,
+    far fewer than the cases) less the rows of the cases about the user; by staff member, or for anyone
+    else: the cases' own rows (only they carry the staff member complained about)."""
     subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
-    rows = CaseFigures.objects.filter(
-        subject_unit_id__in=subtree, day__gte=start, day__lte=end, kind=Kind.COMPLAINT
-    )
-    if user.sees_all_cases or (user.unit_id is not None and unit.path.startswith(user.unit.path)):
-        # visible_to shows them every case about the subtree but those about themselves.
-        return rows.exclude(subject_staff_id=user.pk)
-    return rows.filter(case__in=visible_to(user).values("pk"))
+    where = {"subject_unit_id__in": subtree, "day__gte": start, "day__lte": end, "kind": Kind.COMPLAINT}
+    if not _sees_whole(user, unit):
+        rows = CaseFigures.objects.filter(**where, case__in=visible_to(user).values("pk"))
+        return [(rows.filter(subject_staff_id__gt=0) if by_staff else rows, 1)]
+    if by_staff:
+        return [
+            (CaseFigures.objects.filter(**where, subject_staff_id__gt=0).exclude(subject_staff_id=user.pk), 1)
+        ]
+    return [
+        (DailyFigures.objects.filter(**where), 1),
+        (CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1),
+    ]
 
 
-def _grouped(rows: QuerySet[CaseFigures], column: str) -> list[dict]:
-    return list(rows.order_by().values(column).annotate(**{f"s_{m}": Sum(m) for m in SUMMED}))
+def _grouped(sources: services.Sources, column: str) -> list[dict]:
+    """Per value of `column`, the sums of the measures over the sources (signed)."""
+    found: dict[object, dict[str, int]] = {}
+    for rows, sign in sources:
+        for row in rows.order_by().values(column).annotate(**{f"s_{m}": Sum(m) for m in SUMMED}):
+            sums = found.setdefault(row[column], {column: row[column], **{f"s_{m}": 0 for m in SUMMED}})
+            for m in SUMMED:
+                sums[f"s_{m}"] += sign * (row[f"s_{m}"] or 0)
+    return list(found.values())
 
 
 def performance(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Performance:
     """The unit's children and the staff complained about in its subtree, over the period, as `user` may
     see them (the unit itself is checked with `services.visible_unit` first)."""
-    rows = _cases(user, unit, start, end)
-    by_unit = _grouped(rows, "subject_unit_id")
+    by_unit = _grouped(_sources(user, unit, start, end, by_staff=False), "subject_unit_id")
     children = list(Unit.objects.filter(parent=unit).order_by("code"))
     paths = dict(
         Unit.objects.filter(pk__in=[r["subject_unit_id"] for r in by_unit]).values_list("pk", "path")
@@ -185,7 +204,7 @@ def performance(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Perfor
     units = rank(lines.values())
     if own.complaints:
         units.append(own)
-    by_staff = [r for r in _grouped(rows, "subject_staff_id") if r["subject_staff_id"]]
+    by_staff = _grouped(_sources(user, unit, start, end, by_staff=True), "subject_staff_id")
     people = {
         s.pk: s
         for s in Staff.objects.filter(pk__in=[r["subject_staff_id"] for r in by_staff]).select_related("unit")
