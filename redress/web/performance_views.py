@@ -29,7 +29,7 @@ from .forms import units_for_filter
 
 def register_url(**params: str) -> str:
     """The register filtered by `params` (empty ones left out)."""
-    return reverse("web:cases") + "?" + urlencode({k: v for k, v in params.items() if v})
+    return reverse("web:register") + "?" + urlencode({k: v for k, v in params.items() if v})
 
 
 def _today() -> dt.date:

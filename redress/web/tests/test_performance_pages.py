@@ -36,7 +36,7 @@ def links_with_counts(html: str) -> list[tuple[str, int]]:
     """(href, count shown) of every count linking to the register."""
     return [
         (unescape(href), int(count))
-        for href, count in re.findall(r'<a href="(/cases/\?[^"]+)">(\d+)</a>', html)
+        for href, count in re.findall(r'<a href="(/(?:cases/)?\?[^"]+)">(\d+)</a>', html)
     ]
 
 
