@@ -24,3 +24,22 @@ def test_a_performance_figure_opens_the_register_with_as_many_cases(page, log_in
 
     page.goto("/reports/performance/print?unit=A1&from=2026-11-01&to=2026-11-30")
     expect(page.locator("header .bank")).to_have_text("总行")
+
+
+def test_the_report_pages_keep_the_content_security_policy(page, log_in, bank):
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    register_cases(bank)
+    log_in(bank.office)
+    period = "unit=A&from=2026-11-01&to=2026-11-30"
+    for url in [
+        f"/reports/performance?{period}",
+        f"/reports/performance/print?{period}",
+        f"/reports/hotspots?{period}",
+        "/reports/problems",
+        f"/reports/analysis/print?{period}&suggestions=简化流程",
+    ]:
+        response = page.goto(url)
+        assert response.status == 200, url
+        page.wait_for_load_state("networkidle")
+    assert refused == []
