@@ -134,7 +134,7 @@ def _line(line: performance.Line, base: dict[str, str], staff: bool) -> dict:
     return {"key": line.key, "name": name, "unit_name": line.unit_name, "cells": cells, "rates": rates}
 
 
-def _performance_context(request: HttpRequest, year_start: bool = True) -> dict:
+def _performance_context(request: HttpRequest) -> dict:
     unit = _unit(request)
     start, end = _period(request, _today().replace(month=1, day=1))
     result = performance.performance(request.user, unit, start, end)
