@@ -1233,6 +1233,38 @@ def _demo_files(rng: random.Random) -> list[SimpleUploadedFile]:
 # ---------------------------------------------------------------- entry point
 
 
+def _problems_recorded(now: dt.datetime) -> None:
+    """The supervision office has recorded the quarter's top hotspots as problems: one being rectified, one
+    whose rectification is overdue (the problems page and the analysis report show both)."""
+    from redress.reports import hotspots, problems
+
+    office = Staff.objects.filter(username="office").first()
+    top = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    if office is None or top is None:
+        return
+    end = timezone.localtime(now).date()
+    start = end - dt.timedelta(days=89)
+    spots = hotspots.hotspots(office, top, start, end)
+    chosen = [(d, spots[d][0]) for d in ("product", "reason", "category") if spots.get(d)][:2]
+    plans = [
+        ("in_progress", end + dt.timedelta(days=30), "流程设计不合理，网点解释口径不一致。"),
+        ("open", end - dt.timedelta(days=3), "员工业务培训不到位。"),
+    ]
+    owner = Staff.objects.filter(username="outlet_head").first()
+    for (dimension, spot), (status, due, cause) in zip(chosen, plans, strict=False):
+        problem = problems.record(
+            office,
+            top,
+            start,
+            end,
+            dimension,
+            spot.key,
+            {"root_cause": cause, "owner": owner.username if owner else None, "due_date": due},
+        )
+        if status != "open":
+            problems.update(office, problem, {"status": status})
+
+
 def demo_loaded() -> bool:
     return Staff.objects.filter(is_demo=True).exists()
 
@@ -1274,6 +1306,7 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         retention.run(now=now, started_by="daily job")
     # The registration form suggests classes from the first minute, learned from the demo's closed cases.
     train_suggestions()
+    _problems_recorded(now)
     return DemoResult(
         created=True,
         units=Unit.objects.count(),

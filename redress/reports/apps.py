@@ -8,5 +8,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # The register filters by the measures (`figure=`): the cases app below cannot name them itself.
         from .measures import register_all
+        from .performance import register_figures
 
         register_all()
+        register_figures()

@@ -160,7 +160,7 @@ class CaseFigures(Bucket, Counts):
 
     case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="figures")
     # The person complained about: their own cases are taken out of any figure they are shown (R10.1).
-    subject_staff_id = models.IntegerField(default=0, db_index=True)
+    subject_staff_id = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("case figures")
@@ -171,6 +171,9 @@ class CaseFigures(Bucket, Counts):
                 name="case_figures_path_day_idx",
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
+            # Performance counts by the unit and the staff member complained about over a period.
+            models.Index(fields=["subject_unit_id", "day"], name="case_figures_subject_day_idx"),
+            models.Index(fields=["subject_staff_id", "day"], name="case_figures_staff_day_idx"),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +195,8 @@ class DailyFigures(Bucket, Counts):
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
             models.Index(fields=["day"], name="daily_figures_day_idx"),
+            # Performance counts by the unit complained about over a period.
+            models.Index(fields=["subject_unit_id", "day"], name="daily_figures_subject_day_idx"),
         ]
 
     def __str__(self) -> str:

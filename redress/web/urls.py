@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, case_views, public_views, report_views, retention_views, views
+from . import (
+    audit_views,
+    case_views,
+    performance_views,
+    public_views,
+    report_views,
+    retention_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -27,6 +35,13 @@ urlpatterns = [
     path("cases/due-soon", case_views.due_soon, name="due_soon"),
     path("reports/daily", report_views.daily, name="daily_report"),
     path("reports/daily.xlsx", report_views.daily_xlsx, name="daily_report_xlsx"),
+    path("reports/performance", performance_views.performance_page, name="performance"),
+    path("reports/performance.xlsx", performance_views.performance_xlsx, name="performance_xlsx"),
+    path("reports/performance/print", performance_views.year_end_report, name="year_end_report"),
+    path("reports/hotspots", performance_views.hotspots_page, name="hotspots"),
+    path("reports/problems", performance_views.problem_list, name="problems"),
+    path("reports/problems/<int:problem_id>", performance_views.problem_detail, name="problem"),
+    path("reports/analysis/print", performance_views.analysis_report, name="analysis_report"),
     path("cases/to-sign-for", case_views.to_sign_for, name="to_sign_for"),
     path("cases/to-answer", case_views.to_answer, name="to_answer"),
     path("cases/to-follow-up", case_views.to_follow_up, name="to_follow_up"),

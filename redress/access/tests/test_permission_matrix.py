@@ -69,6 +69,11 @@ REPORTS = (
     "figures across cases for a unit: 404 for a unit the caller may not see, hidden cases left out;"
     " role by role in redress/reports/tests and api/tests/test_reports.py: outside the role matrix"
 )
+PROBLEMS = (
+    "problems recorded from hotspots: read by those who see every case, recorded and changed by the"
+    " supervision office only (403 otherwise); role by role in api/tests/test_performance_hotspots.py and"
+    " web/tests/test_performance_pages.py: outside the role matrix"
+)
 ADMIN_SITE = "Django's admin site: its own checks (staff flag, model permissions) and the admin's tests"
 
 API = {
@@ -105,6 +110,11 @@ API = {
     "GET /api/v1/reports/daily": REPORTS,
     "GET /api/v1/reports/regulatory": REPORTS,
     "GET /api/v1/reports/dashboard": REPORTS,
+    "GET /api/v1/reports/performance": REPORTS,
+    "GET /api/v1/reports/hotspots": REPORTS,
+    "GET /api/v1/reports/problems": PROBLEMS,
+    "POST /api/v1/reports/problems": PROBLEMS,
+    "PATCH /api/v1/reports/problems/{problem_id}": PROBLEMS,
     "POST /api/v1/public/reports": PUBLIC,
     "GET /api/v1/public/reports/{receipt}": PUBLIC,
     "POST /api/v1/public/reports/{receipt}/messages": PUBLIC,
@@ -184,6 +194,13 @@ PAGES = {
     "web:daily_report": REPORTS,
     "web:dashboard": REPORTS,
     "web:daily_report_xlsx": REPORTS,
+    "web:performance": REPORTS,
+    "web:performance_xlsx": REPORTS,
+    "web:year_end_report": REPORTS,
+    "web:hotspots": REPORTS,
+    "web:problems": PROBLEMS,
+    "web:problem": PROBLEMS,
+    "web:analysis_report": PROBLEMS,
     "web:public_report": PUBLIC,
     "web:public_follow": PUBLIC,
     "web:public_status": PUBLIC,
@@ -377,7 +394,7 @@ def test_every_operation_answers_each_role_as_the_matrix_says(bank, role):
     client = bearer_client(person) if person else Client()
     wrong = []
     for operation, kind in sorted(API.items()):
-        if kind in (PUBLIC, REPORTS):
+        if kind in (PUBLIC, REPORTS, PROBLEMS):
             continue
         for relation in RELATIONS if kind in CASE_KINDS else (None,):
             case = case_for(cast, role or "teller", relation) if relation else None
@@ -397,7 +414,7 @@ def test_every_page_answers_each_role_as_the_matrix_says(bank, role):
         client.force_login(getattr(bank, role))
     wrong = []
     for name, kind in sorted(PAGES.items()):
-        if kind in (PUBLIC, REPORTS):
+        if kind in (PUBLIC, REPORTS, PROBLEMS):
             continue
         for relation in RELATIONS if kind in CASE_KINDS else (None,):
             case = case_for(cast, role or "teller", relation) if relation else None

@@ -202,3 +202,23 @@ def test_retention_has_anonymised_the_old_cases_but_the_one_on_hold():
     assert set(anonymised.values_list("matter", "complainant_name").distinct()) == {("", "")}
     held = Case.objects.filter(received_at__lt=now - dt.timedelta(days=3 * 365)).exclude(pk__in=anonymised)
     assert held.count() == 1 and held.get().matter
+
+
+def test_the_demo_shows_performance_hotspots_and_recorded_problems():
+    """After `make run` the office sees ranked performance, hotspots with their change, and two problems
+    recorded from them with their cases, one of them overdue (issue 11 items 3 and 4)."""
+    from redress.reports import hotspots, performance, problems
+    from redress.reports.models import Problem
+
+    now = timezone.now()
+    load_demo(cases=CASES, now=now)
+    office = Staff.objects.get(username="office")
+    top = Unit.objects.get(parent__isnull=True)
+    end = timezone.localtime(now).date()
+    result = performance.performance(office, top, end - dt.timedelta(days=89), end)
+    assert result.total.complaints > 0 and result.units and result.staff
+    assert any(hotspots.hotspots(office, top, end - dt.timedelta(days=29), end).values())
+    recorded = list(Problem.objects.all())
+    assert len(recorded) == 2 and all(p.cases.exists() for p in recorded)
+    assert {p.status for p in recorded} == {"in_progress", "open"}
+    assert any(problems.is_overdue(p) for p in recorded)
