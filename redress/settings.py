@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "redress.notifications",
     "redress.matching",
     "redress.escalation",
+    "redress.referrals",
     "redress.lifecycle",
     "redress.reports",
     "redress.api",

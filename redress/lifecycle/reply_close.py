@@ -31,6 +31,7 @@ from . import params as p
 from . import permissions as who
 from .handling import _AT
 from .machine import STAYS, Action, Change, Context, Guard
+from .referral import CLOSE_GUARD as REFERRER_ANSWERED
 from .routing import escalation_change
 
 _L = gettext_lazy
@@ -292,6 +293,8 @@ ACTIONS = (
                 lambda ctx: ctx.case.transfer_orders.exists() and not ctx.case.result_reports.exists(),
                 uses_params=False,
             ),
+            # A referred case answers its referring body before it closes (P3 第十条).
+            REFERRER_ANSWERED,
         ),
         label=_L("Close"),
         group="close",

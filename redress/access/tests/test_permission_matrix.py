@@ -141,6 +141,8 @@ API = {
             "conclude_investigation",
             "refer_judicial",
             "report_externally",
+            "record_referral",
+            "reply_to_referrer",
             "add_facts",
             "pause_clocks",
             "resume_clocks",

@@ -203,6 +203,8 @@ def _event_labels() -> dict:
         "reference": (_("their reference"), str),
         "pressure_found": (_("pressure found"), _yes_no),
         "to": (_("reported to"), _choice(ExternalBody)),
+        "body": (_("referring body"), str),
+        "reply": (_("reply sent back"), str),
     }
 
 
