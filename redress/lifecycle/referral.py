@@ -141,8 +141,8 @@ ACTIONS = (
         group="customer",
         hint=_L("Its deadline is counted like the bank's own; the case cannot close before it is answered."),
         summary="Record the referring body",
-        description="The body that referred the complaint (P3 第十条): its name, its reference number and the "
-        "deadline it set for the bank's reply, counted by the clock referrer_reply.",
+        description="The body that referred the complaint (P3 第十条): its name, its reference number and "
+        "the deadline it set for the bank's reply, counted by the clock referrer_reply.",
     ),
     Action(
         "reply_to_referrer",

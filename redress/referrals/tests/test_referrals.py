@@ -98,7 +98,8 @@ def test_the_reply_sent_back_is_recorded_and_meets_the_clock(bank):
     case = _record(bank, _referred(bank))
     perform("reply_to_referrer", bank.teller, case, {"reply": "已答复客户，客户满意。"})
     referral = Referral.objects.get(case=case)
-    assert referral.answered and referral.reply == "已答复客户，客户满意。" and referral.replied_by == bank.teller
+    assert referral.answered and referral.reply == "已答复客户，客户满意。"
+    assert referral.replied_by == bank.teller
     assert Clock.objects.get(case=case, name="referrer_reply").state == ClockState.MET
     with pytest.raises(Exception):  # noqa: B017 - nothing left to answer: not offered, refused
         perform("reply_to_referrer", bank.teller, case, {"reply": "再次答复"})
