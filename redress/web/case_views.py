@@ -48,6 +48,7 @@ from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
 from redress.organisation.models import Staff, Unit
 from redress.receipts import services as receipts
+from redress.referrals.models import Referral
 
 from . import clocks as clock_words
 from .action_forms import form_class, grouped, has_fields
@@ -192,6 +193,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "safety_records": case.safety_records.select_related("by"),
         "approvals": case.compensation_approvals.select_related("by", "business_line"),
         "referrals": case.legal_referrals.select_related("by"),
+        "referring_bodies": Referral.objects.filter(case=case).select_related(
+            "recorded_by", "replied_by", "clock"
+        ),
         # A report from the public page: the reporter's contact and the messages, for those handling it.
         "public_report": _public_report(request.user, case),
         # What the complainant looks the case up with on the public status page (issue 15), told by those

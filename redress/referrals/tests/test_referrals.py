@@ -114,3 +114,13 @@ def test_a_referred_case_does_not_close_until_its_referring_body_is_answered(ban
     case = perform("reply_to_referrer", bank.teller, case, {"reply": "已处理完毕。"})
     case = perform("close", bank.teller, case, {"responsibility": "at_fault"})
     assert case.state == State.CLOSED
+
+
+def test_the_case_page_shows_the_referring_body_its_deadline_and_whether_it_is_answered(client, bank):
+    case = _record(bank, _referred(bank))
+    client.force_login(bank.teller)
+    page = client.get(f"/cases/{case.number}").content.decode()
+    assert "转来部门" in page and "湖北监管局" in page and "待本行回复" in page
+    perform("reply_to_referrer", bank.teller, case, {"reply": "已处理完毕，客户满意。"})
+    page = client.get(f"/cases/{case.number}").content.decode()
+    assert "已处理完毕，客户满意。" in page and "待本行回复" not in page

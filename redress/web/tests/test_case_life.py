@@ -168,6 +168,20 @@ def _extension_requested(bank):
     )
 
 
+def _in_days(days: int) -> str:
+    return (timezone.now() + dt.timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+def _referred(bank):
+    return perform("accept", bank.teller, bank.register(channel="regulator"))
+
+
+def _referral_recorded(bank):
+    return perform(
+        "record_referral", bank.teller, _referred(bank), {"body": "湖北监管局", "due_at": _in_days(5)}
+    )
+
+
 ACTION_CASES = [
     # action, who, case maker, form data, the state after (None: unchanged), the event recorded
     ("accept", "teller", lambda b: b.register(), {}, State.ACCEPTED, EventKind.ACCEPTED),
@@ -315,6 +329,22 @@ ACTION_CASES = [
         EventKind.REPORTED_EXTERNALLY,
     ),
     ("reveal", "teller", _accepted, {"purpose": "call_back"}, None, EventKind.REVEALED),
+    (
+        "record_referral",
+        "teller",
+        _referred,
+        {"body": "湖北监管局", "reference": "鄂金转〔2026〕12号", "due_at": _in_days(5)},
+        None,
+        EventKind.REFERRAL_RECORDED,
+    ),
+    (
+        "reply_to_referrer",
+        "teller",
+        _referral_recorded,
+        {"reply": "已答复客户"},
+        None,
+        EventKind.REFERRER_ANSWERED,
+    ),
 ]
 
 
