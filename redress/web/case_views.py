@@ -31,7 +31,7 @@ from redress.access.visibility import (
 from redress.audit.models import AuditAction
 from redress.audit.services import record_read
 from redress.cases.attachments import StoreFailed
-from redress.cases.choices import OPEN_STATES, Flag, Kind, State
+from redress.cases.choices import OPEN_STATES, EventKind, ExternalBody, Flag, Kind, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
@@ -490,6 +490,40 @@ def print_result_report(request: HttpRequest, number: str, report_id: int) -> Ht
     if report is None:
         raise Http404("No such result report.")
     return _print(request, "web/print/result_report.html", case, f"result report {report.pk}", report=report)
+
+
+@login_required
+@require_GET
+def print_external_report(request: HttpRequest, number: str, event_id: int) -> HttpResponse:
+    """The report of a major or media complaint sent outside the bank (P3 第十五条, 第二十条), as recorded:
+    to whom, when, by whom, and its text, on one A4 sheet to sign and send."""
+    case = get_visible_case(request.user, number)
+    event = (
+        case.events.filter(pk=event_id, kind=EventKind.REPORTED_EXTERNALLY)
+        .select_related("actor__unit")
+        .first()
+    )
+    if event is None:
+        raise Http404("No such report.")
+    data = event.data or {}
+    reported_at = _moment_of(data.get("at")) or event.at
+    return _print(
+        request,
+        "web/print/external_report.html",
+        case,
+        f"external report {event.pk}",
+        event=event,
+        to=ExternalBody(data["to"]).label if data.get("to") in ExternalBody.values else data.get("to", ""),
+        reported_at=reported_at,
+        text=data.get("note", ""),
+    )
+
+
+def _moment_of(value) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 @login_required

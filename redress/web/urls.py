@@ -44,6 +44,11 @@ urlpatterns = [
         case_views.print_supervision_notice,
         name="print_notice",
     ),
+    path(
+        "cases/<str:number>/print/external/<int:event_id>",
+        case_views.print_external_report,
+        name="print_external",
+    ),
     path("cases/<str:number>/attachments/<int:attachment_id>", views.attachment, name="attachment"),
     path("cases/<str:number>/documents", case_views.add_documents, name="add_documents"),
     path("audit/", audit_views.audit_trail, name="audit_trail"),
