@@ -36,6 +36,7 @@ from redress.notifications.models import Notification
 from redress.organisation.choices import level_above
 from redress.organisation.services import system_actor
 from redress.reports import figures
+from redress.watch import services as daily_checks
 
 from .triggers import escalate
 
@@ -52,6 +53,7 @@ class SweepResult:
     instructions_requested: int = 0
     instructions_chased: int = 0
     replies_due_today: int = 0
+    daily_checks_reminded: int = 0
     # Looked up once per sweep, not once per row.
     actor: object = None
 
@@ -308,6 +310,8 @@ def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
         result.instructions_requested = instructions.request_instructions(now, batch=batch)
         result.instructions_chased = instructions.chase_instructions(now, batch=batch)
         result.replies_due_today = tell_replies_due_today(now)
+        # The daily checks not done by the reminder time: their people on duty (P3 第九条).
+        result.daily_checks_reminded = daily_checks.remind(now)
         return result
 
 

@@ -16,7 +16,9 @@ LAYERS = [
     ("redress.core",),  # demo bank, commands, health
     ("redress.reports",),  # figures across cases: daily report, summaries (docs/reports.md)
     ("redress.lifecycle",),  # the case's life: actions, perform, triggers applied, sweeper
-    ("redress.referrals",),  # the body that referred a complaint, its deadline and the reply sent back
+    # The body that referred a complaint, its deadline and the reply sent back; the daily checks and the media
+    # items found by monitoring.
+    ("redress.referrals", "redress.watch"),
     ("redress.reports.figures",),  # each case's figures and the rollup, kept by the lifecycle's transactions
     ("redress.escalation",),
     ("redress.notifications",),
