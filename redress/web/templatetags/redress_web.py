@@ -310,6 +310,15 @@ def may_instruct(user) -> bool:
 
 
 @register.filter
+def has_daily_checks(user) -> bool:
+    """Whether the nav offers the daily checks page: the outlet heads and the supervision office."""
+    from redress.lifecycle.media import may_register_media_items
+    from redress.watch.services import my_duties
+
+    return bool(my_duties(user)) or may_register_media_items(user)
+
+
+@register.filter
 def may_inspect(user) -> bool:
     """Whether the user gets the audit trail (the supervision office and auditors, R10.4)."""
     return audit.may_inspect(user)
