@@ -18,6 +18,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from redress.common.money import yuan
+
 
 class Row(NamedTuple):
     label: str
@@ -211,7 +213,7 @@ def _approval(item, case) -> Record:
     if item.note:
         rows.append(Row(_("note"), item.note))
     return Record(
-        title=f"{floatformat(item.amount, '2g')} · {item.business_line.name}",
+        title=f"{yuan(item.amount)} · {item.business_line.name}",
         meta=[_at(item.created_at), _who(item.by)],
         rows=rows,
     )
