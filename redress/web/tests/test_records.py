@@ -177,7 +177,7 @@ def test_every_kind_of_record_is_shown_with_its_labels_and_values(client, bank):
         "批示": (when_office, "请认真核查"),
         "催办": ("已报告部门负责人", when_teller, "—"),
         "撤诉": ("受到施压", when_teller, "被迫撤诉 调查 已结束 查实施压"),
-        "赔偿审批": ("12345.50 · 甲分行个人金融部", when_handler, "审批人 个金部负责人 备注 一次性"),
+        "赔偿审批": ("12,345.50 元 · 甲分行个人金融部", when_handler, "审批人 个金部负责人 备注 一次性"),
         "移交法律顾问": (when_teller, "· 已报告领导 客户拟起诉"),
         "安全记录": ("客户醉酒", when_teller, "醉酒吵闹 已通知保卫部门 否 已报警 是 有录像记录 否"),
     }
