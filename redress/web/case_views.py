@@ -234,6 +234,14 @@ def add_documents(request: HttpRequest, number: str) -> HttpResponse:
         for problems in exc.errors.values():
             for problem in problems:
                 messages.error(request, problem)
+        files = request.FILES.getlist("attachments")
+        if files and "attachments" not in exc.errors:
+            # A browser cannot be given files back: say so, so that none is thought kept.
+            messages.error(
+                request,
+                _("Nothing was added, so these files were not kept: choose them again (%(names)s).")
+                % {"names": "、".join(f.name for f in files)},
+            )
     else:
         messages.success(
             request,

@@ -61,3 +61,26 @@ def test_the_printed_register_row_is_one_a4_page_headed_with_the_banks_name(page
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "register-row.pdf").write_bytes(pdf)
     assert _pages(pdf) == 1
+
+
+def test_a_file_goes_up_with_its_progress_shown_and_the_case_page_follows(page, log_in, bank, tmp_path):
+    from playwright.sync_api import expect
+
+    from redress.cases.models import Attachment
+
+    case = bank.register()
+    log_in(bank.teller)
+    page.goto(f"/cases/{case.number}")
+    sent = []
+    page.route("**/documents", lambda route: (sent.append(route.request.headers), route.continue_()))
+    letter = tmp_path / "回执.pdf"
+    letter.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.set_input_files("#id_documents", str(letter))
+    page.fill("#id_documents_note", "客户签收的告知书")
+    page.click("form.add-documents button[type=submit]")
+    expect(page.locator(".message.success")).to_be_visible()
+    # Sent in the background (the progress bar's request), and the answer is the case page at its address.
+    assert sent and sent[0].get("x-upload-progress") == "1"
+    assert page.url.endswith(f"/cases/{case.number}") or f"/cases/{case.number}#" in page.url
+    assert Attachment.objects.filter(case=case, original_name="回执.pdf").exists()
+    expect(page.locator("#attachments .files")).to_contain_text("回执.pdf")

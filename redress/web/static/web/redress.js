@@ -110,3 +110,43 @@ document.addEventListener("change", (event) => {
     first.scrollIntoView({ block: "center" });
   }
 })();
+
+// Upload progress (issue 15): a form sending files sends them in the background and shows how much has
+// gone, then shows the page the server answered (the case, or the form with its errors) as a plain
+// submission would. Without files the form submits as usual.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+  if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
+  const files = [...form.querySelectorAll("input[type=file]")].flatMap((input) => [...(input.files || [])]);
+  const template = document.getElementById("upload-progress");
+  if (!files.length || !template || !window.FormData) return;
+  event.preventDefault();
+  const data = new FormData(form);
+  const shown = template.content.firstElementChild.cloneNode(true);
+  const bar = shown.querySelector("progress");
+  const percent = shown.querySelector(".percent");
+  form.append(shown);
+  const request = new XMLHttpRequest();
+  request.open("POST", form.action || window.location.href);
+  request.setRequestHeader("X-Upload-Progress", "1");
+  request.upload.addEventListener("progress", (progress) => {
+    if (!progress.lengthComputable) return;
+    const done = Math.round((100 * progress.loaded) / progress.total);
+    bar.value = done;
+    percent.textContent = `${done}%`;
+  });
+  request.addEventListener("load", () => {
+    // The answer replaces the page, at the address it came from (the case after a redirect).
+    if (request.responseURL) window.history.replaceState(null, "", request.responseURL);
+    document.open();
+    document.write(request.responseText);
+    document.close();
+  });
+  request.addEventListener("error", () => {
+    // The network failed: submit the ordinary way, so the clerk sees what the browser says.
+    shown.remove();
+    form.submit();
+  });
+  request.send(data);
+});
