@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, case_views, public_views, report_views, views, watch_views
+from . import audit_views, case_views, people_views, public_views, report_views, views, watch_views
 
 app_name = "web"
 urlpatterns = [
@@ -51,6 +51,7 @@ urlpatterns = [
     ),
     path("cases/<str:number>/attachments/<int:attachment_id>", views.attachment, name="attachment"),
     path("cases/<str:number>/documents", case_views.add_documents, name="add_documents"),
+    path("people/search", people_views.search_people, name="people_search"),
     path("checks/", watch_views.daily_checks, name="daily_checks"),
     path("media-items/new", watch_views.new_media_item, name="new_media_item"),
     path("audit/", audit_views.audit_trail, name="audit_trail"),

@@ -187,6 +187,7 @@ PAGES = {
     "web:add_documents": CASE_WRITE,
     "web:audit_trail": INSPECTORS,
     "web:daily_checks": MINE,
+    "web:people_search": MINE,
     "web:new_media_item": MONITORS,
     "web:daily_report": REPORTS,
     "web:daily_report_xlsx": REPORTS,

@@ -150,3 +150,44 @@ document.addEventListener("submit", (event) => {
   });
   request.send(data);
 });
+
+// The people picker (issue 15): a field naming a person offers, as one types part of a name, the staff the
+// search finds (name · unit); choosing one fills in their username, or their name where the field takes a
+// name (an approver). The server still judges whatever is sent.
+(() => {
+  const inputs = document.querySelectorAll("input[data-people-search]");
+  for (const input of inputs) {
+    const list = document.createElement("datalist");
+    list.id = `${input.id || input.name}-people`;
+    input.after(list);
+    input.setAttribute("list", list.id);
+    const fill = input.dataset.peopleFill === "name" ? "name" : "username";
+    let timer = null;
+    let asked = "";
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const query = input.value.trim();
+        if (!query || query === asked) return;
+        asked = query;
+        let found;
+        try {
+          const url = `${input.dataset.peopleSearch}?q=${encodeURIComponent(query)}`;
+          const answer = await fetch(url, { credentials: "same-origin" });
+          if (!answer.ok) return;
+          found = await answer.json();
+        } catch {
+          return; // a help only: the clerk can still type the value
+        }
+        list.replaceChildren(
+          ...found.people.map((person) => {
+            const option = document.createElement("option");
+            option.value = person[fill];
+            option.label = `${person.name} · ${person.unit}`;
+            return option;
+          }),
+        );
+      }, 200);
+    });
+  }
+})();

@@ -1,5 +1,6 @@
-"""The printed register row fits ONE A4 page, headed with the bank's name (issue 15 item 5), checked on the
-PDF Chromium prints: a case worked through every step, with a long matter, a reply and a follow-up."""
+"""Pages a clerk is at home in (issue 15 item 5), in Chromium: the printed register row fits ONE A4 page
+headed with the bank's name (checked on the PDF Chromium prints, for a case worked through every step with a
+long matter); a file goes up with its progress shown; the people picker finds staff by name."""
 
 from __future__ import annotations
 
@@ -84,3 +85,15 @@ def test_a_file_goes_up_with_its_progress_shown_and_the_case_page_follows(page, 
     assert page.url.endswith(f"/cases/{case.number}") or f"/cases/{case.number}#" in page.url
     assert Attachment.objects.filter(case=case, original_name="回执.pdf").exists()
     expect(page.locator("#attachments .files")).to_contain_text("回执.pdf")
+
+
+def test_the_people_picker_offers_staff_found_by_name_and_sends_the_username(page, log_in, bank):
+    from playwright.sync_api import expect
+
+    case = perform("accept", bank.teller, bank.register())
+    log_in(bank.office)
+    page.goto(f"/cases/{case.number}/act/hold_accountable")
+    page.fill("#id_staff", bank.handler.name[:2])
+    options = page.locator("#id_staff-people option")
+    expect(options.first).to_have_attribute("value", "handler")
+    assert bank.handler.name in options.first.get_attribute("label")
