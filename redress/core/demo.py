@@ -1185,7 +1185,11 @@ _REFERRING_BODIES = [
 _CHECK_FINDINGS = ["", "", "意见簿新增留言一条：建议周末增开对公窗口，已转网点负责人办理。", ""]
 
 
-def _referrals_checks_and_media(rng: random.Random, now: dt.datetime, org: _Org) -> None:
+# The smallest demo that has a media item (one of its cases); smaller ones keep to the planned cases.
+MEDIA_ITEM_FROM = 20
+
+
+def _referrals_checks_and_media(rng: random.Random, now: dt.datetime, org: _Org, *, with_media: bool) -> None:
     """What issue 15 added, with real data: referred cases with their referring body's deadline (one
     answered, one due within a day), the daily checks of the last days (today's not all done, so the
     reminder has someone to remind), a media item found by monitoring sent to the spokesperson, and that
@@ -1246,6 +1250,8 @@ def _referrals_checks_and_media(rng: random.Random, now: dt.datetime, org: _Org)
                 daily_checks.record_check(office, duty, "", now=morning)
     # A media item found by monitoring, sent to the spokesperson and reported outside the bank.
     wuhan = org.branches[0]
+    if not with_media:
+        return
     with suppress(FieldErrors, lifecycle.LifecycleError):
         item = register_media_item(
             office,
@@ -1314,14 +1320,16 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
     with transaction.atomic():
         org = _organisation(rng, people)
         maker = _CaseMaker(rng, people, org, now)
-        planned = [maker.data(*spec) for spec in _plan(rng, cases)]
+        # A demo big enough shows a media item found by monitoring: it is one of the cases asked for.
+        with_media = cases >= MEDIA_ITEM_FROM
+        planned = [maker.data(*spec) for spec in _plan(rng, cases - 1 if with_media else cases)]
         # In order of receipt, so that case numbers count up with time as they do in real use.
         planned.sort(key=lambda item: item[1].received_at)
         for responder, data in planned:
             case = register_case(responder, data, files=_demo_files(rng), now=now).case
             _progress(case, responder, rng, now, org)
         _an_order_waiting(rng, now, org)
-        _referrals_checks_and_media(rng, now, org)
+        _referrals_checks_and_media(rng, now, org, with_media=with_media)
         # What the sweeper would have done meanwhile: warnings, breaches, supervision notices and the
         # escalations they bring, as of now.
         sweep(now)
