@@ -124,3 +124,12 @@ def test_the_case_page_shows_the_referring_body_its_deadline_and_whether_it_is_a
     perform("reply_to_referrer", bank.teller, case, {"reply": "已处理完毕，客户满意。"})
     page = client.get(f"/cases/{case.number}").content.decode()
     assert "已处理完毕，客户满意。" in page and "待本行回复" not in page
+
+
+def test_a_calendar_change_never_moves_the_date_the_referring_body_set(bank):
+    from redress.deadlines.services import recompute
+
+    due = _due(9)
+    case = _record(bank, _referred(bank), due=due)
+    recompute(Clock.objects.filter(case=case))
+    assert Clock.objects.get(case=case, name="referrer_reply").due_at == due
