@@ -158,6 +158,8 @@ INSTALLED_APPS = [
     "redress.notifications",
     "redress.matching",
     "redress.escalation",
+    "redress.referrals",
+    "redress.watch",
     "redress.lifecycle",
     "redress.reports",
     "redress.retention",
@@ -519,6 +521,9 @@ def _time_of_day(name: str, default: str) -> dt.time:
 # time by beat (or the embedded setup's sidecar); and the union's mailbox, which gets the top unit's report.
 REPORTS_DAILY_TIME = _time_of_day("REDRESS_DAILY_REPORT_TIME", "08:00")
 REPORTS_UNION_MAILBOX = os.environ.get("REDRESS_UNION_MAILBOX", "")
+# The daily checks (redress.watch, P3 第九条): the people on duty are reminded from this Beijing time when a
+# check of the day is still not done; the sweeper sends it, once per unit and day.
+DAILY_CHECK_TIME = _time_of_day("REDRESS_DAILY_CHECK_TIME", "10:00")
 CELERY_BEAT_SCHEDULE["daily-reports"] = {
     "task": "redress.send_daily_reports",
     "schedule": crontab(hour=REPORTS_DAILY_TIME.hour, minute=REPORTS_DAILY_TIME.minute),

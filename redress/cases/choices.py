@@ -135,6 +135,8 @@ class EventKind(models.TextChoices):
     INVESTIGATION_CONCLUDED = "investigation_concluded", _("investigation concluded")
     REFERRED_JUDICIAL = "referred_judicial", _("referred to the judicial authorities")
     REPORTED_EXTERNALLY = "reported_externally", _("reported outside the bank")
+    REFERRAL_RECORDED = "referral_recorded", _("referring body recorded")
+    REFERRER_ANSWERED = "referrer_answered", _("reply sent back to the referring body")
     # A report of wrongdoing sent on the public page: the bank's messages to its reporter and their additions.
     REPORTER_MESSAGED = "reporter_messaged", _("message to the reporter")
     REPORTER_ADDED = "reporter_added", _("the reporter added material")

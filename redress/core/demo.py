@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from redress.cases.models import Case
 from redress.cases.services import RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.validators import InvalidValue, id_check_digit, normalise_phone
+from redress.lifecycle.media import MediaItemData, register_media_item
 from redress.lifecycle.registration import register_case
 from redress.lifecycle.sweeper import sweep
 from redress.matching.suggest import train as train_suggestions
@@ -31,6 +33,8 @@ from redress.organisation.choices import DepartmentFunction, Role, UnitKind, Wor
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
 from redress.retention import services as retention
+from redress.watch import services as daily_checks
+from redress.watch.choices import CheckDuty
 
 # The demo users' published password; they log in only in demo mode (bandit: B105).
 PASSWORD = "demo"  # nosec B105
@@ -1216,6 +1220,108 @@ def _an_order_waiting(rng: random.Random, now: dt.datetime, org: _Org) -> None:
         return
 
 
+_REFERRING_BODIES = [
+    ("国家金融监督管理总局湖北监管局", "鄂金转〔2026〕{n}号"),
+    ("湖北省农村信用社联合社办事处", "鄂信联转〔2026〕{n}号"),
+    ("武汉市人民政府信访局", "武信转〔2026〕{n}号"),
+]
+_CHECK_FINDINGS = ["", "", "意见簿新增留言一条：建议周末增开对公窗口，已转网点负责人办理。", ""]
+
+
+# The smallest demo that has a media item (one of its cases); smaller ones keep to the planned cases.
+MEDIA_ITEM_FROM = 20
+
+
+def _referrals_checks_and_media(rng: random.Random, now: dt.datetime, org: _Org, *, with_media: bool) -> None:
+    """What issue 15 added, with real data: referred cases with their referring body's deadline (one
+    answered, one due within a day), the daily checks of the last days (today's not all done, so the
+    reminder has someone to remind), a media item found by monitoring sent to the spokesperson, and that
+    media complaint reported to the regulator with a printable report."""
+    referred = list(
+        Case.objects.filter(
+            channel__in=[Channel.REGULATOR, Channel.GOVERNMENT, Channel.SUPERIOR_REFERRAL],
+            state__in=[State.ACCEPTED, State.TRANSFERRED, State.IN_PROGRESS, State.REPLIED],
+        )
+        .select_related("first_responder")
+        .order_by("-received_at")[:3]
+    )
+    for i, case in enumerate(referred):
+        body, reference = _REFERRING_BODIES[i % len(_REFERRING_BODIES)]
+        due = (now + dt.timedelta(hours=(20, 96, 150)[i % 3])).replace(minute=0, second=0, microsecond=0)
+        try:
+            case = lifecycle.perform(
+                "record_referral",
+                case.first_responder,
+                case,
+                {
+                    "body": body,
+                    "reference": reference.format(n=rng.randint(100, 999)),
+                    "referred_at": case.received_at.isoformat(),
+                    "due_at": due.isoformat(),
+                },
+                now=now - dt.timedelta(hours=3),
+            )
+            if i == 2:
+                lifecycle.perform(
+                    "reply_to_referrer",
+                    case.first_responder,
+                    case,
+                    {"reply": "经核查，客户反映问题属实，我行已向客户致歉并完成整改，客户表示满意。"},
+                    now=now - dt.timedelta(hours=1),
+                )
+        except (lifecycle.LifecycleError, FieldErrors):
+            continue
+    # The daily checks of the last three days; today's comment books partly not yet looked at.
+    heads = [
+        person
+        for branch in org.branches
+        for outlet in branch.outlets
+        for person in branch.outlet_staff.get(outlet.pk, [])
+        if person.has_role(Role.OUTLET_HEAD)
+    ]
+    office = org.named["office"]
+    for days_ago in (2, 1, 0):
+        local = timezone.localtime(now - dt.timedelta(days=days_ago))
+        morning = min(local.replace(hour=9, minute=rng.randint(0, 50), second=0, microsecond=0), now)
+        for head in heads if days_ago else heads[: len(heads) // 2]:
+            with suppress(FieldErrors):
+                daily_checks.record_check(
+                    head, CheckDuty.COMMENT_BOOK, rng.choice(_CHECK_FINDINGS), now=morning
+                )
+        for duty in (CheckDuty.ONLINE, CheckDuty.NEWS_SITES) if days_ago else (CheckDuty.ONLINE,):
+            with suppress(FieldErrors):
+                daily_checks.record_check(office, duty, "", now=morning)
+    # A media item found by monitoring, sent to the spokesperson and reported outside the bank.
+    wuhan = org.branches[0]
+    if not with_media:
+        return
+    with suppress(FieldErrors, lifecycle.LifecycleError):
+        item = register_media_item(
+            office,
+            MediaItemData(
+                source="楚天都市报微信公众号",
+                title=f"{wuhan.outlets[0].name}周一上午排长队，仅开一个窗口",
+                summary="文章称该网点周一上午仅开放一个窗口，客户等候近两小时，大堂无人引导，评论区有多条类似留言。",
+                url="https://mp.weixin.qq.com/s/demo-ctdsb-queue",
+                published_at=now - dt.timedelta(days=1, hours=3),
+                subject_unit=wuhan.outlets[0].code,
+                category=Category.SERVICE_ATTITUDE,
+            ),
+            now=now - dt.timedelta(days=1),
+        )
+        lifecycle.perform(
+            "report_externally",
+            office,
+            item.case,
+            {
+                "to": "regulator",
+                "note": "楚天都市报微信公众号刊发我行网点排长队一文，我行已启动舆情应对，"
+                "由新闻发言人统一回应，网点已增开窗口并向客户致歉，现将有关情况报告如下。",
+            },
+            now=now - dt.timedelta(hours=20),
+        )
+
+
 # A one-page PDF, as a scanned letter or a receipt would come: some demo cases carry one.
 _DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -1293,12 +1399,16 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         past = min(PAST_RETENTION, max(0, cases - PLAN_COVERS))
         _past_retention(maker, now, past)
         planned = [maker.data(*spec) for spec in _plan(rng, cases - past)]
+        # A demo big enough shows a media item found by monitoring: it is one of the cases asked for.
+        with_media = cases >= MEDIA_ITEM_FROM
+        planned = [maker.data(*spec) for spec in _plan(rng, cases - 1 if with_media else cases)]
         # In order of receipt, so that case numbers count up with time as they do in real use.
         planned.sort(key=lambda item: item[1].received_at)
         for responder, data in planned:
             case = register_case(responder, data, files=_demo_files(rng), now=now).case
             _progress(case, responder, rng, now, org)
         _an_order_waiting(rng, now, org)
+        _referrals_checks_and_media(rng, now, org, with_media=with_media)
         # What the sweeper would have done meanwhile: warnings, breaches, supervision notices and the
         # escalations they bring, as of now.
         sweep(now)

@@ -13,6 +13,8 @@ class ClockName(models.TextChoices):
     REPLY = "reply", _("reply to the customer")
     RESULT_REPORT = "result_report", _("result report")
     DECISION = "decision", _("statutory decision")
+    # The deadline the body that referred the complaint set for the bank's reply to it (P3 第十条).
+    REFERRER_REPLY = "referrer_reply", _("reply to the referring body")
 
 
 class ClockState(models.TextChoices):
@@ -36,6 +38,8 @@ class StartEvent(models.TextChoices):
     RECEIPT = "receipt", _("receipt")
     ACCEPTANCE = "acceptance", _("acceptance")
     TRANSFER_IN = "transfer_in", _("transfer in")
+    # A referral recorded with its body's deadline (redress.referrals); no policy starts a clock on it.
+    REFERRAL = "referral", _("referral recorded")
 
 
 class PolicySource(models.TextChoices):

@@ -33,6 +33,7 @@ from . import params as p
 from . import permissions as who
 from .handling import _AT
 from .machine import STAYS, Action, Change, Context, Guard
+from .referral import CLOSE_GUARD as REFERRER_ANSWERED
 from .routing import escalation_change
 
 _L = gettext_lazy
@@ -343,6 +344,8 @@ ACTIONS = (
                 _class_missing("reason"),
                 uses_params=False,
             ),
+            # A referred case answers its referring body before it closes (P3 第十条).
+            REFERRER_ANSWERED,
         ),
         label=_L("Close"),
         group="close",

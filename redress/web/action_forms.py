@@ -22,11 +22,11 @@ from redress.cases.models import Case
 from redress.cases.services import active_classification
 from redress.deadlines.choices import COUNTING_STATES, ClockName
 from redress.lifecycle.machine import Action
-from redress.lifecycle.params import Widget, widget_of
+from redress.lifecycle.params import Widget, reference_of, widget_of
 from redress.organisation.choices import LEVEL_ORDER, Level
 from redress.organisation.models import Staff, Unit
 
-from .forms import unit_choices
+from .forms import PEOPLE_PICKER, unit_choices
 
 _BLANK = [("", "—")]
 
@@ -124,6 +124,14 @@ def form_class(action_name: str) -> type[ActionForm]:
     attrs: dict[str, Any] = {
         name: _field(widget_of(info)) for name, info in action.params.model_fields.items()
     }
+    for name, info in action.params.model_fields.items():
+        reference = reference_of(info)
+        if (
+            reference is not None
+            and reference.model == "staff"
+            and isinstance(attrs[name].widget, forms.TextInput)
+        ):
+            attrs[name].widget.attrs.update(PEOPLE_PICKER)  # a person found by name, sent as the username
     picker = PICKERS.get(action_name)
     if picker is not None:
         attrs["setup"] = picker
@@ -171,6 +179,12 @@ def _setup_compensation(form: ActionForm) -> None:
     form.fields["business_line"].widget = forms.Select(
         choices=_BLANK + unit_choices(Unit.objects.filter(active=True, kind="department"))
     )
+    # The approver is written by name: the picker offers the staff found, and fills in the name.
+    form.fields["approver_name"].widget.attrs.update({**PEOPLE_PICKER, "data-people-fill": "name"})
+
+
+def _setup_accountability(form: ActionForm) -> None:
+    form.fields["unit"].widget = forms.Select(choices=_BLANK + unit_choices(Unit.objects.filter(active=True)))
 
 
 def _setup_extension(form: ActionForm) -> None:
@@ -202,6 +216,7 @@ PICKERS = {
     "escalate": _setup_escalate,
     "report": _setup_report,
     "approve_compensation": _setup_compensation,
+    "hold_accountable": _setup_accountability,
     "request_extension": _setup_extension,
     "close": _setup_close,
 }

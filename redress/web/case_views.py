@@ -33,7 +33,7 @@ from redress.access.visibility import (
 from redress.audit.models import AuditAction
 from redress.audit.services import record_read
 from redress.cases.attachments import StoreFailed
-from redress.cases.choices import OPEN_STATES, Flag, Kind, State
+from redress.cases.choices import OPEN_STATES, EventKind, ExternalBody, Flag, Kind, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
@@ -50,6 +50,7 @@ from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
 from redress.organisation.models import Staff, Unit
 from redress.receipts import services as receipts
+from redress.referrals.models import Referral
 from redress.retention.services import anonymised_at
 
 from . import clocks as clock_words
@@ -202,6 +203,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "safety_records": case.safety_records.select_related("by"),
         "approvals": case.compensation_approvals.select_related("by", "business_line"),
         "referrals": case.legal_referrals.select_related("by"),
+        "referring_bodies": Referral.objects.filter(case=case).select_related(
+            "recorded_by", "replied_by", "clock"
+        ),
         # A report from the public page: the reporter's contact and the messages, for those handling it.
         "public_report": _public_report(request.user, case),
         # What the complainant looks the case up with on the public status page (issue 15), told by those
@@ -240,6 +244,14 @@ def add_documents(request: HttpRequest, number: str) -> HttpResponse:
         for problems in exc.errors.values():
             for problem in problems:
                 messages.error(request, problem)
+        files = request.FILES.getlist("attachments")
+        if files and "attachments" not in exc.errors:
+            # A browser cannot be given files back: say so, so that none is thought kept.
+            messages.error(
+                request,
+                _("Nothing was added, so these files were not kept: choose them again (%(names)s).")
+                % {"names": "、".join(f.name for f in files)},
+            )
     else:
         messages.success(
             request,
@@ -504,6 +516,40 @@ def print_result_report(request: HttpRequest, number: str, report_id: int) -> Ht
     if report is None:
         raise Http404("No such result report.")
     return _print(request, "web/print/result_report.html", case, f"result report {report.pk}", report=report)
+
+
+@login_required
+@require_GET
+def print_external_report(request: HttpRequest, number: str, event_id: int) -> HttpResponse:
+    """The report of a major or media complaint sent outside the bank (P3 第十五条, 第二十条), as recorded:
+    to whom, when, by whom, and its text, on one A4 sheet to sign and send."""
+    case = get_visible_case(request.user, number)
+    event = (
+        case.events.filter(pk=event_id, kind=EventKind.REPORTED_EXTERNALLY)
+        .select_related("actor__unit")
+        .first()
+    )
+    if event is None:
+        raise Http404("No such report.")
+    data = event.data or {}
+    reported_at = _moment_of(data.get("at")) or event.at
+    return _print(
+        request,
+        "web/print/external_report.html",
+        case,
+        f"external report {event.pk}",
+        event=event,
+        to=ExternalBody(data["to"]).label if data.get("to") in ExternalBody.values else data.get("to", ""),
+        reported_at=reported_at,
+        text=data.get("note", ""),
+    )
+
+
+def _moment_of(value) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 @login_required

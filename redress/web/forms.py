@@ -6,6 +6,7 @@ import uuid
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +85,11 @@ class MultipleFileField(forms.FileField):
         return [data] if data else []
 
 
+# A text field that names a person: the page offers the staff found by name as one types (redress.js, the
+# people search); the value sent is the username (or, with data-people-fill="name", the name).
+PEOPLE_PICKER = {"data-people-search": reverse_lazy("web:people_search"), "autocomplete": "off"}
+
+
 class RegistrationForm(forms.Form):
     """Every fact of R2.3. Fields are lenient strings: register_case reports what is wrong, field by field."""
 
@@ -135,7 +141,8 @@ class RegistrationForm(forms.Form):
     subject_staff = forms.CharField(
         label=_("staff complained about"),
         required=False,
-        help_text=_("Username, if the complaint names a staff member."),
+        help_text=_("Type part of the name and choose the person, if the complaint names a staff member."),
+        widget=forms.TextInput(attrs=PEOPLE_PICKER),
     )
     matter = forms.CharField(label=_("matter"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     demand = forms.CharField(label=_("demand"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

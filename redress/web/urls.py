@@ -4,11 +4,13 @@ from django.urls import path
 from . import (
     audit_views,
     case_views,
+    people_views,
     performance_views,
     public_views,
     report_views,
     retention_views,
     views,
+    watch_views,
 )
 
 app_name = "web"
@@ -61,8 +63,16 @@ urlpatterns = [
         case_views.print_supervision_notice,
         name="print_notice",
     ),
+    path(
+        "cases/<str:number>/print/external/<int:event_id>",
+        case_views.print_external_report,
+        name="print_external",
+    ),
     path("cases/<str:number>/attachments/<int:attachment_id>", views.attachment, name="attachment"),
     path("cases/<str:number>/documents", case_views.add_documents, name="add_documents"),
+    path("people/search", people_views.search_people, name="people_search"),
+    path("checks/", watch_views.daily_checks, name="daily_checks"),
+    path("media-items/new", watch_views.new_media_item, name="new_media_item"),
     path("audit/", audit_views.audit_trail, name="audit_trail"),
     path("audit/export.xlsx", audit_views.audit_trail_export, name="audit_trail_export"),
     path("retention/", retention_views.retention, name="retention"),

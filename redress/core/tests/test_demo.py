@@ -180,6 +180,21 @@ def test_the_demo_of_make_run_shows_every_stage_and_path():
     assert Attachment.objects.exists()
     assert CaseEvent.objects.filter(kind="instructed", actor__username="leader").exists()
     assert SuggestionModel.objects.count() == 1
+    # Issue 15's missing steps, with real data: referring bodies (one answered, the others waiting on their
+    # clock), the daily checks of the last days with today's not all done, a media item sent to the
+    # spokesperson, and its report outside the bank.
+    from redress.referrals.models import Referral
+    from redress.watch.models import DailyCheck, MediaItem
+
+    assert Referral.objects.filter(replied_at__isnull=False).exists()
+    assert Referral.objects.filter(replied_at__isnull=True, clock__state__in=["running", "warning"]).exists()
+    assert {"referral_recorded", "referrer_answered", "reported_externally"} <= kinds | set(
+        CaseEvent.objects.values_list("kind", flat=True)
+    )
+    assert DailyCheck.objects.values("day").distinct().count() == 3
+    assert DailyCheck.objects.filter(duty="comment_book").exclude(found="").exists()
+    item = MediaItem.objects.select_related("case", "spokesperson").get()
+    assert item.case.channel == "media" and item.case.handler == item.spokesperson
 
 
 def test_the_demos_report_figures_equal_a_recount():

@@ -86,3 +86,17 @@ def test_the_case_page_form_adds_documents(bank):
         reverse("web:add_documents", args=[case.number])
         not in client.get(reverse("web:case", args=[case.number])).content.decode()
     )
+
+
+def test_files_refused_for_another_field_are_asked_for_again_by_name(bank):
+    case = bank.register()
+    client = Client()
+    client.force_login(bank.teller)
+    answer = client.post(
+        reverse("web:add_documents", args=[case.number]),
+        {"attachments": [pdf()], "note": "长" * 2001},
+        follow=True,
+    )
+    page = answer.content.decode()
+    assert "请重新选择" in page and "回执.pdf" in page.split("请重新选择", 1)[1][:200]
+    assert not Attachment.objects.filter(case=case).exists()

@@ -172,6 +172,20 @@ def _on_hold(bank):
     return perform("set_legal_hold", bank.office, _accepted(bank), {"reason": "客户已起诉"})
 
 
+def _in_days(days: int) -> str:
+    return (timezone.now() + dt.timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+def _referred(bank):
+    return perform("accept", bank.teller, bank.register(channel="regulator"))
+
+
+def _referral_recorded(bank):
+    return perform(
+        "record_referral", bank.teller, _referred(bank), {"body": "湖北监管局", "due_at": _in_days(5)}
+    )
+
+
 ACTION_CASES = [
     # action, who, case maker, form data, the state after (None: unchanged), the event recorded
     ("accept", "teller", lambda b: b.register(), {}, State.ACCEPTED, EventKind.ACCEPTED),
@@ -321,6 +335,22 @@ ACTION_CASES = [
     ("reveal", "teller", _accepted, {"purpose": "call_back"}, None, EventKind.REVEALED),
     ("set_legal_hold", "office", _accepted, {"reason": "客户已起诉"}, None, EventKind.HOLD_SET),
     ("lift_legal_hold", "office", _on_hold, {"reason": "诉讼已终结"}, None, EventKind.HOLD_LIFTED),
+    (
+        "record_referral",
+        "teller",
+        _referred,
+        {"body": "湖北监管局", "reference": "鄂金转〔2026〕12号", "due_at": _in_days(5)},
+        None,
+        EventKind.REFERRAL_RECORDED,
+    ),
+    (
+        "reply_to_referrer",
+        "teller",
+        _referral_recorded,
+        {"reply": "已答复客户"},
+        None,
+        EventKind.REFERRER_ANSWERED,
+    ),
 ]
 
 
