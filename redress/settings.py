@@ -159,8 +159,11 @@ INSTALLED_APPS = [
     "redress.notifications",
     "redress.matching",
     "redress.escalation",
+    "redress.referrals",
+    "redress.watch",
     "redress.lifecycle",
     "redress.reports",
+    "redress.retention",
     "redress.api",
     "redress.web",
 ]
@@ -239,7 +242,7 @@ AUTHENTICATION_BACKENDS = [
     "redress.access.backends.StaffBackend",
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:register"
+LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -502,6 +505,8 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit-chain": {"task": "redress.audit.seal", "schedule": float(SWEEP_INTERVAL)},
     # The registration suggestions relearned from the day's closed cases (redress.matching.suggest).
     "train-suggestions": {"task": "redress.train_suggestions", "schedule": crontab(hour=3, minute=15)},
+    # Closed cases past their retention period anonymised, once a day (redress.retention, decision 0037).
+    "retention": {"task": "redress.retention.run", "schedule": crontab(hour=2, minute=30)},
 }
 
 
@@ -517,6 +522,9 @@ def _time_of_day(name: str, default: str) -> dt.time:
 # time by beat (or the embedded setup's sidecar); and the union's mailbox, which gets the top unit's report.
 REPORTS_DAILY_TIME = _time_of_day("REDRESS_DAILY_REPORT_TIME", "08:00")
 REPORTS_UNION_MAILBOX = os.environ.get("REDRESS_UNION_MAILBOX", "")
+# The daily checks (redress.watch, P3 第九条): the people on duty are reminded from this Beijing time when a
+# check of the day is still not done; the sweeper sends it, once per unit and day.
+DAILY_CHECK_TIME = _time_of_day("REDRESS_DAILY_CHECK_TIME", "10:00")
 CELERY_BEAT_SCHEDULE["daily-reports"] = {
     "task": "redress.send_daily_reports",
     "schedule": crontab(hour=REPORTS_DAILY_TIME.hour, minute=REPORTS_DAILY_TIME.minute),

@@ -23,6 +23,9 @@ from redress.organisation.services import add_work_group_member, create_staff, c
 from redress.plans import services as plans
 
 PASSWORD = "correct horse battery"
+# A complaint closes only with its regulatory business category and reason (JR/T 0169-2018): tests that
+# close one without having classified it at registration give these.
+CLASSES = {"business_category": "人民币储蓄", "reason": "服务态度及服务质量"}
 
 
 @dataclass

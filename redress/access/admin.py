@@ -14,6 +14,7 @@ from redress.common.validators import mask_id_number, mask_phone
 from redress.organisation.admin import StaffAdmin
 from redress.organisation.models import Staff
 
+from .confidential import may_see_content, withhold
 from .lockout import unlock
 from .models import ApiToken
 from .tokens import revoke_token
@@ -81,6 +82,18 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return visible_to(request.user).select_related("unit", "subject_unit")
+
+    def get_object(self, request, object_id, from_field=None):
+        # A confidential case for an administrator who does not handle it: its number and state (R10.1).
+        case = super().get_object(request, object_id, from_field)
+        if case is not None and not may_see_content(request.user, case):
+            withhold(case)
+        return case
+
+    def get_inlines(self, request, obj):
+        if obj is not None and getattr(obj, "withheld_in_memory", False):
+            return []  # nor its history's texts
+        return super().get_inlines(request, obj)
 
     def has_add_permission(self, request):
         return False

@@ -20,6 +20,13 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticError
 
+from redress.access.confidential import (
+    content_withheld_q,
+    may_see_content,
+    searchable_by,
+    withhold,
+    withhold_rows,
+)
 from redress.access.visibility import (
     get_visible_case,
     hidden_numbers,
@@ -208,6 +215,56 @@ class CaseFilters(Schema):
     state: str | None = Field(None, json_schema_extra=param_example("accepted"))
     received_from: dt.date | None = Field(None, json_schema_extra=param_example("2026-11-01"))
     received_to: dt.date | None = Field(None, json_schema_extra=param_example("2026-11-30"))
+    registered_in: str | None = Field(
+        None,
+        description="Unit code: cases registered by a unit in its subtree (the reports' counting rule)",
+        json_schema_extra=param_example("WH"),
+    )
+    registering_unit: str | None = Field(
+        None,
+        description="Unit code: cases registered by that unit itself, not its subtree",
+        json_schema_extra=param_example("WH"),
+    )
+    subject_unit: str | None = Field(
+        None,
+        description="Unit code: cases about a unit in its subtree",
+        json_schema_extra=param_example("WH"),
+    )
+    subject_staff: str | None = Field(
+        None,
+        description="Username of the staff member complained about",
+        json_schema_extra=param_example("li"),
+    )
+    business_category: str | None = Field(
+        None,
+        description="JR/T 0169-2018 business category: official code or label path; `none`: not classified",
+        json_schema_extra=param_example("银行卡/信用卡"),
+    )
+    reason: str | None = Field(
+        None,
+        description="JR/T 0169-2018 reason: official code or label path; `none`: not classified",
+        json_schema_extra=param_example("服务态度及服务质量"),
+    )
+    regulatory_channel: str | None = Field(
+        None,
+        description="JR/T 0169-2018 channel: official code or label path; `none`: not classified",
+        json_schema_extra=param_example("营业现场"),
+    )
+    product: str | None = Field(
+        None, description="Business line / product, exactly", json_schema_extra=param_example("信用卡")
+    )
+    customer_group: str | None = Field(
+        None, description="vip, card_holder or cash", json_schema_extra=param_example("vip")
+    )
+    stat_class: str | None = Field(None, json_schema_extra=param_example("counted"))
+    responsibility: str | None = Field(None, json_schema_extra=param_example("at_fault"))
+    level: str | None = Field(None, json_schema_extra=param_example("branch"))
+    figure: str | None = Field(
+        None,
+        description="A measure of the reports (e.g. replied_late, escalated_branch, closed_counted): the "
+        "cases counted in it",
+        json_schema_extra=param_example("replied_late"),
+    )
     q: str | None = Field(
         None,
         description="Words in the matter, demand, result reports or replies (Chinese is segmented into "
@@ -323,6 +380,11 @@ class CaseOut(Schema):
     closed_at: dt.datetime | None
     rejection_reason: str = Field(description="The reason told to the complainant when not accepted")
     previous_case: str | None = Field(description="Number of the earlier case this one repeats")
+    content_withheld: bool = Field(
+        description="A confidential case (asked for by the complainant, or a report of wrongdoing) read by "
+        "someone who does not handle it: its matter, demand, complainant, texts and files are left out "
+        "(R10.1)"
+    )
     flags: list[str]
     attachments: list[AttachmentOut]
     deadlines: list[DeadlineOut]
@@ -533,8 +595,9 @@ def case_out(
     if case.previous_case_id and case.previous_case_id not in visible_previous:
         # A repeat of a case the caller may not see: not even that there is one (R10.2).
         flags = [f for f in flags if f != Flag.REPEAT]
-    if files is None:
-        files = list(case.attachments.all())
+    secret = getattr(case, "withheld_in_memory", False)
+    if files is None or secret:
+        files = [] if secret else list(case.attachments.all())
     if deadlines is None:
         deadlines = case_deadlines(case, now)
     return {
@@ -587,6 +650,7 @@ def case_out(
         "closed_at": _local(case.closed_at),
         "rejection_reason": case.rejection_reason,
         "previous_case": visible_previous.get(case.previous_case_id),
+        "content_withheld": secret,
         "flags": flags,
         "attachments": [
             {
@@ -633,9 +697,22 @@ def case_detail_out(case: Case, user: Staff, *, revealed: bool = False) -> dict:
     The numbers in full while the user's reveal lasts (`revealed`: they have just revealed them). A number
     of a case `user` may not see, typed into any text (a transfer's note, a reason, the matter), gives way to
     a phrase (R10.2)."""
+    if not may_see_content(user, case):
+        # Confidential, and `user` does not handle it: that it exists and its state (R10.1).
+        return _withheld_detail(_case_detail(withhold(case), user, revealed=False))
     out = _case_detail(case, user, revealed=revealed)
     hidden = numbers_hidden_in(user, json.dumps(out, ensure_ascii=False, default=str), case.number)
     return redact_numbers(out, hidden, _("outside your view")) if hidden else out
+
+
+def _withheld_detail(out: dict) -> dict:
+    """A detail with the texts of the case's records left out: the transfers' notes, the reports, the
+    notices' reasons, the statistics' facts."""
+    for order in out["transfer_orders"]:
+        order.update(note="", bounce_reason="")
+    for notice in out["supervision_notices"]:
+        notice.update(reason="")
+    return {**out, "result_reports": [], "stat_facts": {}}
 
 
 def _case_detail(case: Case, user: Staff, *, revealed: bool) -> dict:
@@ -803,7 +880,9 @@ def create_case_with_attachments(
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
     """The cases the caller may see, filtered as on the register page: newest first, or with `q` the best
     match first, unless `sort` is given."""
-    matching = filters.register_filter().apply(visible_to(request.auth))
+    matching = filters.register_filter().apply(
+        visible_to(request.auth), unsearchable=content_withheld_q(request.auth)
+    )
     return _page(request.auth, matching, PageQuery(limit=filters.limit, offset=filters.offset))
 
 
@@ -813,7 +892,7 @@ def _page(user: Staff, cases: QuerySet[Case], page: PageQuery) -> dict:
     cap = page.offset + page.limit * (1 + register_query.COUNT_PAGES_AHEAD)
     count, capped = register_query.capped_count(cases, cap=cap)
     estimate = register_query.estimated_count(cases) if capped else None
-    rows = list(_with_related(cases)[page.offset : page.offset + page.limit])
+    rows = withhold_rows(list(_with_related(cases)[page.offset : page.offset + page.limit]), user)
     now = timezone.now()
     seen = previous_cases_seen(user, rows)
     return {
@@ -984,11 +1063,12 @@ class SimilarOut(Schema):
 )
 def similar_cases(request: HttpRequest, number: str = case_number(), query: Query[SimilarQuery] = None):
     case = get_visible_case(request.auth, number)
+    if not may_see_content(request.auth, case):
+        return []  # what a confidential case is like would tell what it says (R10.1)
     limit = query.limit if query is not None else 10
     threshold = float(current_settings().similarity_threshold)
-    found = similarity.most_alike(
-        case, visible_to(request.auth).select_related("unit"), threshold=threshold, limit=limit
-    )
+    candidates = searchable_by(visible_to(request.auth), request.auth).select_related("unit")
+    found = similarity.most_alike(case, candidates, threshold=threshold, limit=limit)
     return [
         {
             "number": other.number,
@@ -1015,12 +1095,15 @@ def case_events(request: HttpRequest, number: str = case_number()):
     events = list(case.events.select_related("actor").order_by("at", "id"))
     # Other cases the caller may not see are not named, nor shown to exist (R10.2).
     hidden = hidden_numbers(request.auth, case, events)
+    # A confidential case's history for someone who does not handle it: what happened when, not what was
+    # written (R10.1).
+    secret = not may_see_content(request.auth, case)
     return [
         {
             "kind": e.kind,
             "actor": e.actor.username if e.actor_id else None,
             "at": timezone.localtime(e.at),
-            "data": withhold_numbers(e.data, hidden),
+            "data": {} if secret else withhold_numbers(e.data, hidden),
         }
         for e in events
     ]
@@ -1066,7 +1149,10 @@ def download_attachment(
     request: HttpRequest, number: str = case_number(), attachment_id: int = Path(..., example=1)
 ) -> HttpResponse:
     case = get_visible_case(request.auth, number)
-    attachment = case.attachments.filter(pk=attachment_id).first()
+    # A confidential case's files only for those handling it (R10.1): to anyone else, none exists.
+    attachment = (
+        case.attachments.filter(pk=attachment_id).first() if may_see_content(request.auth, case) else None
+    )
     if attachment is None:
         raise Http404
     try:

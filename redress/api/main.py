@@ -52,3 +52,4 @@ api.add_router("", "redress.api.plans.router")
 # Without a login: reports of wrongdoing from the public, with a receipt.
 api.add_router("", "redress.api.public.router")
 api.add_router("", "redress.api.audit.router")
+api.add_router("", "redress.api.watch.router")

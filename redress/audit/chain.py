@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from redress.cases.models import CaseEvent
-from redress.common.chain import GENESIS, ChainedRow, audit_key, link, seal_of
+from redress.common.chain import GENESIS, ChainedRow, audit_key, erased_intact, link, seal_of
 
 from .models import AuditEntry, ChainHead
 
@@ -43,6 +43,17 @@ def _content(model: type[ChainedRow], values: tuple) -> dict[str, Any]:
     return dict(zip(model.CHAINED, values, strict=True))
 
 
+def _matches(model: type[ChainedRow], values: tuple, stored: str, key: bytes) -> bool:
+    """Whether the row's content matches its seal; for a row whose erasable field retention erased
+    (decision 0037), whether the erasure marker matches the rest of the row and the seal."""
+    table, content = model._meta.db_table, _content(model, values)
+    if model.ERASABLE:
+        erased = erased_intact(table, model.ERASABLE, content, stored, key)
+        if erased is not None:
+            return erased
+    return seal_of(table, content, key) == stored
+
+
 def seal(*, batch: int = 2000) -> int:
     """Give the rows written since the last run their places; returns how many. Safe to run on several
     machines at once (the head's lock makes them take turns)."""
@@ -60,7 +71,7 @@ def seal(*, batch: int = 2000) -> int:
             placed: dict[type[ChainedRow], list[ChainedRow]] = {}
             for _at, order, pk, stored, content in waiting[:batch]:
                 model = CHAINED_MODELS[order]
-                if seal_of(model._meta.db_table, _content(model, content), key) != stored:
+                if not _matches(model, content, stored, key):
                     log.warning(
                         "audit chain: %s row %s does not match its seal; not placed", model.__name__, pk
                     )
@@ -133,7 +144,7 @@ def verify(*, seal_first: bool = True) -> Verdict:
             return found(
                 "deleted", model, pk, seq, f"the rows at place {missing}, just before {name}, are gone"
             )
-        if seal_of(model._meta.db_table, _content(model, content), key) != stored:
+        if not _matches(model, content, stored, key):
             return found(
                 "edited", model, pk, seq, f"{name} no longer matches its seal: its content was changed"
             )
@@ -150,7 +161,7 @@ def verify(*, seal_first: bool = True) -> Verdict:
         for pk, stored, *content in model.objects.filter(seq__isnull=True).values_list(
             "pk", "seal", *model.CHAINED
         ):
-            if seal_of(model._meta.db_table, _content(model, content), key) != stored:
+            if not _matches(model, content, stored, key):
                 return found(
                     "inserted", model, pk, None, f"{model._meta.db_table} row {pk} was not written by Redress"
                 )

@@ -135,6 +135,8 @@ class EventKind(models.TextChoices):
     INVESTIGATION_CONCLUDED = "investigation_concluded", _("investigation concluded")
     REFERRED_JUDICIAL = "referred_judicial", _("referred to the judicial authorities")
     REPORTED_EXTERNALLY = "reported_externally", _("reported outside the bank")
+    REFERRAL_RECORDED = "referral_recorded", _("referring body recorded")
+    REFERRER_ANSWERED = "referrer_answered", _("reply sent back to the referring body")
     # A report of wrongdoing sent on the public page: the bank's messages to its reporter and their additions.
     REPORTER_MESSAGED = "reporter_messaged", _("message to the reporter")
     REPORTER_ADDED = "reporter_added", _("the reporter added material")
@@ -147,6 +149,9 @@ class EventKind(models.TextChoices):
     PLAN_CONFIRMED = "plan_confirmed", _("business line's confirmation recorded")
     REPORTED_TO_GROUP = "reported_to_group", _("reported to the plan's work group")
     LOSS_REPORT_REMINDED = "loss_report_reminded", _("reminded of a lapsing verbal loss report")
+    # A legal hold keeps a closed case whole past its retention (R10.5, decision 0037), until lifted.
+    HOLD_SET = "hold_set", _("legal hold set")
+    HOLD_LIFTED = "hold_lifted", _("legal hold lifted")
     # Written by the sweeper: the case's record of what came due and what followed.
     CLOCK_WARNED = "clock_warned", _("time limit about to run out")
     CLOCK_BREACHED = "clock_breached", _("time limit breached")

@@ -236,6 +236,12 @@ class Case(StatefulModel):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # A case whose content was withheld for a reader (access/confidential.py) holds placeholders.
+        if getattr(self, "withheld_in_memory", False):
+            raise TypeError("a case withheld for a reader is never saved")
+        super().save(*args, **kwargs)
+
     @property
     def flag_names(self) -> list[str]:
         return sorted(f.flag for f in self.flags.all())
@@ -322,6 +328,9 @@ class CaseEvent(ChainedRow):
     Written once and never changed: sealed when written and chained by `redress.audit` (decision 0029)."""
 
     CHAINED = ("case_id", "kind", "actor_id", "at", "data")
+    # The free text and names an event carries are in `data`: erased when the case's retention ends, the rest
+    # of the row and its place in the chain kept (decision 0037).
+    ERASABLE = "data"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from django.db import connection
@@ -19,11 +20,13 @@ from django.utils.translation import gettext as _
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
 from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone
-from redress.organisation.models import Unit
+from redress.organisation.choices import Level
+from redress.organisation.models import Staff, Unit
 from redress.text import fulltext
 
-from .choices import Category, Channel, Kind, State
-from .models import Case
+from .choices import Category, Channel, Dimension, Kind, Responsibility, StatClass, State
+from .customer_groups import CUSTOMER_GROUPS, customer_group_q
+from .models import Case, ClassificationItem
 from .numbering import PREFIX
 
 # Sort keys a user may choose. Unchosen, a search (`q`) shows the best match first and the rest of the
@@ -51,6 +54,32 @@ CASE_NUMBER = re.compile(rf"^{PREFIX}\d{{10,11}}$", re.IGNORECASE)
 Q_MAX = 200
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2999, 12, 31)
+# A regulatory class filter's value for the cases not (yet) classified in that dimension.
+UNCLASSIFIED = "none"
+# The regulatory classes a filter may name, by the dimension they belong to.
+CLASS_FILTERS = {
+    "business_category": Dimension.BUSINESS_CATEGORY,
+    "reason": Dimension.REASON,
+    "regulatory_channel": Dimension.CHANNEL,
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A measure of the reports a register filter may name (`figure=`): its words and how it narrows cases."""
+
+    label: object  # a (lazy) translated string
+    narrow: Callable[[QuerySet[Case]], QuerySet[Case]]
+
+
+# Filled by the reports app at start-up (ReportsConfig.ready): the cases sit below the reports in the
+# layers and may not import them, yet a figure on a report links to the register of exactly its cases.
+FIGURES: dict[str, Figure] = {}
+
+
+def register_figure(name: str, label: object, narrow: Callable[[QuerySet[Case]], QuerySet[Case]]) -> None:
+    """Make `figure=<name>` a filter of the register: the cases `narrow` keeps."""
+    FIGURES[name] = Figure(label, narrow)
 
 
 @dataclass
@@ -67,6 +96,20 @@ class RegisterFilter:
     # 0031), so a fragment cannot be searched for.
     phone: str = ""
     id_number: str = ""
+    # The filters the reports' figures link to (decision 0033): each figure's cases, exactly as counted.
+    registered_in: str = ""  # unit code: cases registered (accepted) by a unit in its subtree
+    registering_unit: str = ""  # unit code: cases registered by that unit itself (a report's "itself" line)
+    subject_unit: str = ""  # unit code: cases about a unit in its subtree
+    subject_staff: str = ""  # username of the staff member complained about
+    business_category: str = ""  # official code or label path; UNCLASSIFIED: none given
+    reason: str = ""
+    regulatory_channel: str = ""
+    product: str = ""  # the business line / product, exactly
+    customer_group: str = ""  # one of CUSTOMER_GROUPS
+    stat_class: str = ""
+    responsibility: str = ""
+    level: str = ""
+    figure: str = ""  # one of FIGURES: the cases counted in that measure of the reports
     sort: str = ""  # one of SORTS; empty: best match first with `q`, else DEFAULT_SORT
 
     @classmethod
@@ -108,8 +151,13 @@ class RegisterFilter:
         for name, choices in (
             ("channel", Channel.values),
             ("kind", Kind.values),
-            ("category", Category.values),
+            ("category", [*Category.values, UNCLASSIFIED]),
             ("state", State.values),
+            ("stat_class", StatClass.values),
+            ("responsibility", Responsibility.values),
+            ("level", Level.values),
+            ("customer_group", list(CUSTOMER_GROUPS)),
+            ("figure", list(FIGURES)),
         ):
             value = getattr(self, name)
             if value and value not in choices:
@@ -131,8 +179,18 @@ class RegisterFilter:
                         str(exc),
                         _("Enter the whole number: personal data is stored encrypted and found only whole."),
                     ]
-        if self.unit and not Unit.objects.filter(code=self.unit).exists():
-            errors["unit"] = [_("No unit has the code “%(code)s”.") % {"code": self.unit}]
+        for name in ("unit", "registered_in", "registering_unit", "subject_unit"):
+            code = getattr(self, name)
+            if code and not Unit.objects.filter(code=code).exists():
+                errors[name] = [_("No unit has the code “%(code)s”.") % {"code": code}]
+        if self.subject_staff and not Staff.objects.filter(username=self.subject_staff).exists():
+            errors["subject_staff"] = [
+                _("No staff member has the username “%(u)s”.") % {"u": self.subject_staff}
+            ]
+        for name, dimension in CLASS_FILTERS.items():
+            value = getattr(self, name)
+            if value and value != UNCLASSIFIED and not _classes(dimension, value).exists():
+                errors[name] = [_("Unknown class “%(label)s” in the classification.") % {"label": value}]
         return errors
 
     def is_empty(self) -> bool:
@@ -146,7 +204,9 @@ class RegisterFilter:
         """The words `q` searches for besides its case numbers (redress.text.fulltext)."""
         return fulltext.parse(" ".join(chunk for chunk in self.q.split() if not CASE_NUMBER.match(chunk)))
 
-    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+    def apply(self, cases: QuerySet[Case], *, unsearchable: Q | None = None) -> QuerySet[Case]:
+        """The filtered cases. `unsearchable`: cases whose texts the reader may not read (confidential,
+        access/confidential.py): a search's words never match them, its case numbers still do."""
         if self.unit:
             path = Unit.objects.values_list("path", flat=True).get(code=self.unit)
             cases = cases.filter(
@@ -154,10 +214,30 @@ class RegisterFilter:
                 | Q(holder_unit_path__startswith=path)
                 | Q(subject_unit_path__startswith=path)
             )
-        for name in ("channel", "kind", "category", "state"):
+        for name, column in (("registered_in", "unit_path"), ("subject_unit", "subject_unit_path")):
+            if code := getattr(self, name):
+                path = Unit.objects.values_list("path", flat=True).get(code=code)
+                cases = cases.filter(**{f"{column}__startswith": path})
+        if self.registering_unit:
+            cases = cases.filter(unit__code=self.registering_unit)
+        if self.subject_staff:
+            cases = cases.filter(subject_staff__username=self.subject_staff)
+        for name in ("channel", "kind", "category", "state", "stat_class", "responsibility", "level"):
             value = getattr(self, name)
             if value:
-                cases = cases.filter(**{name: value})
+                cases = cases.filter(**{name: "" if value == UNCLASSIFIED and name == "category" else value})
+        for name, dimension in CLASS_FILTERS.items():
+            value = getattr(self, name)
+            if value == UNCLASSIFIED:
+                cases = cases.filter(**{f"{name}__isnull": True})
+            elif value:
+                cases = cases.filter(**{f"{name}__in": _classes(dimension, value).values("pk")})
+        if self.product:
+            cases = cases.filter(product=self.product)
+        if self.customer_group:
+            cases = cases.filter(customer_group_q(self.customer_group))
+        if self.figure:
+            cases = FIGURES[self.figure].narrow(cases)
         if self.received_from:
             cases = cases.filter(received_at__gte=_start_of(self.received_from))
         if self.received_to:
@@ -166,6 +246,8 @@ class RegisterFilter:
         if self.q:
             if numbers := self.numbers():
                 cases = cases.filter(number__in=numbers)
+            if unsearchable is not None and not query.empty:
+                cases = cases.exclude(unsearchable)
             cases = fulltext.matching(cases, query)
         # Checked whole by `validate`; one HMAC each, then the index's equality lookup.
         if self.phone:
@@ -175,6 +257,12 @@ class RegisterFilter:
         if query is not None and not query.empty and not self.sort:
             return fulltext.by_relevance(cases, query)
         return cases.order_by(*SORTS[self.sort or DEFAULT_SORT])
+
+
+def _classes(dimension: str, value: str) -> QuerySet[ClassificationItem]:
+    """The classes a filter's value names in a dimension, in every edition: by official code, else by label
+    path (the reports key a class so: its code where it has one)."""
+    return ClassificationItem.objects.filter(Q(code=value) | Q(label=value), dimension=dimension)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

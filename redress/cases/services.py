@@ -106,6 +106,15 @@ def active_classification() -> list[ClassificationItem]:
     return _classification.get(None, lambda _: list(ClassificationItem.objects.filter(version__active=True)))
 
 
+def classification_item(dimension: str, value: str) -> ClassificationItem | None:
+    """The active class of `dimension` with `value` as its label path or official code, or None."""
+    value = (value or "").strip()
+    items = [i for i in active_classification() if i.dimension == dimension]
+    return next((i for i in items if i.label == value), None) or next(
+        (i for i in items if i.code and i.code == value), None
+    )
+
+
 def _classifications(
     wanted: dict[str, tuple[str, str]], errors: _Errors
 ) -> dict[str, ClassificationItem | None]:
@@ -117,11 +126,8 @@ def _classifications(
     found: dict[str, ClassificationItem | None] = dict.fromkeys(wanted)
     if not asked:
         return found
-    items = active_classification()
     for name, (dim, value) in asked.items():
-        by_label = [i for i in items if i.dimension == dim and i.label == value]
-        by_code = [i for i in items if i.dimension == dim and i.code == value and i.code]
-        found[name] = (by_label or by_code or [None])[0]
+        found[name] = classification_item(dim, value)
         if found[name] is None:
             errors.add(name, _("Unknown class “%(label)s” in the current classification.") % {"label": value})
     return found

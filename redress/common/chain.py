@@ -60,7 +60,57 @@ def link(previous: str, seq: int, seal: str) -> str:
     return hashlib.sha256(f"{previous}:{seq}:{seal}".encode()).hexdigest()
 
 
+# The one change a sealed row allows (decision 0037): its erasable field (`ERASABLE`, a case event's `data`)
+# replaced by this marker when the case's retention ends. The marker's `residue` is a keyed MAC of the row's
+# other sealed fields, its original seal and the moment of erasure: `verify` checks it where it cannot check
+# the seal, so an erased row can no more be forged or altered unnoticed than a whole one.
+ERASED = "erased"
+
+
+def residue_of(table: str, content: Mapping[str, Any], seal: str, at: str, key: bytes | None = None) -> str:
+    body = {**content, "seal": seal, "erased_at": at}
+    return hmac.new(key or audit_key(), canonical(f"{table}:erased", body), hashlib.sha256).hexdigest()
+
+
+def erased_marker(value: Any) -> dict[str, str] | None:
+    """The erasure marker if `value` (an erasable field's content) is one, else None."""
+    if isinstance(value, Mapping) and set(value) == {ERASED}:
+        marker = value[ERASED]
+        if isinstance(marker, Mapping) and set(marker) == {"at", "residue"}:
+            return dict(marker)
+    return None
+
+
+def erased_intact(
+    table: str, erasable: str, content: Mapping[str, Any], seal: str, key: bytes
+) -> bool | None:
+    """None if the row's erasable field was not erased; else whether its marker matches the rest of it."""
+    marker = erased_marker(content.get(erasable))
+    if marker is None:
+        return None
+    rest = {name: value for name, value in content.items() if name != erasable}
+    expected = residue_of(table, rest, seal, marker["at"], key)
+    return hmac.compare_digest(expected, str(marker["residue"]))
+
+
 class ChainedQuerySet(models.QuerySet):
+    def erase(self, at: dt.datetime) -> int:
+        """Replace the erasable field of these rows by the erasure marker (retention, decision 0037); the
+        seal, place and link stay, and `verify` checks the marker instead of the content. Returns how many."""
+        model = self.model
+        field = model.ERASABLE
+        if not field:
+            raise TypeError(f"{model.__name__} rows have nothing erasable")
+        table, key, moment, done = model._meta.db_table, audit_key(), _plain(at), 0
+        others = [name for name in model.CHAINED if name != field]
+        for pk, stored, *values in self.values_list("pk", "seal", *others, field).iterator():
+            if erased_marker(values[-1]) is not None:
+                continue
+            rest = dict(zip(others, values[:-1], strict=True))
+            marker = {ERASED: {"at": moment, "residue": residue_of(table, rest, stored, moment, key)}}
+            done += models.QuerySet.update(model.objects.filter(pk=pk), **{field: marker})
+        return done
+
     def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
         # Rows written many at once (an export's reads) are sealed like rows written one by one.
         objs = list(objs)
@@ -81,6 +131,8 @@ class ChainedRow(models.Model):
     `CHAINED` names the fields the seal covers (a foreign key by its attname, e.g. `case_id`)."""
 
     CHAINED: tuple[str, ...] = ()
+    # The one sealed field retention may erase (decision 0037), or "" for none.
+    ERASABLE: str = ""
 
     seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     seal = models.CharField(max_length=64, default="", blank=True, editable=False)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -24,6 +25,7 @@ from redress.cases.models import Case
 from redress.cases.services import RegistrationData
 from redress.common.errors import FieldErrors
 from redress.common.validators import InvalidValue, id_check_digit, normalise_phone
+from redress.lifecycle.media import MediaItemData, register_media_item
 from redress.lifecycle.registration import register_case
 from redress.lifecycle.sweeper import sweep
 from redress.matching.suggest import train as train_suggestions
@@ -32,6 +34,9 @@ from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
 from redress.plans import services as plans
 from redress.plans.models import Plan
+from redress.retention import services as retention
+from redress.watch import services as daily_checks
+from redress.watch.choices import CheckDuty
 
 # The demo users' published password; they log in only in demo mode (bandit: B105).
 PASSWORD = "demo"  # nosec B105
@@ -1142,10 +1147,52 @@ def _progress(case: Case, responder: Staff, rng: random.Random, now: dt.datetime
     act("follow_up", {"satisfaction": satisfaction, "note": "回访客户"})
     step += dt.timedelta(hours=1)
     responsibility = rng.choices(["at_fault", "not_at_fault", "shared"], [45, 40, 15])[0]
-    act("close", {"responsibility": responsibility})
+    act("close", {"responsibility": responsibility, **_classes_missing(case)})
     if satisfaction == "dissatisfied" and rng.random() < 0.5:
         step += dt.timedelta(days=rng.randint(1, 5))
         act("reopen", {"reason": rng.choice(_REOPENINGS)})
+
+
+# Complaints closed more than three years before the demo's day (R10.5): the first on legal hold.
+PAST_RETENTION = 4
+# The cases `_plan` needs to show every kind, channel and category once, and `subject` three times.
+PLAN_COVERS = 17
+_HOLD_REASON = "客户已就该笔业务向法院提起诉讼，诉讼终结前保留全部材料。"
+
+
+# The classes a complaint is closed with when registration left them open (a complaint closes only with its
+# business category and reason): the office classifies it at close.
+_CLOSING_CLASSES = {"business_category": "人民币储蓄", "reason": "服务态度及服务质量"}
+
+
+def _classes_missing(case: Case) -> dict[str, str]:
+    if case.kind != Kind.COMPLAINT:
+        return {}
+    return {name: label for name, label in _CLOSING_CLASSES.items() if getattr(case, f"{name}_id") is None}
+
+
+def _past_retention(maker: _CaseMaker, now: dt.datetime, count: int) -> None:
+    """A few complaints handled and closed three to four years ago, so that retention has cases to anonymise
+    when the demo loads (and the inspectors' retention page a run to show), and one a legal hold keeps."""
+    office = Staff.objects.filter(role_grants__role=Role.SUPERVISION_OFFICE, is_demo=True).first()
+    for i in range(count):
+        responder, data = maker.data(Kind.COMPLAINT, Channel.COUNTER, Category.SERVICE_ATTITUDE)
+        received = now - dt.timedelta(days=3 * 365 + 60 + 45 * i)
+        data = replace(data, received_at=received)
+        case = register_case(responder, data, now=received + dt.timedelta(minutes=20)).case
+        step = received + dt.timedelta(days=1)
+        for action, params in (
+            ("accept", {}),
+            ("reply", {"method": "phone", "content": "已向客户说明情况并致歉，客户表示理解。"}),
+            ("close", {"responsibility": "not_at_fault", **_classes_missing(case)}),
+        ):
+            try:
+                case = lifecycle.perform(action, responder, case, params, now=step)
+            except (lifecycle.LifecycleError, FieldErrors):
+                break
+            step += dt.timedelta(days=2)
+        if i == 0 and office is not None:
+            lifecycle.perform("set_legal_hold", office, case, {"reason": _HOLD_REASON}, now=step)
 
 
 def _an_order_waiting(rng: random.Random, now: dt.datetime, org: _Org) -> None:
@@ -1173,6 +1220,108 @@ def _an_order_waiting(rng: random.Random, now: dt.datetime, org: _Org) -> None:
         except (lifecycle.LifecycleError, FieldErrors):
             continue
         return
+
+
+_REFERRING_BODIES = [
+    ("国家金融监督管理总局湖北监管局", "鄂金转〔2026〕{n}号"),
+    ("湖北省农村信用社联合社办事处", "鄂信联转〔2026〕{n}号"),
+    ("武汉市人民政府信访局", "武信转〔2026〕{n}号"),
+]
+_CHECK_FINDINGS = ["", "", "意见簿新增留言一条：建议周末增开对公窗口，已转网点负责人办理。", ""]
+
+
+# The smallest demo that has a media item (one of its cases); smaller ones keep to the planned cases.
+MEDIA_ITEM_FROM = 20
+
+
+def _referrals_checks_and_media(rng: random.Random, now: dt.datetime, org: _Org, *, with_media: bool) -> None:
+    """What issue 15 added, with real data: referred cases with their referring body's deadline (one
+    answered, one due within a day), the daily checks of the last days (today's not all done, so the
+    reminder has someone to remind), a media item found by monitoring sent to the spokesperson, and that
+    media complaint reported to the regulator with a printable report."""
+    referred = list(
+        Case.objects.filter(
+            channel__in=[Channel.REGULATOR, Channel.GOVERNMENT, Channel.SUPERIOR_REFERRAL],
+            state__in=[State.ACCEPTED, State.TRANSFERRED, State.IN_PROGRESS, State.REPLIED],
+        )
+        .select_related("first_responder")
+        .order_by("-received_at")[:3]
+    )
+    for i, case in enumerate(referred):
+        body, reference = _REFERRING_BODIES[i % len(_REFERRING_BODIES)]
+        due = (now + dt.timedelta(hours=(20, 96, 150)[i % 3])).replace(minute=0, second=0, microsecond=0)
+        try:
+            case = lifecycle.perform(
+                "record_referral",
+                case.first_responder,
+                case,
+                {
+                    "body": body,
+                    "reference": reference.format(n=rng.randint(100, 999)),
+                    "referred_at": case.received_at.isoformat(),
+                    "due_at": due.isoformat(),
+                },
+                now=now - dt.timedelta(hours=3),
+            )
+            if i == 2:
+                lifecycle.perform(
+                    "reply_to_referrer",
+                    case.first_responder,
+                    case,
+                    {"reply": "经核查，客户反映问题属实，我行已向客户致歉并完成整改，客户表示满意。"},
+                    now=now - dt.timedelta(hours=1),
+                )
+        except (lifecycle.LifecycleError, FieldErrors):
+            continue
+    # The daily checks of the last three days; today's comment books partly not yet looked at.
+    heads = [
+        person
+        for branch in org.branches
+        for outlet in branch.outlets
+        for person in branch.outlet_staff.get(outlet.pk, [])
+        if person.has_role(Role.OUTLET_HEAD)
+    ]
+    office = org.named["office"]
+    for days_ago in (2, 1, 0):
+        local = timezone.localtime(now - dt.timedelta(days=days_ago))
+        morning = min(local.replace(hour=9, minute=rng.randint(0, 50), second=0, microsecond=0), now)
+        for head in heads if days_ago else heads[: len(heads) // 2]:
+            with suppress(FieldErrors):
+                daily_checks.record_check(
+                    head, CheckDuty.COMMENT_BOOK, rng.choice(_CHECK_FINDINGS), now=morning
+                )
+        for duty in (CheckDuty.ONLINE, CheckDuty.NEWS_SITES) if days_ago else (CheckDuty.ONLINE,):
+            with suppress(FieldErrors):
+                daily_checks.record_check(office, duty, "", now=morning)
+    # A media item found by monitoring, sent to the spokesperson and reported outside the bank.
+    wuhan = org.branches[0]
+    if not with_media:
+        return
+    with suppress(FieldErrors, lifecycle.LifecycleError):
+        item = register_media_item(
+            office,
+            MediaItemData(
+                source="楚天都市报微信公众号",
+                title=f"{wuhan.outlets[0].name}周一上午排长队，仅开一个窗口",
+                summary="文章称该网点周一上午仅开放一个窗口，客户等候近两小时，大堂无人引导，评论区有多条类似留言。",
+                url="https://mp.weixin.qq.com/s/demo-ctdsb-queue",
+                published_at=now - dt.timedelta(days=1, hours=3),
+                subject_unit=wuhan.outlets[0].code,
+                category=Category.SERVICE_ATTITUDE,
+            ),
+            now=now - dt.timedelta(days=1),
+        )
+        lifecycle.perform(
+            "report_externally",
+            office,
+            item.case,
+            {
+                "to": "regulator",
+                "note": "楚天都市报微信公众号刊发我行网点排长队一文，我行已启动舆情应对，"
+                "由新闻发言人统一回应，网点已增开窗口并向客户致歉，现将有关情况报告如下。",
+            },
+            now=now - dt.timedelta(hours=20),
+        )
 
 
 # A one-page PDF, as a scanned letter or a receipt would come: some demo cases carry one.
@@ -1338,6 +1487,38 @@ def _cut_over_weekend(rng: random.Random, people: _People, org: _Org, now: dt.da
     return plans.close(office, plan, now=ends)
 
 
+def _problems_recorded(now: dt.datetime) -> None:
+    """The supervision office has recorded the quarter's top hotspots as problems: one being rectified, one
+    whose rectification is overdue (the problems page and the analysis report show both)."""
+    from redress.reports import hotspots, problems
+
+    office = Staff.objects.filter(username="office").first()
+    top = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    if office is None or top is None:
+        return
+    end = timezone.localtime(now).date()
+    start = end - dt.timedelta(days=89)
+    spots = hotspots.hotspots(office, top, start, end)
+    chosen = [(d, spots[d][0]) for d in ("product", "reason", "category") if spots.get(d)][:2]
+    plans = [
+        ("in_progress", end + dt.timedelta(days=30), "流程设计不合理，网点解释口径不一致。"),
+        ("open", end - dt.timedelta(days=3), "员工业务培训不到位。"),
+    ]
+    owner = Staff.objects.filter(username="outlet_head").first()
+    for (dimension, spot), (status, due, cause) in zip(chosen, plans, strict=False):
+        problem = problems.record(
+            office,
+            top,
+            start,
+            end,
+            dimension,
+            spot.key,
+            {"root_cause": cause, "owner": owner.username if owner else None, "due_date": due},
+        )
+        if status != "open":
+            problems.update(office, problem, {"status": status})
+
+
 def demo_loaded() -> bool:
     return Staff.objects.filter(is_demo=True).exists()
 
@@ -1362,9 +1543,14 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
     with transaction.atomic():
         org = _organisation(rng, people)
         maker = _CaseMaker(rng, people, org, now)
-        # Of the cases, a few are the past cut-over weekend's, under an emergency plan (issue 12).
+        # Of the cases asked for: a few are the past cut-over weekend's, under an emergency plan (issue 12); a
+        # few closed years ago, for retention (none in the smallest demos, which show every kind); and, in a
+        # demo big enough, a media item found by monitoring.
         under_plan = min(len(_CUT_OVER_CASES), cases // 40)
-        planned = [maker.data(*spec) for spec in _plan(rng, cases - under_plan)]
+        with_media = cases >= MEDIA_ITEM_FROM
+        past = min(PAST_RETENTION, max(0, cases - PLAN_COVERS - under_plan - int(with_media)))
+        _past_retention(maker, now, past)
+        planned = [maker.data(*spec) for spec in _plan(rng, cases - under_plan - past - int(with_media))]
         # In order of receipt, so that case numbers count up with time as they do in real use.
         planned.sort(key=lambda item: item[1].received_at)
         for responder, data in planned:
@@ -1373,11 +1559,15 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         _an_order_waiting(rng, now, org)
         # A past cut-over weekend under an emergency plan, with its complaints (issue 12).
         _cut_over_weekend(rng, people, org, now, under_plan)
+        _referrals_checks_and_media(rng, now, org, with_media=with_media)
         # What the sweeper would have done meanwhile: warnings, breaches, supervision notices and the
         # escalations they bring, as of now.
         sweep(now)
+        # Retention's first daily run, as of now: the old cases are anonymised, but the one on hold.
+        retention.run(now=now, started_by="daily job")
     # The registration form suggests classes from the first minute, learned from the demo's closed cases.
     train_suggestions()
+    _problems_recorded(now)
     return DemoResult(
         created=True,
         units=Unit.objects.count(),

@@ -19,6 +19,8 @@ class ClockName(models.TextChoices):
     REPORT_TO_GROUP = "report_to_group", _("report to the work group (emergency plan)")
     # The completion promised to the customer of a complaint caused by the plan's event (P1 四(三)2).
     PROMISED = "promised", _("promised completion (emergency plan)")
+    # The deadline the body that referred the complaint set for the bank's reply to it (P3 第十条).
+    REFERRER_REPLY = "referrer_reply", _("reply to the referring body")
 
 
 class ClockState(models.TextChoices):
@@ -42,6 +44,8 @@ class StartEvent(models.TextChoices):
     RECEIPT = "receipt", _("receipt")
     ACCEPTANCE = "acceptance", _("acceptance")
     TRANSFER_IN = "transfer_in", _("transfer in")
+    # A referral recorded with its body's deadline (redress.referrals); no policy starts a clock on it.
+    REFERRAL = "referral", _("referral recorded")
 
 
 class PolicySource(models.TextChoices):

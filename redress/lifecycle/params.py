@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from redress.access.visibility import visible_to
 from redress.cases.models import Case
+from redress.cases.services import classification_item
 from redress.common.text import CLEAN
 from redress.common.validators import InvalidValue, normalise_phone, parse_amount
 from redress.organisation.models import Staff, Unit
@@ -73,7 +74,8 @@ class Reference:
     """A field naming a unit (by code), a staff member (by username) or a case (by number, among the cases
     the actor may see); the machine resolves it to the object, or refuses with the field's name."""
 
-    model: str  # "unit" | "staff" | "case"
+    model: str  # "unit" | "staff" | "case" | "class"
+    dimension: str = ""  # for a class: the classification's dimension (business_category, reason, channel)
 
 
 def widget_of(info) -> Widget | None:
@@ -185,6 +187,14 @@ def staff_ref(label, description: str, *, example: str, help: Any = "") -> Any:
     return Annotated[Annotated[str, CLEAN] | None, widget, Reference("staff"), field]
 
 
+def class_ref(label, dimension: str, description: str, *, example: str) -> Any:
+    """A class of the active regulatory classification (JR/T 0169-2018), by its label path or official code;
+    optional: left out, the case keeps the class it has."""
+    widget = Widget(label, "line")
+    field = Field(max_length=128, description=description, examples=[example])
+    return Annotated[Annotated[str, CLEAN] | None, widget, Reference("class", dimension), field]
+
+
 def case_ref(label, description: str, *, example: str) -> Any:
     widget = Widget(label, "line", required=True)
     field = Field(min_length=1, max_length=16, description=description, examples=[example])
@@ -284,6 +294,9 @@ def resolve_references(
         if reference.model == "unit":
             found = Unit.objects.filter(code=value, active=True).first()
             message = _("No active unit has the code “%(code)s”.") % {"code": value}
+        elif reference.model == "class":
+            found = classification_item(reference.dimension, value)
+            message = _("Unknown class “%(label)s” in the current classification.") % {"label": value}
         elif reference.model == "staff":
             found = Staff.objects.filter(username=value, is_active=True).select_related("unit").first()
             message = _("No active staff member has the username “%(u)s”.") % {"u": value}

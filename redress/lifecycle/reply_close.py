@@ -16,7 +16,9 @@ from redress.cases import statistics
 from redress.cases.choices import (
     OPEN_STATES,
     ContactMethod,
+    Dimension,
     EventKind,
+    Kind,
     Responsibility,
     Satisfaction,
     State,
@@ -32,6 +34,7 @@ from . import permissions as who
 from .emergency import CLOSE_GUARDS, statistics_class
 from .handling import _AT
 from .machine import STAYS, Action, Change, Context, Guard
+from .referral import CLOSE_GUARD as REFERRER_ANSWERED
 from .routing import escalation_change
 
 _L = gettext_lazy
@@ -137,6 +140,36 @@ class Close(p.Params):
         radio=True,
         example=Responsibility.AT_FAULT,
     )
+    business_category: p.class_ref(
+        _L("business category"),
+        Dimension.BUSINESS_CATEGORY,
+        "The regulatory business category (JR/T 0169-2018), by label path or official code; a complaint "
+        "cannot close without one. Left out, the case keeps the one it has",
+        example="银行卡/借记卡使用",
+    ) = None
+    reason: p.class_ref(
+        _L("reason"),
+        Dimension.REASON,
+        "The regulatory reason of the complaint (JR/T 0169-2018), by label path or official code; a "
+        "complaint cannot close without one. Left out, the case keeps the one it has",
+        example="服务态度及服务质量",
+    ) = None
+
+
+def _class_missing(name: str):
+    """A complaint is counted in the regulator's return by business category and reason: it cannot close
+    without both (REGULATION.md), whether they were set at registration or are given now."""
+
+    def fails(ctx: Context) -> bool:
+        # Judged beside the other fields' refusals, so each missing class is named at once; while the
+        # parameters do not parse (ctx.params is still the empty stand-in) nothing is said of a class that
+        # may well have been given, and a class given but not found is refused by its own message.
+        if not isinstance(ctx.params, Close):
+            return False
+        given = getattr(ctx.params, name)
+        return ctx.case.kind == Kind.COMPLAINT and getattr(ctx.case, f"{name}_id") is None and not given
+
+    return fails
 
 
 def _close(ctx: Context) -> Change:
@@ -145,15 +178,22 @@ def _close(ctx: Context) -> Change:
     # Under an emergency plan a not-landing case solved in time is not counted (lifecycle/emergency.py).
     stat_class, rule = statistics_class(case, facts, statistics.decide(facts), statistics.RULE_VERSION)
     responsibility = ctx.params.responsibility
+    classes = {name: ctx.refs[name] for name in ("business_category", "reason") if ctx.refs.get(name)}
     return Change(
         {
+            **classes,
             "responsibility": responsibility,
             "stat_class": stat_class,
             "stat_rule": rule,
             "stat_facts": facts.as_dict(),
             "closed_at": now,
         },
-        {"responsibility": responsibility, "stat_class": stat_class, "stat_facts": facts.as_dict()},
+        {
+            "responsibility": responsibility,
+            "stat_class": stat_class,
+            "stat_facts": facts.as_dict(),
+            **{name: item.label for name, item in classes.items()},
+        },
     )
 
 
@@ -301,6 +341,20 @@ ACTIONS = (
                 uses_params=False,
             ),
             *CLOSE_GUARDS,
+            Guard(
+                "business_category",
+                _L("A complaint cannot close without its business category (JR/T 0169-2018)."),
+                _class_missing("business_category"),
+                uses_params=False,
+            ),
+            Guard(
+                "reason",
+                _L("A complaint cannot close without its reason (JR/T 0169-2018)."),
+                _class_missing("reason"),
+                uses_params=False,
+            ),
+            # A referred case answers its referring body before it closes (P3 第十条).
+            REFERRER_ANSWERED,
         ),
         label=_L("Close"),
         group="close",

@@ -24,16 +24,19 @@ from django.utils.translation import gettext as _
 
 from redress.calendar.deadlines import add_working_days
 from redress.calendar.services import get_calendar
-from redress.cases.choices import OPEN_STATES, EventKind
+from redress.cases.choices import OPEN_STATES, EventKind, State
 from redress.cases.models import Case, CaseEvent, TransferOrder
 from redress.common import reference
+from redress.deadlines.choices import ClockName, ClockState
 from redress.deadlines.models import Clock
 from redress.escalation import instructions, triggers
 from redress.escalation import services as notices
 from redress.escalation.models import Accountability, SupervisionNotice
+from redress.notifications.models import Notification
 from redress.organisation.choices import level_above
 from redress.organisation.services import system_actor
 from redress.reports import figures
+from redress.watch import services as daily_checks
 
 from . import loss_reminders
 from .triggers import escalate
@@ -51,6 +54,8 @@ class SweepResult:
     instructions_requested: int = 0
     instructions_chased: int = 0
     loss_reports_reminded: int = 0
+    replies_due_today: int = 0
+    daily_checks_reminded: int = 0
     # Looked up once per sweep, not once per row.
     actor: object = None
 
@@ -308,7 +313,63 @@ def sweep(now: dt.datetime | None = None, *, batch: int = 200) -> SweepResult:
         result.instructions_chased = instructions.chase_instructions(now, batch=batch)
         # Emergency verbal loss reports about to lapse: the customer and the outlet reminded (P1 四(三)3).
         result.loss_reports_reminded = loss_reminders.remind(now, batch=batch, actor=result.actor)
+        result.replies_due_today = tell_replies_due_today(now)
+        # The daily checks not done by the reminder time: their people on duty (P3 第九条).
+        result.daily_checks_reminded = daily_checks.remind(now)
         return result
+
+
+# The clocks of the reply the customer is owed: the notice says the reply is due today.
+REPLY_CLOCKS = (ClockName.REPLY, ClockName.DECISION)
+
+
+def due_today_key(case_id: int, day: dt.date) -> str:
+    return f"reply_due_today:{case_id}:{day.isoformat()}"
+
+
+def tell_replies_due_today(now: dt.datetime) -> int:
+    """The holder of each case whose binding reply limit runs out today (its last day, local time) is told
+    so once that day (issue 15): a case already told today is skipped before anyone is looked up, so the
+    sweep every minute costs one query when nothing is new. Returns how many cases were told."""
+    today = timezone.localdate(now)
+    end_of_today = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0)))
+    due = (
+        Clock.objects.filter(
+            name__in=REPLY_CLOCKS,
+            binding=True,
+            state__in=(ClockState.RUNNING, ClockState.WARNING),
+            due_at__gt=now,
+            due_at__lte=end_of_today,
+            case__state__in=OPEN_STATES - {State.REPLIED},
+        )
+        .order_by("due_at")
+        .values_list("case_id", "due_at")
+    )
+    first_due: dict[int, dt.datetime] = {}
+    for case_id, due_at in due:
+        first_due.setdefault(case_id, due_at)
+    told_already = set(
+        Notification.objects.filter(
+            event="reply_due_today", dedupe_key__in=[due_today_key(pk, today) for pk in first_due]
+        ).values_list("case_id", flat=True)
+    )
+    told = 0
+    cases = Case.objects.select_related("holder_unit", "handler", "first_responder").in_bulk(
+        [pk for pk in first_due if pk not in told_already]
+    )
+    for pk, case in cases.items():
+        with transaction.atomic():
+            due_at = _when(first_due[pk])
+            notices.tell_holder(
+                "reply_due_today",
+                case,
+                subject=_("The reply on case %(n)s is due today, by %(due)s")
+                % {"n": case.number, "due": due_at},
+                body=_("The customer must have the bank's reply by %(due)s.") % {"due": due_at},
+                dedupe_key=due_today_key(pk, today),
+            )
+        told += 1
+    return told
 
 
 def _sweep_one_kind(due: Due, now: dt.datetime, batch: int, result: SweepResult) -> None:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from redress.access.confidential import searchable_by
 from redress.access.visibility import visible_to
 from redress.cases.choices import Category, State
 from redress.cases.models import Case
@@ -278,4 +279,6 @@ def alike_cases(
     registered (the trigger rules' threshold, from the caller), best first: so the clerk can link a repeat or
     a group before saving."""
     draft = Case(matter=matter, received_at=now or timezone.now())
-    return similarity.most_alike(draft, visible_to(user), threshold=threshold, limit=ALIKE_SHOWN)
+    # Not those whose matters the user may not read (confidential, R10.1): a match would tell what they say.
+    candidates = searchable_by(visible_to(user), user)
+    return similarity.most_alike(draft, candidates, threshold=threshold, limit=ALIKE_SHOWN)

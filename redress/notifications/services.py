@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from redress.access.confidential import is_confidential, may_see_content
 from redress.access.visibility import visible_to
 from redress.cases.models import Case
 from redress.common.reference import VersionedCache
@@ -145,6 +146,12 @@ def notify(
     batch = uuid.uuid4()
     now = timezone.now()
     queued_until = tasks.queued_until(now)
+    # A confidential case's text goes only to those who may read its content (R10.1); the others are told
+    # that something happened, not what was written (access/confidential.py).
+    secret = case is not None and is_confidential(case)
+    told = {
+        staff_id: body if not secret or may_see_content(p, case) else "" for staff_id, p in people.items()
+    }
 
     new: list[tuple[int, int]] = []
     delivery_ids: list[int] = []
@@ -157,7 +164,7 @@ def notify(
                     case=case,
                     event=event,
                     subject=subject[:255],
-                    body=body,
+                    body=told[staff_id],
                     data=data,
                     dedupe_key=dedupe_key,
                     batch=batch,
@@ -211,7 +218,7 @@ def notify(
             "occurred_at": now.isoformat(),
             "case": None if case is None else {"number": case.number},
             "subject": subject,
-            "body": body,
+            "body": "" if secret else body,
             "data": data,
             "recipients": sorted(p.username for p in people.values()),
         }

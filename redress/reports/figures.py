@@ -36,6 +36,7 @@ from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from redress.cases import customer_groups
 from redress.cases.choices import (
     OPEN_STATES,
     EventKind,
@@ -71,9 +72,10 @@ DIMENSIONS = (
     "subject_unit_id",
 )
 
-# The customer groups of P1 六、4's hotspot analysis.
-VIP, CARD_HOLDER, CASH = "vip", "card_holder", "cash"
-CUSTOMER_GROUPS = {VIP: _("VIP customers"), CARD_HOLDER: _("card holders"), CASH: _("cash customers")}
+# The customer groups of P1 六、4 (the rule lives with the cases: the register filters by it too).
+VIP, CARD_HOLDER, CASH = customer_groups.VIP, customer_groups.CARD_HOLDER, customer_groups.CASH
+CUSTOMER_GROUPS = customer_groups.CUSTOMER_GROUPS
+customer_group = customer_groups.customer_group
 
 # The events by which a case was taken on: accepted for handling, or answered on the spot.
 ACCEPTING_EVENTS = (EventKind.ACCEPTED, EventKind.ANSWERED_ON_SPOT)
@@ -158,7 +160,7 @@ class CaseFigures(Bucket, Counts):
 
     case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="figures")
     # The person complained about: their own cases are taken out of any figure they are shown (R10.1).
-    subject_staff_id = models.IntegerField(default=0, db_index=True)
+    subject_staff_id = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("case figures")
@@ -169,6 +171,9 @@ class CaseFigures(Bucket, Counts):
                 name="case_figures_path_day_idx",
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
+            # Performance counts by the unit and the staff member complained about over a period.
+            models.Index(fields=["subject_unit_id", "day"], name="case_figures_subject_day_idx"),
+            models.Index(fields=["subject_staff_id", "day"], name="case_figures_staff_day_idx"),
         ]
 
     def __str__(self) -> str:
@@ -190,6 +195,8 @@ class DailyFigures(Bucket, Counts):
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
             models.Index(fields=["day"], name="daily_figures_day_idx"),
+            # Performance counts by the unit complained about over a period.
+            models.Index(fields=["subject_unit_id", "day"], name="daily_figures_subject_day_idx"),
         ]
 
     def __str__(self) -> str:
@@ -197,18 +204,6 @@ class DailyFigures(Bucket, Counts):
 
 
 Facts = tuple[tuple, dict[str, int]]
-
-
-def customer_group(vip: bool, product: str) -> str:
-    """P1 六、4's customer groups: a VIP customer first; otherwise card holders and cash customers by the
-    product the matter is about (a card of any kind, cash at the counter or a machine); else none."""
-    if vip:
-        return VIP
-    if "卡" in product:
-        return CARD_HOLDER
-    if "现金" in product or "取款" in product or "存款" in product:
-        return CASH
-    return ""
 
 
 def beijing_day(moment: dt.datetime) -> dt.date:

@@ -9,7 +9,7 @@ from redress.organisation.models import Unit
 
 from .figures import CaseFigures, DailyFigures
 
-__all__ = ["CaseFigures", "DailyFigures", "DailyReport"]
+__all__ = ["CaseFigures", "DailyFigures", "DailyReport", "Problem", "ProblemStatus"]
 
 
 class DailyReport(models.Model):
@@ -29,3 +29,54 @@ class DailyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.date}"
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", _("awaiting rectification")
+    IN_PROGRESS = "in_progress", _("rectification in progress")
+    RECTIFIED = "rectified", _("rectified")
+    VERIFIED = "verified", _("rectification verified")
+
+
+class Problem(models.Model):
+    """A recurring problem the supervision office recorded from a hotspot (P3 第二十二条): its root cause,
+    who rectifies it by when, how far the rectification has gone, and the cases it came from."""
+
+    title = models.CharField(_("title"), max_length=200)
+    # The hotspot it was recorded from: the dimension (`hotspots.DIMENSIONS`), the value as the register's
+    # filter takes it and as shown, the unit whose subtree and the window it was seen over.
+    dimension = models.CharField(_("dimension"), max_length=32)
+    value = models.CharField(_("value"), max_length=200)
+    value_label = models.CharField(_("value"), max_length=200)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    root_cause = models.TextField(_("root cause"), blank=True, default="")
+    owner = models.ForeignKey(
+        "organisation.Staff",
+        verbose_name=_("rectification owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    due_date = models.DateField(_("rectification due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProblemStatus.choices, default=ProblemStatus.OPEN
+    )
+    notes = models.TextField(_("notes"), blank=True, default="")
+    cases = models.ManyToManyField("cases.Case", verbose_name=_("cases"), related_name="+", blank=True)
+    recorded_by = models.ForeignKey(
+        "organisation.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["status", "due_date"], name="problem_status_due_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -17,14 +17,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from redress import lifecycle
+from redress.cases.choices import Kind
 from redress.cases.models import Case
+from redress.cases.services import active_classification
 from redress.deadlines.choices import COUNTING_STATES, ClockName
 from redress.lifecycle.machine import Action
-from redress.lifecycle.params import Widget, widget_of
+from redress.lifecycle.params import Widget, reference_of, widget_of
 from redress.organisation.choices import LEVEL_ORDER, Level
 from redress.organisation.models import Staff, Unit
 
-from .forms import unit_choices
+from .forms import PEOPLE_PICKER, unit_choices
 
 _BLANK = [("", "—")]
 
@@ -122,6 +124,14 @@ def form_class(action_name: str) -> type[ActionForm]:
     attrs: dict[str, Any] = {
         name: _field(widget_of(info)) for name, info in action.params.model_fields.items()
     }
+    for name, info in action.params.model_fields.items():
+        reference = reference_of(info)
+        if (
+            reference is not None
+            and reference.model == "staff"
+            and isinstance(attrs[name].widget, forms.TextInput)
+        ):
+            attrs[name].widget.attrs.update(PEOPLE_PICKER)  # a person found by name, sent as the username
     picker = PICKERS.get(action_name)
     if picker is not None:
         attrs["setup"] = picker
@@ -169,6 +179,12 @@ def _setup_compensation(form: ActionForm) -> None:
     form.fields["business_line"].widget = forms.Select(
         choices=_BLANK + unit_choices(Unit.objects.filter(active=True, kind="department"))
     )
+    # The approver is written by name: the picker offers the staff found, and fills in the name.
+    form.fields["approver_name"].widget.attrs.update({**PEOPLE_PICKER, "data-people-fill": "name"})
+
+
+def _setup_accountability(form: ActionForm) -> None:
+    form.fields["unit"].widget = forms.Select(choices=_BLANK + unit_choices(Unit.objects.filter(active=True)))
 
 
 def _setup_extension(form: ActionForm) -> None:
@@ -181,6 +197,17 @@ def _setup_extension(form: ActionForm) -> None:
     )
 
 
+def _setup_close(form: ActionForm) -> None:
+    # The regulator's classes, chosen from the active classification; the case's own preselected.
+    items = active_classification()
+    for name in ("business_category", "reason"):
+        current = getattr(form.case, name)
+        choices = [(i.label, i.label) for i in items if i.dimension == name]
+        form.fields[name].widget = forms.Select(choices=_BLANK + choices)
+        form.fields[name].initial = current.label if current else ""
+        form.fields[name].lifecycle_required = form.case.kind == Kind.COMPLAINT and current is None
+
+
 # Choices on the case page that depend on the user and the case; keyed by declared action (a test holds the
 # keys to the catalogue).
 PICKERS = {
@@ -189,7 +216,9 @@ PICKERS = {
     "escalate": _setup_escalate,
     "report": _setup_report,
     "approve_compensation": _setup_compensation,
+    "hold_accountable": _setup_accountability,
     "request_extension": _setup_extension,
+    "close": _setup_close,
 }
 
 GROUP_LABELS = {

@@ -4,6 +4,7 @@ forms a bank prints. Thin: the lifecycle decides, these pages ask it and show th
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
+from redress.access.confidential import may_see_content, withhold, withhold_rows
 from redress.access.visibility import (
     get_visible_case,
     hidden_numbers,
@@ -31,7 +33,7 @@ from redress.access.visibility import (
 from redress.audit.models import AuditAction
 from redress.audit.services import record_read
 from redress.cases.attachments import StoreFailed
-from redress.cases.choices import OPEN_STATES, Flag, Kind, State
+from redress.cases.choices import OPEN_STATES, EventKind, ExternalBody, Flag, Kind, State
 from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
@@ -48,6 +50,8 @@ from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
 from redress.organisation.models import Staff, Unit
 from redress.receipts import services as receipts
+from redress.referrals.models import Referral
+from redress.retention.services import anonymised_at
 
 from . import clocks as clock_words
 from .action_forms import form_class, grouped, has_fields
@@ -61,9 +65,14 @@ def _state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
 
 
+def _as_shown(user: Staff, case: Case) -> Case:
+    """The case as `user` may read it: a withheld copy of a confidential case they do not handle (R10.1)."""
+    return case if may_see_content(user, case) else withhold(copy.copy(case))
+
+
 def _conflict(request: HttpRequest, case: Case, message: str) -> HttpResponse:
     """409: the case moved on under the user. Nothing was changed; the page says what the case is now."""
-    fresh = visible_to(request.user).filter(pk=case.pk).first() or case
+    fresh = _as_shown(request.user, visible_to(request.user).filter(pk=case.pk).first() or case)
     context = {"case": fresh, "message": message, "state_label": _state_label(fresh.state)}
     return render(request, "web/action_conflict.html", context, status=409)
 
@@ -130,7 +139,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 return redirect("web:case", number=done.number)
     else:
         form = form_class(action)(initial={"version": case.version}, user=request.user, case=case)
-    context = {"case": case, "spec": spec, "form": form}
+    context = {"case": _as_shown(request.user, case), "spec": spec, "form": form}
     return render(request, "web/action_form.html", context)
 
 
@@ -167,6 +176,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     return {
         "case": case,
         "now": now,
+        # Retention anonymised it (decision 0037): said so above the emptied texts.
+        "anonymised_at": anonymised_at(case),
         # The numbers in full for a few minutes after this person's reveal (redress.lifecycle.personal).
         "may_reveal": may_reveal,
         "revealed_until": personal.revealed_until(request.user, case, now) if may_reveal else None,
@@ -192,6 +203,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "safety_records": case.safety_records.select_related("by"),
         "approvals": case.compensation_approvals.select_related("by", "business_line"),
         "referrals": case.legal_referrals.select_related("by"),
+        "referring_bodies": Referral.objects.filter(case=case).select_related(
+            "recorded_by", "replied_by", "clock"
+        ),
         # A report from the public page: the reporter's contact and the messages, for those handling it.
         "public_report": _public_report(request.user, case),
         # What the complainant looks the case up with on the public status page (issue 15), told by those
@@ -230,6 +244,14 @@ def add_documents(request: HttpRequest, number: str) -> HttpResponse:
         for problems in exc.errors.values():
             for problem in problems:
                 messages.error(request, problem)
+        files = request.FILES.getlist("attachments")
+        if files and "attachments" not in exc.errors:
+            # A browser cannot be given files back: say so, so that none is thought kept.
+            messages.error(
+                request,
+                _("Nothing was added, so these files were not kept: choose them again (%(names)s).")
+                % {"names": "、".join(f.name for f in files)},
+            )
     else:
         messages.success(
             request,
@@ -252,6 +274,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = Prefetch("clocks", queryset=Clock.objects.select_related("policy"))
     case = _shown_case(request.user, number, clocks)
     record_read(request.user, case, AuditAction.CASE_PAGE)
+    if not may_see_content(request.user, case):
+        # Confidential, and this person does not handle it: that it exists and its state (R10.1).
+        return render(request, "web/case_withheld.html", {"case": withhold(case)})
     return _without_hidden_numbers(
         request, case, render(request, "web/case_detail.html", _case_context(request, case))
     )
@@ -293,7 +318,8 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         .order_by("received_at", "id")
     )
     page, paginator = _paged(request, cases)
-    context = {"page": page, "count": paginator.count, "rows": _with_clocks(list(page), timezone.now())}
+    rows = withhold_rows(list(page), request.user)
+    context = {"page": page, "count": paginator.count, "rows": _with_clocks(rows, timezone.now())}
     return render(request, "web/my_cases.html", context)
 
 
@@ -361,7 +387,7 @@ def _worklist(request: HttpRequest, name: str) -> HttpResponse:
     context = {
         "page": page,
         "count": paginator.count,
-        "rows": _with_clocks(list(page), timezone.now()),
+        "rows": _with_clocks(withhold_rows(list(page), request.user), timezone.now()),
         "title": title,
         "summary": summary,
         "empty": empty,
@@ -447,6 +473,10 @@ def bank_name() -> str:
 
 
 def _print(request: HttpRequest, template: str, case: Case, what: str, **context) -> HttpResponse:
+    if not may_see_content(request.user, case):
+        raise PermissionDenied(
+            _("This case is confidential: only those handling it may print its documents.")
+        )
     record_read(request.user, case, AuditAction.PRINT, what)
     context.update(case=case, bank_name=bank_name(), printed_at=timezone.now())
     return _without_hidden_numbers(request, case, render(request, template, context))
@@ -486,6 +516,40 @@ def print_result_report(request: HttpRequest, number: str, report_id: int) -> Ht
     if report is None:
         raise Http404("No such result report.")
     return _print(request, "web/print/result_report.html", case, f"result report {report.pk}", report=report)
+
+
+@login_required
+@require_GET
+def print_external_report(request: HttpRequest, number: str, event_id: int) -> HttpResponse:
+    """The report of a major or media complaint sent outside the bank (P3 第十五条, 第二十条), as recorded:
+    to whom, when, by whom, and its text, on one A4 sheet to sign and send."""
+    case = get_visible_case(request.user, number)
+    event = (
+        case.events.filter(pk=event_id, kind=EventKind.REPORTED_EXTERNALLY)
+        .select_related("actor__unit")
+        .first()
+    )
+    if event is None:
+        raise Http404("No such report.")
+    data = event.data or {}
+    reported_at = _moment_of(data.get("at")) or event.at
+    return _print(
+        request,
+        "web/print/external_report.html",
+        case,
+        f"external report {event.pk}",
+        event=event,
+        to=ExternalBody(data["to"]).label if data.get("to") in ExternalBody.values else data.get("to", ""),
+        reported_at=reported_at,
+        text=data.get("note", ""),
+    )
+
+
+def _moment_of(value) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 @login_required

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from redress.access.confidential import withhold
 from redress.cases.choices import Flag
 from redress.cases.models import Case, CustomerContact, Instruction
 from redress.common.text import kept_safely
@@ -63,10 +64,14 @@ _WIDTHS = [16, 18, 10, 16, 14, 12, 15, 21, 24, 20, 20, 10, 10, 14, 14, 40, 18, 1
 
 
 def write_register(
-    cases: QuerySet[Case], *, in_full: Callable[[Case], bool] | None = None
+    cases: QuerySet[Case],
+    *,
+    in_full: Callable[[Case], bool] | None = None,
+    withheld: Callable[[Case], bool] | None = None,
 ) -> tuple[IO[bytes], list[int]]:
     """Write the cases (already scoped and filtered) to a workbook; returns the file, rewound, and the
-    cases whose phone and ID number were written in full (`in_full(case)`; masked otherwise)."""
+    cases whose phone and ID number were written in full (`in_full(case)`; masked otherwise). A case whose
+    content the reader may not see (`withheld(case)`, R10.1) is a row of its number, units and state."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Register"))
     for index, width in enumerate(_WIDTHS, start=1):
@@ -110,8 +115,12 @@ def write_register(
     revealed: list[int] = []
     for case in rows:
         count += 1
+        secret = withheld is not None and withheld(case)
+        if secret:
+            withhold(case)
         full = (
-            in_full is not None
+            not secret
+            and in_full is not None
             and bool(case.complainant_phone or case.complainant_id_number)
             and in_full(case)
         )
@@ -141,10 +150,12 @@ def write_register(
                 str(case.get_level_display()),
                 text(name(case.first_responder)),
                 text(name(case.handler)),
-                text("\n".join(f"{i.text}（{name(i.by)}）" for i in case.instructions.all())),
+                ""
+                if secret
+                else text("\n".join(f"{i.text}（{name(i.by)}）" for i in case.instructions.all())),
                 moment(binding.due_at) if binding else "",
                 moment(reply.met_at if reply else (answers[-1].at if answers else None)),
-                text(answers[-1].note) if answers else "",
+                text(answers[-1].note) if answers and not secret else "",
                 moment(case.closed_at),
                 str(case.get_stat_class_display()) if case.stat_class else "",
                 str(case.get_responsibility_display()) if case.responsibility else "",

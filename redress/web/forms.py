@@ -6,14 +6,17 @@ import uuid
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from redress.cases.choices import Category, Channel, Dimension, Kind, State
+from redress.cases.choices import Category, Channel, Dimension, Kind, Responsibility, StatClass, State
+from redress.cases.customer_groups import CUSTOMER_GROUPS
 from redress.cases.models import ClassificationItem
-from redress.cases.register_query import Q_MAX, SORTS
+from redress.cases.register_query import CLASS_FILTERS, FIGURES, Q_MAX, SORTS, UNCLASSIFIED
 from redress.cases.services import RegistrationData
+from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 from redress.plans.choices import PlanType
 
@@ -56,6 +59,16 @@ def classification_choices(dimension: str) -> list[tuple[str, str]]:
     return choices
 
 
+def class_filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The register's class filters' options, per dimension, from the active classification: one query."""
+    english = (get_language() or "").startswith("en")
+    found: dict[str, list[tuple[str, str]]] = {dimension: [] for dimension in CLASS_FILTERS.values()}
+    for item in ClassificationItem.objects.filter(version__active=True).order_by("label"):
+        shown = item.label_en if english and item.label_en else item.label.rsplit("/", 1)[-1]
+        found[item.dimension].append((item.code or item.label, f"{_indent(item.label.count('/'))}{shown}"))
+    return found
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -71,6 +84,11 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [f for f in data if f]
         return [data] if data else []
+
+
+# A text field that names a person: the page offers the staff found by name as one types (redress.js, the
+# people search); the value sent is the username (or, with data-people-fill="name", the name).
+PEOPLE_PICKER = {"data-people-search": reverse_lazy("web:people_search"), "autocomplete": "off"}
 
 
 class RegistrationForm(forms.Form):
@@ -124,7 +142,8 @@ class RegistrationForm(forms.Form):
     subject_staff = forms.CharField(
         label=_("staff complained about"),
         required=False,
-        help_text=_("Username, if the complaint names a staff member."),
+        help_text=_("Type part of the name and choose the person, if the complaint names a staff member."),
+        widget=forms.TextInput(attrs=PEOPLE_PICKER),
     )
     matter = forms.CharField(label=_("matter"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     demand = forms.CharField(label=_("demand"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -267,6 +286,38 @@ class RegisterFilterForm(forms.Form):
         label=_("complainant's phone"), required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
     id_number = forms.CharField(label=_("complainant's ID number"), required=False)
+    # The filters the reports' figures link to (decision 0033), shown under "more filters".
+    registered_in = forms.CharField(label=_("registered by"), required=False)
+    registering_unit = forms.CharField(label=_("registered by the unit itself"), required=False)
+    subject_unit = forms.CharField(label=_("unit complained about"), required=False)
+    subject_staff = forms.CharField(
+        label=_("staff complained about"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("username")}),
+    )
+    business_category = forms.CharField(label=_("business category"), required=False)
+    reason = forms.CharField(label=_("reason"), required=False)
+    regulatory_channel = forms.CharField(label=_("regulatory channel"), required=False)
+    product = forms.CharField(label=_("business line / product"), required=False)
+    customer_group = forms.CharField(
+        label=_("customer group"),
+        required=False,
+        widget=forms.Select(choices=[("", _("all")), *CUSTOMER_GROUPS.items()]),
+    )
+    stat_class = forms.CharField(
+        label=_("statistics class"),
+        required=False,
+        widget=forms.Select(choices=[("", _("all")), *list(StatClass.choices)]),
+    )
+    responsibility = forms.CharField(
+        label=_("responsibility"),
+        required=False,
+        widget=forms.Select(choices=[("", _("all")), *list(Responsibility.choices)]),
+    )
+    level = forms.CharField(
+        label=_("level"), required=False, widget=forms.Select(choices=[("", _("all")), *list(Level.choices)])
+    )
+    figure = forms.CharField(label=_("counted in"), required=False)
     sort = forms.CharField(
         label=_("sort"),
         required=False,
@@ -280,8 +331,17 @@ class RegisterFilterForm(forms.Form):
 
     def __init__(self, user: Staff, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].widget = forms.Select(
-            choices=[("", _("all I can see")), *unit_choices(units_for_filter(user))]
+        units = unit_choices(units_for_filter(user))
+        self.fields["unit"].widget = forms.Select(choices=[("", _("all I can see")), *units])
+        for name in ("registered_in", "registering_unit", "subject_unit"):
+            self.fields[name].widget = forms.Select(choices=[("", _("all")), *units])
+        classes = class_filter_choices()
+        for name, dimension in CLASS_FILTERS.items():
+            self.fields[name].widget = forms.Select(
+                choices=[("", _("all")), (UNCLASSIFIED, _("not classified")), *classes[dimension]]
+            )
+        self.fields["figure"].widget = forms.Select(
+            choices=[("", _("any")), *((name, figure.label) for name, figure in FIGURES.items())]
         )
 
     def add_filter_errors(self, errors: dict[str, list[str]]) -> None:
@@ -296,4 +356,33 @@ class RegisterFilterForm(forms.Form):
                 self.add_error(name if name in self.fields else None, message)
 
 
-_SELECTS = frozenset({"kind", "channel", "category", "state", "sort"})
+_SELECTS = frozenset(
+    {
+        "kind",
+        "channel",
+        "category",
+        "state",
+        "sort",
+        "customer_group",
+        "stat_class",
+        "responsibility",
+        "level",
+        "figure",
+    }
+)
+# The filters under "more filters": the details open when one of them is set.
+MORE_FILTERS = (
+    "registered_in",
+    "registering_unit",
+    "subject_unit",
+    "subject_staff",
+    "business_category",
+    "reason",
+    "regulatory_channel",
+    "product",
+    "customer_group",
+    "stat_class",
+    "responsibility",
+    "level",
+    "figure",
+)

@@ -18,6 +18,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from redress.common.money import yuan
+
 
 class Row(NamedTuple):
     label: str
@@ -211,7 +213,7 @@ def _approval(item, case) -> Record:
     if item.note:
         rows.append(Row(_("note"), item.note))
     return Record(
-        title=f"{floatformat(item.amount, '2g')} · {item.business_line.name}",
+        title=f"{yuan(item.amount)} · {item.business_line.name}",
         meta=[_at(item.created_at), _who(item.by)],
         rows=rows,
     )
@@ -222,6 +224,23 @@ def _referral(item, case) -> Record:
     if item.leadership_informed:
         meta.append(_("leadership informed"))
     return Record(meta=meta, text=item.note)
+
+
+def _referring_body(item, case) -> Record:
+    """The body that referred the complaint (P3 第十条): its deadline, and the reply sent back once given."""
+    rows = [Row(_("their deadline"), _at(item.due_at))]
+    if item.reference:
+        rows.insert(0, Row(_("their reference"), item.reference, "mono"))
+    if item.answered:
+        rows.append(Row(_("replied on"), _at_by(item.replied_at, item.replied_by)))
+    return Record(
+        title=item.body,
+        state=_("answered") if item.answered else _("awaiting our reply"),
+        state_css="state-closed" if item.answered else "",
+        meta=[_at(item.referred_at), _who(item.recorded_by)],
+        text=linebreaksbr(item.reply) if item.answered else "",
+        rows=rows,
+    )
 
 
 def _safety_record(item, case) -> Record:
@@ -264,6 +283,7 @@ KINDS: dict[str, Callable[[Any, Any], Record]] = {
     "withdrawals": _withdrawal,
     "approvals": _approval,
     "referrals": _referral,
+    "referring_bodies": _referring_body,
     "safety_records": _safety_record,
     "extensions": _extension,
 }

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from redress.access.confidential import content_withheld_q, may_see_content, with_content_flag, withhold_rows
 from redress.access.visibility import get_visible_case, visible_to
 from redress.audit.models import AuditAction
 from redress.audit.services import record_export, record_read
@@ -40,7 +41,7 @@ from redress.text import fulltext
 
 from . import clocks as clock_words
 from .export import write_register
-from .forms import RegisterFilterForm, RegistrationForm
+from .forms import MORE_FILTERS, RegisterFilterForm, RegistrationForm
 
 PAGE_SIZE = 50
 # What a register row shows: the long texts (matter, demand) stay on disk at a million rows.
@@ -92,6 +93,8 @@ def register(request: HttpRequest) -> HttpResponse:
         "export_in_full": personal.may_export_in_full(request.user),
         "reveal_purposes": RevealPurpose.choices,
         "filters": [(k, v) for k, v in request.GET.items() if k not in {"page", "reveal"}],
+        "more_filters": [form[name] for name in MORE_FILTERS],
+        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS),
     }
     try:
         flt = RegisterFilter.from_params(request.GET)
@@ -99,7 +102,7 @@ def register(request: HttpRequest) -> HttpResponse:
         form.add_filter_errors(exc.errors)
         return render(request, "web/register.html", context)
 
-    cases = flt.apply(visible_to(request.user))
+    cases = flt.apply(visible_to(request.user), unsearchable=content_withheld_q(request.user))
     page = _page_number(request.GET.get("page"))
     # Count only as far as the page links need; past that the planner's estimate says "about N".
     cap = min(COUNT_CAP, (page + PAGE_WINDOW) * PAGE_SIZE)
@@ -115,14 +118,17 @@ def register(request: HttpRequest) -> HttpResponse:
     # A search shows where each case matched: the matter and demand are read for the page's rows only.
     shown = (*ROW_FIELDS, "matter", "demand") if searching else ROW_FIELDS
     rows = list(
-        cases.select_related("subject_unit", "first_responder")
+        with_content_flag(cases, request.user)
+        .select_related("subject_unit", "first_responder")
         .only(*shown)
         .prefetch_related(clock_words.binding_clocks())[offset : offset + PAGE_SIZE + 1]
     )
     now = timezone.now()
+    # A confidential case's row says that it exists and its state, nothing of what it says (R10.1).
+    withhold_rows(rows, request.user)
     for row in rows:
         row.binding_clock = clock_words.summary(next(iter(row.live_binding_clocks), None), now)
-        if searching:
+        if searching and not row.content_withheld:
             text = fulltext.found_in([row.matter, row.demand], query)
             row.match = fulltext.highlight(text, query.words, width=MATCH_WIDTH)
     has_next = len(rows) > PAGE_SIZE
@@ -153,7 +159,7 @@ def export(request: HttpRequest) -> HttpResponse:
     except FieldErrors:
         messages.error(request, _("Correct the filters before exporting."))
         return redirect(back)
-    cases = flt.apply(visible_to(request.user))
+    cases = flt.apply(visible_to(request.user), unsearchable=content_withheld_q(request.user))
     limit = settings.EXPORT_MAX_ROWS
     _count, over = capped_count(cases, cap=limit)
     if over:
@@ -174,7 +180,10 @@ def export(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         user = request.user
         in_full = lambda case: personal.may_reveal(user, case)  # noqa: E731
-    workbook, revealed = write_register(cases, in_full=in_full)
+    reader = request.user
+    workbook, revealed = write_register(
+        cases, in_full=in_full, withheld=lambda case: not may_see_content(reader, case)
+    )
     if revealed:
         personal.record_export_reveals(request.user, revealed, purpose, timezone.now())
     filename = f"register-{timezone.localdate():%Y%m%d}.xlsx"
@@ -281,7 +290,8 @@ def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpRes
     """An attachment's bytes, only after the case's visibility check; otherwise the same 404 as missing.
     Streamed from the attachment store (a local directory or an object store), never from a path."""
     case = get_visible_case(request.user, number)
-    item = case.attachments.filter(id=attachment_id).first()
+    # A confidential case's files only for those handling it (R10.1): to anyone else, none exists.
+    item = case.attachments.filter(id=attachment_id).first() if may_see_content(request.user, case) else None
     if item is None:
         raise Http404("No such attachment.")
     try:

@@ -14,6 +14,7 @@ from redress.lifecycle import HUMAN_ACTIONS as ACTIONS
 from redress.lifecycle import perform
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
+from redress.testing import CLASSES
 
 from .conftest import case_payload
 
@@ -55,7 +56,7 @@ def test_full_loop_teller_office_handler_teller_with_the_teller_seeing_every_ste
         (handler, "report", REPORT, State.IN_PROGRESS, "result_reported"),
         (handler, "reply", REPLY, State.REPLIED, "replied"),
         (teller, "follow_up", {"satisfaction": "satisfied"}, State.REPLIED, "followed_up"),
-        (teller, "close", {"responsibility": "at_fault"}, State.CLOSED, "closed"),
+        (teller, "close", {**CLASSES, "responsibility": "at_fault"}, State.CLOSED, "closed"),
     ]
     version = 1
     for client, action, body, state, event in steps:
@@ -94,7 +95,7 @@ def test_an_action_without_a_body_and_the_detail_lists_what_the_caller_may_do(ba
 
 def test_illegal_action_is_409_naming_the_state_and_the_allowed_actions(bank, as_staff):
     case = bank.register()
-    response = act(as_staff(bank.teller), case.number, "close", {"responsibility": "at_fault"})
+    response = act(as_staff(bank.teller), case.number, "close", {**CLASSES, "responsibility": "at_fault"})
     assert response.status_code == 409
     body = response.json()
     assert body["state"] == "registered"
@@ -139,7 +140,7 @@ def test_a_transferred_case_does_not_close_without_its_result_report(bank, as_st
     case = perform("transfer", bank.teller, case, {"to_unit": "A-PB"})
     case = perform("acknowledge", bank.handler, case)
     case = perform("reply", bank.handler, case, REPLY)
-    response = act(as_staff(bank.teller), case.number, "close", {"responsibility": "at_fault"})
+    response = act(as_staff(bank.teller), case.number, "close", {**CLASSES, "responsibility": "at_fault"})
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["report"]
     assert Case.objects.get(pk=case.pk).state == State.REPLIED

@@ -23,7 +23,7 @@ from redress.access.models import ApiToken
 from redress.cases.choices import State
 from redress.cases.models import Case, CaseEvent, CustomerContact, TransferOrder, Withdrawal
 from redress.lifecycle import ACTIONS, perform
-from redress.testing import Bank
+from redress.testing import CLASSES, Bank
 
 RACES_PER_PAIR = 20
 ANSWERS = {200, 409, 422}
@@ -76,7 +76,7 @@ BOUNCE = Act(
 CLOSE = Act(
     "outlet_head",
     "close",
-    {"responsibility": "at_fault"},
+    {**CLASSES, "responsibility": "at_fault"},
     lambda bank, case: case.state == State.CLOSED and case.responsibility == "at_fault",
 )
 WITHDRAW = Act(

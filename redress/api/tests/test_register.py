@@ -60,6 +60,7 @@ def test_registration_answers_201_with_every_field(bank, as_staff):
         "closed_at": None,
         "rejection_reason": "",
         "previous_case": None,
+        "content_withheld": False,
         "flags": ["confidential", "legal_dispute"],
         "attachments": [],
         "deadlines": case["deadlines"],
@@ -276,3 +277,16 @@ def test_multipart_errors_name_fields_as_in_json(bank, as_staff):
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["attachments"]
     assert Case.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_the_list_takes_the_filters_figures_link_to(bank, as_staff):
+    vip = bank.register(complainant_vip=True, product="信用卡", business_category="银行卡/信用卡")
+    bank.register(actor=bank.outsider, subject_unit=bank.outlet_a1_1.code)
+    client = as_staff(bank.office)
+    found = client.get(URL, {"registered_in": "A", "customer_group": "vip", "figure": "open"}).json()
+    assert found["count"] == 1 and found["items"][0]["number"] == vip.number
+    assert client.get(URL, {"business_category": "银行卡/信用卡"}).json()["count"] == 1
+    assert client.get(URL, {"subject_unit": "A1"}).json()["count"] == 2
+    refused = client.get(URL, {"figure": "nothing", "registered_in": "NOPE"})
+    assert refused.status_code == 422
+    assert set(refused.json()["errors"]) == {"figure", "registered_in"}

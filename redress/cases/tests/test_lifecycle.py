@@ -22,6 +22,7 @@ from redress.lifecycle import (
     LifecycleError,
     perform,
 )
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_full_loop_teller_office_outlet_handler_close(bank):
     case = reply(case, bank.handler)
     assert case.state == State.REPLIED
     case = perform("follow_up", bank.teller, case, {"satisfaction": "satisfied"})
-    case = perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     assert case.state == State.CLOSED
     assert case.stat_class == StatClass.NOT_COUNTED
     # The first responder saw the case at every step and its whole history.
@@ -92,7 +93,7 @@ def test_close_without_result_report_is_refused_for_a_transferred_case(bank):
     case = perform("acknowledge", bank.handler, case)
     case = reply(case, bank.handler)
     with pytest.raises(FieldErrors) as err:
-        perform("close", bank.teller, case, {"responsibility": "at_fault"})
+        perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     assert "report" in err.value.errors
     assert Case.objects.get(pk=case.pk).state == State.REPLIED
 
@@ -100,7 +101,7 @@ def test_close_without_result_report_is_refused_for_a_transferred_case(bank):
 def test_illegal_transition_names_state_and_allowed_actions(bank):
     case = bank.register()
     with pytest.raises(IllegalTransition) as err:
-        perform("close", bank.teller, case, {"responsibility": "at_fault"})
+        perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     assert err.value.state == "registered"
     assert "accept" in err.value.allowed and "close" not in err.value.allowed
 
@@ -201,7 +202,7 @@ def test_reopen_after_dissatisfied_follow_up(bank):
     case = perform("accept", bank.teller, bank.register())
     case = reply(case, bank.teller)
     case = perform("follow_up", bank.teller, case, {"satisfaction": "dissatisfied"})
-    case = perform("close", bank.teller, case, {"responsibility": "shared"})
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "shared"})
     case = perform("reopen", bank.teller, case, {"reason": "客户回访不满意"})
     assert case.state == State.IN_PROGRESS and case.stat_class == ""
 
@@ -222,7 +223,7 @@ def test_stale_version_is_a_concurrent_change(bank):
 def _closed(bank, case, actor=None):
     actor = actor or bank.teller
     case = reply(case, actor)
-    return perform("close", actor, case, {"responsibility": "not_at_fault"})
+    return perform("close", actor, case, {**CLASSES, "responsibility": "not_at_fault"})
 
 
 def test_stat_class_solved_at_outlet_is_not_counted(bank):
@@ -316,7 +317,7 @@ def test_two_concurrent_closes_one_wins(bank):
         close_old_connections()
         try:
             barrier.wait()
-            perform("close", actor, Case.objects.get(pk=case.pk), {"responsibility": "at_fault"})
+            perform("close", actor, Case.objects.get(pk=case.pk), {**CLASSES, "responsibility": "at_fault"})
             outcomes.append("ok")
         except (IllegalTransition, ConcurrentChange):
             outcomes.append("conflict")

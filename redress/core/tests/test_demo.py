@@ -9,7 +9,7 @@ from django.utils import timezone
 from redress.cases.choices import Category, Channel, Kind
 from redress.cases.models import Case, CaseEvent, CaseFlag
 from redress.common.validators import normalise_id_number, normalise_phone
-from redress.core.demo import DemoError, load_demo
+from redress.core.demo import PAST_RETENTION, DemoError, load_demo
 from redress.organisation.models import Staff, Unit, WorkGroup, WorkGroupMember
 from redress.testing import build_bank
 
@@ -76,7 +76,10 @@ def test_cases_fall_in_the_last_90_days_with_valid_contacts_and_shipped_classes(
     now = timezone.now()
     load_demo(cases=120, now=now)
     cases = Case.objects.select_related("business_category")
-    assert all(now - dt.timedelta(days=91) < c.received_at <= now for c in cases)
+    # Besides the few closed years ago for retention to anonymise (demo.PAST_RETENTION).
+    old = cases.filter(received_at__lt=now - dt.timedelta(days=3 * 365))
+    assert old.count() == PAST_RETENTION
+    assert all(now - dt.timedelta(days=91) < c.received_at <= now for c in cases.exclude(pk__in=old))
     for case in cases:
         if case.complainant_phone:
             assert normalise_phone(case.complainant_phone) == case.complainant_phone
@@ -177,6 +180,21 @@ def test_the_demo_of_make_run_shows_every_stage_and_path():
     assert Attachment.objects.exists()
     assert CaseEvent.objects.filter(kind="instructed", actor__username="leader").exists()
     assert SuggestionModel.objects.count() == 1
+    # Issue 15's missing steps, with real data: referring bodies (one answered, the others waiting on their
+    # clock), the daily checks of the last days with today's not all done, a media item sent to the
+    # spokesperson, and its report outside the bank.
+    from redress.referrals.models import Referral
+    from redress.watch.models import DailyCheck, MediaItem
+
+    assert Referral.objects.filter(replied_at__isnull=False).exists()
+    assert Referral.objects.filter(replied_at__isnull=True, clock__state__in=["running", "warning"]).exists()
+    assert {"referral_recorded", "referrer_answered", "reported_externally"} <= kinds | set(
+        CaseEvent.objects.values_list("kind", flat=True)
+    )
+    assert DailyCheck.objects.values("day").distinct().count() == 3
+    assert DailyCheck.objects.filter(duty="comment_book").exclude(found="").exists()
+    item = MediaItem.objects.select_related("case", "spokesperson").get()
+    assert item.case.channel == "media" and item.case.handler == item.spokesperson
 
 
 def test_the_demos_report_figures_equal_a_recount():
@@ -185,3 +203,37 @@ def test_the_demos_report_figures_equal_a_recount():
 
     load_demo(cases=CASES)
     assert figures.verify() == []
+
+
+def test_retention_has_anonymised_the_old_cases_but_the_one_on_hold():
+    from redress.retention.models import AnonymisedCase, RetentionRun
+
+    now = timezone.now()
+    load_demo(cases=30, now=now)
+    run = RetentionRun.objects.get()
+    assert run.cases == PAST_RETENTION - 1 and not run.dry_run
+    anonymised = Case.objects.filter(pk__in=AnonymisedCase.objects.values("case"))
+    assert anonymised.count() == PAST_RETENTION - 1
+    assert set(anonymised.values_list("matter", "complainant_name").distinct()) == {("", "")}
+    held = Case.objects.filter(received_at__lt=now - dt.timedelta(days=3 * 365)).exclude(pk__in=anonymised)
+    assert held.count() == 1 and held.get().matter
+
+
+def test_the_demo_shows_performance_hotspots_and_recorded_problems():
+    """After `make run` the office sees ranked performance, hotspots with their change, and two problems
+    recorded from them with their cases, one of them overdue (issue 11 items 3 and 4)."""
+    from redress.reports import hotspots, performance, problems
+    from redress.reports.models import Problem
+
+    now = timezone.now()
+    load_demo(cases=CASES, now=now)
+    office = Staff.objects.get(username="office")
+    top = Unit.objects.get(parent__isnull=True)
+    end = timezone.localtime(now).date()
+    result = performance.performance(office, top, end - dt.timedelta(days=89), end)
+    assert result.total.complaints > 0 and result.units and result.staff
+    assert any(hotspots.hotspots(office, top, end - dt.timedelta(days=29), end).values())
+    recorded = list(Problem.objects.all())
+    assert len(recorded) == 2 and all(p.cases.exists() for p in recorded)
+    assert {p.status for p in recorded} == {"in_progress", "open"}
+    assert any(problems.is_overdue(p) for p in recorded)

@@ -14,8 +14,12 @@ from typing import NamedTuple
 LAYERS = [
     ("redress.web", "redress.api"),  # interfaces
     ("redress.core",),  # demo bank, commands, health
+    ("redress.retention",),  # closed cases anonymised past their period (decision 0037)
     ("redress.reports",),  # figures across cases: daily report, summaries (docs/reports.md)
     ("redress.lifecycle",),  # the case's life: actions, perform, triggers applied, sweeper
+    # The body that referred a complaint, its deadline and the reply sent back; the daily checks and the media
+    # items found by monitoring.
+    ("redress.referrals", "redress.watch"),
     ("redress.reports.figures",),  # each case's figures and the rollup, kept by the lifecycle's transactions
     ("redress.escalation",),
     ("redress.notifications",),

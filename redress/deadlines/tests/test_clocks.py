@@ -9,6 +9,7 @@ from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.deadlines.services import case_deadlines, effective_state
 from redress.lifecycle import FieldErrors, perform
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 BJ = ZoneInfo("Asia/Shanghai")
@@ -54,7 +55,9 @@ def test_reply_meets_answer_clocks_and_close_in_time_is_not_counted(bank):
     case = perform("reply", bank.teller, case, {"method": "phone", "content": "已处理"}, now=at(2026, 3, 3))
     c = clocks(case)
     assert c["reply"].state == ClockState.MET and c["decision"].state == ClockState.MET
-    case = perform("close", bank.teller, case, {"responsibility": "at_fault"}, now=at(2026, 3, 3, 12))
+    case = perform(
+        "close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"}, now=at(2026, 3, 3, 12)
+    )
     assert case.stat_class == StatClass.NOT_COUNTED
 
 
@@ -62,7 +65,9 @@ def test_late_reply_makes_the_case_counted(bank):
     case = bank.register(received_at=at(2026, 3, 2))
     case = perform("accept", bank.teller, case, now=at(2026, 3, 2, 11))
     case = perform("reply", bank.teller, case, {"method": "phone", "content": "已处理"}, now=at(2026, 3, 9))
-    case = perform("close", bank.teller, case, {"responsibility": "at_fault"}, now=at(2026, 3, 9, 12))
+    case = perform(
+        "close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"}, now=at(2026, 3, 9, 12)
+    )
     assert case.stat_class == StatClass.COUNTED
     assert case.stat_facts["breached_clocks"] == ["reply"]
 

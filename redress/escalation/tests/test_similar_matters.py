@@ -10,6 +10,7 @@ from redress.cases.models import Case
 from redress.escalation import triggers
 from redress.escalation.models import TriggerSettings
 from redress.lifecycle import perform
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_a_same_day_suggestion_solved_at_the_counter_is_not_counted_for_an_earli
     assert "repeat" not in flags(suggestion)
     case = perform("accept", bank.teller, Case.objects.get(pk=suggestion.pk))
     case = perform("reply", bank.teller, case, {"method": "in_person", "content": "已当场采纳。"})
-    case = perform("close", bank.teller, case, {"responsibility": "not_at_fault"})
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "not_at_fault"})
     assert case.stat_class == StatClass.NOT_COUNTED
     assert case.stat_facts["repeat"] is False
 
@@ -75,7 +76,10 @@ def test_the_same_customer_about_the_same_matter_after_a_reply_is_a_repeat_and_c
     assert evidence["earlier_case"] == earlier.number and evidence["likeness"] >= 0.4
     case = perform("accept", bank.teller, Case.objects.get(pk=again.pk))
     case = perform("reply", bank.teller, case, {"method": "phone", "content": "已修好。"})
-    assert perform("close", bank.teller, case, {"responsibility": "at_fault"}).stat_class == StatClass.COUNTED
+    assert (
+        perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"}).stat_class
+        == StatClass.COUNTED
+    )
 
 
 def test_the_same_customer_about_a_new_matter_is_not_a_repeat(bank):

@@ -13,6 +13,7 @@ from redress.cases.models import Attachment, CaseEvent
 from redress.common.errors import FieldErrors
 from redress.lifecycle import ActionForbidden, perform
 from redress.lifecycle.documents import add_documents
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def pdf(name="回执.pdf"):
 def test_a_document_is_added_even_to_a_closed_case_and_recorded_in_the_history(bank):
     case = perform("accept", bank.teller, bank.register())
     case = perform("reply", bank.teller, case, {"method": "written", "content": "答复如下"})
-    case = perform("close", bank.teller, case, {"responsibility": "shared"})
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "shared"})
     version = case.version
     (row,) = add_documents(bank.teller, case, [pdf()], "客户签收的处理决定告知书")
     assert row.original_name == "回执.pdf" and row.uploaded_by == bank.teller
@@ -85,3 +86,17 @@ def test_the_case_page_form_adds_documents(bank):
         reverse("web:add_documents", args=[case.number])
         not in client.get(reverse("web:case", args=[case.number])).content.decode()
     )
+
+
+def test_files_refused_for_another_field_are_asked_for_again_by_name(bank):
+    case = bank.register()
+    client = Client()
+    client.force_login(bank.teller)
+    answer = client.post(
+        reverse("web:add_documents", args=[case.number]),
+        {"attachments": [pdf()], "note": "长" * 2001},
+        follow=True,
+    )
+    page = answer.content.decode()
+    assert "请重新选择" in page and "回执.pdf" in page.split("请重新选择", 1)[1][:200]
+    assert not Attachment.objects.filter(case=case).exists()

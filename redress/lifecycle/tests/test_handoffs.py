@@ -99,3 +99,39 @@ def test_a_notification_names_its_case_only_while_the_reader_may_see_it(bank):
     perform("bounce", bank.handler, case, {"reason": "不属于个金部职责"})
     (item,) = bearer_client(bank.handler).get("/api/v1/notifications").json()["items"]
     assert item["kind"] == "transfer_received" and item["case"] is None
+
+
+def _reply_clock(case):
+    from redress.deadlines.models import Clock
+
+    return Clock.objects.filter(case=case, name__in=("reply", "decision"), binding=True).order_by("due_at")[0]
+
+
+def test_the_holder_is_told_once_on_the_last_day_that_the_reply_is_due_today(bank):
+    import datetime as dt
+
+    from redress.lifecycle.sweeper import sweep
+
+    case = perform("accept", bank.teller, register_case(bank.teller, bank.registration()).case)
+    due = _reply_clock(case).due_at
+    sweep(due - dt.timedelta(days=1, hours=1))  # the day before: not yet
+    assert told("reply_due_today", case) == []
+    sweep(due - dt.timedelta(hours=3))
+    assert "teller" in told("reply_due_today", case)  # the first responder holding it at the outlet
+    note = Notification.objects.filter(event="reply_due_today", case=case).first()
+    assert case.number in note.subject
+    count = Notification.objects.filter(event="reply_due_today").count()
+    sweep(due - dt.timedelta(hours=2))  # the sweeper's next pass the same day tells nobody again
+    assert Notification.objects.filter(event="reply_due_today").count() == count
+
+
+def test_a_replied_case_is_not_announced_as_due(bank):
+    import datetime as dt
+
+    from redress.lifecycle.sweeper import sweep
+
+    case = perform("accept", bank.teller, register_case(bank.teller, bank.registration()).case)
+    due = _reply_clock(case).due_at
+    perform("reply", bank.outlet_head, case, {"method": "phone", "content": "已为您处理完毕。"})
+    sweep(due - dt.timedelta(hours=3))
+    assert told("reply_due_today", case) == []

@@ -123,3 +123,35 @@ def test_a_notice_due_centuries_ahead_or_at_an_offset_postgresql_refuses_is_a_fi
     odd = soon.astimezone(dt.timezone(dt.timedelta(hours=22, minutes=2))).isoformat()
     perform("supervise", bank.office, case, {"text": "请答复", "due_at": odd})
     assert abs(SupervisionNotice.objects.get(case=case).due_at - soon) < dt.timedelta(seconds=1)
+
+
+def test_a_report_outside_the_bank_is_printed_with_its_body_time_and_text_for_those_who_see_the_case(
+    client, bank
+):
+    from redress.cases.choices import EventKind
+
+    case = _accepted(bank)
+    at = timezone.now().replace(microsecond=0)
+    perform(
+        "report_externally",
+        bank.office,
+        case,
+        {"to": "union_office", "at": at.isoformat(), "note": "客户聚集网点并联系媒体，现报告如下。"},
+    )
+    event = CaseEvent.objects.get(case=case, kind=EventKind.REPORTED_EXTERNALLY)
+    client.force_login(bank.teller)
+    assert (
+        f"/cases/{case.number}/print/external/{event.pk}"
+        in client.get(f"/cases/{case.number}").content.decode()
+    )
+    printed = client.get(f"/cases/{case.number}/print/external/{event.pk}").content.decode()
+    local = timezone.localtime(at)
+    assert "省联社办事处" in printed
+    assert f"{local:%Y-%m-%d %H:%M}" in printed and "客户聚集网点并联系媒体" in printed
+    assert bank.office.name in printed
+    client.force_login(bank.outsider)
+    assert client.get(f"/cases/{case.number}/print/external/{event.pk}").status_code == 404
+    # Another event of the case is not a report.
+    client.force_login(bank.teller)
+    other = CaseEvent.objects.filter(case=case).exclude(pk=event.pk).first()
+    assert client.get(f"/cases/{case.number}/print/external/{other.pk}").status_code == 404

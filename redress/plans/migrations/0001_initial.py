@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("common", "0001_initial"),
-        ('cases', '0019_plan_event_kinds'),
+        ('cases', '0021_plan_event_kinds'),
         ('organisation', '0005_absence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -18,6 +18,7 @@ from redress.lifecycle.sweeper import sweep
 from redress.lifecycle.tests.test_stateful import LifecycleMachine
 from redress.reports import figures
 from redress.reports.figures import CaseFigures, DailyFigures
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_a_case_moves_through_the_measures_as_it_is_handled(bank):
     assert totals()["accepted"] == 1
     case = perform("reply", bank.teller, case, REPLY)
     case = perform("follow_up", bank.teller, case, {"satisfaction": "dissatisfied"})
-    case = perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     after_close = totals()
     assert after_close["closed"] == after_close["closed_at_fault"] == after_close["replied_on_time"] == 1
     assert (

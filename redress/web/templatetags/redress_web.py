@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 
 from redress.access.visibility import names_hidden, redact_numbers
 from redress.audit import services as audit
+from redress.common.chain import erased_marker
+from redress.common.money import yuan
 from redress.common.validators import mask_accounts, mask_address, mask_id_number, mask_phone
 from redress.lifecycle import worklists
 from redress.organisation.choices import Role
@@ -175,7 +177,7 @@ def _event_labels() -> dict:
         "voluntary": (_("voluntary"), _yes_no),
         "responsibility": (_("responsibility"), _choice(Responsibility)),
         "stat_class": (_("statistics class"), _choice(StatClass)),
-        "amount": (_("amount"), str),
+        "amount": (_("amount"), yuan),
         "business_line": (_("business line"), unit_name),
         "approver": (_("approved by"), staff_name),
         "incident": (_("incident"), _choice(SafetyIncident)),
@@ -204,6 +206,8 @@ def _event_labels() -> dict:
         "reference": (_("their reference"), str),
         "pressure_found": (_("pressure found"), _yes_no),
         "to": (_("reported to"), _choice(ExternalBody)),
+        "body": (_("referring body"), str),
+        "reply": (_("reply sent back"), str),
     }
 
 
@@ -216,6 +220,7 @@ def _change_value(field: str, value) -> str:
     if field in {"closed_at"}:
         return _moment(value)
     shown = {
+        "amount": yuan,
         "state": _choice(State),
         "level": _choice(Level),
         "responsibility": _choice(Responsibility),
@@ -256,6 +261,9 @@ def _redact(text: str, hidden: frozenset[str] | None) -> str:
 def event_details(event, hidden: frozenset[str] | None = None) -> list[tuple[str, str]]:
     """An event's recorded data as (label, value) rows, with known identifiers shown by their labels and
     the numbers of cases the viewer may not see left out."""
+    if erased_marker(event.data):
+        # Retention erased what it said; the entry and its place in the sealed history stay (decision 0037).
+        return [(str(_("erased")), str(_("removed when the case's retention period ended")))]
     labels = _event_labels()
     rows = []
     for key, value in (event.data or {}).items():
@@ -321,6 +329,21 @@ def plan_banner(context) -> dict:
 def may_instruct(user) -> bool:
     """Whether the user gets the "awaiting instruction" list (R2.8)."""
     return bool(getattr(user, "is_authenticated", False)) and worklists.may_instruct(user)
+
+
+@register.filter(name="yuan")
+def yuan_filter(value) -> str:
+    """An amount as 1,234,567.80 元 (redress.common.money)."""
+    return yuan(value)
+
+
+@register.filter
+def has_daily_checks(user) -> bool:
+    """Whether the nav offers the daily checks page: the outlet heads and the supervision office."""
+    from redress.lifecycle.media import may_register_media_items
+    from redress.watch.services import my_duties
+
+    return bool(my_duties(user)) or may_register_media_items(user)
 
 
 @register.filter

@@ -13,6 +13,7 @@ def test_no_page_breaks_the_content_security_policy(page, log_in, bank):
     log_in(bank.teller)
     for url in [
         "/",
+        "/dashboard",
         "/cases/new",
         f"/cases/{case.number}",
         f"/cases/{case.number}/print/register",

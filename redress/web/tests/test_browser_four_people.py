@@ -18,6 +18,7 @@ from redress.cases.models import Case
 from redress.lifecycle.sweeper import sweep
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
+from redress.testing import CLASSES
 from redress.web.tests.test_browser_loop import act, submit, tab_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -129,6 +130,8 @@ def test_four_people_each_find_the_case_from_a_notification_in_their_work_list(
         teller.check("input[name=satisfaction][value=satisfied]")
         submit(teller)
         act(teller, "close")
+        teller.select_option("#id_business_category", CLASSES["business_category"])
+        teller.select_option("#id_reason", CLASSES["reason"])
         teller.check("input[name=responsibility][value=at_fault]")
         submit(teller)
         expect(teller.locator(".badges .state")).to_have_text("已办结")

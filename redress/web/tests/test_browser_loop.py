@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from redress.cases.choices import StatClass, State
 from redress.cases.models import Case
+from redress.testing import CLASSES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -109,6 +110,8 @@ def test_one_case_through_the_whole_loop_as_three_people(page, log_in, bank, chr
     teller.check("input[name=satisfaction][value=satisfied]")
     submit(teller)
     act(teller, "close")
+    teller.select_option("#id_business_category", CLASSES["business_category"])
+    teller.select_option("#id_reason", CLASSES["reason"])
     teller.check("input[name=responsibility][value=at_fault]")
     submit(teller)
 

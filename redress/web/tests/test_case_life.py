@@ -19,7 +19,7 @@ from redress.lifecycle import perform
 from redress.lifecycle.public_reports import report_wrongdoing
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
-from redress.testing import PASSWORD, active_plan
+from redress.testing import CLASSES, PASSWORD, active_plan
 from redress.web import notices
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def _replied(bank):
 
 
 def _closed(bank):
-    return perform("close", bank.teller, _replied(bank), {"responsibility": "at_fault"})
+    return perform("close", bank.teller, _replied(bank), {**CLASSES, "responsibility": "at_fault"})
 
 
 def _chased(bank):
@@ -186,6 +186,25 @@ def _verbal_loss_reported(bank):
 _TRIED = (timezone.localtime() - dt.timedelta(minutes=30)).isoformat(timespec="minutes")
 _PROMISED = (timezone.localtime() + dt.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M")
 
+
+def _on_hold(bank):
+    return perform("set_legal_hold", bank.office, _accepted(bank), {"reason": "客户已起诉"})
+
+
+def _in_days(days: int) -> str:
+    return (timezone.now() + dt.timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+def _referred(bank):
+    return perform("accept", bank.teller, bank.register(channel="regulator"))
+
+
+def _referral_recorded(bank):
+    return perform(
+        "record_referral", bank.teller, _referred(bank), {"body": "湖北监管局", "due_at": _in_days(5)}
+    )
+
+
 ACTION_CASES = [
     # action, who, case maker, form data, the state after (None: unchanged), the event recorded
     ("accept", "teller", lambda b: b.register(), {}, State.ACCEPTED, EventKind.ACCEPTED),
@@ -224,7 +243,7 @@ ACTION_CASES = [
         EventKind.EXPLAINED,
     ),
     ("follow_up", "teller", _replied, {"satisfaction": "satisfied", "note": "满意"}, None, None),
-    ("close", "teller", _replied, {"responsibility": "shared"}, State.CLOSED, None),
+    ("close", "teller", _replied, {**CLASSES, "responsibility": "shared"}, State.CLOSED, None),
     ("reopen", "teller", _closed, {"reason": "回访不满意"}, State.IN_PROGRESS, None),
     ("withdraw", "teller", _accepted, {"voluntary": "true", "reason": "已自行解决"}, State.WITHDRAWN, None),
     (
@@ -377,6 +396,23 @@ ACTION_CASES = [
         {"result": "已引导客户至他行ATM。"},
         None,
         EventKind.REPORTED_TO_GROUP,
+    ("set_legal_hold", "office", _accepted, {"reason": "客户已起诉"}, None, EventKind.HOLD_SET),
+    ("lift_legal_hold", "office", _on_hold, {"reason": "诉讼已终结"}, None, EventKind.HOLD_LIFTED),
+    (
+        "record_referral",
+        "teller",
+        _referred,
+        {"body": "湖北监管局", "reference": "鄂金转〔2026〕12号", "due_at": _in_days(5)},
+        None,
+        EventKind.REFERRAL_RECORDED,
+    ),
+    (
+        "reply_to_referrer",
+        "teller",
+        _referral_recorded,
+        {"reply": "已答复客户"},
+        None,
+        EventKind.REFERRER_ANSWERED,
     ),
 ]
 
@@ -500,7 +536,7 @@ def test_case_page_shows_the_whole_loop(client, bank):
     perform("report", bank.handler, case, REPORT)
     perform("reply", bank.handler, case, {"method": "written", "content": "经核查，已整改。"})
     perform("follow_up", bank.teller, case, {"satisfaction": "basically_satisfied", "note": "基本满意"})
-    perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     html = html_of(as_user(client, bank.teller).get(reverse("web:case", args=[case.number])))
     assert "甲一支行营业部 → 甲分行个人金融部" in html  # the transfer order
     assert REPORT["findings"] in html and REPORT["rectification"] in html

@@ -34,6 +34,11 @@ PAGES = [
     "/cases/due-soon?status=overdue",
     "/cases/new",
     "/notifications/",
+    "/reports/performance",
+    "/reports/performance/print",
+    "/reports/hotspots",
+    "/reports/problems",
+    "/reports/analysis/print",
 ]
 PEOPLE = ("office", "teller", "handler", "leader")
 STRUCTURE = re.compile(r"[\[{]'|'[\]}]|\bNone\b|\bTrue\b|\bFalse\b|\{\"|\[\{")

@@ -70,7 +70,7 @@ def test_login_form_logs_in_and_logout_is_a_post(client, bank):
     assert b"error-box" in bad.content
     good = client.post(reverse("web:login"), {"username": "teller", "password": PASSWORD})
     assert good.status_code == 302
-    assert good["Location"] == reverse("web:register")
+    assert good["Location"] == reverse("web:home")
     assert client.get(reverse("web:register")).status_code == 200
     assert client.get(reverse("web:logout")).status_code == 405
     assert client.post(reverse("web:logout")).status_code == 302
@@ -422,3 +422,15 @@ def test_files_sent_with_a_form_in_error_are_asked_for_again_by_name(client, ban
     assert response.status_code == 200 and not Case.objects.exists()
     html = response.content.decode()
     assert "请重新选择" in html and "来信.pdf" in html
+
+
+def test_the_register_takes_the_filters_figures_link_to(client, bank):
+    card = bank.register(product="借记卡")
+    cash = bank.register(product="现金存款")
+    logged_in(client, bank.office)
+    html = page(client, reverse("web:register"), customer_group="card_holder", figure="registered")
+    assert card.number in html and cash.number not in html
+    assert '<details class="more-filters" open>' in html
+    html = page(client, reverse("web:register"), figure="nothing")
+    assert html.count('class="field-error"') == 1
+    assert "<table" not in html

@@ -25,6 +25,7 @@ from redress.cases.models import (
 )
 from redress.deadlines.models import Extension
 from redress.escalation.models import Accountability, SupervisionNotice
+from redress.referrals.models import Referral
 from redress.web.records import KINDS
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,17 @@ def _every_kind(bank):
         ),
     )
     _dated(LegalReferral, LegalReferral.objects.create(case=case, by=bank.teller, note="客户拟起诉"))
+    Referral.objects.create(
+        case=case,
+        body="湖北监管局",
+        reference="鄂金转12号",
+        referred_at=AT,
+        due_at=AT,
+        recorded_by=bank.teller,
+        reply="已答复",
+        replied_at=AT,
+        replied_by=bank.teller,
+    )
     _dated(
         SafetyRecord,
         SafetyRecord.objects.create(
@@ -177,8 +189,17 @@ def test_every_kind_of_record_is_shown_with_its_labels_and_values(client, bank):
         "批示": (when_office, "请认真核查"),
         "催办": ("已报告部门负责人", when_teller, "—"),
         "撤诉": ("受到施压", when_teller, "被迫撤诉 调查 已结束 查实施压"),
-        "赔偿审批": ("12345.50 · 甲分行个人金融部", when_handler, "审批人 个金部负责人 备注 一次性"),
+        "赔偿审批": ("12,345.50 元 · 甲分行个人金融部", when_handler, "审批人 个金部负责人 备注 一次性"),
         "移交法律顾问": (when_teller, "· 已报告领导 客户拟起诉"),
+        "转来部门": (
+            "湖北监管局 已答复",
+            when_teller,
+            "已答复",
+            "对方文号 鄂金转12号 转来部门要求的回复期限",
+            SHOWN_AT,
+            "回复时间",
+            when_teller,
+        ),
         "安全记录": ("客户醉酒", when_teller, "醉酒吵闹 已通知保卫部门 否 已报警 是 有录像记录 否"),
     }
     for heading, words in expected.items():

@@ -57,6 +57,13 @@ class Command(BaseCommand):
                 start_new_session=False,
             )  # fmt: skip
             self.stdout.write("daily reports sidecar started")
+            # And retention (beat's `retention` in production): asked every hour, runs once a day.
+            subprocess.Popen(  # nosec B603
+                [os.path.join(os.path.dirname(sys.executable), "redress"), "retention", "daily",
+                 "--every", "3600", "--exit-with-parent"],
+                start_new_session=False,
+            )  # fmt: skip
+            self.stdout.write("retention sidecar started")
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         # gunicorn beside this Python, with our own argument list (bandit: B606).
         os.execv(gunicorn, argv)  # nosec B606

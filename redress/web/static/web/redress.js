@@ -110,3 +110,84 @@ document.addEventListener("change", (event) => {
     first.scrollIntoView({ block: "center" });
   }
 })();
+
+// Upload progress (issue 15): a form sending files sends them in the background and shows how much has
+// gone, then shows the page the server answered (the case, or the form with its errors) as a plain
+// submission would. Without files the form submits as usual.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+  if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
+  const files = [...form.querySelectorAll("input[type=file]")].flatMap((input) => [...(input.files || [])]);
+  const template = document.getElementById("upload-progress");
+  if (!files.length || !template || !window.FormData) return;
+  event.preventDefault();
+  const data = new FormData(form);
+  const shown = template.content.firstElementChild.cloneNode(true);
+  const bar = shown.querySelector("progress");
+  const percent = shown.querySelector(".percent");
+  form.append(shown);
+  const request = new XMLHttpRequest();
+  request.open("POST", form.action || window.location.href);
+  request.setRequestHeader("X-Upload-Progress", "1");
+  request.upload.addEventListener("progress", (progress) => {
+    if (!progress.lengthComputable) return;
+    const done = Math.round((100 * progress.loaded) / progress.total);
+    bar.value = done;
+    percent.textContent = `${done}%`;
+  });
+  request.addEventListener("load", () => {
+    // The answer replaces the page, at the address it came from (the case after a redirect).
+    if (request.responseURL) window.history.replaceState(null, "", request.responseURL);
+    document.open();
+    document.write(request.responseText);
+    document.close();
+  });
+  request.addEventListener("error", () => {
+    // The network failed: submit the ordinary way, so the clerk sees what the browser says.
+    shown.remove();
+    form.submit();
+  });
+  request.send(data);
+});
+
+// The people picker (issue 15): a field naming a person offers, as one types part of a name, the staff the
+// search finds (name · unit); choosing one fills in their username, or their name where the field takes a
+// name (an approver). The server still judges whatever is sent.
+(() => {
+  const inputs = document.querySelectorAll("input[data-people-search]");
+  for (const input of inputs) {
+    const list = document.createElement("datalist");
+    list.id = `${input.id || input.name}-people`;
+    input.after(list);
+    input.setAttribute("list", list.id);
+    const fill = input.dataset.peopleFill === "name" ? "name" : "username";
+    let timer = null;
+    let asked = "";
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const query = input.value.trim();
+        if (!query || query === asked) return;
+        asked = query;
+        let found;
+        try {
+          const url = `${input.dataset.peopleSearch}?q=${encodeURIComponent(query)}`;
+          const answer = await fetch(url, { credentials: "same-origin" });
+          if (!answer.ok) return;
+          found = await answer.json();
+        } catch {
+          return; // a help only: the clerk can still type the value
+        }
+        list.replaceChildren(
+          ...found.people.map((person) => {
+            const option = document.createElement("option");
+            option.value = person[fill];
+            option.label = `${person.name} · ${person.unit}`;
+            return option;
+          }),
+        );
+      }, 200);
+    });
+  }
+})();

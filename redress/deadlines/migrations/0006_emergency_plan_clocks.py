@@ -30,7 +30,7 @@ def emergency_v2(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deadlines', '0004_reference_tokens'),
+        ('deadlines', '0005_alter_clock_name_alter_clock_start_event'),
     ]
 
     operations = [

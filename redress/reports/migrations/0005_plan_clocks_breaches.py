@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0002_daily_reports'),
+        ('reports', '0004_breached_referrer_reply'),
     ]
 
     operations = [

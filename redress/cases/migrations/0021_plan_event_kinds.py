@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_event_seal_and_place'),
+        ('cases', '0020_event_kinds_referrals'),
     ]
 
     operations = [

@@ -1,0 +1,101 @@
+"""Registration with the personal data encrypted and blind-indexed (decision 0031) against the same
+registrations with both switched off, in one process and one run (issue 14: no worse than 0.9×).
+
+Usage: [DATABASE_URL=postgres://...] python -m bench.personal_data [--n 100] [--rounds 3]
+
+Makes a throw-away test database (as the test suite does: `test_<name>`), the tests' small bank, then times
+`--rounds` rounds of `--n` registrations in each mode, the modes alternating so that whatever else the machine
+does falls on both. "Off" replaces `encrypt`, `decrypt` and `blind_index` with the identity (the value stored
+as given, its "index" the value itself). Prints JSON: registrations/s per round and mode, and the ratio of the
+medians (with / without).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import time
+from contextlib import contextmanager
+
+import django
+
+
+@contextmanager
+def encryption_off():
+    from redress.common import crypto, fields
+
+    saved = crypto.encrypt, crypto.decrypt, crypto.blind_index
+    crypto.encrypt = lambda value, column, keys=None: value or ""
+    crypto.decrypt = lambda stored, column, keys=None: stored or ""
+    crypto.blind_index = lambda value, column, keys=None: (value or "")[:32]
+    fields.crypto = crypto
+    try:
+        yield
+    finally:
+        crypto.encrypt, crypto.decrypt, crypto.blind_index = saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="registrations per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per mode")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "redress.settings")
+    os.environ.setdefault("REDRESS_DEMO", "1")
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+    from django.utils import timezone
+
+    from redress.testing import build_bank
+
+    setup_test_environment()
+    old = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        bank = build_bank()
+        serial = iter(range(10**6))
+
+        def register(n: int) -> float:
+            started = time.perf_counter()
+            for _ in range(n):
+                i = next(serial)
+                bank.register(
+                    complainant_phone=f"139{i:08d}",
+                    complainant_id_number="",
+                    complainant_name=f"客户{i}",
+                    received_at=timezone.now() - dt.timedelta(minutes=5),
+                    matter=f"第{i}号：柜台办理转账时等候时间过长，柜员态度冷淡。",
+                )
+            return n / (time.perf_counter() - started)
+
+        register(20)  # warm: caches, the first statements' plans
+        with encryption_off():
+            register(20)
+        rates: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(args.rounds):
+            rates["with"].append(round(register(args.n), 1))
+            with encryption_off():
+                rates["without"].append(round(register(args.n), 1))
+        ratio = statistics.median(rates["with"]) / statistics.median(rates["without"])
+        print(
+            json.dumps(
+                {
+                    "database": connection.vendor,
+                    "n": args.n,
+                    "rounds": args.rounds,
+                    "registrations_per_s": rates,
+                    "ratio_with_over_without": round(ratio, 3),
+                },
+                indent=2,
+            )
+        )
+    finally:
+        connection.creation.destroy_test_db(old, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    main()
