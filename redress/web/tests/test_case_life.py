@@ -396,6 +396,7 @@ ACTION_CASES = [
         {"result": "已引导客户至他行ATM。"},
         None,
         EventKind.REPORTED_TO_GROUP,
+    ),
     ("set_legal_hold", "office", _accepted, {"reason": "客户已起诉"}, None, EventKind.HOLD_SET),
     ("lift_legal_hold", "office", _on_hold, {"reason": "诉讼已终结"}, None, EventKind.HOLD_LIFTED),
     (
