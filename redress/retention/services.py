@@ -60,6 +60,7 @@ ERASED_TEXT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "deadlines.Extension": ("clock__case", ("reason", "decision_note"), ()),
     "escalation.SupervisionNotice": ("case", ("reason",), ()),
     "escalation.Accountability": ("case", ("note",), ()),
+    "referrals.Referral": ("case", ("reply",), ()),
     "notifications.Notification": ("case", ("subject", "body"), ("data",)),
 }
 # Text fields of a case's records that are kept: codes and choices, not what anybody wrote.

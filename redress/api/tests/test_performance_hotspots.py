@@ -13,6 +13,7 @@ from redress.lifecycle import perform
 from redress.organisation.choices import Role
 from redress.organisation.services import create_staff
 from redress.reports.models import Problem
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def register_cases(bank) -> list:
             case = perform("reply", actor, case, REPLY)
             if follow_up:
                 case = perform("follow_up", actor, case, {"satisfaction": follow_up})
-            case = perform("close", actor, case, {"responsibility": closed_as})
+            case = perform("close", actor, case, {**CLASSES, "responsibility": closed_as})
         made.append(case)
     # Last month's: the window before for the hotspots of November.
     bank.register(

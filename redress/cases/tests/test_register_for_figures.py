@@ -9,6 +9,7 @@ from redress.common.errors import FieldErrors
 from redress.lifecycle import perform
 from redress.reports import figures
 from redress.reports.figures import CaseFigures
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_product_exactly_and_customer_groups_as_the_figures_sort_them(bank):
 def test_statistics_class_responsibility_and_level(bank):
     case = perform("accept", bank.teller, bank.register())
     case = perform("reply", bank.teller, case, REPLY)
-    case = perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     bank.register()
     assert numbers(bank.office, responsibility="at_fault") == [case.number]
     assert numbers(bank.office, stat_class=case.stat_class) == [case.number]

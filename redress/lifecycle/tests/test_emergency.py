@@ -11,7 +11,7 @@ from redress.lifecycle import FieldErrors, allowed_actions, perform
 from redress.lifecycle.sweeper import sweep
 from redress.plans import services as plans
 from redress.plans.models import EmergencyPayment, PlanCase, VerbalLossReport
-from redress.testing import active_plan
+from redress.testing import CLASSES, active_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -114,10 +114,10 @@ def test_a_verbal_loss_report_lapses_after_five_days_and_blocks_the_close_until_
         "reply", bank.teller, case, {"method": "phone", "content": "已受理口头挂失，请五日内正式挂失。"}
     )
     with pytest.raises(FieldErrors) as err:
-        perform("close", bank.teller, case, {"responsibility": "not_at_fault"})
+        perform("close", bank.teller, case, {**CLASSES, "responsibility": "not_at_fault"})
     assert "responsibility" in err.value.errors
     case = perform("settle_loss_report", bank.teller, case, {"formal_report_made": True})
-    perform("close", bank.teller, case, {"responsibility": "not_at_fault"})
+    perform("close", bank.teller, case, {**CLASSES, "responsibility": "not_at_fault"})
     assert VerbalLossReport.objects.get(case=case).formal_reported_at is not None
 
 
@@ -137,7 +137,7 @@ def test_an_event_caused_complaint_needs_the_business_line_and_its_promise_becom
     case = plan_case(bank, "event_caused")
     case = perform("reply", bank.teller, case, {"method": "phone", "content": "已向客户解释。"})
     with pytest.raises(FieldErrors):
-        perform("close", bank.teller, case, {"responsibility": "at_fault"})
+        perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     promised = timezone.now() + dt.timedelta(hours=6)
     case = perform(
         "confirm_with_business_line",
@@ -148,7 +148,7 @@ def test_an_event_caused_complaint_needs_the_business_line_and_its_promise_becom
     assert PlanCase.objects.get(case=case).statement == statement
     clock = Clock.objects.get(case=case, name="promised")
     assert abs(clock.due_at - promised) < dt.timedelta(minutes=1)
-    perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
 
 
 def test_an_unknown_statement_version_is_refused(bank):
@@ -237,7 +237,7 @@ def _hotline_case(bank, hours_ago=1, channel="hotline", phone="13812345678"):
 
 def _reply_and_close(bank, case):
     case = perform("reply", bank.province_group, case, {"method": "phone", "content": "已由网点回电解决。"})
-    return perform("close", bank.province_group, case, {"responsibility": "at_fault"})
+    return perform("close", bank.province_group, case, {**CLASSES, "responsibility": "at_fault"})
 
 
 def test_a_not_landing_hotline_case_solved_in_time_is_not_counted_under_its_own_rule(bank):

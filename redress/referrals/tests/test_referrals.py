@@ -18,6 +18,7 @@ from redress.deadlines.models import Clock
 from redress.lifecycle import ActionForbidden, allowed_actions, perform
 from redress.lifecycle.sweeper import sweep
 from redress.referrals.models import Referral
+from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -109,10 +110,10 @@ def test_a_referred_case_does_not_close_until_its_referring_body_is_answered(ban
     case = _record(bank, _referred(bank))
     case = perform("reply", bank.teller, case, {"method": "phone", "content": "经核查，已为您处理。"})
     with pytest.raises(FieldErrors) as refused:
-        perform("close", bank.teller, case, {"responsibility": "at_fault"})
+        perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     assert "湖北监管局" in refused.value.errors["referral"][0]
     case = perform("reply_to_referrer", bank.teller, case, {"reply": "已处理完毕。"})
-    case = perform("close", bank.teller, case, {"responsibility": "at_fault"})
+    case = perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
     assert case.state == State.CLOSED
 
 
