@@ -283,7 +283,7 @@ class ClockDueOut(Schema):
     due_at: dt.datetime
 
 
-class DashboardOut(Schema):
+class PlanDashboardOut(Schema):
     plan: int
     state: str
     as_of: dt.datetime
@@ -300,7 +300,7 @@ class DashboardOut(Schema):
 
 @router.get(
     "/plans/{plan_id}/dashboard",
-    response={200: DashboardOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PlanDashboardOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="The command centre's live state of a plan",
 )
 def plan_dashboard(request: HttpRequest, plan_id: int = plan_id_param()):

@@ -25,7 +25,7 @@ from redress.plans import services as plans
 from redress.plans.choices import PlanType
 from redress.reports import figures
 
-from .emergency import plan_escalation
+from .emergency import plan_accountability, plan_escalation
 from .triggers import apply_triggers, escalate
 
 
@@ -43,6 +43,7 @@ def after_registration(
         case, fired = apply_triggers(case, flags)
         with translation.override(settings.LANGUAGE_CODE):
             case = plan_escalation(case, escalate)
+        plan_accountability(case)
     # The figures last, once, as the triggers' actions left the case (reports/figures.py).
     figures.record_new_case(case, flags | fired, acted_on=case.version != version)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired
