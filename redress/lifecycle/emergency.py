@@ -22,13 +22,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _L
 from pydantic import BaseModel, BeforeValidator, Field
 
-from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, WORKING_STATES, EventKind, StatClass
-from redress.cases.models import Case
+from redress.cases.choices import (
+    EXTERNAL_CHANNELS,
+    OPEN_STATES,
+    WORKING_STATES,
+    EventKind,
+    RevealPurpose,
+    StatClass,
+    State,
+)
+from redress.cases.models import Case, CaseEvent
 from redress.common.validators import InvalidValue
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import ClockName
 from redress.escalation.models import Accountability
-from redress.organisation.choices import Level
+from redress.organisation.choices import Level, Role
 from redress.organisation.models import Staff
 from redress.plans import services as plans
 from redress.plans.choices import PAYMENT_CAP, PAYMENT_CAP_VIP, VERBAL_LOSS_LAPSE_DAYS, PlanType
@@ -96,6 +104,55 @@ def statistics_class(case: Case, facts: Any, ordinary: str, rule: str) -> tuple[
     if late:
         return ordinary, rule
     return StatClass.NOT_COUNTED, NOT_LANDING_RULE
+
+
+# ---- "not landing": put straight through (不落地, P1 四(一)2, R9.3) ------------------------------------
+
+# The named contact of the unit complained about, by its kind: an outlet's head; a department's handler.
+CONTACT_ROLES = (Role.OUTLET_HEAD, Role.HANDLER)
+
+
+def named_contact(unit) -> Staff | None:
+    """The person a not-landing complaint is put through to at the unit complained about: its head (an
+    outlet's `outlet_head`), else its handler; the longest-serving first, so the same person each time."""
+    for role in CONTACT_ROLES:
+        person = (
+            Staff.objects.filter(unit=unit, is_active=True, role_grants__role=role).order_by("pk").first()
+        )
+        if person is not None:
+            return person
+    return None
+
+
+def put_through(case: Case, actor: Staff, perform) -> Case:
+    """At registration: a hotline complaint under a plan (`not_landing`) is put straight through to the named
+    contact of the outlet or department complained about. Accepted and transferred to that unit with the
+    contact as handler (the ordinary actions, so the order and its clocks are the usual ones), and the
+    customer's number revealed to the contact for the call back: a `revealed` event in the contact's name
+    (decision 0031), so the number shows to them, and only them, for the reveal's time; as the handler they
+    may reveal it again. Without a unit complained about, or a contact there, the case stays where it is."""
+    member = plans.membership(case)
+    if member is None or not member.not_landing or case.subject_unit_id is None:
+        return case
+    unit = case.subject_unit
+    contact = named_contact(unit)
+    if contact is None or unit.pk == case.holder_unit_id:
+        return case
+    if case.state == State.REGISTERED:
+        case = perform("accept", actor, case, {}, fresh=True)
+    note = _("Emergency plan, not landing: put straight through to %(name)s for the call back.") % {
+        "name": contact.get_full_name() or contact.username
+    }
+    case = perform(
+        "transfer", actor, case, {"to_unit": unit.code, "handler": contact.username, "note": note}, fresh=True
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.REVEALED,
+        actor=contact,
+        data={"purpose": RevealPurpose.CALL_BACK, "fields": ["phone"], "via": "not_landing"},
+    )
+    return case
 
 
 # ---- accountability under the plan (P1 三、3, 六、6) ---------------------------------------------------

@@ -225,6 +225,17 @@ def test_a_settled_loss_report_is_not_reminded(bank):
     assert not Notification.objects.filter(event="loss_report_lapsing").exists()
 
 
+RESULT = {
+    "findings": "网点负责人已回电客户并解决。",
+    "staff_handling": "无",
+    "lessons": "切换期间加强引导。",
+    "rectification": "增派大堂人员。",
+    "customer_satisfaction": "satisfied",
+    "handler_name": "王主任",
+    "handler_phone": "13900000001",
+}
+
+
 def _hotline_case(bank, hours_ago=1, channel="hotline", phone="13812345678"):
     received = timezone.now() - dt.timedelta(hours=hours_ago)
     # Each its own complainant (no ID number): a second case of the same person would be a repeat, counted.
@@ -235,11 +246,18 @@ def _hotline_case(bank, hours_ago=1, channel="hotline", phone="13812345678"):
         complainant_phone=phone,
         complainant_id_number="",
     )
-    return perform("accept", bank.province_group, case, {})
+    case.refresh_from_db()
+    if case.state == "registered":  # by phone: it lands at the province as usual
+        return perform("accept", bank.province_group, case, {})
+    # By the hotline: put straight through to the outlet's head, who calls back and reports the result.
+    return perform("acknowledge", bank.outlet_head, case, {})
 
 
 def _reply_and_close(bank, case, **close):
-    case = perform("reply", bank.province_group, case, {"method": "phone", "content": "已由网点回电解决。"})
+    if case.transfer_orders.exists():
+        case = perform("report", bank.outlet_head, case, RESULT)
+    case = perform("reply", case.handler or bank.province_group, case,
+                   {"method": "phone", "content": "已由网点回电解决。"})  # fmt: skip
     return perform("close", bank.province_group, case, {"responsibility": "at_fault", **CLASSES, **close})
 
 
