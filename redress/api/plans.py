@@ -11,15 +11,18 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from redress.common.errors import ApiError
+from redress.common.schemas import param_example
 from redress.common.text import Text
 from redress.plans import services as plans
 from redress.plans.models import Plan, Statement
+from redress.reports.plan_daily import plan_daily
 from redress.reports.plan_dashboard import dashboard
 
+from .reports import DailyOut, day_out
 from .schemas import BODY_REFUSALS, ErrorOut
 
 router = Router(tags=["plans"])
@@ -283,7 +286,7 @@ class ClockDueOut(Schema):
     due_at: dt.datetime
 
 
-class DashboardOut(Schema):
+class PlanDashboardOut(Schema):
     plan: int
     state: str
     as_of: dt.datetime
@@ -300,11 +303,54 @@ class DashboardOut(Schema):
 
 @router.get(
     "/plans/{plan_id}/dashboard",
-    response={200: DashboardOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PlanDashboardOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="The command centre's live state of a plan",
 )
 def plan_dashboard(request: HttpRequest, plan_id: int = plan_id_param()):
     return dashboard(request.auth, visible_plan(request.auth, plan_id))
+
+
+class PlanDailyFilters(Schema):
+    date: dt.date = Field(description="The day (Beijing time)", json_schema_extra=param_example("2026-12-12"))
+
+
+class UnitRefOut(Schema):
+    code: str
+    name: str
+
+
+class PlanDailyOut(Schema):
+    plan: int
+    date: dt.date
+    deadline: dt.datetime = Field(
+        description="When the day's report was due: the end of the day, Beijing time"
+    )
+    units: list[DailyOut] = Field(description="Each covered unit's classified counts of the plan's cases")
+    province: DailyOut = Field(description="The same, rolled up for the province")
+    not_reported: list[UnitRefOut] = Field(
+        description="The covered units and covered outlets with no duty log entry for the day by the deadline"
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/daily",
+    response={200: PlanDailyOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="A plan's daily classified report",
+    description="The daily report's counts (`/reports/daily`) restricted to the plan's cases, per covered "
+    "unit and rolled up for the province, as the caller may see them; a unit reports a day by its duty log "
+    "entry.",
+)
+def plan_daily_report(request: HttpRequest, filters: Query[PlanDailyFilters], plan_id: int = plan_id_param()):
+    plan = visible_plan(request.auth, plan_id)
+    day = plan_daily(request.auth, plan, filters.date)
+    return {
+        "plan": plan.pk,
+        "date": day.date,
+        "deadline": timezone.localtime(day.deadline),
+        "units": [day_out(unit_day) for unit_day in day.units],
+        "province": day_out(day.province),
+        "not_reported": [{"code": u.code, "name": u.name} for u in day.not_reported],
+    }
 
 
 class DutyLogIn(Schema):

@@ -173,9 +173,13 @@ def summary(request: HttpRequest, filters: Query[SummaryFilters]):
 )
 def daily(request: HttpRequest, filters: Query[DailyFilters]):
     unit = services.visible_unit(request.auth, filters.unit)
-    day = services.daily(request.auth, unit, filters.date)
+    return day_out(services.daily(request.auth, unit, filters.date))
+
+
+def day_out(day: services.Day) -> dict:
+    """A unit's day as the API answers it (the daily report, and an emergency plan's daily report)."""
     return {
-        "unit": unit.code,
+        "unit": day.unit.code,
         "date": day.date,
         **day.totals,
         "by_kind": day.by_kind,

@@ -25,6 +25,7 @@ from redress.escalation import services as notices
 from redress.matching import search
 from redress.notifications.services import notify
 
+from .emergency import plan_accountability
 from .machine import Action, Context, Tell
 
 
@@ -42,6 +43,8 @@ def after_transition(action: Action, ctx: Context, case: Case, data: dict) -> No
     elif action.answers_notices == "stuck":
         # The stuck transfer moved: its notice is answered (a late reply still has its own clock).
         notices.answer_notices(case, ctx.now, stuck_only=True)
+    # Under an emergency plan, reaching head office gives an accountability record (P1 三、3).
+    plan_accountability(case)
     if action.reindexes:
         search.index_cases([case.pk])
     for tell in action.tells:

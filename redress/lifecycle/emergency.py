@@ -22,12 +22,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _L
 from pydantic import BaseModel, BeforeValidator, Field
 
-from redress.cases.choices import OPEN_STATES, WORKING_STATES, EventKind, StatClass
-from redress.cases.models import Case
+from redress.cases.choices import (
+    EXTERNAL_CHANNELS,
+    OPEN_STATES,
+    WORKING_STATES,
+    EventKind,
+    RevealPurpose,
+    StatClass,
+    State,
+)
+from redress.cases.models import Case, CaseEvent
 from redress.common.validators import InvalidValue
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import ClockName
-from redress.organisation.choices import Level
+from redress.escalation.models import Accountability
+from redress.organisation.choices import Level, Role
 from redress.organisation.models import Staff
 from redress.plans import services as plans
 from redress.plans.choices import PAYMENT_CAP, PAYMENT_CAP_VIP, VERBAL_LOSS_LAPSE_DAYS, PlanType
@@ -97,12 +106,132 @@ def statistics_class(case: Case, facts: Any, ordinary: str, rule: str) -> tuple[
     return StatClass.NOT_COUNTED, NOT_LANDING_RULE
 
 
+# ---- "not landing": put straight through (不落地, P1 四(一)2, R9.3) ------------------------------------
+
+# The named contact of the unit complained about, by its kind: an outlet's head; a department's handler.
+CONTACT_ROLES = (Role.OUTLET_HEAD, Role.HANDLER)
+
+
+def named_contact(unit) -> Staff | None:
+    """The person a not-landing complaint is put through to at the unit complained about: its head (an
+    outlet's `outlet_head`), else its handler; the longest-serving first, so the same person each time."""
+    for role in CONTACT_ROLES:
+        person = (
+            Staff.objects.filter(unit=unit, is_active=True, role_grants__role=role).order_by("pk").first()
+        )
+        if person is not None:
+            return person
+    return None
+
+
+def put_through(case: Case, actor: Staff, perform) -> Case:
+    """At registration: a hotline complaint under a plan (`not_landing`) is put straight through to the named
+    contact of the outlet or department complained about. Accepted and transferred to that unit with the
+    contact as handler (the ordinary actions, so the order and its clocks are the usual ones), and the
+    customer's number revealed to the contact for the call back: a `revealed` event in the contact's name
+    (decision 0031), so the number shows to them, and only them, for the reveal's time; as the handler they
+    may reveal it again. Without a unit complained about, or a contact there, the case stays where it is."""
+    member = plans.membership(case)
+    if member is None or not member.not_landing or case.subject_unit_id is None:
+        return case
+    unit = case.subject_unit
+    contact = named_contact(unit)
+    if contact is None or unit.pk == case.holder_unit_id:
+        return case
+    if case.state == State.REGISTERED:
+        case = perform("accept", actor, case, {}, fresh=True)
+    note = _("Emergency plan, not landing: put straight through to %(name)s for the call back.") % {
+        "name": contact.get_full_name() or contact.username
+    }
+    case = perform(
+        "transfer", actor, case, {"to_unit": unit.code, "handler": contact.username, "note": note}, fresh=True
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.REVEALED,
+        actor=contact,
+        data={"purpose": RevealPurpose.CALL_BACK, "fields": ["phone"], "via": "not_landing"},
+    )
+    return case
+
+
+# ---- accountability under the plan (P1 三、3, 六、6) ---------------------------------------------------
+
+# The rule of each accountability record the plan gives, in the order they are checked.
+PLAN_ACCOUNTABILITY = {
+    "plan_head_office": _L("Emergency plan: the complaint reached head office."),
+    "plan_external_channel": _L("Emergency plan: the complaint came from outside the bank."),
+    "plan_repeat": _L("Emergency plan: the customer complained again."),
+    "plan_clock_overrun": _L("Emergency plan: one of the plan's time limits was overrun."),
+}
+
+
+def _plan_triggers(case: Case) -> list[str]:
+    fired = []
+    if case.level == Level.HEAD_OFFICE:
+        fired.append("plan_head_office")
+    if case.channel in EXTERNAL_CHANNELS:
+        fired.append("plan_external_channel")
+    if case.previous_case_id is not None:
+        fired.append("plan_repeat")
+    if case.clocks.filter(name__in=PLAN_CLOCKS, breached_at__isnull=False).exists():
+        fired.append("plan_clock_overrun")
+    return fired
+
+
+def plan_accountability(case: Case) -> list[Accountability]:
+    """The accountability records a plan case earns (P1 三、3, 六、6): it reached head office, came from an
+    external channel, is a repeat, or overran one of the plan's clocks. The same records escalation writes
+    (`escalation.Accountability`), one per case and rule, held against the unit holding the case and its
+    handler; run after registration, every transition and every breach, so a record is written once, when
+    its fact first holds. Returns the records written now."""
+    if plans.membership(case) is None:
+        return []
+    fired = _plan_triggers(case)
+    if not fired:
+        return []
+    held = set(case.accountabilities.filter(rule__in=fired).values_list("rule", flat=True))
+    return [
+        Accountability.objects.create(
+            case=case,
+            unit_id=case.holder_unit_id,
+            staff_id=case.handler_id,
+            rule=rule,
+            note=str(PLAN_ACCOUNTABILITY[rule]),
+        )
+        for rule in fired
+        if rule not in held
+    ]
+
+
+def has_plan_accountability(case: Case) -> bool:
+    return case.accountabilities.filter(rule__in=PLAN_ACCOUNTABILITY).exists()
+
+
+def record_plan_fault(case: Case, fault: str | None) -> dict:
+    """At close, the office's finding on a plan case's fault (P1 六、6): coordination (the leading
+    department) or explanation and speed (the business unit); kept on the plan record, for the close event."""
+    if not fault:
+        return {}
+    PlanCase.objects.filter(case=case).update(fault=fault)
+    return {"plan_fault": fault}
+
+
+def _fault_missing(ctx: Context) -> bool:
+    fault = getattr(ctx.params, "plan_fault", None)
+    return not fault and in_plan(ctx.case) and has_plan_accountability(ctx.case)
+
+
+def _fault_not_in_plan(ctx: Context) -> bool:
+    return bool(getattr(ctx.params, "plan_fault", None)) and not in_plan(ctx.case)
+
+
 # ---- verbal loss report ------------------------------------------------------------------------------
 
 
 class VerbalLoss(p.Params):
     reported_at: p.moment(
-        _L("reported at"), "When the customer made the verbal loss report; now if omitted"
+        _L("verbal loss reported at"), "When the customer made the verbal loss report; now if omitted"
     ) = None
     account_masked: p.line(
         _L("card or account (masked)"),
@@ -421,6 +550,17 @@ ACTIONS = (
 
 # Guards the close action adds for plan cases (redress.lifecycle.reply_close).
 CLOSE_GUARDS = (
+    Guard(
+        "plan_fault",
+        _L(
+            "This plan case has accountability records: say whether the fault was coordination (the leading "
+            "department) or explanation and speed (the business unit)."
+        ),
+        _fault_missing,
+    ),
+    Guard(
+        "plan_fault", _L("Only a case of an emergency plan has a fault under the plan."), _fault_not_in_plan
+    ),
     Guard(
         "responsibility",
         _L("The verbal loss report is open: record the formal report or acknowledge its lapse first."),

@@ -17,7 +17,7 @@ from redress.cases.models import Case
 from redress.cases.services import RegistrationData, RegistrationResult, create_case
 from redress.common.errors import FieldErrors
 from redress.deadlines import services as clocks
-from redress.deadlines.choices import StartEvent
+from redress.deadlines.choices import COUNTING_STATES, StartEvent
 from redress.deadlines.models import Clock
 from redress.matching.intake import remember_new_case
 from redress.organisation.models import Staff
@@ -25,7 +25,8 @@ from redress.plans import services as plans
 from redress.plans.choices import PlanType
 from redress.reports import figures
 
-from .emergency import plan_escalation
+from .catalogue import perform
+from .emergency import plan_accountability, plan_escalation, put_through
 from .triggers import apply_triggers, escalate
 
 
@@ -33,8 +34,9 @@ def after_registration(
     case: Case, actor: Staff, flags: frozenset[str], plan_type: str = ""
 ) -> tuple[Case, list[Clock], frozenset[str]]:
     """The emergency plan it joins (if one covers it: before the clocks, which read it), the clocks from
-    receipt, then the triggers; returns the case as they left it, with its clocks and flags (the triggers'
-    actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
+    receipt, then the triggers and, under a plan, the hotline's put-through to the outlet (which transfers:
+    its clocks are then read again); returns the case as they left it, with its clocks and flags (the
+    triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
     plans.join(case, plan_type)
     remember_new_case(case)
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
@@ -43,6 +45,12 @@ def after_registration(
         case, fired = apply_triggers(case, flags)
         with translation.override(settings.LANGUAGE_CODE):
             case = plan_escalation(case, escalate)
+            put = case.version
+            case = put_through(case, actor, perform)
+        plan_accountability(case)
+    if case.version != put:
+        # Put through to the outlet: the transfer's clocks run beside (or instead of) those from receipt.
+        started = list(case.clocks.filter(state__in=COUNTING_STATES))
     # The figures last, once, as the triggers' actions left the case (reports/figures.py).
     figures.record_new_case(case, flags | fired, acted_on=case.version != version)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired

@@ -28,10 +28,11 @@ from redress.deadlines import services as clocks
 from redress.deadlines.choices import ClockName, StartEvent
 from redress.organisation.choices import LEVEL_ORDER, DepartmentFunction, Level
 from redress.organisation.models import Unit
+from redress.plans.choices import PlanFault
 
 from . import params as p
 from . import permissions as who
-from .emergency import CLOSE_GUARDS, statistics_class
+from .emergency import CLOSE_GUARDS, record_plan_fault, statistics_class
 from .handling import _AT
 from .machine import STAYS, Action, Change, Context, Guard
 from .referral import CLOSE_GUARD as REFERRER_ANSWERED
@@ -154,6 +155,13 @@ class Close(p.Params):
         "complaint cannot close without one. Left out, the case keeps the one it has",
         example="服务态度及服务质量",
     ) = None
+    plan_fault: p.optional_choice(
+        _L("fault under the emergency plan"),
+        PlanFault,
+        "Emergency plan cases only: where the fault lay, coordination (the leading department) or "
+        "explanation and speed (the business unit); required when the plan gave accountability records",
+        example=PlanFault.EXPLANATION_SPEED,
+    ) = None
 
 
 def _class_missing(name: str):
@@ -189,6 +197,7 @@ def _close(ctx: Context) -> Change:
             "closed_at": now,
         },
         {
+            **record_plan_fault(case, ctx.params.plan_fault),
             "responsibility": responsibility,
             "stat_class": stat_class,
             "stat_facts": facts.as_dict(),

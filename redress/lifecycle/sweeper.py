@@ -39,6 +39,7 @@ from redress.reports import figures
 from redress.watch import services as daily_checks
 
 from . import loss_reminders
+from .emergency import PLAN_CLOCKS, plan_accountability
 from .triggers import escalate
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,10 @@ def _act(due: Due, row, now: dt.datetime, result: SweepResult, cases: dict[int, 
     response = due.respond(row, case, now, result)
     if response is not None:
         # The next row of the same case in this batch starts from the case as this one left it.
-        cases[case.pk] = _respond(case, response, now, result)
+        case = cases[case.pk] = _respond(case, response, now, result)
+    if due.counter == "breaches" and row.name in PLAN_CLOCKS:
+        # An overrun plan clock (or the escalation it caused) gives the plan's accountability (P1 六、6).
+        plan_accountability(case)
 
 
 def _respond(case: Case, response: Response, now: dt.datetime, result: SweepResult) -> Case:

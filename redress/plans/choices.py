@@ -33,6 +33,13 @@ class PlanType(models.TextChoices):
     OTHER_INCIDENT = "other_incident", _("other incident")
 
 
+class PlanFault(models.TextChoices):
+    """Where the office finds the fault of a plan case at close (P1 六、6)."""
+
+    COORDINATION = "coordination", _("coordination (the leading department)")
+    EXPLANATION_SPEED = "explanation_speed", _("explanation and speed (the business unit)")
+
+
 class PlanEventKind(models.TextChoices):
     DRAFTED = "drafted", _("drafted")
     APPROVED = "approved", _("approved")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from redress.cases.models import Case
 from redress.organisation.models import Unit, WorkGroup
 
-from .choices import PlanEventKind, PlanLevel, PlanState, PlanType
+from .choices import PlanEventKind, PlanFault, PlanLevel, PlanState, PlanType
 
 
 class Plan(models.Model):
@@ -153,6 +153,10 @@ class PlanCase(models.Model):
     )
     # Taken through the provincial hotline and put straight through to the outlet (不落地, P1 四(一)2).
     not_landing = models.BooleanField(default=False)
+    # At close, the office's finding on the fault, when the plan gave accountability records (P1 六、6).
+    fault = models.CharField(
+        _("fault under the plan"), max_length=32, choices=PlanFault.choices, blank=True, default=""
+    )
 
     class Meta:
         indexes = [models.Index(fields=["plan", "plan_type"], name="plan_case_type_idx")]
@@ -167,7 +171,7 @@ class VerbalLossReport(models.Model):
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="verbal_loss_report")
     account_masked = models.CharField(_("card or account (masked)"), max_length=32)
-    reported_at = models.DateTimeField(_("reported at"))
+    reported_at = models.DateTimeField(_("verbal loss reported at"))
     lapses_at = models.DateTimeField(_("lapses at"))
     formal_reported_at = models.DateTimeField(null=True, blank=True)
     lapse_acknowledged_at = models.DateTimeField(null=True, blank=True)

@@ -92,10 +92,22 @@ def _scope(user: Staff, unit: Unit) -> str | None:
     return None
 
 
-def _sources(user: Staff | None, unit: Unit, start: dt.date, end: dt.date) -> Sources:
+def _sources(
+    user: Staff | None, unit: Unit, start: dt.date, end: dt.date, cases: QuerySet | None = None
+) -> Sources:
     """The querysets whose figures, times their sign, add up to what the user may see of the unit (no user:
-    the bank's own figures, for the union's mailbox, which is told of every case)."""
+    the bank's own figures, for the union's mailbox, which is told of every case). `cases` (ids of cases)
+    restricts them to those cases, read from each case's own figures (an emergency plan's daily report)."""
     where = {"unit_path__startswith": unit.path, "day__gte": start, "day__lte": end}
+    if cases is not None:
+        rows = CaseFigures.objects.filter(**where, case__in=cases)
+        if user is None:
+            return [(rows, 1)]
+        if _scope(user, unit) == "whole":
+            return [(rows.exclude(subject_staff_id=user.pk), 1)]
+        return [
+            (rows.filter(case__in=visible_to(user).filter(unit_path__startswith=unit.path).values("pk")), 1)
+        ]
     if user is None:
         return [(DailyFigures.objects.filter(**where), 1)]
     if _scope(user, unit) == "whole":
@@ -222,9 +234,10 @@ class Day:
     children: list[tuple[Unit, bool, dict[str, int]]]
 
 
-def daily(user: Staff | None, unit: Unit, date: dt.date) -> Day:
-    """The unit's day as `user` may see it (None: the bank's own figures, for the union's mailbox)."""
-    sources = _sources(user, unit, date, date)
+def daily(user: Staff | None, unit: Unit, date: dt.date, *, cases: QuerySet | None = None) -> Day:
+    """The unit's day as `user` may see it (None: the bank's own figures, for the union's mailbox);
+    `cases` (a queryset of case ids) restricts it to those cases (an emergency plan's, by `PlanCase`)."""
+    sources = _sources(user, unit, date, date, cases)
     totals = _sums(sources, None, DAILY_MEASURES).get(None) or dict.fromkeys(DAILY_MEASURES, 0)
     by_kind = {
         k: c["registered"] for k, c in _sums(sources, "kind", ["registered"]).items() if c["registered"]

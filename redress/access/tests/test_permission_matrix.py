@@ -124,6 +124,7 @@ API = {
     "POST /api/v1/plans/{plan_id}/extend": PLANS,
     "POST /api/v1/plans/{plan_id}/statements": PLANS,
     "GET /api/v1/plans/{plan_id}/dashboard": PLANS,
+    "GET /api/v1/plans/{plan_id}/daily": PLANS,
     "POST /api/v1/plans/{plan_id}/duty_log": PLANS,
     "GET /api/v1/reports/dashboard": REPORTS,
     "GET /api/v1/reports/performance": REPORTS,

@@ -11,9 +11,12 @@ from redress.lifecycle import FieldErrors, allowed_actions, perform
 from redress.lifecycle.sweeper import sweep
 from redress.plans import services as plans
 from redress.plans.models import EmergencyPayment, PlanCase, VerbalLossReport
-from redress.testing import CLASSES, active_plan
+from redress.testing import active_plan
 
 pytestmark = pytest.mark.django_db
+
+# A complaint closes with its regulatory classes (JR/T 0169-2018).
+CLASSES = {"business_category": "银行卡/借记卡使用", "reason": "服务态度及服务质量"}
 
 
 def plan_case(bank, plan_type, **overrides):
@@ -114,10 +117,10 @@ def test_a_verbal_loss_report_lapses_after_five_days_and_blocks_the_close_until_
         "reply", bank.teller, case, {"method": "phone", "content": "已受理口头挂失，请五日内正式挂失。"}
     )
     with pytest.raises(FieldErrors) as err:
-        perform("close", bank.teller, case, {**CLASSES, "responsibility": "not_at_fault"})
+        perform("close", bank.teller, case, {"responsibility": "not_at_fault", **CLASSES})
     assert "responsibility" in err.value.errors
     case = perform("settle_loss_report", bank.teller, case, {"formal_report_made": True})
-    perform("close", bank.teller, case, {**CLASSES, "responsibility": "not_at_fault"})
+    perform("close", bank.teller, case, {"responsibility": "not_at_fault", **CLASSES})
     assert VerbalLossReport.objects.get(case=case).formal_reported_at is not None
 
 
@@ -137,7 +140,7 @@ def test_an_event_caused_complaint_needs_the_business_line_and_its_promise_becom
     case = plan_case(bank, "event_caused")
     case = perform("reply", bank.teller, case, {"method": "phone", "content": "已向客户解释。"})
     with pytest.raises(FieldErrors):
-        perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
+        perform("close", bank.teller, case, {"responsibility": "at_fault", **CLASSES})
     promised = timezone.now() + dt.timedelta(hours=6)
     case = perform(
         "confirm_with_business_line",
@@ -148,7 +151,7 @@ def test_an_event_caused_complaint_needs_the_business_line_and_its_promise_becom
     assert PlanCase.objects.get(case=case).statement == statement
     clock = Clock.objects.get(case=case, name="promised")
     assert abs(clock.due_at - promised) < dt.timedelta(minutes=1)
-    perform("close", bank.teller, case, {**CLASSES, "responsibility": "at_fault"})
+    perform("close", bank.teller, case, {"responsibility": "at_fault", **CLASSES})
 
 
 def test_an_unknown_statement_version_is_refused(bank):
@@ -222,6 +225,17 @@ def test_a_settled_loss_report_is_not_reminded(bank):
     assert not Notification.objects.filter(event="loss_report_lapsing").exists()
 
 
+RESULT = {
+    "findings": "网点负责人已回电客户并解决。",
+    "staff_handling": "无",
+    "lessons": "切换期间加强引导。",
+    "rectification": "增派大堂人员。",
+    "customer_satisfaction": "satisfied",
+    "handler_name": "王主任",
+    "handler_phone": "13900000001",
+}
+
+
 def _hotline_case(bank, hours_ago=1, channel="hotline", phone="13812345678"):
     received = timezone.now() - dt.timedelta(hours=hours_ago)
     # Each its own complainant (no ID number): a second case of the same person would be a repeat, counted.
@@ -232,12 +246,19 @@ def _hotline_case(bank, hours_ago=1, channel="hotline", phone="13812345678"):
         complainant_phone=phone,
         complainant_id_number="",
     )
-    return perform("accept", bank.province_group, case, {})
+    case.refresh_from_db()
+    if case.state == "registered":  # by phone: it lands at the province as usual
+        return perform("accept", bank.province_group, case, {})
+    # By the hotline: put straight through to the outlet's head, who calls back and reports the result.
+    return perform("acknowledge", bank.outlet_head, case, {})
 
 
-def _reply_and_close(bank, case):
-    case = perform("reply", bank.province_group, case, {"method": "phone", "content": "已由网点回电解决。"})
-    return perform("close", bank.province_group, case, {**CLASSES, "responsibility": "at_fault"})
+def _reply_and_close(bank, case, **close):
+    if case.transfer_orders.exists():
+        case = perform("report", bank.outlet_head, case, RESULT)
+    case = perform("reply", case.handler or bank.province_group, case,
+                   {"method": "phone", "content": "已由网点回电解决。"})  # fmt: skip
+    return perform("close", bank.province_group, case, {"responsibility": "at_fault", **CLASSES, **close})
 
 
 def test_a_not_landing_hotline_case_solved_in_time_is_not_counted_under_its_own_rule(bank):
@@ -253,6 +274,6 @@ def test_a_not_landing_hotline_case_solved_in_time_is_not_counted_under_its_own_
 def test_a_not_landing_case_past_the_plans_limit_follows_the_ordinary_classes(bank):
     active_plan(bank, units=("P",))
     case = _hotline_case(bank, hours_ago=5)
-    sweep(timezone.now())  # the 4-hour answer clock has run out
-    case = _reply_and_close(bank, case)
+    sweep(timezone.now())  # the 4-hour answer clock has run out (an accountability record: the fault asked)
+    case = _reply_and_close(bank, case, plan_fault="explanation_speed")
     assert case.stat_class == "counted" and case.stat_rule == "R7.4-2026.1"
