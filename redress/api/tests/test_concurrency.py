@@ -11,6 +11,7 @@ from django.test import Client
 from redress.access.models import ApiToken
 from redress.cases.models import Case, CaseEvent, RegistrationKey
 from redress.lifecycle import perform
+from redress.testing import CLASSES
 
 from .conftest import case_payload
 
@@ -97,7 +98,9 @@ def _close(token: str, number: str, barrier: threading.Barrier):
     try:
         barrier.wait(timeout=30)
         response = Client(headers={"Authorization": f"Bearer {token}"}).post(
-            f"/api/v1/cases/{number}/close", {"responsibility": "at_fault"}, content_type="application/json"
+            f"/api/v1/cases/{number}/close",
+            {**CLASSES, "responsibility": "at_fault"},
+            content_type="application/json",
         )
         return response.status_code, response.json()
     finally:
