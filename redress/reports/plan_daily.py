@@ -13,13 +13,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from redress.common.errors import FieldErrors
 from redress.organisation.choices import Level, UnitKind
 from redress.organisation.models import Staff, Unit
 from redress.plans.models import DutyLog, Plan, PlanCase
 
 from . import services
-from .figures import BEIJING
+from .figures import BEIJING, beijing_day
 
 
 @dataclass
@@ -63,6 +65,17 @@ def province_of(plan: Plan) -> Unit:
 
 
 def plan_daily(user: Staff | None, plan: Plan, date: dt.date) -> PlanDay:
+    # A plan reports the days it runs (P1 六、7): a day outside its window has no plan cases and no duty.
+    first, last = beijing_day(plan.starts_at), beijing_day(plan.ends_at)
+    if not first <= date <= last:
+        raise FieldErrors(
+            {
+                "date": [
+                    _("Choose a day of the plan, from %(first)s to %(last)s.")
+                    % {"first": first.isoformat(), "last": last.isoformat()}
+                ]
+            }
+        )
     cases = PlanCase.objects.filter(plan=plan).values("case_id")
     units = [row.unit for row in plan.covered.select_related("unit").order_by("unit_path")]
     return PlanDay(

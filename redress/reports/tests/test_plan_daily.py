@@ -77,3 +77,12 @@ def test_an_outsider_does_not_see_the_plans_daily_report(bank):
     plan = active_plan(bank)
     day = timezone.localdate().isoformat()
     assert bearer_client(bank.outsider).get(f"/api/v1/plans/{plan.pk}/daily?date={day}").status_code == 404
+
+
+def test_a_day_outside_the_plans_window_is_refused_by_name(bank):
+    plan = active_plan(bank)
+    far = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    answer = bearer_client(bank.office).get(f"/api/v1/plans/{plan.pk}/daily?date={far}")
+    assert answer.status_code == 422 and set(answer.json()["errors"]) == {"date"}
+    # The edge the fuzzer found: a year whose Beijing offset was not yet whole hours.
+    assert bearer_client(bank.office).get(f"/api/v1/plans/{plan.pk}/daily?date=0076-09-24").status_code == 422
