@@ -29,6 +29,8 @@ PLANNERS = (Role.SUPERVISION_OFFICE, Role.WORK_GROUP_LEADER, Role.LEADER_IN_CHAR
 LEADERS = (Role.LEADER_IN_CHARGE, Role.WORK_GROUP_LEADER)
 # A limit longer than this is a typing error: the plan's limits are hours, not days.
 MAX_LIMIT_HOURS = Decimal(72)
+# A plan covers an event (a cut-over, a merger, an outage) of days or weeks, not years.
+MAX_WINDOW = dt.timedelta(days=366)
 LIMIT_NAMES = tuple(DEFAULT_LIMITS)
 
 
@@ -64,7 +66,12 @@ def _aware(value: Any) -> dt.datetime | None:
         except ValueError:
             return None
     if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        # Kept as UTC: an offset the database cannot store (beyond ±15:59) is still a moment.
+        try:
+            return aware.astimezone(dt.UTC)
+        except OverflowError:
+            return None
     return None
 
 
@@ -96,6 +103,8 @@ def _validate(data: PlanData) -> dict[str, Any]:
         add("ends_at", _("Enter a date and time, e.g. 2026-03-02T09:30:00+08:00."))
     if starts and ends and ends <= starts:
         add("ends_at", _("The plan must end after it starts."))
+    elif starts is not None and ends is not None and ends - starts > MAX_WINDOW:
+        add("ends_at", _("A plan runs at most %(days)d days.") % {"days": MAX_WINDOW.days})
     cleaned["starts_at"], cleaned["ends_at"] = starts, ends
     codes = [str(c) for c in (data.units or [])]
     found = {u.code: u for u in Unit.objects.filter(code__in=codes, active=True)}
@@ -255,6 +264,8 @@ def extend(actor: Staff, plan: Plan, ends_at: dt.datetime, *, now: dt.datetime |
     ends = _aware(ends_at)
     if ends is None or ends <= plan.ends_at:
         raise FieldErrors({"ends_at": [_("An extension ends later than the plan does now.")]})
+    if ends - plan.starts_at > MAX_WINDOW:
+        raise FieldErrors({"ends_at": [_("A plan runs at most %(days)d days.") % {"days": MAX_WINDOW.days}]})
     before = plan.ends_at
     plan.ends_at = ends
     plan.save(update_fields=["ends_at"])

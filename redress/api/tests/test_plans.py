@@ -1,6 +1,8 @@
 """The plans' API (issue 12): declare, approve, activate, close; a plan case's answer names its plan and
 type and shows the plan's clocks."""
 
+import datetime as dt
+
 import pytest
 
 from redress.testing import active_plan
@@ -123,3 +125,21 @@ def test_a_covered_unit_keeps_its_duty_log_and_leaves_the_list_of_units_without_
         f"/api/v1/plans/{plan.pk}/duty_log", entry, content_type="application/json"
     )
     assert outside.status_code == 403
+
+
+def test_an_extension_past_a_year_or_with_an_offset_the_database_cannot_store_is_refused_or_kept(bank):
+    from redress.testing import active_plan
+
+    plan = active_plan(bank)
+    client = bearer_client(bank.office)
+    far = client.post(
+        f"/api/v1/plans/{plan.pk}/extend",
+        {"ends_at": "4655-02-05T07:34:20+18:14"},
+        content_type="application/json",
+    )
+    assert far.status_code == 422 and set(far.json()["errors"]) == {"ends_at"}
+    odd = (plan.ends_at + dt.timedelta(days=2)).astimezone(dt.timezone(dt.timedelta(hours=18, minutes=14)))
+    kept = client.post(
+        f"/api/v1/plans/{plan.pk}/extend", {"ends_at": odd.isoformat()}, content_type="application/json"
+    )
+    assert kept.status_code == 200, kept.content
