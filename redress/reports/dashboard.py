@@ -27,7 +27,6 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from redress.access.visibility import visible_to
 from redress.cases.choices import Satisfaction, StatClass
 from redress.cases.register_query import UNCLASSIFIED
 from redress.common.errors import FieldErrors
@@ -116,8 +115,8 @@ def dashboard(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Dashboar
         narrowed = filters if name == "registered" else {**filters, "figure": name}
         return figure(name, measure_label(name), count, **narrowed)
 
-    sources = services._sources(user, unit, start, end)
-    totals = services._sums(sources, None, MEASURES).get(None) or dict.fromkeys(MEASURES, 0)
+    sources = services.sources(user, unit, start, end)
+    totals = services.sums(sources, None, MEASURES).get(None) or dict.fromkeys(MEASURES, 0)
     follow_ups = _cases_counted(user, unit, start, end, FOLLOW_UPS)
 
     kpis = [measure(name, totals[name]) for name in KPI_MEASURES]
@@ -178,8 +177,8 @@ def dashboard(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Dashboar
     )
 
     heat = []
-    by_path = services._sums(sources, "unit_path", HEAT_MEASURES)
-    for line, own, counts in services._by_unit(unit, by_path, list(HEAT_MEASURES)):
+    by_path = services.sums(sources, "unit_path", HEAT_MEASURES)
+    for line, own, counts in services.by_unit(unit, by_path, list(HEAT_MEASURES)):
         # The unit's own line: the cases it registered itself, not its children's.
         where = {"registering_unit": line.code} if own else {"registered_in": line.code}
         cells = [measure(name, counts[name], **where) for name in HEAT_MEASURES]
@@ -226,11 +225,9 @@ def _trend(user: Staff, unit: Unit, start: dt.date, end: dt.date, figure) -> Cha
 def _cases_counted(user: Staff, unit: Unit, start: dt.date, end: dt.date, measures: tuple[str, ...]) -> dict:
     """How many cases count in each measure (above zero), of those `user` may see — from the cases' own rows
     of figures, for the measures a case may count in more than once."""
-    rows = CaseFigures.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
-    if services._scope(user, unit) == "whole":
-        rows = rows.exclude(subject_staff_id=user.pk)
-    else:
-        rows = rows.filter(case__in=visible_to(user).filter(unit_path__startswith=unit.path).values("pk"))
+    rows = services.seen_rows(
+        user, unit, CaseFigures.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
+    )
     counted = rows.aggregate(**{name: Count("pk", filter=Q(**{f"{name}__gt": 0})) for name in measures})
     return defaultdict(int, {name: counted[name] or 0 for name in measures})
 

@@ -80,10 +80,10 @@ def previous_window(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
 
 def _counts(user: Staff | None, unit: Unit, start: dt.date, end: dt.date, column: str) -> dict[object, int]:
     sources = [
-        (rows.filter(kind=Kind.COMPLAINT), sign) for rows, sign in services._sources(user, unit, start, end)
+        (rows.filter(kind=Kind.COMPLAINT), sign) for rows, sign in services.sources(user, unit, start, end)
     ]
     return {
-        value: sums["registered"] for value, sums in services._sums(sources, column, ["registered"]).items()
+        value: sums["registered"] for value, sums in services.sums(sources, column, ["registered"]).items()
     }
 
 
@@ -112,7 +112,7 @@ def _keyed(dimension: str, counts: dict[object, int], unit: Unit) -> dict[str, t
         return {value: (value, value, n) for value, n in merged.items()}
     if dimension == "customer_group":
         return {value: (value, str(CUSTOMER_GROUPS.get(value, value)), n) for value, n in merged.items()}
-    labels = services._labels(dimension, merged)  # {stored value: (key answered, label)}
+    labels = services.labels(dimension, merged)  # {stored value: (key answered, label)}
     # One class may have several ids (one per edition of the classification) under one code: one hotspot.
     keyed: dict[str, tuple[str, str, int]] = {}
     for value, n in merged.items():

@@ -26,15 +26,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
-
-from redress.access.visibility import visible_to
 from redress.cases.choices import Kind
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
 from . import services
-from .figures import CaseFigures, DailyFigures
+from .figures import CaseFigures
 
 # The measures a line is built from.
 ESCALATED = tuple(f"escalated_{level}" for level in Level.values)
@@ -121,9 +118,9 @@ class Line:
     def repeat_rate(self) -> float | None:
         return _rate(self.repeats, self.complaints)
 
-    def add(self, row: dict, sign: int = 1) -> None:
+    def add(self, sums: dict[str, int]) -> None:
         for name in SUMMED:
-            self.sums[name] += sign * (row.get(f"s_{name}") or 0)
+            self.sums[name] += sums[name]
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -149,75 +146,47 @@ class Performance:
     staff: list[Line]  # the staff complained about in the subtree, ranked
 
 
-def _sees_whole(user: Staff, unit: Unit) -> bool:
-    """Whether `visible_to` shows the user every case about the unit's subtree but those about themselves."""
-    return user.sees_all_cases or (user.unit_id is not None and unit.path.startswith(user.unit.path))
-
-
 def _sources(user: Staff, unit: Unit, start: dt.date, end: dt.date, by_staff: bool) -> services.Sources:
     """The rows whose sums, times their sign, are the complaints of the period about the unit's subtree the
-    user may see. By unit, for a user who sees the whole subtree: the rollup (one row per day and bucket,
-    far fewer than the cases) less the rows of the cases about the user; by staff member, or for anyone
-    else: the cases' own rows (only they carry the staff member complained about)."""
+    user may see (`services.sources_where`); by staff member, the cases' own rows, which alone carry the
+    staff member complained about."""
     subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
     where = {"subject_unit_id__in": subtree, "day__gte": start, "day__lte": end, "kind": Kind.COMPLAINT}
-    if not _sees_whole(user, unit):
-        rows = CaseFigures.objects.filter(**where, case__in=visible_to(user).values("pk"))
-        return [(rows.filter(subject_staff_id__gt=0) if by_staff else rows, 1)]
     if by_staff:
         return [
-            (CaseFigures.objects.filter(**where, subject_staff_id__gt=0).exclude(subject_staff_id=user.pk), 1)
+            (services.seen_rows(user, unit, CaseFigures.objects.filter(**where, subject_staff_id__gt=0)), 1)
         ]
-    return [
-        (DailyFigures.objects.filter(**where), 1),
-        (CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1),
-    ]
-
-
-def _grouped(sources: services.Sources, column: str) -> list[dict]:
-    """Per value of `column`, the sums of the measures over the sources (signed)."""
-    found: dict[object, dict[str, int]] = {}
-    for rows, sign in sources:
-        for row in rows.order_by().values(column).annotate(**{f"s_{m}": Sum(m) for m in SUMMED}):
-            sums = found.setdefault(row[column], {column: row[column], **{f"s_{m}": 0 for m in SUMMED}})
-            for m in SUMMED:
-                sums[f"s_{m}"] += sign * (row[f"s_{m}"] or 0)
-    return list(found.values())
+    return services.sources_where(user, unit, where)
 
 
 def performance(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Performance:
     """The unit's children and the staff complained about in its subtree, over the period, as `user` may
     see them (the unit itself is checked with `services.visible_unit` first)."""
-    by_unit = _grouped(_sources(user, unit, start, end, by_staff=False), "subject_unit_id")
+    by_unit = services.sums(_sources(user, unit, start, end, by_staff=False), "subject_unit_id", SUMMED)
     children = list(Unit.objects.filter(parent=unit).order_by("code"))
-    paths = dict(
-        Unit.objects.filter(pk__in=[r["subject_unit_id"] for r in by_unit]).values_list("pk", "path")
-    )
+    paths = dict(Unit.objects.filter(pk__in=list(by_unit)).values_list("pk", "path"))
     lines = {child.pk: Line(child.code, child.name) for child in children}
     own = Line(unit.code, unit.name, own=True)
     total = Line(unit.code, unit.name)
-    for row in by_unit:
-        path = paths.get(row["subject_unit_id"], "")
+    for unit_id, counts in by_unit.items():
+        path = paths.get(unit_id, "")
         child = next((c for c in children if path.startswith(c.path)), None)
-        (lines[child.pk] if child else own).add(row)
-        total.add(row)
+        (lines[child.pk] if child else own).add(counts)
+        total.add(counts)
     units = rank(lines.values())
     if own.complaints:
         units.append(own)
-    by_staff = _grouped(_sources(user, unit, start, end, by_staff=True), "subject_staff_id")
-    people = {
-        s.pk: s
-        for s in Staff.objects.filter(pk__in=[r["subject_staff_id"] for r in by_staff]).select_related("unit")
-    }
+    by_staff = services.sums(_sources(user, unit, start, end, by_staff=True), "subject_staff_id", SUMMED)
+    people = {s.pk: s for s in Staff.objects.filter(pk__in=list(by_staff)).select_related("unit")}
     staff = []
-    for row in by_staff:
-        person = people.get(row["subject_staff_id"])
+    for staff_id, counts in by_staff.items():
+        person = people.get(staff_id)
         if person is None:
             continue
         line = Line(
             person.username, person.name or person.username, unit_name=person.unit.name if person.unit else ""
         )
-        line.add(row)
+        line.add(counts)
         staff.append(line)
     return Performance(unit, start, end, total, units, rank(staff))
 

@@ -75,12 +75,12 @@ def visible_unit(user: Staff, code: str) -> Unit:
     """The unit with this code if the user may see figures of it; Http404 otherwise, as for no such unit."""
     # A code with a NUL names no unit (and PostgreSQL could not even look it up).
     unit = Unit.objects.filter(code=code).first() if "\x00" not in code else None
-    if unit is None or _scope(user, unit) is None:
+    if unit is None or scope(user, unit) is None:
         raise Http404("No unit with this code.")
     return unit
 
 
-def _scope(user: Staff, unit: Unit) -> str | None:
+def scope(user: Staff, unit: Unit) -> str | None:
     """ "whole": the user sees every case registered in the unit's subtree (but those about them);
     "work_group": some of them, through a work group; None: none."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -92,43 +92,51 @@ def _scope(user: Staff, unit: Unit) -> str | None:
     return None
 
 
-def _sources(
+def seen_rows(user: Staff | None, unit: Unit, rows: QuerySet[CaseFigures]) -> QuerySet[CaseFigures]:
+    """Of `rows` (cases' own figures about the unit's subtree), those built from cases the user may see: for
+    one who sees the whole subtree, all but the cases about themselves; for anyone else, those `visible_to`
+    shows them; no user: all (the bank's own figures, for the union's mailbox)."""
+    if user is None:
+        return rows
+    if scope(user, unit) == "whole":
+        return rows.exclude(subject_staff_id=user.pk)
+    return rows.filter(case__in=visible_to(user).values("pk"))
+
+
+def sources_where(user: Staff | None, unit: Unit, where: dict) -> Sources:
+    """The querysets whose figures, times their sign, add up to what the user may see of the rows matching
+    `where`: the rollup (one row per day and bucket, far fewer than the cases) less the cases about the user,
+    for one who sees the whole subtree; the cases' own rows for anyone else (decision 0028)."""
+    if user is not None and scope(user, unit) != "whole":
+        return [(seen_rows(user, unit, CaseFigures.objects.filter(**where)), 1)]
+    parts: Sources = [(DailyFigures.objects.filter(**where), 1)]
+    if user is not None:
+        parts.append((CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1))
+    return parts
+
+
+def sources(
     user: Staff | None, unit: Unit, start: dt.date, end: dt.date, cases: QuerySet | None = None
 ) -> Sources:
-    """The querysets whose figures, times their sign, add up to what the user may see of the unit (no user:
-    the bank's own figures, for the union's mailbox, which is told of every case). `cases` (ids of cases)
-    restricts them to those cases, read from each case's own figures (an emergency plan's daily report)."""
+    """What the user may see of the cases registered in the unit's subtree in the period (`sources_where`).
+    `cases` (ids of cases) restricts them to those cases, read from each case's own figures (an emergency
+    plan's daily report)."""
     where = {"unit_path__startswith": unit.path, "day__gte": start, "day__lte": end}
     if cases is not None:
-        rows = CaseFigures.objects.filter(**where, case__in=cases)
-        if user is None:
-            return [(rows, 1)]
-        if _scope(user, unit) == "whole":
-            return [(rows.exclude(subject_staff_id=user.pk), 1)]
-        return [
-            (rows.filter(case__in=visible_to(user).filter(unit_path__startswith=unit.path).values("pk")), 1)
-        ]
-    if user is None:
-        return [(DailyFigures.objects.filter(**where), 1)]
-    if _scope(user, unit) == "whole":
-        return [
-            (DailyFigures.objects.filter(**where), 1),
-            (CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1),
-        ]
-    seen = visible_to(user).filter(unit_path__startswith=unit.path).values("pk")
-    return [(CaseFigures.objects.filter(**where, case__in=seen), 1)]
+        return [(seen_rows(user, unit, CaseFigures.objects.filter(**where, case__in=cases)), 1)]
+    return sources_where(user, unit, where)
 
 
-def _sums(sources: Sources, column: str | None, measures: Iterable[str]) -> dict[object, dict[str, int]]:
+def sums(parts: Sources, column: str | None, measures: Iterable[str]) -> dict[object, dict[str, int]]:
     """{value of `column` (None: one total): {measure: sum}} over the sources."""
     measures = list(measures)
     found: dict[object, dict[str, int]] = defaultdict(lambda: dict.fromkeys(measures, 0))
-    for rows, sign in sources:
+    for rows, sign in parts:
         grouped = rows.order_by().values(*([column] if column else []))
         for row in grouped.annotate(**{f"s_{m}": Sum(m) for m in measures}):
-            sums = found[row[column] if column else None]
+            into = found[row[column] if column else None]
             for measure in measures:
-                sums[measure] += sign * (row[f"s_{measure}"] or 0)
+                into[measure] += sign * (row[f"s_{measure}"] or 0)
     return found
 
 
@@ -136,15 +144,15 @@ def _children(unit: Unit) -> list[Unit]:
     return list(Unit.objects.filter(parent=unit).order_by("code"))
 
 
-def _by_unit(
-    unit: Unit, sums: dict[object, dict[str, int]], measures: list[str]
+def by_unit(
+    unit: Unit, totals: dict[object, dict[str, int]], measures: list[str]
 ) -> list[tuple[Unit, bool, dict]]:
     """The unit's children with their subtree's sums, and the unit itself (`own`) for the cases it
     registered itself, if any: the lines add up to the unit's total."""
     children = _children(unit)
     lines = {child.pk: (child, False, dict.fromkeys(measures, 0)) for child in children}
     own = (unit, True, dict.fromkeys(measures, 0))
-    for path, counts in sums.items():
+    for path, counts in totals.items():
         child = next((c for c in children if str(path).startswith(c.path)), None)
         target = lines[child.pk][2] if child else own[2]
         for measure in measures:
@@ -166,27 +174,27 @@ def check_period(start: dt.date, end: dt.date) -> dict[str, list[str]]:
 
 def summary(user: Staff, unit: Unit, start: dt.date, end: dt.date, group_by: str) -> tuple[list[Row], int]:
     """The unit's figures in the period grouped by one dimension (GROUP_BY): its rows and their total."""
-    sources = _sources(user, unit, start, end)
+    parts = sources(user, unit, start, end)
     if group_by in ("stat_class", "responsibility"):
         choices = StatClass if group_by == "stat_class" else Responsibility
-        (sums,) = _sums(sources, None, [f"closed_{value}" for value in choices.values]).values() or [{}]
-        rows = [Row(v, str(choices(v).label), sums.get(f"closed_{v}", 0)) for v in choices.values]
+        (closed,) = sums(parts, None, [f"closed_{value}" for value in choices.values]).values() or [{}]
+        rows = [Row(v, str(choices(v).label), closed.get(f"closed_{v}", 0)) for v in choices.values]
         rows = sorted((row for row in rows if row.count), key=lambda row: (-row.count, row.key))
         return rows, sum(row.count for row in rows)
-    sums = _sums(sources, _COLUMN[group_by], ["registered"])
+    by_value = sums(parts, _COLUMN[group_by], ["registered"])
     if group_by == "unit":
         rows = [
             Row(
                 line.code, _("%(unit)s (itself)") % {"unit": line.name} if own else line.name, c["registered"]
             )
-            for line, own, c in _by_unit(unit, sums, ["registered"])
+            for line, own, c in by_unit(unit, by_value, ["registered"])
         ]
         return rows, sum(row.count for row in rows)
     counts: dict[str, int] = defaultdict(int)
-    for value, c in sums.items():
+    for value, c in by_value.items():
         counts[_key(group_by, value)] += c["registered"]
-    labels = _labels(group_by, counts)
-    rows = [Row(*labels[key], count) for key, count in counts.items() if count]
+    named = labels(group_by, counts)
+    rows = [Row(*named[key], count) for key, count in counts.items() if count]
     if group_by in ("day", "month"):
         rows.sort(key=lambda row: row.key)
     else:
@@ -202,7 +210,7 @@ def _key(group_by: str, value: object) -> str:
     return str(value)
 
 
-def _labels(group_by: str, counts: dict[str, int]) -> dict[str, tuple[str, str]]:
+def labels(group_by: str, counts: dict[str, int]) -> dict[str, tuple[str, str]]:
     """{key as grouped: (key as answered, label)}. A regulatory class is answered by its official code where
     it has one, else its label path (`银行卡/信用卡`); a case without one by an empty key."""
     none = _("not classified")
@@ -237,18 +245,16 @@ class Day:
 def daily(user: Staff | None, unit: Unit, date: dt.date, *, cases: QuerySet | None = None) -> Day:
     """The unit's day as `user` may see it (None: the bank's own figures, for the union's mailbox);
     `cases` (a queryset of case ids) restricts it to those cases (an emergency plan's, by `PlanCase`)."""
-    sources = _sources(user, unit, date, date, cases)
-    totals = _sums(sources, None, DAILY_MEASURES).get(None) or dict.fromkeys(DAILY_MEASURES, 0)
-    by_kind = {
-        k: c["registered"] for k, c in _sums(sources, "kind", ["registered"]).items() if c["registered"]
-    }
+    parts = sources(user, unit, date, date, cases)
+    totals = sums(parts, None, DAILY_MEASURES).get(None) or dict.fromkeys(DAILY_MEASURES, 0)
+    by_kind = {k: c["registered"] for k, c in sums(parts, "kind", ["registered"]).items() if c["registered"]}
     by_channel = {
-        k: c["registered"] for k, c in _sums(sources, "channel", ["registered"]).items() if c["registered"]
+        k: c["registered"] for k, c in sums(parts, "channel", ["registered"]).items() if c["registered"]
     }
     classes = [f"closed_{value}" for value in StatClass.values]
-    class_sums = _sums(sources, None, classes).get(None) or dict.fromkeys(classes, 0)
+    class_sums = sums(parts, None, classes).get(None) or dict.fromkeys(classes, 0)
     by_stat_class = {value: class_sums[f"closed_{value}"] for value in StatClass.values}
-    lines = _by_unit(unit, _sums(sources, "unit_path", DAILY_MEASURES), DAILY_MEASURES)
+    lines = by_unit(unit, sums(parts, "unit_path", DAILY_MEASURES), DAILY_MEASURES)
     return Day(unit, date, totals, by_kind, by_channel, by_stat_class, lines)
 
 
