@@ -76,11 +76,10 @@ class Bank:
 
 
 def build_bank() -> Bank:
-    # A transactional test before this one may have flushed the token table with everything else; the
-    # bank's own writes give the units, staff and rules theirs again, but nothing here writes a plan: the
-    # plans' token is put back as its migration wrote it, so that counts of statements do not depend on
-    # which test ran before.
-    reference.seed("plans")
+    # A transactional test before this one may have flushed the token table with everything else: the
+    # tokens are put back as the migrations wrote them, so that counts of statements do not depend on which
+    # test ran before.
+    reference.seed()
     ho = create_unit(code="HO", name="总行", kind=UnitKind.HEAD_OFFICE)
     office_dept = create_unit(
         code="HO-SUP",

@@ -46,12 +46,16 @@ def token(key: str) -> int | None:
     return tokens().get(key)
 
 
+# The keys of the caches this process has made (VersionedCache): those `seed` puts back.
+_KEYS: set[str] = set()
+
+
 def seed(*keys: str) -> None:
-    """A token for each of `keys` that has none, as the watching migration wrote it: for a database whose
-    token table was emptied while the watched data stayed (a test's flush), so that caching starts again at
-    once instead of every reader going to the table."""
+    """A token for each of `keys` (by default every cache's key) that has none, as the watching migrations
+    wrote them: for a database whose token table was emptied while the watched data stayed (a test's
+    flush), so that caching starts again at once instead of every reader going to the table."""
     with connection.cursor() as cursor:
-        for key in keys:
+        for key in sorted(keys or _KEYS):
             cursor.execute(f"SELECT 1 FROM {TABLE} WHERE key = %s", [key])
             if cursor.fetchone() is None:
                 cursor.execute(
@@ -82,6 +86,7 @@ class VersionedCache[K, V]:
 
     def __init__(self, key: str, *, copies: bool = False, limit: int = 10_000) -> None:
         self.key = key
+        _KEYS.add(key)
         self.copies = copies
         self.limit = limit
         # (token, values) replaced whole, so a reader that loaded under an older token writes into a dict
