@@ -149,3 +149,29 @@ def test_an_action_form_shows_no_content_to_someone_who_may_act_but_not_read(cli
     response = client.get(reverse("web:act", args=[secret.number, "accept"]))
     assert response.status_code == 200
     assert "王秘密" not in response.content.decode()
+
+
+def test_the_leader_in_charge_who_instructs_reads_it_and_another_branchs_leader_does_not(bank, secret):
+    from redress.organisation.choices import Role
+    from redress.organisation.services import create_staff
+
+    leader = create_staff(
+        username="leader_a",
+        name="甲分行分管行长",
+        unit=bank.branch_a,
+        roles=[Role.LEADER_IN_CHARGE],
+        password="x" * 12,
+    )
+    other = create_staff(
+        username="leader_b",
+        name="乙分行分管行长",
+        unit=bank.branch_b,
+        roles=[Role.LEADER_IN_CHARGE],
+        password="x" * 12,
+    )
+    assert may_see_content(leader, secret)
+    # Content is asked of the cases one may see: another branch's leader does not see the case at all.
+    from redress.access.visibility import visible_to
+
+    assert not visible_to(other).filter(pk=secret.pk).exists()
+    assert not may_see_content(bank.outlet_head, secret)
