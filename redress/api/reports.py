@@ -443,7 +443,8 @@ class PerformanceLineOut(Schema):
     at_fault_share: float | None = Field(description="At fault among those closed with a responsibility")
     on_time_rate: float | None = Field(description="Replied within the time limit among those replied to")
     satisfaction_rate: float | None = Field(
-        description="Satisfied or basically satisfied among the follow-ups"
+        description="Satisfied or basically satisfied among the complaints followed up, each by its latest "
+        "follow-up (the dashboard's satisfaction rate)"
     )
     repeat_rate: float | None = Field(description="Repeat complaints among the complaints")
     escalations: int

@@ -8,23 +8,22 @@ the register (page, API list or Excel) counts what the figure says: both are sco
 see (decision 0028).
 
 The counts come from the rollup (`DailyFigures`), less the cases about the person asking, through
-`services` — except the follow-ups by satisfaction: the rollup sums follow-ups, and a case may have two, so
-those slices count cases, from the cases' own rows of figures.
+`services`. A case counts in every measure at most once — the follow-ups too, by the latest answer — so
+each count is a count of cases.
 
 The rates are worked out from the counts shown beside them, so a reader can check them:
 - on time: replied on time ÷ (replied on time + replied late) — among the period's cases replied to;
-- satisfaction: (cases satisfied + cases basically satisfied) ÷ the sum of the three answers' cases;
+- satisfaction: (cases satisfied + cases basically satisfied) ÷ cases followed up, each case by its latest
+  follow-up's answer — the same rate as performance's (`reports.performance`);
 - repeat: cases flagged as repeats ÷ cases registered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from redress.cases.choices import Satisfaction, StatClass
@@ -34,7 +33,7 @@ from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
 from . import services
-from .figures import BEIJING, MEASURES, CaseFigures
+from .figures import BEIJING, MEASURES
 from .measures import label as measure_label
 
 # Past this many days the trend is by month, not by day.
@@ -117,11 +116,10 @@ def dashboard(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Dashboar
 
     sources = services.sources(user, unit, start, end)
     totals = services.sums(sources, None, MEASURES).get(None) or dict.fromkeys(MEASURES, 0)
-    follow_ups = _cases_counted(user, unit, start, end, FOLLOW_UPS)
 
     kpis = [measure(name, totals[name]) for name in KPI_MEASURES]
     on_time = [measure(name, totals[name]) for name in ("replied_on_time", "replied_late")]
-    satisfaction = [measure(name, follow_ups[name]) for name in FOLLOW_UPS]
+    satisfaction = [measure(name, totals[name]) for name in FOLLOW_UPS]
     repeat = [measure(name, totals[name]) for name in ("repeat_flag", "registered")]
     rates = [
         Rate(
@@ -220,16 +218,6 @@ def _trend(user: Staff, unit: Unit, start: dt.date, end: dt.date, figure) -> Cha
         )
     title = _("cases registered per month") if by_month else _("cases registered per day")
     return Chart("trend", title, "line", figures)
-
-
-def _cases_counted(user: Staff, unit: Unit, start: dt.date, end: dt.date, measures: tuple[str, ...]) -> dict:
-    """How many cases count in each measure (above zero), of those `user` may see — from the cases' own rows
-    of figures, for the measures a case may count in more than once."""
-    rows = services.seen_rows(
-        user, unit, CaseFigures.objects.filter(unit_path__startswith=unit.path, day__gte=start, day__lte=end)
-    )
-    counted = rows.aggregate(**{name: Count("pk", filter=Q(**{f"{name}__gt": 0})) for name in measures})
-    return defaultdict(int, {name: counted[name] or 0 for name in measures})
 
 
 def _percent(part: int, whole: int) -> float | None:

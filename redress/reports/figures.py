@@ -32,8 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from redress.cases import customer_groups
@@ -246,8 +245,10 @@ def facts_of(row: Mapping[str, Any]) -> Facts:
         late = row["h_reply_met_late"] or row[f"h_breached_{ClockName.REPLY}"]
         counts["replied_late" if late else "replied_on_time"] = 1
     counts["reopened"] = int(bool(row["h_reopened"]))
+    # A case counts once, by its latest follow-up's answer: a case called back twice (after a reopening) is
+    # as satisfied as the customer said last, and the rate's cases are the register's cases (decision 0033).
     for satisfaction in Satisfaction.values:
-        counts[f"follow_ups_{satisfaction}"] = row[f"h_follow_ups_{satisfaction}"] or 0
+        counts[f"follow_ups_{satisfaction}"] = int(row["h_last_follow_up"] == satisfaction)
     counts["repeat_flag"] = int(bool(row["h_repeat"]))
     counts["group_flag"] = int(bool(row["h_group"]))
     for clock in ClockName.values:
@@ -264,10 +265,6 @@ def _history() -> dict[str, Any]:
     def has(model: type[models.Model], **match: Any) -> Exists:
         return Exists(model.objects.filter(case=case, **match))
 
-    def how_many(model: type[models.Model], **match: Any) -> Coalesce:
-        rows = model.objects.filter(case=case, **match).order_by().values("case")
-        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1]), Value(0))
-
     return {
         "h_accepted": has(CaseEvent, kind__in=ACCEPTING_EVENTS),
         "h_replied": has(CaseEvent, kind=EventKind.REPLIED),
@@ -276,7 +273,9 @@ def _history() -> dict[str, Any]:
         "h_reply_met_late": has(Clock, name=ClockName.REPLY, met_at__gt=F("due_at")),
         "h_repeat": has(CaseFlag, flag=Flag.REPEAT),
         "h_group": has(CaseFlag, flag=Flag.GROUP),
-        **{f"h_follow_ups_{s}": how_many(FollowUp, satisfaction=s) for s in Satisfaction.values},
+        "h_last_follow_up": Subquery(
+            FollowUp.objects.filter(case=case).order_by("-created_at", "-pk").values("satisfaction")[:1]
+        ),
         **{f"h_breached_{c}": has(Clock, name=c, breached_at__isnull=False) for c in ClockName.values},
     }
 

@@ -43,7 +43,9 @@ def label(measure: str) -> str:
     if measure.startswith("escalated_"):
         return _("escalated to the %(level)s") % {"level": Level(rest).label}
     if measure.startswith("follow_ups_"):
-        return _("follow-ups: %(satisfaction)s") % {"satisfaction": Satisfaction(rest[4:]).label}
+        return _("followed up, last answer: %(satisfaction)s") % {
+            "satisfaction": Satisfaction(rest[4:]).label
+        }
     if measure.startswith("breached_"):
         return _("time limit breached: %(clock)s") % {"clock": ClockName(rest).label}
     if measure.startswith("closed_") and rest in StatClass.values:

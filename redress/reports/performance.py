@@ -10,7 +10,8 @@ staff member complained about, so a period's performance is one grouped read of 
 - *counted*: of them, closed in the statistics class `counted` (P1 四(二));
 - *at-fault share*: of those closed with a responsibility, the share found at fault;
 - *on-time rate*: of those replied to, the share replied within the time limit;
-- *satisfaction rate*: of the follow-ups, the share satisfied or basically satisfied;
+- *satisfaction rate*: of the complaints followed up, the share whose latest follow-up was satisfied or
+  basically satisfied (the dashboard's rate, on the same counts);
 - *repeat rate*: the share flagged as a repeat complaint;
 - *escalations*: those escalated (to any level); *breaches*: those with a time limit breached.
 

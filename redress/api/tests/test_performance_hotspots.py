@@ -79,7 +79,7 @@ def test_performance_counts_against_the_unit_and_staff_complained_about_by_hand(
     assert a11["complaints"] == 3 and a11["at_fault"] == 1
     assert a11["at_fault_share"] == 0.5  # one at fault of two closed with a responsibility
     assert a11["on_time_rate"] == 0.0  # received in November, replied now: late
-    assert a11["satisfaction_rate"] == 0.5  # one satisfied of two follow-ups
+    assert a11["satisfaction_rate"] == 0.5  # one satisfied of two complaints followed up
     # One complainant (the same ID number) throughout: each complaint after the first is a repeat, and a
     # repeat goes up one level.
     assert a11["repeat_rate"] == round(2 / 3, 4) and a11["escalations"] == 2
@@ -222,3 +222,33 @@ def test_the_register_filter_escalated_finds_the_cases_escalated_to_any_level(ba
     assert escalated  # the same complainant again: a repeat, escalated one level
     response = as_staff(bank.office).get("/api/v1/cases", {"figure": "escalated"})
     assert response.json()["count"] == escalated
+
+
+def test_satisfaction_counts_a_complaint_once_by_its_latest_follow_up_on_the_dashboard_and_in_performance(
+    bank, as_staff
+):
+    """Called back twice (dissatisfied, then satisfied after more work), a complaint is one satisfied case:
+    the dashboard's rate and performance's rate are the same figure, and the register finds that case."""
+    case = bank.register(
+        bank.teller,
+        subject_unit="A1-1",
+        received_at=dt.datetime(2026, 11, 5, 10, 30, tzinfo=BEIJING),
+        complainant_phone="13922228888",
+    )
+    case = perform("accept", bank.teller, case)
+    case = perform("reply", bank.teller, case, REPLY)
+    case = perform("follow_up", bank.teller, case, {"satisfaction": "dissatisfied"})
+    case = perform("follow_up", bank.teller, case, {"satisfaction": "satisfied"})
+    client = as_staff(bank.office)
+    [line] = get(client, "/api/v1/reports/performance", unit="A1")["units"]
+    assert line["satisfaction_rate"] == 1.0
+    dashboard = get(client, "/api/v1/reports/dashboard", unit="A1")
+    rate = next(r for r in dashboard["rates"] if r["name"] == "satisfaction")
+    assert rate["percent"] == 100.0
+    assert {part["key"]: part["count"] for part in rate["parts"]} == {
+        "follow_ups_satisfied": 1,
+        "follow_ups_basically_satisfied": 0,
+        "follow_ups_dissatisfied": 0,
+    }
+    listed = client.get("/api/v1/cases", {"figure": "follow_ups_satisfied", "registered_in": "A1"}).json()
+    assert [c["number"] for c in listed["items"]] == [case.number]
