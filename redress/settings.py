@@ -483,6 +483,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# A worker that has taken nothing for this many seconds while tasks wait in its queues stops, so that its
+# supervisor starts a fresh one (redress.core.worker_watch: Celery on Redis sometimes never consumes again
+# after a broker outage). 0 turns the watch off.
+WORKER_STALL_SECONDS = env_int("REDRESS_WORKER_STALL_SECONDS", 300)
+if WORKER_STALL_SECONDS < 0:
+    raise ImproperlyConfigured(f"REDRESS_WORKER_STALL_SECONDS={WORKER_STALL_SECONDS} must be 0 or more")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Seconds between two sweeps (beat's, or the embedded setup's sidecar): a minute in production; the cluster

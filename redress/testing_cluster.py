@@ -41,6 +41,9 @@ PYTHON = sys.executable
 # the send timeouts (settings refuse anything else).
 SWEEP_INTERVAL = 3
 CLAIM_SECONDS = 12
+# A worker that takes nothing for this long while tasks wait stops, for its supervisor to restart it: beat
+# queues the retry sweep every SWEEP_INTERVAL, so a stalled worker is found within the test's settle time.
+STALL_SECONDS = 10
 SEND_TIMEOUT = 5
 
 
@@ -64,7 +67,8 @@ class Service:
     """A server process in a session of its own, its output appended to `<log_dir>/<name>.log`.
 
     `kill()` is a crash (SIGKILL to the whole process group: nothing is flushed, no request finishes);
-    `start()` again is the machine coming back.
+    `start()` again is the machine coming back. `supervise()` restarts it whenever it exits on its own, as
+    systemd's `Restart=always` does in production (README), never after the test's own `kill()` or `stop()`.
     """
 
     def __init__(
@@ -82,8 +86,36 @@ class Service:
         self.ready = ready
         self.process: subprocess.Popen | None = None
         self._offset = 0
+        self._lock = threading.RLock()
+        self._down = True  # stopped or killed by the test: not the supervisor's to restart
+        self.supervised = False
+        self.restarts = 0  # by the supervisor, after the process had exited on its own
+
+    def supervise(self) -> Service:
+        self.supervised = True
+        threading.Thread(target=self._supervise, name=f"supervise-{self.name}", daemon=True).start()
+        return self
+
+    def _supervise(self) -> None:
+        while self.supervised:
+            time.sleep(0.5)
+            with self._lock:
+                if not self.supervised or self._down or self.process is None or self.process.poll() is None:
+                    continue
+                self.restarts += 1
+                with self.log.open("ab") as out:
+                    out.write(
+                        f"\n[supervisor] {self.name} exited ({self.process.returncode}): restarted\n".encode()
+                    )
+                with contextlib.suppress(RuntimeError):  # did not come up: tried again next time round
+                    self.start()
 
     def start(self, timeout: float = 45.0) -> Service:
+        with self._lock:
+            self._down = False
+            return self._start(timeout)
+
+    def _start(self, timeout: float) -> Service:
         with self.log.open("ab") as out:
             self._offset = out.tell()
             self.process = subprocess.Popen(
@@ -106,6 +138,7 @@ class Service:
 
     def kill(self) -> None:
         """SIGKILL to the process and all its children at once."""
+        self._down = True
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -120,6 +153,7 @@ class Service:
     def stop(self, timeout: float = 20.0) -> None:
         """An orderly stop (SIGTERM to the leader: gunicorn's and Celery's warm shutdown), then SIGKILL to
         whatever of the group is left or took longer than `timeout`."""
+        self._down = True
         if self.running:
             self.process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -284,6 +318,7 @@ def redress_env(database_url: str, broker_url: str, smtp: SmtpSink, data_dir: Pa
         "REDRESS_SWEEP_INTERVAL": str(SWEEP_INTERVAL),
         "REDRESS_NOTIFICATION_CLAIM_SECONDS": str(CLAIM_SECONDS),
         "REDRESS_LOG_LEVEL": "WARNING",
+        "REDRESS_WORKER_STALL_SECONDS": str(STALL_SECONDS),
     }
 
 
@@ -361,16 +396,37 @@ class Cluster:
             thread.join()
         if errors:
             raise errors[0]
+        # Celery's worker (and beat) run under a supervisor in production (README): Celery on Redis may end
+        # its worker on a broker fault ("Unrecoverable error" while restoring unacknowledged messages) or,
+        # alive, stop consuming — then the worker's stall watch ends it (redress.core.worker_watch).
+        for service in (self.worker, self.beat):
+            if service.running:
+                service.supervise()
         return self
 
     def stop(self) -> None:
         for service in [*self.nodes, self.worker, self.beat]:
+            service.supervised = False
             service.stop()
 
+    def restarts(self) -> str:
+        """What the supervisor restarted, in words for the tally ("" when nothing)."""
+        done = [f"{s.name} {s.restarts}×" for s in (self.worker, self.beat) if s.restarts]
+        return f"restarted by the supervisor: {', '.join(done)}" if done else ""
+
     def logs(self) -> str:
-        return "\n".join(
-            f"---- {s.name} ----\n{s.log_tail(3000)}" for s in [*self.nodes, self.worker, self.beat]
-        )
+        """The worker's and beat's logs first (what a failed delivery count needs), then the nodes' without
+        their access lines."""
+
+        def tail(service: Service) -> str:
+            text = service.log_tail(20000)
+            if service in self.nodes:
+                text = "\n".join(
+                    line for line in text.splitlines() if '"' not in line or " HTTP/1." not in line
+                )
+            return text[-3000:]
+
+        return "\n".join(f"---- {s.name} ----\n{tail(s)}" for s in [self.worker, self.beat, *self.nodes])
 
     # ---- what the database says -------------------------------------------------------------------------
 
@@ -622,6 +678,7 @@ class Tally:
     webhooks_twice_held: int = 0
     webhooks_missing: int = 0
     details: list[str] = field(default_factory=list)
+    restarts: str = ""
 
     @classmethod
     def of(
@@ -633,7 +690,7 @@ class Tally:
         webhooks: WebhookReceiver,
         held: tuple[set[int], set[str]] = (set(), set()),
     ) -> Tally:
-        tally = cls(name=name, requests=len(load.outcomes))
+        tally = cls(name=name, requests=len(load.outcomes), restarts=cluster.restarts())
         outcomes = {o.key: o for o in load.outcomes}
         stored: dict[str, list[tuple[str, int]]] = {}
         for key, number, clocks in cluster.query(
@@ -710,7 +767,9 @@ class Tally:
             f"\n[{self.name}] webhooks: deliveries {self.webhooks}, sent {self.webhooks_sent}, received"
             f" {self.webhooks_received}, received twice {self.webhooks_twice} (of them held by a killed"
             f" sender {self.webhooks_twice_held}), sent but not received"
-            f" {self.webhooks_missing}" + "".join(f"\n[{self.name}]   {line}" for line in self.details[:20])
+            f" {self.webhooks_missing}"
+            + (f"\n[{self.name}] {self.restarts}" if self.restarts else "")
+            + "".join(f"\n[{self.name}]   {line}" for line in self.details[:20])
         )
 
 

@@ -29,6 +29,7 @@ import pytest
 from redress.notifications.testing import SmtpSink, WebhookReceiver
 from redress.testing_cluster import (
     CLAIM_SECONDS,
+    STALL_SECONDS,
     SWEEP_INTERVAL,
     Cluster,
     PrivatePostgres,
@@ -208,7 +209,9 @@ def test_redis_down_then_hanging_registrations_succeed_and_notifications_follow_
     """The broker killed for 4 s (connections refused; it comes back empty: the queued tasks are gone), then
     hanging for 6 s (SIGSTOP: connections accepted, nothing answered, as behind a dead network path).
     Registrations must not notice — each answered 2xx at its first attempt, within the client's 5 s — and
-    every notification goes out once the broker is back, through the retry sweep."""
+    every notification goes out once the broker is back, through the retry sweep. Celery's worker may end on
+    such a fault (kombu's "Unrecoverable error" while it restores unacknowledged messages: CI met it): its
+    supervisor starts it again, as systemd does in production, and the tally says so."""
     name = "faults: Redis down, then hanging"
     timeline = Timeline()
     cluster = parts.cluster.start(nodes=2)
@@ -239,3 +242,34 @@ def test_redis_down_then_hanging_registrations_succeed_and_notifications_follow_
     assert settled, f"deliveries still unsent after {SETTLE} s\n{tally.report()}\n{cluster.logs()}"
     assert_nothing_lost_or_doubled(tally, count, cluster)
     assert tally.answers == {"201": count}, tally.report()
+
+
+def test_a_worker_that_stops_consuming_is_stopped_by_its_watch_and_started_again(parts: Parts) -> None:
+    """Celery on Redis may come back from a broker fault alive and consuming nothing. Made here on purpose:
+    the worker's consumer cancelled by remote control. Tasks wait (every notification, beat's retry sweeps);
+    the worker's stall watch must stop it within REDRESS_WORKER_STALL_SECONDS, and the fresh worker its
+    supervisor starts must send every notification once."""
+    from celery import Celery
+
+    name = "faults: the worker stops consuming"
+    timeline = Timeline()
+    cluster = parts.cluster.start(nodes=1)
+    timeline.mark("started")
+    control = Celery("redress-test-control", broker=parts.redis.url)
+    answers = control.control.cancel_consumer(cluster.queue, reply=True, timeout=5)
+    assert answers, f"the worker did not answer the remote control\n{cluster.logs()}"
+    timeline.mark("the worker's consumer cancelled")
+    count = 30
+    load = RegistrationLoad(cluster.urls, parts.tokens, tag="stall", count=count, clients=2, pace=0.2).start()
+    assert load.join(120), "the clients did not finish"
+    timeline.mark(f"load done (worker restarts so far: {cluster.worker.restarts})")
+    settled = cluster.settle(SETTLE + STALL_SECONDS)
+    timeline.mark("deliveries settled")
+
+    tally = Tally.of(name, cluster, load, parts.smtp, parts.webhooks)
+    print(tally.report() + timeline.report(name))
+    assert settled, f"deliveries still unsent\n{tally.report()}\n{cluster.logs()}"
+    assert cluster.worker.restarts >= 1, cluster.logs()
+    said = "it stops so that its supervisor starts a fresh one"
+    assert said in cluster.worker.log_tail(10**6), cluster.logs()
+    assert_nothing_lost_or_doubled(tally, count, cluster)
