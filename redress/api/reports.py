@@ -148,12 +148,10 @@ class DailyOut(Schema):
     "from the caller are never counted. A unit the caller may not see answers 404.",
 )
 def summary(request: HttpRequest, filters: Query[SummaryFilters]):
-    errors = services.check_period(filters.start, filters.end)
+    errors = {}
     if filters.group_by not in services.GROUP_BY:
         errors["group_by"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(services.GROUP_BY)}]
-    if errors:
-        raise FieldErrors(errors)
-    unit = services.visible_unit(request.auth, filters.unit)
+    unit = services.unit_for_period(request.auth, filters.unit, filters.start, filters.end, errors)
     rows, total = services.summary(request.auth, unit, filters.start, filters.end, filters.group_by)
     return {
         "unit": unit.code,
@@ -485,12 +483,6 @@ def _line_out(line) -> dict:
     }
 
 
-def _period(filters: PeriodFilters):
-    errors = services.check_period(filters.start, filters.end)
-    if errors:
-        raise FieldErrors(errors)
-
-
 @router.get(
     "/reports/performance",
     response={200: PerformanceOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -502,8 +494,7 @@ def _period(filters: PeriodFilters):
     "answers 404.",
 )
 def performance(request: HttpRequest, filters: Query[PeriodFilters]):
-    _period(filters)
-    unit = services.visible_unit(request.auth, filters.unit)
+    unit = services.unit_for_period(request.auth, filters.unit, filters.start, filters.end)
     result = performance_rules.performance(request.auth, unit, filters.start, filters.end)
     return {
         "unit": unit.code,
@@ -547,8 +538,7 @@ class HotspotsOut(Schema):
     "the period of the same length just before. Cases hidden from the caller are never counted.",
 )
 def hotspots(request: HttpRequest, filters: Query[PeriodFilters]):
-    _period(filters)
-    unit = services.visible_unit(request.auth, filters.unit)
+    unit = services.unit_for_period(request.auth, filters.unit, filters.start, filters.end)
     spots = hotspot_rules.hotspots(request.auth, unit, filters.start, filters.end)
     before = hotspot_rules.previous_window(filters.start, filters.end)
     return {
@@ -700,10 +690,7 @@ def problems(request: HttpRequest, filters: Query[ProblemFilters]):
 def record_problem(request: HttpRequest, body: ProblemIn):
     if not problem_rules.may_edit(request.auth):
         raise forbidden()
-    errors = services.check_period(body.start, body.end)
-    if errors:
-        raise FieldErrors(errors)
-    unit = services.visible_unit(request.auth, body.unit)
+    unit = services.unit_for_period(request.auth, body.unit, body.start, body.end)
     problem = problem_rules.record(
         request.auth, unit, body.start, body.end, body.dimension, body.key, body.model_dump()
     )

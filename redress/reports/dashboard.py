@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from redress.cases.choices import Satisfaction, StatClass
 from redress.cases.register_query import UNCLASSIFIED
-from redress.common.errors import FieldErrors
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
@@ -242,13 +241,10 @@ def scope(
     if end is None:
         end = start + dt.timedelta(days=DEFAULT_DAYS - 1) if start else dt.datetime.now(BEIJING).date()
     start = start or default_period(end)[0]
-    errors = services.check_period(start, end)
-    if errors:
-        raise FieldErrors(errors)
     if not code:
         default = default_unit(user)
         code = default.code if default else ""
-    return services.visible_unit(user, code), start, end
+    return services.unit_for_period(user, code, start, end), start, end
 
 
 def default_unit(user: Staff) -> Unit | None:

@@ -192,10 +192,6 @@ def performance(user: Staff, unit: Unit, start: dt.date, end: dt.date) -> Perfor
     return Performance(unit, start, end, total, units, rank(staff))
 
 
-def check_period(start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    return services.check_period(start, end)
-
-
 def register_figures() -> None:
     """`figure=escalated` in the register: the cases escalated to any level (a performance column sums the
     levels' measures; a case is escalated at one level at a time, so the cases are the sum's)."""

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _L
 from redress.access.visibility import visible_to
 from redress.cases.choices import Category, Channel, Kind, Responsibility, StatClass
 from redress.cases.models import ClassificationItem
+from redress.common.errors import FieldErrors
 from redress.organisation.lookups import work_group_scopes
 from redress.organisation.models import Staff, Unit
 
@@ -170,6 +171,17 @@ def check_period(start: dt.date, end: dt.date) -> dict[str, list[str]]:
     if (end - start).days >= MAX_DAYS:
         return {"to": [_("A period is at most %(days)d days.") % {"days": MAX_DAYS}]}
     return {}
+
+
+def unit_for_period(
+    user: Staff, code: str, start: dt.date, end: dt.date, errors: dict[str, list[str]] | None = None
+) -> Unit:
+    """What every report asks first: the period checked (FieldErrors naming each bad field, with the
+    caller's own `errors` of its other fields) and the unit's figures open to `user` (Http404 otherwise)."""
+    errors = {**(errors or {}), **check_period(start, end)}
+    if errors:
+        raise FieldErrors(errors)
+    return visible_unit(user, code)
 
 
 def summary(user: Staff, unit: Unit, start: dt.date, end: dt.date, group_by: str) -> tuple[list[Row], int]:
