@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from redress.audit.services import AuditQuery, may_inspect, search
+from redress.audit.services import AuditQuery, described, may_inspect, search
 from redress.common.errors import FieldErrors
 from redress.common.schemas import param_example
 from redress.common.text import Text
@@ -71,7 +71,7 @@ def audit_trail(request: HttpRequest, filters: Query[AuditFilter]):
     )
     rows = search(request.auth, query)
     count = rows.count()
-    page = rows[filters.offset : filters.offset + filters.limit]
+    page = described(rows[filters.offset : filters.offset + filters.limit])
     return {
         "count": count,
         "items": [
@@ -80,7 +80,7 @@ def audit_trail(request: HttpRequest, filters: Query[AuditFilter]):
                 "staff": row.actor.username if row.actor_id else None,
                 "action": row.action,
                 "case": row.case.number if row.case_id else None,
-                "detail": row.detail,
+                "detail": row.shown,
             }
             for row in page
         ],

@@ -36,7 +36,7 @@ from redress.access.visibility import (
     withhold_numbers,
 )
 from redress.audit.models import AuditAction
-from redress.audit.services import record_read
+from redress.audit.services import attachment_read, record_read
 from redress.cases import attachments as attachment_store
 from redress.cases import register_query
 from redress.cases.choices import OPEN_STATES, Flag
@@ -1159,9 +1159,7 @@ def download_attachment(
         handle = attachment_store.open_stored(attachment)  # FileResponse closes it; StoreFailed is a 503
     except FileNotFoundError:
         raise Http404 from None
-    record_read(
-        request.auth, case, AuditAction.ATTACHMENT, f"attachment {attachment.pk}: {attachment.original_name}"
-    )
+    record_read(request.auth, case, AuditAction.ATTACHMENT, attachment_read(attachment))
     return FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )

@@ -9,6 +9,7 @@ change records as they are saved.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,9 +17,10 @@ from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from redress.access.visibility import visible_to
-from redress.cases.models import Case
+from redress.cases.models import Attachment, Case
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff
 
@@ -31,6 +33,33 @@ EXPORT_BATCH = 1000
 def record_read(actor: Staff, case: Case, action: str, detail: str = "") -> None:
     """One read of one case by `actor` (who already passed the case's visibility check)."""
     AuditEntry.objects.create(actor=actor, case=case, action=action, detail=detail[:300])
+
+
+def attachment_read(attachment: Attachment) -> str:
+    """What the trail keeps of a read attachment: which one — never its file name, which may name the
+    customer: retention erases it with the case's personal data, and the trail, sealed, could not lose it."""
+    return f"attachment {attachment.pk}"
+
+
+_ATTACHMENT = re.compile(r"^attachment (\d+)(?::|$)")
+
+
+def described(rows: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """The rows with `shown`, their detail in words for the inspector: a read attachment named by the file
+    name its case keeps now (rows of before 2026-12-06 also stored it), or said to be erased."""
+    rows = list(rows)
+    found = {row.pk: _ATTACHMENT.match(row.detail) for row in rows if row.action == AuditAction.ATTACHMENT}
+    ids = {int(match.group(1)) for match in found.values() if match}
+    names = dict(Attachment.objects.filter(pk__in=ids).values_list("pk", "original_name")) if ids else {}
+    for row in rows:
+        match = found.get(row.pk)
+        if match is None:
+            row.shown = row.detail
+        elif name := names.get(int(match.group(1))):
+            row.shown = _("attachment “%(name)s”") % {"name": name}
+        else:
+            row.shown = _("an attachment, its file name erased")
+    return rows
 
 
 def record_export(actor: Staff, case_ids: Iterable[int], detail: str = "") -> int:

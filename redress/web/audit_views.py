@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from redress.audit.services import AuditQuery, may_inspect, search
+from redress.audit.services import AuditQuery, described, may_inspect, search
 
 from .export import write_audit_trail
 
@@ -49,6 +49,8 @@ def _inspect(request: HttpRequest) -> tuple[AuditSearchForm, object]:
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form, rows = _inspect(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")) if rows is not None else None
+    if page is not None:
+        page.object_list = described(page.object_list)
     context = {
         "form": form,
         "page": page,

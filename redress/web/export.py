@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from itertools import batched
 from typing import IO
 
 from django.db.models import Prefetch, QuerySet
@@ -19,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from redress.access.confidential import withhold
+from redress.audit.services import described
 from redress.cases.choices import Flag
 from redress.cases.models import Case, CustomerContact, Instruction
 from redress.common.text import kept_safely
@@ -196,17 +198,18 @@ def write_audit_trail(rows: QuerySet) -> IO[bytes]:
     ws.append(
         [_("at"), _("username"), _("name"), _("unit"), _("what was done"), _("case number"), _("detail")]
     )
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        actor = row.actor
-        ws.append(
-            [
-                timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"),
-                actor.username if actor else "",
-                _as_text(ws, actor.name) if actor else "",
-                actor.unit.name if actor and actor.unit_id else "",
-                row.get_action_display(),
-                row.case.number if row.case_id else "",
-                _as_text(ws, row.detail),
-            ]
-        )
+    for chunk in batched(rows.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        for row in described(chunk):
+            actor = row.actor
+            ws.append(
+                [
+                    timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    actor.username if actor else "",
+                    _as_text(ws, actor.name) if actor else "",
+                    actor.unit.name if actor and actor.unit_id else "",
+                    row.get_action_display(),
+                    row.case.number if row.case_id else "",
+                    _as_text(ws, row.shown),
+                ]
+            )
     return _saved(wb)

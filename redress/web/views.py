@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from redress.access.confidential import content_withheld_q, may_see_content, with_content_flag, withhold_rows
 from redress.access.visibility import get_visible_case, visible_to
 from redress.audit.models import AuditAction
-from redress.audit.services import record_export, record_read
+from redress.audit.services import attachment_read, record_export, record_read
 from redress.cases.attachments import StoreFailed, open_stored
 from redress.cases.choices import RevealPurpose
 from redress.cases.register_query import (
@@ -300,7 +300,7 @@ def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpRes
         raise Http404("No such attachment.") from None
     except StoreFailed as exc:
         return HttpResponse(exc.detail, status=503, content_type="text/plain; charset=utf-8")
-    record_read(request.user, case, AuditAction.ATTACHMENT, f"attachment {item.pk}: {item.original_name}")
+    record_read(request.user, case, AuditAction.ATTACHMENT, attachment_read(item))
     return FileResponse(
         handle, as_attachment=True, filename=item.original_name, content_type=item.content_type
     )

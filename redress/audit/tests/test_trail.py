@@ -45,10 +45,8 @@ def test_each_read_of_a_case_on_the_web_is_one_row(client, bank, case):
         ("outlet_head", AuditAction.PRINT, case.number),
         ("outlet_head", AuditAction.ATTACHMENT, case.number),
     ]
-    assert (
-        AuditEntry.objects.get(action=AuditAction.ATTACHMENT).detail
-        == f"attachment {attachment.pk}: letter.pdf"
-    )
+    # Which attachment, not its file name: that may name the customer, and retention erases it.
+    assert AuditEntry.objects.get(action=AuditAction.ATTACHMENT).detail == f"attachment {attachment.pk}"
 
 
 def test_each_read_through_the_api_is_one_row(bank, case):
@@ -163,3 +161,31 @@ def test_an_administrators_change_is_in_the_trail(bank):
     )
     assert trail(action=AuditAction.CHANGE) == [("admin", "change", None)]
     assert AuditEntry.objects.get().detail.endswith(": renamed")
+
+
+def test_the_inspector_reads_the_file_name_only_while_the_case_keeps_it(client, bank, case):
+    """The trail stores which attachment was read, not its name (it may name the customer); the page, the API
+    and the export name the file as the case keeps it, and once retention has erased it, say so (in the
+    default language, zh-Hans)."""
+    from django.utils import timezone
+
+    from redress.retention.services import anonymise
+
+    attachment = case.attachments.get()
+    bearer_client(bank.outlet_head).get(f"/api/v1/cases/{case.number}/attachments/{attachment.pk}")
+    api = bearer_client(bank.office)
+
+    def shown() -> list[str]:
+        body = api.get("/api/v1/audit", {"case": case.number}).json()
+        return [item["detail"] for item in body["items"] if item["action"] == AuditAction.ATTACHMENT]
+
+    assert shown() == ["附件“letter.pdf”"]
+    client.force_login(bank.office)
+    page = client.get(reverse("web:audit_trail"), {"case_number": case.number})
+    assert "附件“letter.pdf”" in page.text
+    anonymise(case, timezone.now())
+    assert shown() == ["附件（文件名已按保存期限删除）"]
+    assert not AuditEntry.objects.filter(detail__contains="letter.pdf").exists()
+    export = client.get(reverse("web:audit_trail_export"), {"case_number": case.number})
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert "附件（文件名已按保存期限删除）" in [row[6] for row in sheet.iter_rows(values_only=True)]
