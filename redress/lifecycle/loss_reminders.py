@@ -13,18 +13,13 @@ from django.utils.translation import gettext as _
 
 from redress.cases.choices import OPEN_STATES, EventKind
 from redress.cases.models import CaseEvent
-from redress.notifications.channels import sms_gateway
-from redress.notifications.services import notify
+from redress.notifications.services import message_customer, notify
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff
 from redress.plans.models import VerbalLossReport
 
 # How long before the lapse the reminders go.
 REMIND_BEFORE = dt.timedelta(hours=24)
-
-
-def _send_sms(phone: str, text: str) -> None:
-    sms_gateway().send(phone, text)
 
 
 def remind(now: dt.datetime | None = None, *, batch: int = 200, actor: Staff) -> int:
@@ -57,9 +52,13 @@ def remind(now: dt.datetime | None = None, *, batch: int = 200, actor: Staff) ->
                     "please make the formal loss report at an outlet before then."
                 ) % {"account": report.account_masked, "lapses": lapses}
                 if case.complainant_phone:
-                    # After commit, robust: a gateway failure never undoes the record of the reminder.
-                    transaction.on_commit(
-                        lambda p=case.complainant_phone, t=text: _send_sms(p, t), robust=True
+                    # Kept and retried while the gateway fails; sent after commit.
+                    message_customer(
+                        case,
+                        purpose="loss_report_lapsing",
+                        phone=case.complainant_phone,
+                        text=text,
+                        dedupe_key=f"loss-report-lapsing:{report.pk}",
                     )
                 heads = Staff.objects.filter(
                     unit=case.unit, role_grants__role=Role.OUTLET_HEAD, is_active=True

@@ -29,7 +29,7 @@ from django.utils.module_loading import import_string
 from redress.common.validators import mask_phone
 
 from .choices import Channel, DeliveryStatus
-from .models import Delivery, NotificationAttachment, WebhookAttempt, WebhookDelivery
+from .models import CustomerMessage, Delivery, NotificationAttachment, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +157,41 @@ def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
         ),
         claimed,
         f"the sent {delivery.channel} delivery {delivery_id}",
+    )
+    return True
+
+
+def send_customer_message(message_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Sends one text message to a customer if it is pending and due; True if it went out now."""
+    now = now or timezone.now()
+    if not _claim(CustomerMessage, message_id, now):
+        return False
+    claimed = time.monotonic()
+    message = CustomerMessage.objects.get(id=message_id)
+    attempts = message.attempts + 1
+    try:
+        reference = sms_gateway().send(message.address, message.text)
+    except Exception as exc:
+        logger.warning("customer message %s failed (attempt %s): %s", message_id, attempts, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        _record(
+            lambda: _failed(CustomerMessage, message_id, attempts, now, error),
+            claimed,
+            f"a failed customer message {message_id}",
+        )
+        return False
+    sent_at = timezone.now()
+    _record(
+        lambda: CustomerMessage.objects.filter(id=message_id).update(
+            status=DeliveryStatus.SENT,
+            attempts=attempts,
+            sent_at=sent_at,
+            next_attempt_at=None,
+            last_error="",
+            provider_ref=(reference or "")[:255],
+        ),
+        claimed,
+        f"the sent customer message {message_id}",
     )
     return True
 

@@ -1,8 +1,8 @@
 """Notifications (R11.2): what each person was told, on which channel, and what the bank's systems were sent.
 
-Every row that leaves the building (Delivery, WebhookDelivery) is unique per event and destination, so a
-repeated or concurrent `notify` cannot send twice, and carries its own retry state, so a crash between
-commit and send is picked up by the next retry sweep.
+Every row that leaves the building (Delivery, CustomerMessage, WebhookDelivery) is unique per event and
+destination, so a repeated or concurrent `notify` cannot send twice, and carries its own retry state, so a
+crash between commit and send is picked up by the next retry sweep.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from redress.common.fields import EncryptedTextField
 
 from .choices import ALL_EVENTS, Channel, DeliveryStatus
 
@@ -138,6 +140,46 @@ class Delivery(models.Model):
 
 def _new_secret() -> str:
     return secrets.token_hex(32)
+
+
+class CustomerMessage(models.Model):
+    """A text message (SMS) to a case's customer — the reminder that an emergency verbal loss report lapses
+    (P1 四(三)3) — kept with its retry state like a staff member's delivery: a gateway that fails leaves it
+    due for the retry sweep, never lost. Number encrypted at rest; retention empties it and the text."""
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="customer_messages"
+    )
+    purpose = models.CharField(_("purpose"), max_length=64)
+    # One message per purpose and occasion (e.g. one verbal loss report's reminder), whoever asks twice.
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    address = EncryptedTextField(_("phone"))
+    text = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    queued_until = models.DateTimeField(_("queued until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    provider_ref = models.CharField(_("reference"), max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message to the customer")
+        verbose_name_plural = _("messages to customers")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status=DeliveryStatus.PENDING),
+                name="customer_message_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} of {self.case_id}"
 
 
 class WebhookEndpoint(models.Model):

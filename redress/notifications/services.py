@@ -23,6 +23,7 @@ from redress.organisation.models import Staff, Unit
 from . import tasks
 from .choices import OUTBOUND_CHANNELS, Channel, DeliveryStatus
 from .models import (
+    CustomerMessage,
     Delivery,
     Notification,
     NotificationAttachment,
@@ -245,6 +246,26 @@ def notify(
         # robust: a failure to send (or to reach the broker) never undoes or breaks the caller's work.
         transaction.on_commit(partial(tasks.send, delivery_ids, webhook_ids), robust=True)
     return len(new)
+
+
+def message_customer(case: Case, *, purpose: str, phone: str, text: str, dedupe_key: str) -> bool:
+    """A text message to the case's customer, once per `dedupe_key`, sent after the caller's transaction
+    commits and retried by the retry sweep while the gateway fails. False if it was already written."""
+    now = timezone.now()
+    message, created = CustomerMessage.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "case": case,
+            "purpose": purpose,
+            "address": phone,
+            "text": text,
+            "next_attempt_at": now,
+            "queued_until": tasks.queued_until(now),
+        },
+    )
+    if created:
+        transaction.on_commit(partial(tasks.send, customer_message_ids=[message.pk]), robust=True)
+    return created
 
 
 def _address(person: Staff, channel: str) -> str:

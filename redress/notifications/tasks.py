@@ -15,7 +15,7 @@ from redress.celery import app
 
 from . import channels
 from .choices import DeliveryStatus
-from .models import Delivery, WebhookDelivery
+from .models import CustomerMessage, Delivery, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,11 @@ def deliver(delivery_id: int) -> bool:
 @app.task(name="redress.notifications.deliver_webhook")
 def deliver_webhook(webhook_delivery_id: int) -> bool:
     return channels.send_webhook(webhook_delivery_id)
+
+
+@app.task(name="redress.notifications.deliver_customer_message")
+def deliver_customer_message(message_id: int) -> bool:
+    return channels.send_customer_message(message_id)
 
 
 @app.task(name="redress.notifications.retry_webhooks")
@@ -46,7 +51,11 @@ def queued_until(now: dt.datetime) -> dt.datetime | None:
 
 def _not_queued(jobs: list[tuple]) -> None:
     """The rows of `jobs` were not handed over after all: the next retry sweep takes them."""
-    for task, model in ((deliver, Delivery), (deliver_webhook, WebhookDelivery)):
+    for task, model in (
+        (deliver, Delivery),
+        (deliver_webhook, WebhookDelivery),
+        (deliver_customer_message, CustomerMessage),
+    ):
         ids = [row_id for t, row_id in jobs if t is task]
         if ids:
             try:
@@ -65,6 +74,7 @@ _broker_failed_at: float | None = None
 def send(
     delivery_ids: Iterable[int] = (),
     webhook_delivery_ids: Iterable[int] = (),
+    customer_message_ids: Iterable[int] = (),
     *,
     now: dt.datetime | None = None,
 ) -> None:
@@ -74,9 +84,17 @@ def send(
     `now` is the sweep's clock for inline sends; a worker reads its own.
     """
     global _broker_failed_at
-    jobs = [(deliver, i) for i in delivery_ids] + [(deliver_webhook, i) for i in webhook_delivery_ids]
+    jobs = (
+        [(deliver, i) for i in delivery_ids]
+        + [(deliver_webhook, i) for i in webhook_delivery_ids]
+        + [(deliver_customer_message, i) for i in customer_message_ids]
+    )
     if not settings.CELERY_BROKER_URL:
-        senders = {deliver: channels.send_delivery, deliver_webhook: channels.send_webhook}
+        senders = {
+            deliver: channels.send_delivery,
+            deliver_webhook: channels.send_webhook,
+            deliver_customer_message: channels.send_customer_message,
+        }
         for task, row_id in jobs:
             try:
                 senders[task](row_id, now=now)
@@ -125,9 +143,18 @@ def retry_due_deliveries(*, now: dt.datetime | None = None) -> int:
     return len(ids)
 
 
+def retry_due_customer_messages(*, now: dt.datetime | None = None) -> int:
+    """Sends (or hands to the worker) the messages to customers due for another attempt; returns how many."""
+    now = now or timezone.now()
+    ids = _due(CustomerMessage, now)
+    send(customer_message_ids=ids, now=now)
+    return len(ids)
+
+
 def retry_due(*, now: dt.datetime | None = None) -> int:
-    """What the sweeper (and beat's retry task) runs each minute: every due email, SMS and webhook."""
-    return retry_due_deliveries(now=now) + retry_due_webhooks(now=now)
+    """What the sweeper (and beat's retry task) runs each minute: every due email, SMS, message to a
+    customer and webhook."""
+    return retry_due_deliveries(now=now) + retry_due_customer_messages(now=now) + retry_due_webhooks(now=now)
 
 
 def _due(model, now: dt.datetime) -> list[int]:

@@ -62,6 +62,7 @@ ERASED_TEXT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "escalation.Accountability": ("case", ("note",), ()),
     "referrals.Referral": ("case", ("reply",), ()),
     "notifications.Notification": ("case", ("subject", "body"), ("data",)),
+    "notifications.CustomerMessage": ("case", ("address", "text", "last_error"), ()),
 }
 # Text fields of a case's records that are kept: codes and choices, not what anybody wrote.
 KEPT_TEXT: dict[str, tuple[str, ...]] = {

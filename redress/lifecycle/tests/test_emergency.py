@@ -186,15 +186,33 @@ def test_reporting_to_the_work_group_meets_the_plans_eight_hour_clock(bank):
     assert Clock.objects.get(case=case, name="report_to_group").state == "met"
 
 
+class Gateway:
+    """An SMS gateway for the tests: records what it sent; down while `down` is set."""
+
+    sent: list = []
+    down = False
+
+    def send(self, phone: str, text: str) -> str:
+        if Gateway.down:
+            raise ConnectionError("gateway down")
+        Gateway.sent.append((phone, text))
+        return f"gw-{len(Gateway.sent)}"
+
+
+@pytest.fixture
+def gateway(settings):
+    settings.SMS_GATEWAY = f"{__name__}.Gateway"
+    Gateway.sent, Gateway.down = [], False
+    return Gateway
+
+
 def test_the_customer_and_the_outlet_are_reminded_once_a_day_before_the_lapse(
-    bank, monkeypatch, django_capture_on_commit_callbacks
+    bank, gateway, django_capture_on_commit_callbacks
 ):
     from redress.cases.models import CaseEvent
-    from redress.lifecycle import loss_reminders
     from redress.notifications.models import Notification
 
-    sent = []
-    monkeypatch.setattr(loss_reminders, "_send_sms", lambda phone, text: sent.append((phone, text)))
+    sent = gateway.sent
     active_plan(bank)
     case = plan_case(bank, "verbal_loss_report")
     reported = timezone.now() - dt.timedelta(hours=1)
@@ -212,6 +230,33 @@ def test_the_customer_and_the_outlet_are_reminded_once_a_day_before_the_lapse(
     )
     assert told == {"teller", "outlet_head"}
     assert CaseEvent.objects.filter(case=case, kind="loss_report_reminded").count() == 1
+
+
+def test_a_reminder_the_sms_gateway_failed_to_send_is_sent_by_a_later_retry_once(
+    bank, gateway, django_capture_on_commit_callbacks
+):
+    from redress.notifications.models import CustomerMessage
+    from redress.notifications.services import retry_due
+
+    active_plan(bank)
+    case = plan_case(bank, "verbal_loss_report")
+    reported = timezone.now() - dt.timedelta(hours=1)
+    perform("verbal_loss_report", bank.teller, case, {"reported_at": reported, "account_masked": "****6789"})
+    reminded_at = reported + dt.timedelta(days=4, hours=1)
+    gateway.down = True
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(reminded_at)
+    message = CustomerMessage.objects.get(case=case)
+    assert (message.status, message.attempts, gateway.sent) == ("pending", 1, [])
+    assert message.last_error == "ConnectionError: gateway down"
+    gateway.down = False
+    with django_capture_on_commit_callbacks(execute=True):
+        retry_due(now=message.next_attempt_at)
+        retry_due(now=message.next_attempt_at + dt.timedelta(minutes=5))
+        sweep(reminded_at + dt.timedelta(hours=1))
+    message.refresh_from_db()
+    assert (message.status, message.provider_ref) == ("sent", "gw-1")
+    assert len(gateway.sent) == 1 and gateway.sent[0][0] == "13812345678"
 
 
 def test_a_settled_loss_report_is_not_reminded(bank):
