@@ -340,35 +340,49 @@ def _create_and_add(
 _registering: ContextVar[int | None] = ContextVar("registering", default=None)
 # The other cases the registration's triggers acted on (the group rule flags earlier members): their figures
 # too wait for the end, so that a registration takes the rollup's row locks only after every case row lock it
-# needs, in the order of the cases' ids. Taken in between, two registrations forming one group deadlocked
-# (one held a bucket and waited for a case the other held while that one waited for the bucket).
+# needs. Taken in between, two registrations forming one group deadlocked (one held a bucket and waited for a
+# case the other held while that one waited for the bucket). At the end the buckets are upserted in the
+# order of their keys, the new case's among them: two registrations touching the same buckets take them in
+# one order, whichever cases brought them.
 _deferred: ContextVar[set[int] | None] = ContextVar("deferred", default=None)
 
 
 @contextlib.contextmanager
-def registering(case: Case) -> Iterator[None]:
-    """While the steps that follow a registration run; `record_new_case` comes after them."""
+def registering(case: Case) -> Iterator[set[int]]:
+    """While the steps that follow a registration run; yields the other cases whose figures wait, which
+    `record_new_case` then writes with the new case's."""
     token = _registering.set(case.pk)
     waiting: set[int] = set()
     deferred = _deferred.set(waiting)
     try:
-        yield
+        yield waiting
     finally:
         _registering.reset(token)
         _deferred.reset(deferred)
-    for case_id in sorted(waiting - {case.pk}):
-        case_changed(case_id)
 
 
-def record_new_case(case: Case, flags: Iterable[str], *, acted_on: bool = False) -> None:
+def record_new_case(
+    case: Case, flags: Iterable[str], *, acted_on: bool = False, others: Iterable[int] = ()
+) -> None:
     """A registration's figures: the case's row and its bucket's upsert (one statement on PostgreSQL, no
     read) — worked out from the case in hand, unless an action already acted on it (`acted_on`: a trigger
-    fired), when they are read as after any transition (one statement more)."""
-    if acted_on:
-        case_changed(case.pk)
+    fired), when they are read as after any transition (one statement more); with those of the `others`
+    its triggers acted on, every bucket in the order of its key."""
+    others = sorted(set(others) - {case.pk})
+    if not others and not acted_on:
+        bucket, counts = facts_of(_new_case_row(case, flags))
+        _create_and_add(case.pk, bucket, counts, case.subject_staff_id)
         return
-    bucket, counts = facts_of(_new_case_row(case, flags))
-    _create_and_add(case.pk, bucket, counts, case.subject_staff_id)
+    changes: list[tuple[tuple, Mapping[str, int]]] = []
+    for case_id in others:
+        changes += _changed(case_id)
+    if acted_on:
+        changes += _changed(case.pk)
+    else:
+        bucket, counts = facts_of(_new_case_row(case, flags))
+        CaseFigures.objects.create(case_id=case.pk, **_stored(bucket, counts, case.subject_staff_id))
+        changes.append((bucket, counts))
+    _add_in_order(changes)
 
 
 def case_changed(case_id: int) -> None:
@@ -380,6 +394,11 @@ def case_changed(case_id: int) -> None:
     if waiting is not None:
         waiting.add(case_id)
         return
+    _add_in_order(_changed(case_id))
+
+
+def _changed(case_id: int) -> list[tuple[tuple, dict[str, int]]]:
+    """The case's facts worked out again and stored; the differences its buckets take (none if none)."""
     stored_columns = [f"figures__{name}" for name in (*DIMENSIONS, *MEASURES)]
     row = (
         Case.objects.filter(pk=case_id)
@@ -390,18 +409,27 @@ def case_changed(case_id: int) -> None:
     bucket, counts = facts_of(row)
     if row["figures__registered"] is None:  # registered before the figures were kept: `rebuild` recounts
         CaseFigures.objects.create(case_id=case_id, **_stored(bucket, counts, row["subject_staff_id"]))
-        _add(bucket, counts)
-        return
+        return [(bucket, counts)]
     old_bucket = tuple(row[f"figures__{name}"] for name in DIMENSIONS)
     old_counts = {name: row[f"figures__{name}"] for name in MEASURES}
     if old_bucket == bucket and old_counts == counts:
-        return
+        return []
     CaseFigures.objects.filter(case_id=case_id).update(**_stored(bucket, counts, row["subject_staff_id"]))
     if old_bucket == bucket:
-        _add(bucket, {name: counts[name] - old_counts[name] for name in MEASURES})
-    else:
-        _add(old_bucket, old_counts, sign=-1)
-        _add(bucket, counts)
+        return [(bucket, {name: counts[name] - old_counts[name] for name in MEASURES})]
+    return [(old_bucket, {name: -old_counts[name] for name in MEASURES}), (bucket, counts)]
+
+
+def _add_in_order(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
+    """The differences summed per bucket and upserted in the order of the buckets' keys (see `_deferred`)."""
+    summed: dict[tuple, dict[str, int]] = {}
+    for bucket, counts in changes:
+        into = summed.setdefault(bucket, dict.fromkeys(MEASURES, 0))
+        for name in MEASURES:
+            into[name] += counts[name]
+    for bucket in sorted(summed):
+        if any(summed[bucket].values()):
+            _add(bucket, summed[bucket])
 
 
 # ---- recount -------------------------------------------------------------------------------------------

@@ -88,6 +88,31 @@ def test_a_classification_changed_moves_the_case_to_its_new_bucket(bank):
     assert figures.verify() == []
 
 
+def test_a_registration_takes_the_rollups_rows_in_the_order_of_their_keys(bank, monkeypatch):
+    """A registration whose triggers acted on earlier cases upserts every bucket it changes — theirs and its
+    own — in the order of the buckets' keys, each once: two registrations touching the same buckets then take
+    them in one order and cannot deadlock, whichever cases brought them."""
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    later = bank.register(received_at=dt.datetime(2026, 11, 20, 10, tzinfo=beijing))
+    earlier = bank.register(received_at=dt.datetime(2026, 11, 10, 10, tzinfo=beijing))
+    new = bank.register(received_at=dt.datetime(2026, 11, 15, 10, tzinfo=beijing))
+    CaseFigures.objects.filter(case_id=new.pk).delete()
+    DailyFigures.objects.filter(day=dt.date(2026, 11, 15)).delete()
+    Case.objects.filter(pk__in=[later.pk, earlier.pk]).update(product="现金存款")  # their buckets move
+    taken = []
+    add = figures._add
+    monkeypatch.setattr(
+        figures, "_add", lambda bucket, counts, sign=1: (taken.append(bucket), add(bucket, counts))
+    )
+    with figures.registering(new) as others:
+        figures.case_changed(later.pk)
+        figures.case_changed(earlier.pk)
+        assert taken == []  # waiting for the registration's end
+    figures.record_new_case(new, set(), others=others)
+    assert len(taken) == 5 and taken == sorted(taken)
+    assert figures.verify() == []
+
+
 def test_verify_names_each_difference_and_rebuild_repairs_it(bank):
     case = perform("accept", bank.teller, bank.register())
     CaseFigures.objects.filter(pk=case.pk).update(accepted=0)
