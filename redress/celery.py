@@ -25,10 +25,10 @@ _watch: dict = {}
 @worker_ready.connect
 def _watch_for_a_stall(sender, **_) -> None:
     """A worker alive but no longer consuming stops, for its supervisor to start anew
-    (redress.core.worker_watch)."""
+    (redress.common.worker_watch)."""
     from django.conf import settings
 
-    from redress.core import worker_watch
+    from redress.common import worker_watch
 
     queues = [queue.name for queue in sender.app.amqp.queues.consume_from.values()]
     _watch["stall"] = worker_watch.start(sender.app, queues, settings.WORKER_STALL_SECONDS)

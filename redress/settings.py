@@ -484,7 +484,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 # A worker that has taken nothing for this many seconds while tasks wait in its queues stops, so that its
-# supervisor starts a fresh one (redress.core.worker_watch: Celery on Redis sometimes never consumes again
+# supervisor starts a fresh one (redress.common.worker_watch: Celery on Redis sometimes never consumes again
 # after a broker outage). 0 turns the watch off.
 WORKER_STALL_SECONDS = env_int("REDRESS_WORKER_STALL_SECONDS", 300)
 if WORKER_STALL_SECONDS < 0:

@@ -398,7 +398,7 @@ class Cluster:
             raise errors[0]
         # Celery's worker (and beat) run under a supervisor in production (README): Celery on Redis may end
         # its worker on a broker fault ("Unrecoverable error" while restoring unacknowledged messages) or,
-        # alive, stop consuming — then the worker's stall watch ends it (redress.core.worker_watch).
+        # alive, stop consuming — then the worker's stall watch ends it (redress.common.worker_watch).
         for service in (self.worker, self.beat):
             if service.running:
                 service.supervise()

@@ -1,4 +1,4 @@
-"""The worker's stall watch (redress.core.worker_watch): when a worker counts as stalled, and how it counts
+"""The worker's stall watch (redress.common.worker_watch): when a worker counts as stalled, and how it counts
 the tasks waiting for it. The whole path — a worker consuming nothing is stopped, and the fresh one its
 supervisor starts sends everything — is the cluster test of a worker that stops consuming."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from celery import Celery
 
-from redress.core.worker_watch import StallWatch, waiting_messages
+from redress.common.worker_watch import StallWatch, waiting_messages
 from redress.notifications.testing import free_port
 from redress.testing_cluster import PrivateRedis, Unavailable, unavailable
 
