@@ -33,6 +33,7 @@ from redress.reports.figures import beijing_day
 from redress.reports.plan_daily import plan_daily
 from redress.reports.plan_dashboard import dashboard
 
+from .clocks import clock_label
 from .forms import unit_choices
 
 STATES = (PlanState.DRAFT, PlanState.APPROVED, PlanState.ACTIVE, PlanState.CLOSED)
@@ -104,7 +105,7 @@ class PlanForm(forms.Form):
         label=gettext_lazy("units covered"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=gettext_lazy("Each with every unit under it. Hold Ctrl (⌘ on a Mac) to choose several."),
+        help_text=gettext_lazy("Each with every unit under it; several may be chosen."),
     )
     arrive_hours = forms.CharField(
         label=gettext_lazy("arrive within (hours)"), required=False, initial=DEFAULT_LIMITS["arrive_hours"]
@@ -275,6 +276,23 @@ def _today_in(plan: Plan) -> dt.date:
     return min(max(timezone.localdate(), first), last)
 
 
+def _in_words(state: dict) -> dict:
+    """The command centre's state as the page shows it: types and clocks by their labels, outlets by name
+    (the API keeps the codes)."""
+    names = dict(Unit.objects.filter(code__in=state["without_duty_log"]).values_list("code", "name"))
+    return {
+        **state,
+        "by_type": [{**row, "label": _type_label(row["plan_type"])} for row in state["by_type"]],
+        "due_soon": [{**row, "clock_label": clock_label(row["clock"])} for row in state["due_soon"]],
+        "breached": [{**row, "clock_label": clock_label(row["clock"])} for row in state["breached"]],
+        "without_duty_log": [names.get(code, code) for code in state["without_duty_log"]],
+    }
+
+
+def _type_label(plan_type: str) -> str:
+    return str(PlanType(plan_type).label) if plan_type in PlanType.values else plan_type
+
+
 def _render_plan(
     request: HttpRequest,
     plan: Plan,
@@ -293,7 +311,7 @@ def _render_plan(
         "plan": plan,
         "covered": covered,
         "work_groups": plan.work_groups.select_related("group__unit").order_by("id"),
-        "state": dashboard(user, plan),
+        "state": _in_words(dashboard(user, plan)),
         "statements": plans.current_statements(plan),
         "all_statements": [(s, s.pk in current) for s in statements],
         "events": plan.events.select_related("actor"),
@@ -318,7 +336,8 @@ def plan_centre(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def plan_state(request: HttpRequest, plan_id: int) -> JsonResponse:
-    return JsonResponse(dashboard(request.user, _plan(request, plan_id)), encoder=DjangoJSONEncoder)
+    state = _in_words(dashboard(request.user, _plan(request, plan_id)))
+    return JsonResponse(state, encoder=DjangoJSONEncoder)
 
 
 @login_required
