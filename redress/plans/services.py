@@ -222,6 +222,15 @@ def sees_plans(staff: Staff) -> bool:
     return bool(shown_to(staff))
 
 
+def coverable_units(staff: Staff) -> QuerySet[Unit]:
+    """The active units `staff` may cover with a plan (`may_plan`): the whole bank for those who see every
+    case, else their own unit and those under it."""
+    units = Unit.objects.filter(active=True)
+    if staff.sees_all_cases:
+        return units
+    return units.filter(path__startswith=staff.unit.path) if staff.unit_id else units.none()
+
+
 def may_draft(staff: Staff) -> bool:
     """Whether the staff member may declare plans at all (for units at or under their own)."""
     return may_plan(staff)

@@ -51,14 +51,6 @@ def _plan(request: HttpRequest, plan_id: int) -> Plan:
     return plan
 
 
-def _units_in_reach(user: Staff):
-    """The units a planner may cover: the whole bank for the supervision office, else their own subtree."""
-    units = Unit.objects.filter(active=True)
-    if user.sees_all_cases:
-        return units
-    return units.filter(path__startswith=user.unit.path) if user.unit_id else units.none()
-
-
 def _covered_names(plan_list: list[Plan]) -> None:
     for plan in plan_list:
         plan.covered_names = [row.unit.name for row in plan.covered.all()]
@@ -131,10 +123,10 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args: Any, user: Staff, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        units = unit_choices(_units_in_reach(user))
+        units = unit_choices(plans.coverable_units(user))
         self.fields["units"].choices = units
         self.fields["leading_department"].widget = forms.Select(choices=[("", "—"), *units])
-        groups = WorkGroup.objects.filter(unit__in=_units_in_reach(user)).select_related("unit")
+        groups = WorkGroup.objects.filter(unit__in=plans.coverable_units(user)).select_related("unit")
         group_choices = [("", "—")] + [
             (str(g.pk), f"{g.unit.name} · {g.name}") for g in groups.order_by("unit__path", "name")
         ]
