@@ -184,9 +184,10 @@ def plan_out(plan: Plan) -> dict:
 
 
 def visible_plan(user, plan_id: int = plan_id_param()) -> Plan:
-    """The plan, if the caller may see it; otherwise the same 404 as for a missing one."""
-    plan = Plan.objects.select_related("unit", "approved_by", "leading_department").filter(pk=plan_id).first()
-    if plan is None or not plans.may_see(user, plan):
+    """The plan, if the caller may see it (`plans.visible_plan`); otherwise the same 404 as for a missing
+    one."""
+    plan = plans.visible_plan(user, plan_id)
+    if plan is None:
         raise Http404(_("No such plan."))
     return plan
 

@@ -4,13 +4,15 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlanState(models.TextChoices):
     DRAFT = "draft", _("draft")
     APPROVED = "approved", _("approved")
-    ACTIVE = "active", _("active")
-    CLOSED = "closed", _("closed")
+    # A plan is "in effect" and "ended", not a unit's "in use" nor a case's "handled" (the same English word).
+    ACTIVE = "active", pgettext_lazy("plan state", "active")
+    CLOSED = "closed", pgettext_lazy("plan state", "closed")
 
 
 class PlanType(models.TextChoices):

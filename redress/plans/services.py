@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,6 +186,74 @@ def may_see(staff: Staff, plan: Plan) -> bool:
     if staff.unit.contains(plan.unit):
         return True
     return any(staff.unit.path.startswith(p) for p in plan.covered.values_list("unit_path", flat=True))
+
+
+def visible_plans(staff: Staff) -> QuerySet[Plan]:
+    """The plans `staff` may see (`may_see`, as one query): those whose covering unit lies at or under the
+    staff member's unit, and those covering a unit at or above it."""
+    plans = Plan.objects.select_related("unit", "created_by", "approved_by")
+    if staff.sees_all_cases:
+        return plans.all()
+    if staff.unit is None:
+        return plans.none()
+    # The paths at or above the staff member's unit: "/1/", "/1/2/", "/1/2/5/" for "/1/2/5/".
+    parts = [part for part in staff.unit.path.strip("/").split("/") if part]
+    above = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    covering = PlanUnit.objects.filter(unit_path__in=above).values("plan_id")
+    return plans.filter(Q(unit__path__startswith=staff.unit.path) | Q(pk__in=covering))
+
+
+def visible_plan(staff: Staff, plan_id: int) -> Plan | None:
+    """The plan, if `staff` may see it; None for one missing or hidden alike (the caller answers 404)."""
+    plan = (
+        Plan.objects.select_related("unit", "approved_by", "created_by", "leading_department")
+        .filter(pk=plan_id)
+        .first()
+    )
+    return plan if plan is not None and may_see(staff, plan) else None
+
+
+def sees_plans(staff: Staff) -> bool:
+    """Whether the pages offer the plans list: to those who work with plans (planners, leaders, work groups)
+    and to the staff of a unit an active plan covers now. Asked on every page, so without a query of its
+    own (`shown_to` reads the per-process cache the banner reads)."""
+    if staff.sees_all_cases or staff.has_role(*PLANNERS, *LEADERS, Role.WORK_GROUP):
+        return True
+    return bool(shown_to(staff))
+
+
+def coverable_units(staff: Staff) -> QuerySet[Unit]:
+    """The active units `staff` may cover with a plan (`may_plan`): the whole bank for those who see every
+    case, else their own unit and those under it."""
+    units = Unit.objects.filter(active=True)
+    if staff.sees_all_cases:
+        return units
+    return units.filter(path__startswith=staff.unit.path) if staff.unit_id else units.none()
+
+
+def may_draft(staff: Staff) -> bool:
+    """Whether the staff member may declare plans at all (for units at or under their own)."""
+    return may_plan(staff)
+
+
+def allowed_steps(staff: Staff, plan: Plan) -> set[str]:
+    """The steps of the plan's life `staff` may take now, as the step functions judge them: the pages offer
+    these and only these."""
+    steps: set[str] = set()
+    planner = may_plan(staff, plan)
+    if plan.state == PlanState.DRAFT and may_approve(staff, plan):
+        steps.add("approve")
+    if plan.state == PlanState.APPROVED and planner:
+        steps.add("activate")
+    if plan.state in (PlanState.DRAFT, PlanState.APPROVED, PlanState.ACTIVE) and planner:
+        steps.add("extend")
+    if plan.state in (PlanState.APPROVED, PlanState.ACTIVE) and planner:
+        steps.add("close")
+    if plan.state != PlanState.CLOSED and may_approve_statement(staff, plan):
+        steps.add("statement")
+    if may_write_duty_log(staff, plan):
+        steps.add("duty_log")
+    return steps
 
 
 @transaction.atomic
@@ -425,13 +494,17 @@ def write_duty_log(
         ]
     if errors:
         raise FieldErrors(errors)
-    covered = staff_covered(actor, plan)
-    if actor.is_read_only or not covered:
+    if not may_write_duty_log(actor, plan):
         raise PlanRefused(403, _("Only the staff of a unit the plan covers keep its duty log."))
     return DutyLog.objects.create(
         plan=plan, unit=actor.unit, day=day, on_duty=on_duty.strip(), received=received.strip(),
         handled=handled.strip(), handover=(handover or "").strip(), by=actor, at=now,
     )  # fmt: skip
+
+
+def may_write_duty_log(staff: Staff, plan: Plan) -> bool:
+    """The staff of a unit the plan covers keep its duty log (not auditors, who only read)."""
+    return staff.is_active and not staff.is_read_only and staff_covered(staff, plan)
 
 
 def staff_covered(staff: Staff, plan: Plan) -> bool:

@@ -71,7 +71,8 @@ REPORTS = (
 )
 PLANS = (
     "emergency plans: who declares, approves, activates, closes and sees one (its covered units and those"
-    " above), role by role in redress/plans/tests and api/tests/test_plans.py: outside the role matrix"
+    " above), role by role in redress/plans/tests, api/tests/test_plans.py and web/tests/test_plan_pages.py:"
+    " outside the role matrix"
 )
 PROBLEMS = (
     "problems recorded from hotspots: read by those who see every case, recorded and changed by the"
@@ -223,8 +224,15 @@ PAGES = {
     "web:people_search": MINE,
     "web:new_media_item": MONITORS,
     "web:daily_report": REPORTS,
+    "web:plans": PLANS,
+    "web:new_plan": PLANS,
     "web:plan_centre": PLANS,
     "web:plan_state": PLANS,
+    "web:plan_step": PLANS,
+    "web:plan_extend": PLANS,
+    "web:plan_statement": PLANS,
+    "web:plan_duty_log": PLANS,
+    "web:plan_daily": PLANS,
     "web:dashboard": REPORTS,
     "web:daily_report_xlsx": REPORTS,
     "web:performance": REPORTS,

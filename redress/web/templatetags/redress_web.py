@@ -338,6 +338,12 @@ def yuan_filter(value) -> str:
 
 
 @register.filter
+def sees_plans(user) -> bool:
+    """Whether the nav offers the emergency plans (`plans.sees_plans`)."""
+    return bool(getattr(user, "is_authenticated", False)) and plans.sees_plans(user)
+
+
+@register.filter
 def has_daily_checks(user) -> bool:
     """Whether the nav offers the daily checks page: the outlet heads and the supervision office."""
     from redress.lifecycle.media import may_register_media_items

@@ -1,15 +1,16 @@
-"""In a real browser (issue 12): a plan is activated, a covered outlet registers an emergency-payment
-complaint under it, and a payment over the cap is refused beside the amount."""
+"""In a real browser (issue 12): the supervision office activates a plan on its page, a covered outlet
+registers an emergency-payment complaint under it, and a payment over the cap is refused beside the amount."""
 
 import datetime as dt
 import re
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import override
 from playwright.sync_api import expect
 
-from redress.access.models import ApiToken
 from redress.plans import services as plans
+from redress.plans.choices import PlanType
 from redress.plans.models import EmergencyPayment, PlanCase
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,11 +32,19 @@ def test_activate_a_plan_register_an_emergency_payment_over_the_cap_and_see_the_
         ),
     )
     plans.approve(bank.province_group, plan)
-    activated = page.request.post(
-        f"{live_server.url}/api/v1/plans/{plan.pk}/activate",
-        headers={"Authorization": f"Bearer {ApiToken.issue(bank.office)}"},
-    )
-    assert activated.status == 200 and activated.json()["state"] == "active"
+
+    # The supervision office activates the approved plan on its page.
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    log_in(bank.office)
+    page.goto(f"/plans/{plan.pk}")
+    expect(page.locator("button[data-step=approve]")).to_have_count(0)  # its drafter approves nothing
+    page.click("button[data-step=activate]")
+    page.wait_for_url(re.compile(rf"/plans/{plan.pk}$"))
+    expect(page.locator("[data-plan-state-label]")).to_have_attribute("data-plan-state-label", "active")
+    expect(page.locator("button[data-step=activate]")).to_have_count(0)
+    plan.refresh_from_db()
+    assert plan.state == "active" and plan.events.last().actor == bank.office
 
     log_in(bank.teller)
     page.goto("/cases/new")
@@ -64,3 +73,15 @@ def test_activate_a_plan_register_an_emergency_payment_over_the_cap_and_see_the_
     page.click("main form button[type=submit]")
     expect(page.locator("main")).to_contain_text("5,000.00")
     assert not EmergencyPayment.objects.exists()
+
+    # The command centre redraws its lists from the page's state, in words: the type's label, not its code.
+    log_in(bank.office)
+    page.goto(f"/plans/{plan.pk}")
+    page.evaluate(
+        "() => { const s = document.querySelector('[data-plan-state]');"
+        " s.querySelector('[data-list=by_type]').replaceChildren(); s.refresh(); }"
+    )
+    with override("zh-hans"):
+        label = str(PlanType.EMERGENCY_PAYMENT.label)
+    expect(page.locator("[data-list=by_type]")).to_have_text(f"{label}: 1")
+    assert refused == []

@@ -15,10 +15,12 @@ from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from redress.cases.models import Case
 from redress.core.demo import load_demo
 from redress.organisation.models import Staff, Unit
+from redress.plans.models import Plan
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +41,8 @@ PAGES = [
     "/reports/hotspots",
     "/reports/problems",
     "/reports/analysis/print",
+    "/plans/",
+    "/plans/new",
 ]
 PEOPLE = ("office", "teller", "handler", "leader")
 STRUCTURE = re.compile(r"[\[{]'|'[\]}]|\bNone\b|\bTrue\b|\bFalse\b|\{\"|\[\{")
@@ -81,11 +85,15 @@ def test_no_page_of_the_demo_shows_an_identifier_a_structure_or_english(settings
     )
     cases = [n for state in Case.objects.values_list("state", flat=True).distinct() for n in
              Case.objects.filter(state=state).values_list("number", flat=True)[:3]]  # fmt: skip
+    # The demo's cut-over plan: its page (facts, steps, statements, duty log, command centre), a day's report.
+    plan = Plan.objects.get()
+    day = timezone.localtime(plan.starts_at).date().isoformat()
+    plan_pages = [f"/plans/{plan.pk}", f"/plans/{plan.pk}/daily?date={day}"]
     problems: dict[str, str] = {}
     for username in PEOPLE:
         client = Client()
         client.force_login(Staff.objects.get(username=username))
-        for url in [*PAGES, *(f"/cases/{n}" for n in cases)]:
+        for url in [*PAGES, *(f"/cases/{n}" for n in cases), *plan_pages]:
             answer = client.get(url)
             if answer.status_code != 200:
                 assert answer.status_code in (403, 404), (url, username, answer.status_code)

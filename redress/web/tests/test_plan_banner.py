@@ -3,11 +3,17 @@ statements; nobody else's pages do (R9.1)."""
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext, override
 
 from redress.plans import services as plans
 from redress.testing import active_plan
 
 pytestmark = pytest.mark.django_db
+
+
+def zh(message: str) -> str:
+    with override("zh-hans"):
+        return gettext(message)
 
 
 def test_a_covered_units_pages_show_the_plan_its_hotline_and_statements(client, bank):
@@ -37,6 +43,9 @@ def test_the_command_centre_page_and_its_live_state(client, bank):
     html = client.get(reverse("web:plan_centre", args=[plan.pk])).content.decode()
     assert plan.name in html and 'data-plan-state="/plans/' in html and "<script>" not in html
     state = client.get(reverse("web:plan_state", args=[plan.pk])).json()
-    assert state["open_cases"] == 1 and state["by_type"] == [{"plan_type": "long_wait", "count": 1}]
+    assert state["open_cases"] == 1
+    assert state["by_type"] == [{"plan_type": "long_wait", "label": zh("long wait"), "count": 1}]
+    # The covered outlets without a duty log, by name (the API answers their codes).
+    assert "甲一支行东湖网点" in state["without_duty_log"] and "A1-2" not in state["without_duty_log"]
     client.force_login(bank.outsider)
     assert client.get(reverse("web:plan_centre", args=[plan.pk])).status_code == 404

@@ -1,15 +1,16 @@
 // The command centre page (/plans/<id>): reads the plan's live state every 15 seconds and redraws the
-// lists in place (text only, never HTML from the answer).
+// lists in place (text only, never HTML from the answer): types, clocks and outlets by the words the page
+// answers with (/plans/<id>/state), never by code.
 (function () {
   "use strict";
   var section = document.querySelector("[data-plan-state]");
   if (!section) return;
   var url = section.getAttribute("data-plan-state");
   var lines = {
-    by_type: function (r) { return r.plan_type + ": " + r.count; },
+    by_type: function (r) { return r.label + ": " + r.count; },
     by_unit: function (r) { return r.name + ": " + r.count; },
-    due_soon: function (r) { return r.number + " " + r.clock + " " + r.due_at.slice(11, 16); },
-    breached: function (r) { return r.number + " " + r.clock + " " + r.due_at.slice(11, 16); },
+    due_soon: function (r) { return r.number + " " + r.clock_label + " " + r.due_at.slice(11, 16); },
+    breached: function (r) { return r.number + " " + r.clock_label + " " + r.due_at.slice(11, 16); },
     escalated_to_province: function (r) { return r; },
     without_duty_log: function (r) { return r; }
   };
