@@ -10,8 +10,10 @@ bench.run, so the orchestrator never imports Django):
 1. A throw-away PostgreSQL database (redress_bench_surge), migrated; the bank of bench/fixture.py at
    4 provinces × 10 branches × 5 sub-branches × 10 outlets (2,000 outlets, a teller each); a plan drafted by
    the supervision office over the head office (every outlet), approved by a leader in charge and activated
-   (redress.plans.services), its limits short enough for clocks to come due during the run (`--arrive-hours`
-   0.01 = 36 s, `--answer-hours` 0.05 = 3 min; `--report-hours` 8, P1's own); an API token per teller.
+   (redress.plans.services), its arrive limit short enough for its clocks to come due during the run
+   (`--arrive-hours` 0.01 = 36 s, the least a plan accepts; `--answer-hours` 4 and `--report-hours` 8 are
+   P1's own): in a real plan each limit's clocks come due in a wave at the surge's rate, one limit after
+   the surge; the run brings the first wave forward; an API token per teller.
 2. The registrations, planned before the load: complaints about outlets spread over the whole bank, each
    registered by the teller of the outlet complained about (its own token), the plan's fifteen complaint
    types in turn (`plan_type`); 30 % in groups of three to five customers about the same outlet and matter
