@@ -175,6 +175,7 @@ def step_sweeper(a: argparse.Namespace) -> None:
     from django.db import close_old_connections
 
     stop = Path(a.stop_file)
+    last = False
     with open(a.passes, "a", encoding="utf-8") as out:
         while True:
             close_old_connections()
@@ -202,14 +203,15 @@ def step_sweeper(a: argparse.Namespace) -> None:
                 + "\n"
             )
             out.flush()
-            if stop.exists():
+            if last:
                 return
+            # The last pass starts after the stop was asked (not one already under way then), so every clock
+            # due by the stop is marked by it and checked (step_verify: due before the last pass began).
+            last = stop.exists()
             deadline = time.monotonic() + max(0.0, a.sweep_every - seconds)
-            while time.monotonic() < deadline and not stop.exists():
+            while not last and time.monotonic() < deadline:
                 time.sleep(0.2)
-            if stop.exists():
-                # One last pass after the stop was asked: what came due meanwhile is marked too.
-                a.sweep_every = 0
+                last = stop.exists()
 
 
 def step_verify(a: argparse.Namespace) -> dict:
@@ -644,7 +646,11 @@ def run(a: argparse.Namespace) -> dict:
                     time.sleep(settle)
                 finally:
                     stop.touch()
-                    sweeper.wait(timeout=600)
+                    try:
+                        sweeper.wait(timeout=1800)
+                    except subprocess.TimeoutExpired:
+                        sweeper.kill()
+                        raise
             outcomes = data / "outcomes.json"
             outcomes.write_text(json.dumps(sent))
             (out / "surge-outcomes.json").write_text(json.dumps(sent))
