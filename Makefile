@@ -51,7 +51,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# `make bench` runs everything; `make bench BENCH=registration` (or register-pages) runs one part.
+# `make bench` runs everything; `make bench BENCH=registration` (or register-pages, or surge) runs one part.
 BENCH ?= all
 bench: install
 	$(VENV)/bin/python -m bench.run $(BENCH)

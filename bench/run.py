@@ -5,6 +5,8 @@
         # the common path (thresholds out of reach, target ≥ 1.5× and ≤ 12 statements); p99 reported
     .venv/bin/python -m bench.run register-pages    # register pages at 10,000 vs 1,000,000 cases
     .venv/bin/python -m bench.run all               # both (the default)
+    .venv/bin/python -m bench.run surge             # issue 12: an emergency plan's surge (bench/surge.py;
+        # its own options: --count, --minutes, --sweep-every …; not part of `all`)
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and the peer harness in
 ../shared/peer-bench (or $PEER_BENCH_DIR); its setup.sh installs django-helpdesk in /tmp/peerbench.
@@ -701,6 +703,12 @@ def run_snapshot(rev: str, argv: list[str], out: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    rest = sys.argv[1:] if argv is None else argv
+    if rest[:1] == ["surge"]:
+        from . import surge
+
+        surge.main(rest[1:])
+        return
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("what", nargs="?", default="all", choices=["registration", "register-pages", "all"])
     ap.add_argument("--n", type=int, default=3000, help="registrations (and peer tickets) per round")
