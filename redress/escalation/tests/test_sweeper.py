@@ -123,7 +123,7 @@ def test_two_sweepers_together_give_one_notice_and_one_notification_per_breach(b
         close_old_connections()
         try:
             barrier.wait()
-            results.append(sweep(at(2026, 3, 6, 9), batch=50))
+            results.append(sweep(at(2026, 3, 6, 9), per_transaction=50))
         finally:
             connection.close()
 
