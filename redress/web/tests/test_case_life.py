@@ -183,6 +183,16 @@ def _verbal_loss_reported(bank):
     return perform("verbal_loss_report", bank.teller, case, {"account_masked": "****6789"})
 
 
+def _claim_recorded(bank):
+    case = _plan_case("compensation")(bank)
+    return perform("record_compensation_claim", bank.teller, case, {"reasons": "切换期间被收取罚息。"})
+
+
+def _directed_to_other_atm(bank):
+    case = _plan_case("atm_unavailable")(bank)
+    return perform("direct_to_other_atm", bank.teller, case, {"where": "工商银行ATM"})
+
+
 _TRIED = (timezone.localtime() - dt.timedelta(minutes=30)).isoformat(timespec="minutes")
 _PROMISED = (timezone.localtime() + dt.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M")
 
@@ -390,6 +400,91 @@ ACTION_CASES = [
         EventKind.PLAN_CONFIRMED,
     ),
     (
+        "report_to_business_line",
+        "teller",
+        _plan_case("customer_data_anomaly"),
+        {"business_line": "A-PB", "note": "已按条线上报。"},
+        None,
+        EventKind.BUSINESS_LINE_REPORTED,
+    ),
+    (
+        "direct_to_other_atm",
+        "teller",
+        _plan_case("atm_unavailable"),
+        {"where": "解放大道工商银行ATM"},
+        None,
+        EventKind.ATM_DIRECTED,
+    ),
+    (
+        "decide_atm_fee",
+        "teller",
+        _directed_to_other_atm,
+        {"fee_decision": "refunded", "amount": "4.00", "decided_by": "outlet_head"},
+        None,
+        EventKind.ATM_FEE_DECIDED,
+    ),
+    (
+        "soothe_long_wait",
+        "teller",
+        _plan_case("long_wait"),
+        {"soothed_by": "teller", "agitated": "true", "guided_by": "outlet_head", "business_done": "on"},
+        None,
+        EventKind.WAIT_SOOTHED,
+    ),
+    (
+        "record_compensation_claim",
+        "teller",
+        _plan_case("compensation"),
+        {"reasons": "切换期间被收取罚息。"},
+        None,
+        EventKind.COMPENSATION_CLAIMED,
+    ),
+    (
+        "agree_plan_payout",
+        "office",
+        _claim_recorded,
+        {
+            "amount": "200.00",
+            "business_line": "A-PB",
+            "agreed_with": "张建国",
+            "agreement": "共同协商退还罚息。",
+        },
+        None,
+        EventKind.PLAN_PAYOUT_AGREED,
+    ),
+    (
+        "handle_aggressive_customer",
+        "teller",
+        _plan_case("aggressive_customer"),
+        {"video_covered": "on", "led_to": "贵宾室", "stormed": "on", "called": "local_police"},
+        None,
+        EventKind.AGGRESSIVE_HANDLED,
+    ),
+    (
+        "coordinate_mental_health",
+        "teller",
+        _plan_case("mental_health"),
+        {"via": "home_visit", "with_whom": "客户本人及其配偶", "outcome": "上门沟通后客户情绪稳定。"},
+        None,
+        EventKind.COORDINATED,
+    ),
+    (
+        "report_cross_province",
+        "teller",
+        _plan_case("cross_province"),
+        {"sister_bank": "长沙分行营业部", "reason": "需异地行核查。"},
+        None,
+        EventKind.CROSS_PROVINCE_REPORTED,
+    ),
+    (
+        "report_anger",
+        "teller",
+        _plan_case("long_wait"),
+        {"shown": "threatened_media", "note": "称要找电视台。"},
+        None,
+        EventKind.ANGER_REPORTED,
+    ),
+    (
         "report_to_group",
         "teller",
         _plan_case("atm_unavailable"),
@@ -422,6 +517,10 @@ def test_the_table_covers_every_action():
     assert {row[0] for row in ACTION_CASES} == set(ACTIONS)
 
 
+def _escalations_by_others(case, user) -> int:
+    return CaseEvent.objects.filter(case=case, kind=EventKind.ESCALATED).exclude(actor=user).count()
+
+
 @pytest.mark.parametrize(
     ("action", "who", "make", "data", "state", "event"), ACTION_CASES, ids=[row[0] for row in ACTION_CASES]
 )
@@ -433,6 +532,7 @@ def test_each_action_form_posts_and_changes_the_case(
         data = {"previous_case": bank.register().number}
     user = leader if who == "leader" else getattr(bank, who)
     before = fresh(case)
+    escalated_before = _escalations_by_others(case, user)
     as_user(client, user)
     assert action in buttons(client, case)
     response = act(client, case, action, **data)
@@ -442,8 +542,11 @@ def test_each_action_form_posts_and_changes_the_case(
         assert response["Location"] == reverse("web:case", args=[case.number])
     else:  # sent back out of the user's sight: they land on their lists, not on a 404
         assert response["Location"] == reverse("web:register")
-    # A recorded read (the reveal) writes its event, not the case.
-    assert after.version == before.version + (0 if lifecycle.ACTIONS[action].records_only else 1)
+    # A recorded read (the reveal) writes its event, not the case; an action that sends the case up at once
+    # (a plan's stormed bank, cross-province business, the customer's anger) is followed by the escalation,
+    # the system's own event.
+    went_up = _escalations_by_others(case, user) - escalated_before
+    assert after.version == before.version + (0 if lifecycle.ACTIONS[action].records_only else 1) + went_up
     assert after.state == (state or before.state)
     kind = event or lifecycle.ACTIONS[action].event
     assert CaseEvent.objects.filter(case=case, kind=kind, actor=user).exists()
