@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from redress.api.tests.conftest import bearer_client
 from redress.cases.models import CaseEvent, CaseFlag, CompensationApproval, Escalation
@@ -129,7 +130,7 @@ def test_an_anomaly_is_reported_through_the_business_line_before_it_closes(bank,
     confirm = {"business_line": "A-PB", "promised_at": timezone.now() + dt.timedelta(hours=6)}
     case = replied(bank, perform("confirm_with_business_line", bank.teller, case, confirm))
     assert close_refused(bank, case) == [
-        "The anomaly must be reported through the business line before the case closes."
+        _("The anomaly must be reported through the business line before the case closes.")
     ]
     assert list(refused(bank, "report_to_business_line", case, {"business_line": "A"})) == ["business_line"]
     assert "business_line" in refused(bank, "report_to_business_line", case, {"business_line": "NOPE"})
@@ -206,8 +207,10 @@ def test_a_compensation_claim_is_recorded_and_a_payout_only_agreed_with_the_busi
     assert list(refused(bank, "reply", case, promise)) == ["promises_compensation"]
     case = replied(bank, case)
     assert close_refused(bank, case) == [
-        "Under the plan a payout is agreed jointly with the business line's department: record the agreement "
-        "first."
+        _(
+            "Under the plan a payout is agreed jointly with the business line's department: record the "
+            "agreement first."
+        )
     ]
 
 
