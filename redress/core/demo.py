@@ -1686,7 +1686,7 @@ def load_demo(*, cases: int = DEFAULT_CASES, now: dt.datetime | None = None, see
         # Of the cases asked for: a few are the past cut-over weekend's, under an emergency plan (issue 12); a
         # few closed years ago, for retention (none in the smallest demos, which show every kind); and, in a
         # demo big enough, a media item found by monitoring.
-        under_plan = min(len(_CUT_OVER_CASES), cases // 20)
+        under_plan = min(len(_CUT_OVER_CASES), cases // 40)
         with_media = cases >= MEDIA_ITEM_FROM
         past = min(PAST_RETENTION, max(0, cases - PLAN_COVERS - under_plan - int(with_media)))
         _past_retention(maker, now, past)

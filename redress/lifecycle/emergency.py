@@ -54,8 +54,10 @@ from redress.common.text import CLEAN
 from redress.common.validators import InvalidValue, parse_amount
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import ClockName
+from redress.escalation import services as notices
+from redress.escalation import triggers as rules
 from redress.escalation.models import Accountability
-from redress.organisation.choices import Level, Role, level_above
+from redress.organisation.choices import LEVEL_ORDER, Level, Role, level_above
 from redress.organisation.models import Staff
 from redress.plans import services as plans
 from redress.plans.choices import (
@@ -86,6 +88,7 @@ from redress.plans.models import (
 from . import params as p
 from . import permissions as who
 from .machine import STAYS, Action, Change, Context, Guard
+from .routing import escalation_change
 
 # The types whose handling needs the business line, the approved statement and a promised time (P1 四(三)).
 CONFIRMED_TYPES = frozenset(
@@ -465,36 +468,35 @@ def _report_to_group(ctx: Context) -> Change:
     return Change({}, {"result": ctx.params.result})
 
 
-def plan_escalation(
-    case: Case,
-    escalate,
-    *,
-    to_level: str | None = None,
-    trigger: str = "",
-    reason: str = "",
-    step_by_step: bool = False,
-) -> Case:
-    """A plan case goes up at once: at registration, a repeat, skip-level or group complaint straight to the
-    provincial work group, a media contact to the branch's (P1 四(三)); later, when a plan action says so
-    (`to_level`, its own `trigger` and `reason`), e.g. an aggressive customer storming the bank. The reason
-    is the bank's record, in its language. `escalate`: the triggers' escalation (`lifecycle.triggers`)."""
-    to_level = to_level or STRAIGHT_UP.get(plan_type_of(case))
+def plan_escalation(case: Case, escalate) -> Case:
+    """At registration: a repeat, skip-level or group complaint goes straight to the provincial work group;
+    a media contact to the branch's work group at once (P1 四(三)). `escalate`: the triggers' escalation."""
+    to_level = STRAIGHT_UP.get(plan_type_of(case))
     if to_level is None:
         return case
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = reason or _(
-            "Emergency plan: a %(type)s complaint goes to the plan's work group at once."
-        ) % {"type": PlanType(plan_type_of(case)).label}
-        reason = str(reason)
-    trigger = trigger or f"plan_{plan_type_of(case)}"
-    return escalate(case, to_level, reason, trigger, step_by_step=step_by_step, fresh=True)
+    reason = _("Emergency plan: a %(type)s complaint goes to the plan's work group at once.") % {
+        "type": PlanType(plan_type_of(case)).label
+    }
+    return escalate(case, to_level, reason, f"plan_{plan_type_of(case)}", fresh=True)
 
 
-def _escalate():
-    # The triggers' escalation runs the catalogue's `auto_escalate`; the catalogue imports this module.
-    from .triggers import escalate
-
-    return escalate
+def _go_up(ctx: Context, to_level: str | None, reason: str, trigger: str, *, step_by_step: bool = False):
+    """Later in a plan case's life, an action that sends it up at once does so in its own event, as the
+    registration's triggers do (one `Escalation` per level on the way when step by step, 逐级上报): (the
+    case's field updates, the event's data). The reason is the bank's record, in its language."""
+    case = ctx.case
+    if to_level is None or LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level]:
+        return {}, {}
+    levels = [to_level]
+    if step_by_step:
+        levels = [lvl.value for lvl in list(Level)[LEVEL_ORDER[case.level] + 1 : LEVEL_ORDER[to_level] + 1]]
+    original, fields, steps = case.level, {}, []
+    for level in levels:
+        fields, step = escalation_change(ctx.actor, case, level, str(reason), trigger)
+        case.level = level  # the next step starts where this one ended
+        steps.append(step)
+    case.level = original  # the machine records the old value from the case
+    return fields, {"trigger": trigger, "steps": steps}
 
 
 # ---- report through the business line (P1 四(三)6, 7) --------------------------------------------------
@@ -802,24 +804,21 @@ def _handle_aggressive_customer(ctx: Context) -> Change:
         by=ctx.actor,
         at=ctx.now,
     )
+    fields: dict[str, Any] = {}
+    up: dict[str, Any] = {}
+    if params.stormed:
+        # Up to the plan's work group at once, as a media contact goes at registration.
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("Emergency plan: the bank was stormed or a crowd gathered; %(called)s called.") % {
+                "called": OutsideHelp(params.called).label
+            }
+        fields, up = _go_up(ctx, WORK_GROUP_LEVEL, reason, "plan_aggressive_customer")
     return Change(
-        {},
+        fields,
         {"video_covered": params.video_covered, "led_to": params.led_to, "stormed": params.stormed,
          "called": params.called or "", "called_at": called_at and called_at.isoformat(), "note": params.note,
-         "record": record.pk},
+         "record": record.pk, **up},
     )  # fmt: skip
-
-
-def _up_when_stormed(ctx: Context, case: Case, data: dict) -> None:
-    if not data.get("stormed"):
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("Emergency plan: the bank was stormed or a crowd gathered; %(called)s called.") % {
-            "called": OutsideHelp(data["called"]).label
-        }
-    plan_escalation(
-        case, _escalate(), to_level=WORK_GROUP_LEVEL, trigger="plan_aggressive_customer", reason=reason
-    )
 
 
 def awaiting_aggressive_record(case: Case) -> bool:
@@ -892,20 +891,13 @@ def _report_cross_province(ctx: Context) -> Change:
         by=ctx.actor,
         at=ctx.now,
     )
-    return Change(
-        {}, {"sister_bank": ctx.params.sister_bank, "why": ctx.params.reason, "next_level": to_level}
-    )
-
-
-def _one_level_up(ctx: Context, case: Case, data: dict) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         reason = _(
             "Emergency plan: a cross-province complaint not solved at this level, for the next level's "
             "command centre to coordinate with %(bank)s."
-        ) % {"bank": data["sister_bank"]}
-    plan_escalation(
-        case, _escalate(), to_level=data["next_level"], trigger="plan_cross_province", reason=reason
-    )
+        ) % {"bank": ctx.params.sister_bank}
+    fields, up = _go_up(ctx, to_level, reason, "plan_cross_province")
+    return Change(fields, {"sister_bank": ctx.params.sister_bank, "why": ctx.params.reason, **up})
 
 
 # ---- the customer's anger, at any step (P1 四(三)14) ----------------------------------------------------
@@ -925,40 +917,34 @@ class Anger(p.Params):
 
 
 def _report_anger(ctx: Context) -> Change:
+    """Level by level to the work group at once. A media threat is what the media threat trigger finds at
+    registration (R5.2): the same flag, reason and escalation, and it is told as that trigger tells it."""
     data: dict[str, Any] = {"shown": ctx.params.shown, "note": ctx.params.note}
-    if ctx.params.shown == AngerShown.THREATENED_MEDIA:
-        # The same flag the media threat trigger sets at registration, so the case reads the same way.
-        _flag, made = CaseFlag.objects.get_or_create(
-            case=ctx.case,
-            flag=Flag.MEDIA_THREAT,
-            defaults={"set_by": ctx.actor, "evidence": {"set_by_staff": True, "note": ctx.params.note}},
-        )
-        data["flags"] = [Flag.MEDIA_THREAT] if made else []
-    return Change({}, data)
-
-
-def _anger_up(ctx: Context, case: Case, data: dict) -> None:
-    """Level by level to the work group at once, as the media threat trigger does at registration; a media
-    threat also tells the spokesperson and the work group as that trigger does."""
-    from redress.escalation import services as notices
-    from redress.escalation import triggers as rules
-
-    fired = None
     with translation.override(settings.LANGUAGE_CODE):
-        if data["shown"] == AngerShown.THREATENED_MEDIA:
-            fired = rules.media_threat(case, rules.current_settings(), frozenset({Flag.MEDIA_THREAT}))
+        if ctx.params.shown == AngerShown.THREATENED_MEDIA:
+            fired = rules.media_threat(ctx.case, rules.current_settings(), frozenset({Flag.MEDIA_THREAT}))
             reason, trigger = str(fired.reason), str(Flag.MEDIA_THREAT)
+            _flag, made = CaseFlag.objects.get_or_create(
+                case=ctx.case,
+                flag=Flag.MEDIA_THREAT,
+                defaults={"set_by": ctx.actor, "evidence": {"set_by_staff": True, "note": ctx.params.note}},
+            )
+            data["flags"] = [str(Flag.MEDIA_THREAT)] if made else []
         else:
             reason = _("Emergency plan: %(what)s; reported up level by level to the work group at once.") % {
-                "what": AngerShown(data["shown"]).label
+                "what": AngerShown(ctx.params.shown).label
             }
             trigger = "plan_anger"
-    case = plan_escalation(
-        case, _escalate(), to_level=WORK_GROUP_LEVEL, trigger=trigger, reason=reason, step_by_step=True
-    )
-    if fired is not None:
-        with translation.override(settings.LANGUAGE_CODE):
-            notices.tell_about_triggers(case, {str(Flag.MEDIA_THREAT): fired})
+    fields, up = _go_up(ctx, WORK_GROUP_LEVEL, reason, trigger, step_by_step=True)
+    return Change(fields, {**data, **up})
+
+
+def _tell_media_threat(ctx: Context, case: Case, data: dict) -> None:
+    if data["shown"] != AngerShown.THREATENED_MEDIA:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        fired = rules.media_threat(case, rules.current_settings(), frozenset({Flag.MEDIA_THREAT}))
+        notices.tell_about_triggers(case, {str(Flag.MEDIA_THREAT): fired})
 
 
 ACTIONS = (
@@ -1251,7 +1237,6 @@ ACTIONS = (
         _handle_aggressive_customer,
         params=Aggressive,
         applies=of_type(PlanType.AGGRESSIVE_CUSTOMER),
-        then=_up_when_stormed,
         guards=(
             Guard(
                 "video_covered",
@@ -1296,7 +1281,6 @@ ACTIONS = (
         _report_cross_province,
         params=CrossProvince,
         applies=of_type(PlanType.CROSS_PROVINCE),
-        then=_one_level_up,
         guards=(
             Guard(
                 "reason",
@@ -1321,7 +1305,7 @@ ACTIONS = (
         _report_anger,
         params=Anger,
         applies=in_plan,
-        then=_anger_up,
+        then=_tell_media_threat,
         label=_L("Customer left angry or threatened the media"),
         group="handling",
         summary="Report the customer's anger up at once",
