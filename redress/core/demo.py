@@ -1391,7 +1391,46 @@ _CUT_OVER_CASES = [
         "要求公开道歉。",
         Category.SERVICE_ATTITUDE,
     ),
+    (
+        "compensation",
+        "切换期间无法按时还款，被收取贷款罚息二百元，客户认为责任在银行。",
+        "要求退还罚息并赔偿误工损失。",
+        Category.SERVICE_PRODUCT,
+    ),
+    (
+        "aggressive_customer",
+        "客户酒后到网点要求立即办理转账，不听解释，在大厅大声喧哗并带动其他客户聚集。",
+        "要求马上办理。",
+        Category.SERVICE_ATTITUDE,
+    ),
+    (
+        "customer_data_anomaly",
+        "切换后客户在手机银行看到的身份证号码和地址与本人不符，担心信息泄露。",
+        "要求立即更正并说明原因。",
+        Category.WORK_ERROR,
+    ),
+    (
+        "mental_health",
+        "客户反复到网点称账户资金被系统吞掉，情绪异常，无法正常沟通。",
+        "要求归还全部存款。",
+        Category.SERVICE_ATTITUDE,
+    ),
+    (
+        "cross_province",
+        "客户在外省兄弟行办理的汇款切换后未到账，本行网点无法查询。",
+        "要求查明汇款去向。",
+        Category.SERVICE_CHANNEL,
+    ),
+    (
+        "other_incident",
+        "切换当晚网点门口停电，门禁无法开启，预约客户无法进入。",
+        "要求说明情况。",
+        Category.SERVICE_CHANNEL,
+    ),
 ]
+# The channel a cut-over complaint came by, when not by phone: the media contact through the media (an
+# external channel: the plan's accountability record, and the office's finding on the fault at close).
+_CUT_OVER_CHANNELS = {"media_contact": Channel.MEDIA}
 
 
 def _cut_over_weekend(rng: random.Random, people: _People, org: _Org, now: dt.datetime, count: int) -> Plan:
@@ -1443,7 +1482,7 @@ def _cut_over_weekend(rng: random.Random, people: _People, org: _Org, now: dt.da
             responder,
             RegistrationData(
                 kind=Kind.COMPLAINT,
-                channel=Channel.PHONE,
+                channel=_CUT_OVER_CHANNELS.get(plan_type, Channel.PHONE),
                 received_at=received,
                 complainant_name=people.name(),
                 complainant_phone=people.mobile(),
@@ -1461,11 +1500,14 @@ def _cut_over_weekend(rng: random.Random, people: _People, org: _Org, now: dt.da
         arrived = received + dt.timedelta(minutes=40)
         note = {"at": arrived, "method": "phone", "note": "已联系客户并安抚。"}
         case = perform("contact", responder, case, note, now=arrived)
+        head = next((p for p in wuhan.outlet_staff[outlet.pk] if p.has_role(Role.OUTLET_HEAD)), responder)
+        handling = _CUT_OVER_HANDLING.get(plan_type)
+        if handling is not None:
+            case = handling(case, responder, head, wuhan, arrived)
         if plan_type == "verbal_loss_report":
             loss = {"reported_at": received, "account_masked": "****3721"}
             perform("verbal_loss_report", responder, case, loss, now=arrived)
         elif plan_type == "emergency_payment":
-            head = next((p for p in wuhan.outlet_staff[outlet.pk] if p.has_role(Role.OUTLET_HEAD)), responder)
             dissuasion = [{"by": responder.username, "at": arrived, "outcome": "客户坚持当日取现"}]
             if head != responder:
                 dissuasion.append({"by": head.username, "at": arrived, "outcome": "负责人劝说后客户仍坚持"})
@@ -1481,10 +1523,108 @@ def _cut_over_weekend(rng: random.Random, people: _People, org: _Org, now: dt.da
                 },
                 now=arrived + dt.timedelta(minutes=30),
             )
+        elif plan_type == "media_contact":
+            _closed_with_the_fault(case, responder, arrived)
         elif i % 2 == 0:
             result = {"result": "已按统一口径向客户解释，客户表示理解。"}
             perform("report_to_group", responder, case, result, now=arrived + dt.timedelta(hours=2))
     return plans.close(office, plan, now=ends)
+
+
+def _closed_with_the_fault(case: Case, responder: Staff, arrived: dt.datetime) -> Case:
+    """The media contact came through the media, an external channel: the plan gave it an accountability
+    record, so the office's finding on the fault is given at close (P1 三、3, 六、6)."""
+    perform = lifecycle.perform
+    reply = {"method": "phone", "content": "已向客户致歉并说明停业安排，客户表示理解，不再联系媒体。"}
+    case = perform("reply", responder, case, reply, now=arrived + dt.timedelta(hours=1))
+    close = {"responsibility": "at_fault", "plan_fault": "explanation_speed", **_classes_missing(case)}
+    return perform("close", responder, case, close, now=arrived + dt.timedelta(hours=3))
+
+
+def _atm_directed(case: Case, responder: Staff, head: Staff, branch, at: dt.datetime) -> Case:
+    where = {"where": "网点对面工商银行ATM（约100米）"}
+    case = lifecycle.perform("direct_to_other_atm", responder, case, where, now=at)
+    fee = {"fee_decision": "refunded", "amount": "4.00", "decided_by": head.username}
+    return lifecycle.perform("decide_atm_fee", responder, case, fee, now=at + dt.timedelta(minutes=20))
+
+
+def _wait_soothed(case: Case, responder: Staff, head: Staff, branch, at: dt.datetime) -> Case:
+    # The lobby manager soothes; the customer grew agitated and the outlet head took them to the VIP room.
+    outlet = branch.outlet_staff[case.unit_id]
+    lobby = next((p for p in outlet if p.has_role(Role.LOBBY_MANAGER)), None)
+    lobby = lobby or next((p for p in outlet if p != head), responder)
+    agitated = head.has_role(Role.OUTLET_HEAD)
+    soothing = {
+        "soothed_by": lobby.username,
+        "note": "为排队客户送水并说明叫号系统恢复时间。",
+        "agitated": agitated,
+        "guided_by": head.username if agitated else None,
+        "business_done": agitated,
+        "gift": "纪念水杯一个",
+    }
+    return lifecycle.perform("soothe_long_wait", responder, case, soothing, now=at)
+
+
+def _reported_through_the_line(case: Case, responder: Staff, head: Staff, branch, at: dt.datetime) -> Case:
+    report = {"business_line": branch.departments["PB"].code, "reported_at": at, "note": "已按条线上报核查。"}
+    return lifecycle.perform("report_to_business_line", responder, case, report, now=at)
+
+
+def _compensation_agreed(case: Case, responder: Staff, head: Staff, branch, at: dt.datetime) -> Case:
+    claim = {
+        "reasons": "客户称切换期间无法还款并非本人原因，罚息应由银行承担。",
+        "soothing": "已记录，未作承诺。",
+    }
+    case = lifecycle.perform("record_compensation_claim", responder, case, claim, now=at)
+    department = branch.departments["PB"]
+    agreed = {
+        "amount": "200.00",
+        "business_line": department.code,
+        "agreed_with": branch.department_staff["PB"][0].name,
+        "agreement": "经与个人金融部共同协商，退还切换期间产生的罚息二百元，误工损失不予赔偿。",
+    }
+    by = branch.department_staff["PB"][0]
+    return lifecycle.perform("agree_plan_payout", by, case, agreed, now=at + dt.timedelta(hours=2))
+
+
+def _aggressive_handled(case: Case, responder: Staff, head: Staff, branch, at: dt.datetime) -> Case:
+    handled = {
+        "video_covered": True,
+        "led_to": "二楼贵宾室",
+        "stormed": True,
+        "called": "local_police",
+        "called_at": at,
+        "note": "客户带动多人聚集，已报派出所，民警到场后平息。",
+    }
+    return lifecycle.perform("handle_aggressive_customer", head, case, handled, now=at)
+
+
+def _coordinated(case: Case, responder: Staff, head: Staff, branch, at: dt.datetime) -> Case:
+    visit = {
+        "via": "family",
+        "with_whom": "客户之女",
+        "at": at,
+        "outcome": "家属到网点将客户接回，承诺陪同办理。",
+    }
+    return lifecycle.perform("coordinate_mental_health", head, case, visit, now=at)
+
+
+def _cross_province_up(case: Case, responder: Staff, head: Staff, branch, at: dt.datetime) -> Case:
+    up = {"sister_bank": "长沙分行营业部", "reason": "汇款由外省兄弟行发出，本行无法查询，需上级协调。"}
+    return lifecycle.perform("report_cross_province", head, case, up, now=at)
+
+
+# What the cut-over complaints of each type had done, beside the contact (P1 四(三)5–13).
+_CUT_OVER_HANDLING = {
+    "atm_unavailable": _atm_directed,
+    "long_wait": _wait_soothed,
+    "transaction_anomaly": _reported_through_the_line,
+    "customer_data_anomaly": _reported_through_the_line,
+    "compensation": _compensation_agreed,
+    "aggressive_customer": _aggressive_handled,
+    "mental_health": _coordinated,
+    "cross_province": _cross_province_up,
+}
 
 
 def _problems_recorded(now: dt.datetime) -> None:

@@ -7,10 +7,25 @@ declared once like every other action. Offered only on a case of the plan with t
   capped at 5,000.00 yuan (10,000.00 for a VIP customer);
 - `confirm_with_business_line`: for a type caused by the event (and data or transaction anomalies), the
   business line's confirmation, the approved statement read, the promised completion time (a clock);
+- `report_to_business_line`: a customer data or transaction anomaly reported through the business line;
+- `direct_to_other_atm`, `decide_atm_fee`: ATM unavailable, the customer sent to another bank's ATM nearby
+  and a question about its fee settled case by case (waived, refunded with the amount, or explained);
+- `soothe_long_wait`: a long wait, the lobby manager's soothing; an agitated customer taken by the outlet head
+  to the VIP room and helped to finish the business; a small gift if one was given;
+- `record_compensation_claim`, `agree_plan_payout`: a compensation demand, the customer's reasons; any payout
+  agreed jointly with the business line's department (never promised by an outlet alone);
+- `handle_aggressive_customer`: under video surveillance, led away from where customers gather; if the bank is
+  stormed or a crowd gathers, the security department or the police called and the case goes up at once;
+- `coordinate_mental_health`: through local authorities, the employer, family or a home visit;
+- `report_cross_province`: not solved at this level, reported one level up to coordinate with the sister bank;
+- `report_anger`: on any plan case, at any step, a customer who leaves angry, uses violent words or threatens
+  the media is reported up level by level to the work group at once (P1 四(三)14);
 - `report_to_group`: the result reported to the plan's work group (meets the plan's 8-hour clock).
 
 `repeat_or_group` and `media_contact` cases go up at registration (`plan_escalation`, run by
-`registration.after_registration`)."""
+`registration.after_registration`). `general` and `other_incident` cases follow the ordinary path (P1
+四(三)1, 15). The close action refuses a case of a type without the record its handling asks for
+(`CLOSE_GUARDS`)."""
 
 from __future__ import annotations
 
@@ -18,6 +33,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _L
 from pydantic import BaseModel, BeforeValidator, Field
@@ -27,31 +44,63 @@ from redress.cases.choices import (
     OPEN_STATES,
     WORKING_STATES,
     EventKind,
+    Flag,
     RevealPurpose,
     StatClass,
     State,
 )
-from redress.cases.models import Case, CaseEvent
-from redress.common.validators import InvalidValue
+from redress.cases.models import Case, CaseEvent, CaseFlag, CompensationApproval
+from redress.common.text import CLEAN
+from redress.common.validators import InvalidValue, parse_amount
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import ClockName
+from redress.escalation import services as notices
+from redress.escalation import triggers as rules
 from redress.escalation.models import Accountability
-from redress.organisation.choices import Level, Role
+from redress.organisation.choices import LEVEL_ORDER, Level, Role, level_above
 from redress.organisation.models import Staff
 from redress.plans import services as plans
-from redress.plans.choices import PAYMENT_CAP, PAYMENT_CAP_VIP, VERBAL_LOSS_LAPSE_DAYS, PlanType
-from redress.plans.models import EmergencyPayment, PlanCase, Statement, VerbalLossReport
+from redress.plans.choices import (
+    PAYMENT_CAP,
+    PAYMENT_CAP_VIP,
+    VERBAL_LOSS_LAPSE_DAYS,
+    AngerShown,
+    AtmFeeDecision,
+    CoordinationVia,
+    OutsideHelp,
+    PlanType,
+)
+from redress.plans.models import (
+    AggressiveCustomerRecord,
+    AtmDirection,
+    BusinessLineReport,
+    CompensationClaim,
+    Coordination,
+    CrossProvinceReport,
+    EmergencyPayment,
+    PlanCase,
+    PlanPayout,
+    Statement,
+    VerbalLossReport,
+    WaitSoothing,
+)
 
 from . import params as p
 from . import permissions as who
 from .machine import STAYS, Action, Change, Context, Guard
+from .routing import escalation_change
 
 # The types whose handling needs the business line, the approved statement and a promised time (P1 四(三)).
 CONFIRMED_TYPES = frozenset(
     {PlanType.EVENT_CAUSED, PlanType.CUSTOMER_DATA_ANOMALY, PlanType.TRANSACTION_ANOMALY}
 )
-# Types that go up at once at registration, and to which level (P1 四(三)9, 13).
+# The types whose anomaly is also reported through the business line before the case closes (P1 四(三)6, 7).
+REPORTED_TYPES = frozenset({PlanType.CUSTOMER_DATA_ANOMALY, PlanType.TRANSACTION_ANOMALY})
+# Types that go up at once at registration, and to which level (P1 四(三)9, 14).
 STRAIGHT_UP = {PlanType.REPEAT_OR_GROUP: Level.PROVINCE, PlanType.MEDIA_CONTACT: Level.BRANCH}
+# The plan's work group a case goes up to at once when the bank is stormed or the customer's anger is
+# reported (P1 四(三)11, 14): the branch's, as for a media contact.
+WORK_GROUP_LEVEL = Level.BRANCH
 
 
 def plan_type_of(case: Case) -> str | None:
@@ -431,6 +480,473 @@ def plan_escalation(case: Case, escalate) -> Case:
     return escalate(case, to_level, reason, f"plan_{plan_type_of(case)}", fresh=True)
 
 
+def _go_up(ctx: Context, to_level: str | None, reason: str, trigger: str, *, step_by_step: bool = False):
+    """Later in a plan case's life, an action that sends it up at once does so in its own event, as the
+    registration's triggers do (one `Escalation` per level on the way when step by step, 逐级上报): (the
+    case's field updates, the event's data). The reason is the bank's record, in its language."""
+    case = ctx.case
+    if to_level is None or LEVEL_ORDER[to_level] <= LEVEL_ORDER[case.level]:
+        return {}, {}
+    levels = [to_level]
+    if step_by_step:
+        levels = [lvl.value for lvl in list(Level)[LEVEL_ORDER[case.level] + 1 : LEVEL_ORDER[to_level] + 1]]
+    original, fields, steps = case.level, {}, []
+    for level in levels:
+        fields, step = escalation_change(ctx.actor, case, level, str(reason), trigger)
+        case.level = level  # the next step starts where this one ended
+        steps.append(step)
+    case.level = original  # the machine records the old value from the case
+    return fields, {"trigger": trigger, "steps": steps}
+
+
+# ---- report through the business line (P1 四(三)6, 7) --------------------------------------------------
+
+
+class BusinessLineReportParams(p.Params):
+    business_line: p.unit_ref(
+        _L("business line"),
+        "Code of the business line's department the anomaly was reported to",
+        example="WH-PB",
+    )
+    reported_at: p.moment(_L("reported at"), "When it was reported; now if omitted") = None
+    note: p.text(
+        _L("note"), "What was reported", required=False, example="已按条线上报个人金融部，请求核查客户信息。"
+    ) = ""
+
+
+def _report_to_business_line(ctx: Context) -> Change:
+    reported = ctx.params.reported_at or ctx.now
+    line = ctx.refs["business_line"]
+    BusinessLineReport.objects.create(
+        case=ctx.case, business_line=line, reported_at=reported, note=ctx.params.note, by=ctx.actor
+    )
+    return Change(
+        {}, {"business_line": line.code, "reported_at": reported.isoformat(), "note": ctx.params.note}
+    )
+
+
+def _not_a_department(ctx: Context) -> bool:
+    line = ctx.refs.get("business_line")
+    return line is not None and not line.is_department
+
+
+def awaiting_business_line_report(case: Case) -> bool:
+    return plan_type_of(case) in REPORTED_TYPES and not case.business_line_reports.exists()
+
+
+# ---- ATM unavailable (P1 四(三)5) ----------------------------------------------------------------------
+
+
+def _person(label, description: str, *, example: str) -> Any:
+    """A staff member by username, required."""
+    return Annotated[
+        str,
+        p.Widget(label, "line", required=True),
+        p.Reference("staff"),
+        Field(min_length=1, description=description, examples=[example]),
+        CLEAN,
+    ]
+
+
+def _optional_amount(label, description: str, *, example: str) -> Any:
+    return Annotated[
+        Decimal | str | None,
+        p.Widget(label, "line"),
+        BeforeValidator(parse_amount),
+        Field(description=description, examples=[example]),
+    ]
+
+
+class OtherAtm(p.Params):
+    where: p.line(
+        _L("other bank's ATM"),
+        "Which other bank's ATM nearby the customer was directed to, and where it is",
+        example="解放大道工商银行ATM（距网点约200米）",
+        max_length=200,
+    )
+
+
+def _direct_to_other_atm(ctx: Context) -> Change:
+    AtmDirection.objects.create(case=ctx.case, where=ctx.params.where, by=ctx.actor, at=ctx.now)
+    return Change({}, {"where": ctx.params.where})
+
+
+class AtmFee(p.Params):
+    fee_decision: p.choice(
+        _L("fee decision"),
+        AtmFeeDecision,
+        "How the customer's question about the other bank's fee was settled, case by case",
+        radio=True,
+        example=AtmFeeDecision.REFUNDED,
+    )
+    amount: _optional_amount(
+        _L("refunded (yuan)"),
+        "Yuan refunded; only with fee_decision refunded, and then required",
+        example="4.00",
+    ) = None
+    decided_by: _person(_L("decided by"), "Username of who decided it", example="outlet_head")
+
+
+def _decide_atm_fee(ctx: Context) -> Change:
+    amount = ctx.params.amount
+    AtmDirection.objects.filter(case=ctx.case).update(
+        fee_decision=ctx.params.fee_decision,
+        fee_refunded=amount,
+        fee_decided_by=ctx.refs["decided_by"],
+        fee_decided_at=ctx.now,
+    )
+    data = {"fee_decision": ctx.params.fee_decision, "decided_by": ctx.refs["decided_by"].username}
+    if amount is not None:
+        data["amount"] = f"{amount:.2f}"
+    return Change({}, data)
+
+
+def _atm_direction(case: Case) -> AtmDirection | None:
+    return AtmDirection.objects.filter(case=case).first()
+
+
+def awaiting_atm_direction(case: Case) -> bool:
+    return plan_type_of(case) == PlanType.ATM_UNAVAILABLE and _atm_direction(case) is None
+
+
+# ---- long wait (P1 四(三)8) -----------------------------------------------------------------------------
+
+
+class Soothing(p.Params):
+    soothed_by: _person(
+        _L("soothed by (lobby manager)"),
+        "Username of the lobby manager who soothed the customer",
+        example="teller",
+    )
+    note: p.text(
+        _L("how"),
+        "How the customer was soothed",
+        required=False,
+        example="大堂经理为客户倒水并解释叫号恢复时间。",
+    ) = ""
+    agitated: p.yes_no(
+        _L("customer agitated?"),
+        "true: the customer was agitated, and the outlet head took them to the VIP room",
+        example=False,
+    )
+    guided_by: p.staff_ref(
+        _L("taken to the VIP room by (outlet head)"),
+        "Username of the outlet head who took the agitated customer to the VIP room; required when agitated",
+        example="outlet_head",
+    ) = None
+    business_done: p.flag(
+        _L("helped to finish the business"),
+        "The outlet head helped the agitated customer finish their business; required when agitated",
+        example=True,
+    ) = False
+    gift: p.line(
+        _L("small gift"),
+        "The small gift given, if any",
+        required=False,
+        example="纪念水杯一个",
+        max_length=100,
+    ) = ""
+
+
+def _soothe_long_wait(ctx: Context) -> Change:
+    params, guide = ctx.params, ctx.refs.get("guided_by")
+    WaitSoothing.objects.create(
+        case=ctx.case,
+        soothed_by=ctx.refs["soothed_by"],
+        agitated=params.agitated,
+        guided_by=guide,
+        business_done=params.business_done,
+        gift=params.gift,
+        note=params.note,
+        by=ctx.actor,
+        at=ctx.now,
+    )
+    return Change(
+        {},
+        {"soothed_by": ctx.refs["soothed_by"].username, "note": params.note, "agitated": params.agitated,
+         "guided_by": guide and guide.username, "business_done": params.business_done, "gift": params.gift},
+    )  # fmt: skip
+
+
+def _guide_missing(ctx: Context) -> bool:
+    return ctx.params.agitated and ctx.params.guided_by is None
+
+
+def _guide_not_head(ctx: Context) -> bool:
+    guide = ctx.refs.get("guided_by")
+    return ctx.params.agitated and guide is not None and not guide.has_role(Role.OUTLET_HEAD)
+
+
+def awaiting_soothing(case: Case) -> bool:
+    return plan_type_of(case) == PlanType.LONG_WAIT and not WaitSoothing.objects.filter(case=case).exists()
+
+
+# ---- compensation demanded (P1 四(三)10) ----------------------------------------------------------------
+
+
+class Claim(p.Params):
+    reasons: p.text(
+        _L("customer's reasons"),
+        "The reasons the customer gave for the compensation demanded, as they stated them",
+        example="客户称因系统切换未能按时还款，被收取罚息二百元，要求赔偿。",
+    )
+    soothing: p.text(
+        _L("soothing"),
+        "How the customer was soothed; nothing may be promised",
+        required=False,
+        example="已认真听取并记录，告知将会同业务部门研究后答复。",
+    ) = ""
+
+
+def _record_compensation_claim(ctx: Context) -> Change:
+    CompensationClaim.objects.create(
+        case=ctx.case, reasons=ctx.params.reasons, soothing=ctx.params.soothing, by=ctx.actor, at=ctx.now
+    )
+    return Change({}, {"reasons": ctx.params.reasons, "soothing": ctx.params.soothing})
+
+
+class PlanPayoutParams(p.Params):
+    amount: p.amount(_L("amount (yuan)"), "Yuan paid out, as agreed", example="200.00")
+    business_line: p.unit_ref(
+        _L("business line"),
+        "Code of the business line's department the payout was agreed with",
+        example="WH-PB",
+    )
+    agreed_with: p.line(
+        _L("agreed with"), "Who agreed it for the business line's department", example="张建国"
+    )
+    agreement: p.text(
+        _L("agreement"),
+        "What was agreed jointly with the department",
+        example="经与个人金融部共同协商，退还切换期间多收罚息二百元。",
+    )
+
+
+def _agree_plan_payout(ctx: Context) -> Change:
+    amount = p.amount_of(ctx.params.amount)
+    line = ctx.refs["business_line"]
+    # The joint agreement is the business line's approval (R6.3): a reply may then promise the payout.
+    approval = CompensationApproval.objects.create(
+        case=ctx.case,
+        by=ctx.actor,
+        amount=amount,
+        business_line=line,
+        approver_name=ctx.params.agreed_with,
+        note=ctx.params.agreement,
+    )
+    PlanPayout.objects.create(
+        case=ctx.case, approval=approval, agreement=ctx.params.agreement, by=ctx.actor, at=ctx.now
+    )
+    return Change(
+        {},
+        {"amount": f"{amount:.2f}", "business_line": line.code, "agreed_with": ctx.params.agreed_with,
+         "agreement": ctx.params.agreement, "approval": approval.pk},
+    )  # fmt: skip
+
+
+def is_compensation(case: Case) -> bool:
+    return plan_type_of(case) == PlanType.COMPENSATION
+
+
+def payout_not_agreed(case: Case) -> bool:
+    """A compensation plan case with a payout approved outside a joint agreement with the business line."""
+    return is_compensation(case) and case.compensation_approvals.filter(plan_payout__isnull=True).exists()
+
+
+def awaiting_claim(case: Case) -> bool:
+    return is_compensation(case) and not CompensationClaim.objects.filter(case=case).exists()
+
+
+# ---- aggressive customer (P1 四(三)11) ------------------------------------------------------------------
+
+
+class Aggressive(p.Params):
+    video_covered: p.flag(
+        _L("under video surveillance"), "It was handled where the video surveillance covers it", example=True
+    ) = False
+    led_to: p.line(
+        _L("led to"),
+        "Where the customer was led, away from where customers gather",
+        example="二楼贵宾室",
+        max_length=200,
+    )
+    stormed: p.flag(
+        _L("bank stormed or a crowd gathered"),
+        "The bank was stormed or a crowd gathered: the security department or the police are called and the "
+        "case goes up to the plan's work group at once",
+    ) = False
+    called: p.optional_choice(
+        _L("called"),
+        OutsideHelp,
+        "Who was called; required when the bank was stormed or a crowd gathered",
+        example=OutsideHelp.SECURITY_DEPARTMENT,
+    ) = None
+    called_at: p.moment(_L("called at"), "When they were called; now if omitted") = None
+    note: p.text(
+        _L("what happened"),
+        "What happened and what was done",
+        required=False,
+        example="客户醉酒后大声喧哗，经劝导平静离开。",
+    ) = ""
+
+
+def _handle_aggressive_customer(ctx: Context) -> Change:
+    params = ctx.params
+    called_at = (params.called_at or ctx.now) if params.called else None
+    record = AggressiveCustomerRecord.objects.create(
+        case=ctx.case,
+        led_to=params.led_to,
+        video_covered=params.video_covered,
+        stormed=params.stormed,
+        called=params.called or "",
+        called_at=called_at,
+        note=params.note,
+        by=ctx.actor,
+        at=ctx.now,
+    )
+    fields: dict[str, Any] = {}
+    up: dict[str, Any] = {}
+    if params.stormed:
+        # Up to the plan's work group at once, as a media contact goes at registration.
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("Emergency plan: the bank was stormed or a crowd gathered; %(called)s called.") % {
+                "called": OutsideHelp(params.called).label
+            }
+        fields, up = _go_up(ctx, WORK_GROUP_LEVEL, reason, "plan_aggressive_customer")
+    return Change(
+        fields,
+        {"video_covered": params.video_covered, "led_to": params.led_to, "stormed": params.stormed,
+         "called": params.called or "", "called_at": called_at and called_at.isoformat(), "note": params.note,
+         "record": record.pk, **up},
+    )  # fmt: skip
+
+
+def awaiting_aggressive_record(case: Case) -> bool:
+    return plan_type_of(case) == PlanType.AGGRESSIVE_CUSTOMER and not case.aggressive_records.exists()
+
+
+# ---- customer in mental distress (P1 四(三)12) ---------------------------------------------------------
+
+
+class CoordinationParams(p.Params):
+    via: p.choice(
+        _L("through"), CoordinationVia, "Through whom it was coordinated", example=CoordinationVia.FAMILY
+    )
+    with_whom: p.line(
+        _L("with whom"),
+        "Who was contacted (the authority, employer, relative…)",
+        example="客户之子李明",
+        max_length=200,
+    )
+    at: p.moment(_L("when"), "When; now if omitted") = None
+    outcome: p.text(_L("outcome"), "What came of it", example="家属已到网点将客户接回，并表示会妥善照顾。")
+
+
+def _coordinate_mental_health(ctx: Context) -> Change:
+    at = ctx.params.at or ctx.now
+    Coordination.objects.create(
+        case=ctx.case,
+        via=ctx.params.via,
+        contact=ctx.params.with_whom,
+        at=at,
+        outcome=ctx.params.outcome,
+        by=ctx.actor,
+    )
+    return Change(
+        {},
+        {"via": ctx.params.via, "with_whom": ctx.params.with_whom, "at": at.isoformat(),
+         "outcome": ctx.params.outcome},
+    )  # fmt: skip
+
+
+def awaiting_coordination(case: Case) -> bool:
+    return plan_type_of(case) == PlanType.MENTAL_HEALTH and not case.coordinations.exists()
+
+
+# ---- cross-province business (P1 四(三)13) -------------------------------------------------------------
+
+
+class CrossProvince(p.Params):
+    sister_bank: p.line(
+        _L("sister bank in the other province"),
+        "The bank in the other province the business was done with",
+        example="某省分行长沙分行营业部",
+        max_length=200,
+    )
+    reason: p.text(
+        _L("why it cannot be solved here"),
+        "Why it cannot be solved at this level",
+        example="客户在外省网点办理的汇款未到账，需异地行核查。",
+    )
+
+
+def _report_cross_province(ctx: Context) -> Change:
+    to_level = level_above(ctx.case.level)
+    CrossProvinceReport.objects.create(
+        case=ctx.case,
+        sister_bank=ctx.params.sister_bank,
+        reason=ctx.params.reason,
+        from_level=ctx.case.level,
+        to_level=to_level,
+        by=ctx.actor,
+        at=ctx.now,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(
+            "Emergency plan: a cross-province complaint not solved at this level, for the next level's "
+            "command centre to coordinate with %(bank)s."
+        ) % {"bank": ctx.params.sister_bank}
+    fields, up = _go_up(ctx, to_level, reason, "plan_cross_province")
+    return Change(fields, {"sister_bank": ctx.params.sister_bank, "why": ctx.params.reason, **up})
+
+
+# ---- the customer's anger, at any step (P1 四(三)14) ----------------------------------------------------
+
+
+class Anger(p.Params):
+    shown: p.choice(
+        _L("what happened"),
+        AngerShown,
+        "What the customer did",
+        radio=True,
+        example=AngerShown.THREATENED_MEDIA,
+    )
+    note: p.text(
+        _L("note"), "What the customer said or did", example="客户离开时情绪激动，称要向电视台反映。"
+    )
+
+
+def _report_anger(ctx: Context) -> Change:
+    """Level by level to the work group at once. A media threat is what the media threat trigger finds at
+    registration (R5.2): the same flag, reason and escalation, and it is told as that trigger tells it."""
+    data: dict[str, Any] = {"shown": ctx.params.shown, "note": ctx.params.note}
+    with translation.override(settings.LANGUAGE_CODE):
+        if ctx.params.shown == AngerShown.THREATENED_MEDIA:
+            fired = rules.media_threat(ctx.case, rules.current_settings(), frozenset({Flag.MEDIA_THREAT}))
+            reason, trigger = str(fired.reason), str(Flag.MEDIA_THREAT)
+            _flag, made = CaseFlag.objects.get_or_create(
+                case=ctx.case,
+                flag=Flag.MEDIA_THREAT,
+                defaults={"set_by": ctx.actor, "evidence": {"set_by_staff": True, "note": ctx.params.note}},
+            )
+            data["flags"] = [str(Flag.MEDIA_THREAT)] if made else []
+        else:
+            reason = _("Emergency plan: %(what)s; reported up level by level to the work group at once.") % {
+                "what": AngerShown(ctx.params.shown).label
+            }
+            trigger = "plan_anger"
+    fields, up = _go_up(ctx, WORK_GROUP_LEVEL, reason, trigger, step_by_step=True)
+    return Change(fields, {**data, **up})
+
+
+def _tell_media_threat(ctx: Context, case: Case, data: dict) -> None:
+    if data["shown"] != AngerShown.THREATENED_MEDIA:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        fired = rules.media_threat(case, rules.current_settings(), frozenset({Flag.MEDIA_THREAT}))
+        notices.tell_about_triggers(case, {str(Flag.MEDIA_THREAT): fired})
+
+
 ACTIONS = (
     Action(
         "verbal_loss_report",
@@ -532,6 +1048,272 @@ ACTIONS = (
         "confirmed, the approved statement read (its version), the promised completion time (a clock).",
     ),
     Action(
+        "report_to_business_line",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.BUSINESS_LINE_REPORTED,
+        _report_to_business_line,
+        params=BusinessLineReportParams,
+        applies=of_type(*REPORTED_TYPES),
+        guards=(
+            Guard(
+                "business_line",
+                _L("Name the business line's department (a unit of kind department)."),
+                _not_a_department,
+            ),
+        ),
+        label=_L("Report through the business line"),
+        group="handling",
+        summary="Record the report through the business line",
+        description="Under an emergency plan, a customer data or transaction anomaly is reported through the "
+        "business line (which department, when); the case does not close before it.",
+    ),
+    Action(
+        "direct_to_other_atm",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.ATM_DIRECTED,
+        _direct_to_other_atm,
+        params=OtherAtm,
+        applies=of_type(PlanType.ATM_UNAVAILABLE),
+        guards=(
+            Guard(
+                "where",
+                _L("Where the customer was directed is already recorded."),
+                lambda ctx: _atm_direction(ctx.case) is not None,
+                uses_params=False,
+            ),
+        ),
+        label=_L("Directed to another bank's ATM"),
+        group="handling",
+        summary="Record where the customer was directed",
+        description="Under an emergency plan, our ATMs unavailable: the other bank's ATM nearby the customer "
+        "was directed to; the case does not close before it.",
+    ),
+    Action(
+        "decide_atm_fee",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.ATM_FEE_DECIDED,
+        _decide_atm_fee,
+        params=AtmFee,
+        applies=of_type(PlanType.ATM_UNAVAILABLE),
+        guards=(
+            Guard(
+                "fee_decision",
+                _L("Record first where the customer was directed."),
+                lambda ctx: _atm_direction(ctx.case) is None,
+                uses_params=False,
+            ),
+            Guard(
+                "fee_decision",
+                _L("The fee question of this case is already settled."),
+                lambda ctx: bool(getattr(_atm_direction(ctx.case), "fee_decision", "")),
+                uses_params=False,
+            ),
+            Guard(
+                "amount",
+                _L("Give the amount refunded, in yuan."),
+                lambda ctx: ctx.params.fee_decision == AtmFeeDecision.REFUNDED and ctx.params.amount is None,
+            ),
+            Guard(
+                "amount",
+                _L("An amount goes only with a refund."),
+                lambda ctx: (
+                    ctx.params.fee_decision != AtmFeeDecision.REFUNDED and ctx.params.amount is not None
+                ),
+            ),
+        ),
+        label=_L("Settle the ATM fee question"),
+        group="handling",
+        summary="Settle the customer's question about the other bank's ATM fee",
+        description="Case by case: the fee waived, refunded (the amount in yuan) or explained, and who "
+        "decided.",
+    ),
+    Action(
+        "soothe_long_wait",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.WAIT_SOOTHED,
+        _soothe_long_wait,
+        params=Soothing,
+        applies=of_type(PlanType.LONG_WAIT),
+        guards=(
+            Guard(
+                "guided_by",
+                _L("An agitated customer is taken to the VIP room by the outlet head: name them."),
+                _guide_missing,
+            ),
+            Guard(
+                "guided_by",
+                _L("The person who takes an agitated customer to the VIP room is the outlet head."),
+                _guide_not_head,
+            ),
+            Guard(
+                "business_done",
+                _L("The outlet head helps the agitated customer finish their business."),
+                lambda ctx: ctx.params.agitated and not ctx.params.business_done,
+            ),
+            Guard(
+                "soothed_by",
+                _L("The soothing of this case is already recorded."),
+                lambda ctx: WaitSoothing.objects.filter(case=ctx.case).exists(),
+                uses_params=False,
+            ),
+        ),
+        label=_L("Record the soothing"),
+        group="handling",
+        summary="Record the soothing of a waiting customer",
+        description="Under an emergency plan, a long wait: the lobby manager's soothing; an agitated "
+        "customer taken by the outlet head to the VIP room and helped to finish the business; a small gift "
+        "if given. The case does not close before it.",
+    ),
+    Action(
+        "record_compensation_claim",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.COMPENSATION_CLAIMED,
+        _record_compensation_claim,
+        params=Claim,
+        applies=of_type(PlanType.COMPENSATION),
+        guards=(
+            Guard(
+                "reasons",
+                _L("The customer's reasons are already recorded."),
+                lambda ctx: CompensationClaim.objects.filter(case=ctx.case).exists(),
+                uses_params=False,
+            ),
+        ),
+        label=_L("Record the compensation claim"),
+        group="handling",
+        hint=_L("Listen and record; promise nothing."),
+        summary="Record the customer's reasons for compensation",
+        description="Under an emergency plan, a compensation demand: the customer's reasons as stated. No "
+        "outlet promises anything; the case does not close before it.",
+    ),
+    Action(
+        "agree_plan_payout",
+        WORKING_STATES,
+        STAYS,
+        who.business_line,
+        EventKind.PLAN_PAYOUT_AGREED,
+        _agree_plan_payout,
+        params=PlanPayoutParams,
+        applies=of_type(PlanType.COMPENSATION),
+        guards=(
+            Guard(
+                "business_line",
+                _L(
+                    "A payout is agreed jointly with the business line's department (a unit of kind "
+                    "department)."
+                ),
+                _not_a_department,
+            ),
+            Guard(
+                "amount",
+                _L("Record the customer's reasons first."),
+                lambda ctx: awaiting_claim(ctx.case),
+                uses_params=False,
+            ),
+        ),
+        label=_L("Payout agreed with the business line"),
+        group="handling",
+        summary="Record a payout agreed jointly with the business line",
+        description="Under an emergency plan, a compensation demand: a payout only as agreed jointly with "
+        "the business line's department (which, who, what was agreed). It is the business line's approval a "
+        "reply promising the payout needs; without it the payout is refused field by field.",
+    ),
+    Action(
+        "handle_aggressive_customer",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.AGGRESSIVE_HANDLED,
+        _handle_aggressive_customer,
+        params=Aggressive,
+        applies=of_type(PlanType.AGGRESSIVE_CUSTOMER),
+        guards=(
+            Guard(
+                "video_covered",
+                _L("An aggressive customer is dealt with where the video surveillance covers it."),
+                lambda ctx: not ctx.params.video_covered,
+            ),
+            Guard(
+                "called",
+                _L("The bank was stormed or a crowd gathered: say whom you called."),
+                lambda ctx: ctx.params.stormed and not ctx.params.called,
+            ),
+        ),
+        label=_L("Record the handling of an aggressive customer"),
+        group="handling",
+        summary="Record the handling of an aggressive customer",
+        description="Under an emergency plan: under video surveillance, led away from where customers "
+        "gather; if the bank was stormed or a crowd gathered, the security department or the police called, "
+        "and the case goes up to the plan's work group (branch) at once. The case does not close before it.",
+    ),
+    Action(
+        "coordinate_mental_health",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.COORDINATED,
+        _coordinate_mental_health,
+        params=CoordinationParams,
+        applies=of_type(PlanType.MENTAL_HEALTH),
+        label=_L("Record coordination"),
+        group="handling",
+        summary="Record coordination through others",
+        description="Under an emergency plan, a customer in mental distress: coordination through local "
+        "authorities, the employer, family or relatives, or a home visit (which, with whom, when, the "
+        "outcome). The case does not close before one.",
+    ),
+    Action(
+        "report_cross_province",
+        WORKING_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.CROSS_PROVINCE_REPORTED,
+        _report_cross_province,
+        params=CrossProvince,
+        applies=of_type(PlanType.CROSS_PROVINCE),
+        guards=(
+            Guard(
+                "reason",
+                _L("The case is already at the top level."),
+                lambda ctx: level_above(ctx.case.level) is None,
+                uses_params=False,
+            ),
+        ),
+        label=_L("Report up for the sister bank"),
+        group="handling",
+        summary="Report a cross-province complaint one level up",
+        description="Under an emergency plan, cross-province business not solved at this level: reported to "
+        "the next level's command centre group to coordinate with the sister bank in the other province; the "
+        "case goes up one level.",
+    ),
+    Action(
+        "report_anger",
+        OPEN_STATES,
+        STAYS,
+        who.any_party,
+        EventKind.ANGER_REPORTED,
+        _report_anger,
+        params=Anger,
+        applies=in_plan,
+        then=_tell_media_threat,
+        label=_L("Customer left angry or threatened the media"),
+        group="handling",
+        summary="Report the customer's anger up at once",
+        description="Under an emergency plan, at any step: a customer who left angry, used violent words or "
+        "threatened to go to the media is reported up level by level to the work group (branch) at once; a "
+        "media threat is flagged and told as at registration.",
+    ),
+    Action(
         "report_to_group",
         WORKING_STATES,
         STAYS,
@@ -572,5 +1354,67 @@ CLOSE_GUARDS = (
         _L("The business line's confirmation is needed before a complaint caused by the event closes."),
         lambda ctx: awaiting_confirmation(ctx.case),
         uses_params=False,
+    ),
+    Guard(
+        "responsibility",
+        _L("The anomaly must be reported through the business line before the case closes."),
+        lambda ctx: awaiting_business_line_report(ctx.case),
+        uses_params=False,
+    ),
+    Guard(
+        "responsibility",
+        _L("Record first which other bank's ATM the customer was directed to."),
+        lambda ctx: awaiting_atm_direction(ctx.case),
+        uses_params=False,
+    ),
+    Guard(
+        "responsibility",
+        _L("Record first how the waiting customer was soothed."),
+        lambda ctx: awaiting_soothing(ctx.case),
+        uses_params=False,
+    ),
+    Guard(
+        "responsibility",
+        _L("Record first the reasons the customer gave for the compensation."),
+        lambda ctx: awaiting_claim(ctx.case),
+        uses_params=False,
+    ),
+    Guard(
+        "responsibility",
+        _L(
+            "Under the plan a payout is agreed jointly with the business line's department: record the "
+            "agreement first."
+        ),
+        lambda ctx: payout_not_agreed(ctx.case),
+        uses_params=False,
+    ),
+    Guard(
+        "responsibility",
+        _L("Record first how the aggressive customer was handled."),
+        lambda ctx: awaiting_aggressive_record(ctx.case),
+        uses_params=False,
+    ),
+    Guard(
+        "responsibility",
+        _L("Record first the coordination through the authorities, employer, family or a home visit."),
+        lambda ctx: awaiting_coordination(ctx.case),
+        uses_params=False,
+    ),
+)
+
+# Guards the reply adds for plan cases (redress.lifecycle.reply_close): under the plan no outlet promises a
+# payout; only one agreed jointly with the business line's department may be (P1 四(三)10).
+REPLY_GUARDS = (
+    Guard(
+        "promises_compensation",
+        _L(
+            "Under the plan a payout is promised only once agreed jointly with the business line's "
+            "department."
+        ),
+        lambda ctx: (
+            ctx.params.promises_compensation
+            and is_compensation(ctx.case)
+            and not ctx.case.plan_payouts.exists()
+        ),
     ),
 )

@@ -32,7 +32,7 @@ from redress.plans.choices import PlanFault
 
 from . import params as p
 from . import permissions as who
-from .emergency import CLOSE_GUARDS, record_plan_fault, statistics_class
+from .emergency import CLOSE_GUARDS, REPLY_GUARDS, record_plan_fault, statistics_class
 from .handling import _AT
 from .machine import STAYS, Action, Change, Context, Guard
 from .referral import CLOSE_GUARD as REFERRER_ANSWERED
@@ -290,6 +290,7 @@ ACTIONS = (
                 _L("No payout may be promised before the business line's approval is recorded."),
                 lambda ctx: ctx.params.promises_compensation and not ctx.case.compensation_approvals.exists(),
             ),
+            *REPLY_GUARDS,
         ),
         meets=REPLY_MEETS,
         answers_notices="all",

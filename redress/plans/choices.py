@@ -42,6 +42,38 @@ class PlanFault(models.TextChoices):
     EXPLANATION_SPEED = "explanation_speed", _("explanation and speed (the business unit)")
 
 
+class AtmFeeDecision(models.TextChoices):
+    """How a question about another bank's ATM fee was settled, case by case (P1 四(三)5)."""
+
+    WAIVED = "waived", _("fee waived")
+    REFUNDED = "refunded", _("fee refunded")
+    EXPLAINED = "explained", _("explained to the customer")
+
+
+class CoordinationVia(models.TextChoices):
+    """Through whom a customer in mental distress is helped (P1 四(三)12)."""
+
+    LOCAL_AUTHORITY = "local_authority", _("local authorities")
+    EMPLOYER = "employer", _("employer")
+    FAMILY = "family", _("family or relatives")
+    HOME_VISIT = "home_visit", _("home visit")
+
+
+class OutsideHelp(models.TextChoices):
+    """Who is called when the bank is stormed or a crowd gathers (P1 四(三)11)."""
+
+    SECURITY_DEPARTMENT = "security_department", _("the security department")
+    LOCAL_POLICE = "local_police", _("the local police station")
+
+
+class AngerShown(models.TextChoices):
+    """What makes a plan case go up at once, at any step (P1 四(三)14)."""
+
+    LEFT_ANGRY = "left_angry", _("the customer left angry")
+    HARSH_WORDS = "harsh_words", _("the customer used violent words")
+    THREATENED_MEDIA = "threatened_media", _("the customer threatened to go to the media")
+
+
 class PlanEventKind(models.TextChoices):
     DRAFTED = "drafted", _("drafted")
     APPROVED = "approved", _("approved")

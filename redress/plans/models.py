@@ -1,7 +1,7 @@
 """Emergency plans (R9, P1): the plan, the units it covers, its work groups, its approved statements, its
 audited events, and the plan's records on a case (membership and type, verbal loss reports, emergency
-payments). The rules are in `services.py`; the case's actions that write these records are declared in
-`redress/lifecycle/emergency.py`."""
+payments, and the handling each other type asks for: P1 四(三)5–13). The rules are in `services.py`; the
+case's actions that write these records are declared in `redress/lifecycle/emergency.py`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from redress.cases.models import Case
+from redress.cases.models import Case, CompensationApproval
 from redress.organisation.models import Unit, WorkGroup
 
-from .choices import PlanEventKind, PlanFault, PlanLevel, PlanState, PlanType
+from .choices import (
+    AtmFeeDecision,
+    CoordinationVia,
+    OutsideHelp,
+    PlanEventKind,
+    PlanFault,
+    PlanLevel,
+    PlanState,
+    PlanType,
+)
 
 
 class Plan(models.Model):
@@ -204,6 +213,146 @@ class EmergencyPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.amount}"
+
+
+class AtmDirection(models.Model):
+    """ATM unavailable (P1 四(三)5): the other bank's ATM nearby the customer was directed to and, when the
+    customer questioned the fee, how it was settled case by case and by whom."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="atm_direction")
+    where = models.CharField(_("other bank's ATM"), max_length=200)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    fee_decision = models.CharField(
+        _("fee decision"), max_length=16, choices=AtmFeeDecision.choices, blank=True, default=""
+    )
+    fee_refunded = models.DecimalField(
+        _("fee refunded (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    fee_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    fee_decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.where}"
+
+
+class BusinessLineReport(models.Model):
+    """A customer data or transaction anomaly reported through the business line (P1 四(三)6, 7)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="business_line_reports")
+    business_line = models.ForeignKey(
+        Unit, verbose_name=_("business line"), on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    note = models.TextField(_("note"), blank=True, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.business_line_id}"
+
+
+class WaitSoothing(models.Model):
+    """A long wait (P1 四(三)8): the lobby manager's soothing; an agitated customer taken by the outlet head
+    to the VIP room and helped to finish the business; a small gift, if one was given."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="wait_soothing")
+    soothed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agitated = models.BooleanField(default=False)
+    guided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    business_done = models.BooleanField(default=False)
+    gift = models.CharField(_("gift"), max_length=100, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id} soothed"
+
+
+class CompensationClaim(models.Model):
+    """A compensation demand (P1 四(三)10): the customer's reasons as they stated them; nothing is
+    promised."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="compensation_claim")
+    reasons = models.TextField(_("customer's reasons"))
+    soothing = models.TextField(_("soothing"), blank=True, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id} claim"
+
+
+class PlanPayout(models.Model):
+    """A payout under the plan (P1 四(三)10): agreed jointly with the business line's department, never by an
+    outlet alone. It is also the business line's approval a reply promising it needs (R6.3)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_payouts")
+    approval = models.OneToOneField(
+        CompensationApproval, on_delete=models.PROTECT, related_name="plan_payout"
+    )
+    agreement = models.TextField(_("agreement"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id} payout {self.approval_id}"
+
+
+class AggressiveCustomerRecord(models.Model):
+    """An aggressive customer (P1 四(三)11): handled under video surveillance, led away from where customers
+    gather; when the bank is stormed or a crowd gathers, who was called and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="aggressive_records")
+    led_to = models.CharField(_("led to"), max_length=200)
+    video_covered = models.BooleanField(default=False)
+    stormed = models.BooleanField(default=False)
+    called = models.CharField(_("called"), max_length=32, choices=OutsideHelp.choices, blank=True, default="")
+    called_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id} aggressive"
+
+
+class Coordination(models.Model):
+    """A customer in mental distress (P1 四(三)12): coordination through local authorities, the employer,
+    family or relatives, or a home visit — which, with whom, when, and the outcome."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="coordinations")
+    via = models.CharField(_("through"), max_length=32, choices=CoordinationVia.choices)
+    contact = models.CharField(_("with whom"), max_length=200)
+    at = models.DateTimeField(_("when"))
+    outcome = models.TextField(_("outcome"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} via {self.via}"
+
+
+class CrossProvinceReport(models.Model):
+    """Cross-province business not solved at this level (P1 四(三)13): reported to the next level's command
+    centre group, to coordinate with the sister bank in the other province."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="cross_province_reports")
+    sister_bank = models.CharField(_("sister bank"), max_length=200)
+    reason = models.TextField(_("why it cannot be solved here"))
+    from_level = models.CharField(max_length=16)
+    to_level = models.CharField(max_length=16)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.to_level}"
 
 
 class DutyLog(models.Model):

@@ -61,6 +61,15 @@ ERASED_TEXT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "escalation.SupervisionNotice": ("case", ("reason",), ()),
     "escalation.Accountability": ("case", ("note",), ()),
     "referrals.Referral": ("case", ("reply",), ()),
+    # The records an emergency plan's complaint types ask for (redress/plans, decision 0035).
+    "plans.AtmDirection": ("case", ("where",), ()),
+    "plans.BusinessLineReport": ("case", ("note",), ()),
+    "plans.WaitSoothing": ("case", ("note", "gift"), ()),
+    "plans.CompensationClaim": ("case", ("reasons", "soothing"), ()),
+    "plans.PlanPayout": ("case", ("agreement",), ()),
+    "plans.AggressiveCustomerRecord": ("case", ("led_to", "note"), ()),
+    "plans.Coordination": ("case", ("contact", "outcome"), ()),
+    "plans.CrossProvinceReport": ("case", ("sister_bank", "reason"), ()),
     "notifications.Notification": ("case", ("subject", "body"), ("data",)),
     "notifications.CustomerMessage": ("case", ("address", "text", "last_error"), ()),
 }

@@ -167,7 +167,23 @@ def trigger_label(trigger: str) -> str:
     }
     if trigger in words:
         return str(words[trigger])
+    if trigger.startswith("plan_"):
+        return _plan_trigger(trigger.removeprefix("plan_"))
     return str(Flag(trigger).label) if trigger in Flag.values else trigger
+
+
+def _plan_trigger(rule: str) -> str:
+    """An emergency plan's own reason to go up (redress/lifecycle/emergency.py): its type, or the anger
+    reported at any step."""
+    from redress.plans.choices import PlanType
+
+    if rule in PlanType.values:
+        what = PlanType(rule).label
+    elif rule == "anger":
+        what = _("the customer's anger reported")
+    else:
+        what = rule
+    return str(_("emergency plan: %(what)s") % {"what": what})
 
 
 def _escalation(item, case) -> Record:

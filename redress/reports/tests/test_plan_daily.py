@@ -33,6 +33,8 @@ def test_the_plans_daily_report_counts_only_the_plans_cases_per_unit_and_for_the
     _register(bank, when, "13900000012", plan_type="long_wait")
     closing = _register(bank, when, "13900000013", plan_type="atm_unavailable")
     closing = perform("accept", bank.teller, closing, {})
+    # An ATM complaint closes once the other bank's ATM the customer was sent to is recorded (P1 四(三)5).
+    closing = perform("direct_to_other_atm", bank.teller, closing, {"where": "工商银行ATM"})
     closing = perform("reply", bank.teller, closing, {"method": "phone", "content": "已引导客户至他行ATM。"})
     perform("close", bank.teller, closing, {"responsibility": "not_at_fault", **CLASSES})
     # Registered at an outlet the plan does not cover: an ordinary case.

@@ -87,6 +87,7 @@ _HIDDEN = frozenset(
         "changes",
         "notice",
         "accountability",
+        "payment",
     }
 )
 
@@ -143,9 +144,17 @@ def _event_labels() -> dict:
     )
     from redress.deadlines.choices import ClockName, PauseReason
     from redress.organisation.choices import Level
+    from redress.plans.choices import AngerShown, AtmFeeDecision, CoordinationVia, OutsideHelp, PlanFault
 
     def flags(values):
         return "、".join(_choice(Flag)(v) for v in values) if values else "—"
+
+    def dissuasion(rows):
+        return "；".join(
+            f"{staff_name(row.get('by'))} {_moment(row.get('at'))}：{row.get('outcome', '')}"
+            for row in rows
+            if isinstance(row, dict)
+        )
 
     return {
         "number": (_("case number"), str),
@@ -208,6 +217,41 @@ def _event_labels() -> dict:
         "to": (_("reported to"), _choice(ExternalBody)),
         "body": (_("referring body"), str),
         "reply": (_("reply sent back"), str),
+        # Under an emergency plan (redress/lifecycle/emergency.py).
+        "account_masked": (_("card or account (masked)"), str),
+        "reported_at": (_("reported at"), _moment),
+        "lapses_at": (_("lapses at"), _moment),
+        "formal_report_made": (_("formal report made?"), _yes_no),
+        "dissuasion": (_("dissuasion"), dissuasion),
+        "approved_by": (_("approved by"), staff_name),
+        "risk_checked": (_("risk check done"), _yes_no),
+        "statement_version": (_("statement version read"), str),
+        "promised_at": (_("promised completion"), _moment),
+        "result": (_("result"), str),
+        "plan_fault": (_("fault under the emergency plan"), _choice(PlanFault)),
+        "where": (_("other bank's ATM"), str),
+        "fee_decision": (_("fee decision"), _choice(AtmFeeDecision)),
+        "decided_by": (_("decided by"), staff_name),
+        "soothed_by": (_("soothed by"), staff_name),
+        "agitated": (_("customer agitated?"), _yes_no),
+        "guided_by": (_("taken to the VIP room by"), staff_name),
+        "business_done": (_("helped to finish the business"), _yes_no),
+        "gift": (_("small gift"), str),
+        "reasons": (_("customer's reasons"), str),
+        "soothing": (_("soothing"), str),
+        "agreed_with": (_("agreed with"), str),
+        "agreement": (_("agreement"), str),
+        "led_to": (_("led to"), str),
+        "stormed": (_("bank stormed or a crowd gathered"), _yes_no),
+        "called": (_("called"), _choice(OutsideHelp)),
+        "called_at": (_("called at"), _moment),
+        "via": (_("through"), _choice(CoordinationVia)),
+        "with_whom": (_("with whom"), str),
+        "outcome": (_("outcome"), str),
+        "sister_bank": (_("sister bank in the other province"), str),
+        "why": (_("why it cannot be solved here"), str),
+        "next_level": (_("to level"), _choice(Level)),
+        "shown": (_("what happened"), _choice(AngerShown)),
     }
 
 

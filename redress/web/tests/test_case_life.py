@@ -183,6 +183,16 @@ def _verbal_loss_reported(bank):
     return perform("verbal_loss_report", bank.teller, case, {"account_masked": "****6789"})
 
 
+def _claim_recorded(bank):
+    case = _plan_case("compensation")(bank)
+    return perform("record_compensation_claim", bank.teller, case, {"reasons": "切换期间被收取罚息。"})
+
+
+def _directed_to_other_atm(bank):
+    case = _plan_case("atm_unavailable")(bank)
+    return perform("direct_to_other_atm", bank.teller, case, {"where": "工商银行ATM"})
+
+
 _TRIED = (timezone.localtime() - dt.timedelta(minutes=30)).isoformat(timespec="minutes")
 _PROMISED = (timezone.localtime() + dt.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M")
 
@@ -388,6 +398,91 @@ ACTION_CASES = [
         {"business_line": "A-PB", "statement_version": "", "promised_at": _PROMISED},
         None,
         EventKind.PLAN_CONFIRMED,
+    ),
+    (
+        "report_to_business_line",
+        "teller",
+        _plan_case("customer_data_anomaly"),
+        {"business_line": "A-PB", "note": "已按条线上报。"},
+        None,
+        EventKind.BUSINESS_LINE_REPORTED,
+    ),
+    (
+        "direct_to_other_atm",
+        "teller",
+        _plan_case("atm_unavailable"),
+        {"where": "解放大道工商银行ATM"},
+        None,
+        EventKind.ATM_DIRECTED,
+    ),
+    (
+        "decide_atm_fee",
+        "teller",
+        _directed_to_other_atm,
+        {"fee_decision": "refunded", "amount": "4.00", "decided_by": "outlet_head"},
+        None,
+        EventKind.ATM_FEE_DECIDED,
+    ),
+    (
+        "soothe_long_wait",
+        "teller",
+        _plan_case("long_wait"),
+        {"soothed_by": "teller", "agitated": "true", "guided_by": "outlet_head", "business_done": "on"},
+        None,
+        EventKind.WAIT_SOOTHED,
+    ),
+    (
+        "record_compensation_claim",
+        "teller",
+        _plan_case("compensation"),
+        {"reasons": "切换期间被收取罚息。"},
+        None,
+        EventKind.COMPENSATION_CLAIMED,
+    ),
+    (
+        "agree_plan_payout",
+        "office",
+        _claim_recorded,
+        {
+            "amount": "200.00",
+            "business_line": "A-PB",
+            "agreed_with": "张建国",
+            "agreement": "共同协商退还罚息。",
+        },
+        None,
+        EventKind.PLAN_PAYOUT_AGREED,
+    ),
+    (
+        "handle_aggressive_customer",
+        "teller",
+        _plan_case("aggressive_customer"),
+        {"video_covered": "on", "led_to": "贵宾室", "stormed": "on", "called": "local_police"},
+        None,
+        EventKind.AGGRESSIVE_HANDLED,
+    ),
+    (
+        "coordinate_mental_health",
+        "teller",
+        _plan_case("mental_health"),
+        {"via": "home_visit", "with_whom": "客户本人及其配偶", "outcome": "上门沟通后客户情绪稳定。"},
+        None,
+        EventKind.COORDINATED,
+    ),
+    (
+        "report_cross_province",
+        "teller",
+        _plan_case("cross_province"),
+        {"sister_bank": "长沙分行营业部", "reason": "需异地行核查。"},
+        None,
+        EventKind.CROSS_PROVINCE_REPORTED,
+    ),
+    (
+        "report_anger",
+        "teller",
+        _plan_case("long_wait"),
+        {"shown": "threatened_media", "note": "称要找电视台。"},
+        None,
+        EventKind.ANGER_REPORTED,
     ),
     (
         "report_to_group",
