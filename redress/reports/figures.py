@@ -31,6 +31,7 @@ from contextvars import ContextVar
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -365,6 +366,8 @@ def record_new_case(case: Case, flags: Iterable[str], *, acted_on: bool = False)
     """A registration's figures: the case's row and its bucket's upsert (one statement on PostgreSQL, no
     read) — worked out from the case in hand, unless an action already acted on it (`acted_on`: a trigger
     fired), when they are read as after any transition (one statement more)."""
+    if not settings.REPORTS_MAINTAIN_FIGURES:  # the benchmark's run without the rollup (settings)
+        return
     if acted_on:
         case_changed(case.pk)
         return
@@ -375,7 +378,7 @@ def record_new_case(case: Case, flags: Iterable[str], *, acted_on: bool = False)
 def case_changed(case_id: int) -> None:
     """After anything that may change what a case counts for (every transition, a breached clock): its
     facts worked out again and, if they differ from those stored, the difference added to the rollup."""
-    if _registering.get() == case_id:
+    if not settings.REPORTS_MAINTAIN_FIGURES or _registering.get() == case_id:
         return
     waiting = _deferred.get()
     if waiting is not None:
