@@ -240,7 +240,9 @@ def registration_runs(
         port = free_port()
         serve_env = {**env, "REDRESS_BENCH_MAINTAIN_FIGURES": "1" if maintained else "0"}
         name = f"registration_{tag}_{i + 1}_{label}"
-        with common.redress_server(serve_env, port, 2, 1, out / f"gunicorn-{name}.log") as master:
+        with common.redress_server(
+            serve_env, port, 2, 1, out / f"gunicorn-{name}.log", ready_seconds=180
+        ) as master:
             cfg = load_config(port, fixture, data_dir / f"{name}.json")
             before = loadavg()
             log(f"registration ({label} the rollup): {args.registrations} registrations, 8 clients")
@@ -405,7 +407,9 @@ def run(args: argparse.Namespace, out: Path) -> dict:
                 at["daily_figures_rows"] = sql_count(env, "SELECT count(*) FROM reports_dailyfigures")
                 tokens = common.run_step("pages", ["sessions", "office", LEADER], env, 300)
                 port = free_port()
-                with common.redress_server(env, port, 2, 1, out / f"gunicorn-calls-{size}.log"):
+                with common.redress_server(
+                    env, port, 2, 1, out / f"gunicorn-calls-{size}.log", ready_seconds=180
+                ):
                     at["uptime_before_calls"] = _uptime()
                     at["loadavg_before_calls"] = loadavg()
                     log(f"API calls at {size:,}")
