@@ -147,7 +147,13 @@ def rss_mib(pid: int) -> dict[str, float]:
 
 @contextlib.contextmanager
 def redress_server(
-    env: dict[str, str], port: int, workers: int, threads: int, log: Path, worker_class: str | None = None
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    threads: int,
+    log: Path,
+    worker_class: str | None = None,
+    ready_seconds: float = 30,
 ) -> Iterator[int]:
     """Serve Redress with `redress serve` (gunicorn) on 127.0.0.1:port; yields the gunicorn master's pid."""
     serve_env = dict(env)
@@ -172,7 +178,7 @@ def redress_server(
             start_new_session=True,
         )
     try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
+        wait_http(f"http://127.0.0.1:{port}/healthz", ready_seconds)
         # `redress serve` execs gunicorn, so this pid is gunicorn's master.
         yield proc.pid
     finally:

@@ -7,6 +7,8 @@
     .venv/bin/python -m bench.run all               # both (the default)
     .venv/bin/python -m bench.run surge             # issue 12: an emergency plan's surge (bench/surge.py;
         # its own options: --count, --minutes, --sweep-every …; not part of `all`)
+    .venv/bin/python -m bench.run reports --sizes 1000000,10000000   # issue 11: reports and the dashboard
+        # (bench/reports.py; not part of `all`: a 10,000,000-case load takes hours on a small machine)
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and the peer harness in
 ../shared/peer-bench (or $PEER_BENCH_DIR); its setup.sh installs django-helpdesk in /tmp/peerbench.
@@ -652,6 +654,10 @@ def report(results: dict) -> str:
             f"## Web worker memory: max VmRSS {max(rss)} MiB (target < {RSS_LIMIT_MIB} MiB): "
             f"{'PASS' if max(rss) < RSS_LIMIT_MIB else 'FAIL'}",
         ]
+    if results.get("reports"):
+        from . import reports
+
+        lines.append(reports.report(results["reports"]))
     return "\n".join(lines) + "\n"
 
 
@@ -710,7 +716,9 @@ def main(argv: list[str] | None = None) -> None:
         surge.main(rest[1:])
         return
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", nargs="?", default="all", choices=["registration", "register-pages", "all"])
+    ap.add_argument(
+        "what", nargs="?", default="all", choices=["registration", "register-pages", "reports", "all"]
+    )
     ap.add_argument("--n", type=int, default=3000, help="registrations (and peer tickets) per round")
     ap.add_argument("--rounds", type=int, default=2, help="alternating peer/Redress rounds")
     ap.add_argument("--max-seconds", type=float, default=300, help="cap on one load run")
@@ -738,6 +746,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--page-repeat", type=int, default=20)
     ap.add_argument("--page-seconds", type=float, default=30, help="cap per page and size")
     ap.add_argument("--keep", action="store_true", help="keep the register-pages database")
+    ap.add_argument(
+        "--sizes", default="1000000,10000000", help="reports: the sizes, each grown from the last"
+    )
+    ap.add_argument("--call-rounds", type=int, default=20, help="reports: timed calls of each API call")
+    ap.add_argument("--call-seconds", type=float, default=30, help="reports: cap per call and size")
+    ap.add_argument("--registrations", type=int, default=1500, help="reports: per run with/without (0: none)")
+    ap.add_argument("--registration-seconds", type=float, default=120)
+    ap.add_argument("--peer-n", type=int, default=200_000, help="reports: the peer's tickets")
+    ap.add_argument("--peer-rounds", type=int, default=5, help="reports: requests of each peer page")
+    ap.add_argument("--peer-seconds", type=float, default=60, help="reports: cap per peer page (≥ 3 each)")
+    ap.add_argument("--skip-peer", action="store_true", help="reports: Redress alone")
+    ap.add_argument("--db-prefix", default="redress_bench_reports", help="reports: its databases' names")
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     ap.add_argument(
         "--snapshot", metavar="REV", help="measure `git archive REV` (e.g. HEAD), not the working tree"
@@ -764,6 +784,10 @@ def main(argv: list[str] | None = None) -> None:
             (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
         if args.what in ("register-pages", "all"):
             results["register_pages"] = register_pages(args, out)
+        if args.what == "reports":
+            from . import reports
+
+            results["reports"] = reports.run(args, out)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     (out / "report.md").write_text(report(results))
     print(report(results))

@@ -528,6 +528,10 @@ def _time_of_day(name: str, default: str) -> dt.time:
 # time by beat (or the embedded setup's sidecar); and the union's mailbox, which gets the top unit's report.
 REPORTS_DAILY_TIME = _time_of_day("REDRESS_DAILY_REPORT_TIME", "08:00")
 REPORTS_UNION_MAILBOX = os.environ.get("REDRESS_UNION_MAILBOX", "")
+# The benchmark's switch only (bench/reports.py measures registration with and without the rollup): off, no
+# registration or transition keeps the reports' figures (redress.reports.figures), so every report is wrong
+# until `redress reports rebuild`. Never set it in a deployment.
+REPORTS_MAINTAIN_FIGURES = env_bool("REDRESS_BENCH_MAINTAIN_FIGURES", True)
 # The daily checks (redress.watch, P3 第九条): the people on duty are reminded from this Beijing time when a
 # check of the day is still not done; the sweeper sends it, once per unit and day.
 DAILY_CHECK_TIME = _time_of_day("REDRESS_DAILY_CHECK_TIME", "10:00")

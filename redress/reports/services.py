@@ -132,9 +132,11 @@ def sums(parts: Sources, column: str | None, measures: Iterable[str]) -> dict[ob
     """{value of `column` (None: one total): {measure: sum}} over the sources."""
     measures = list(measures)
     found: dict[object, dict[str, int]] = defaultdict(lambda: dict.fromkeys(measures, 0))
+    summed = {f"s_{m}": Sum(m) for m in measures}
     for rows, sign in parts:
-        grouped = rows.order_by().values(*([column] if column else []))
-        for row in grouped.annotate(**{f"s_{m}": Sum(m) for m in measures}):
+        # One total is an aggregate: `.values()` of no column would group by every column, one row per bucket.
+        grouped = rows.order_by().values(column).annotate(**summed) if column else [rows.aggregate(**summed)]
+        for row in grouped:
             into = found[row[column] if column else None]
             for measure in measures:
                 into[measure] += sign * (row[f"s_{measure}"] or 0)

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -125,6 +126,16 @@ def test_verify_names_each_difference_and_rebuild_repairs_it(bank):
     call_command("reports", "rebuild")
     assert figures.verify() == []
     call_command("reports", "verify")
+
+
+def test_the_benchmarks_switch_off_keeps_no_figures_until_rebuild(bank):
+    """bench/reports.py measures registration without the rollup: with the switch off neither a registration
+    nor a transition writes figures, and `rebuild` counts the cases afterwards."""
+    with override_settings(REPORTS_MAINTAIN_FIGURES=False):
+        perform("accept", bank.teller, bank.register())
+    assert not CaseFigures.objects.exists() and not DailyFigures.objects.exists()
+    call_command("reports", "rebuild")
+    assert totals()["accepted"] == 1 and figures.verify() == []
 
 
 class FiguresMachine(LifecycleMachine):
