@@ -120,34 +120,20 @@ def _failed(model, row_id: int, attempts: int, now: dt.datetime, error: str, **e
     )
 
 
-def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
-    """Sends one email or SMS delivery if it is pending and due; True if it went out now."""
-    now = now or timezone.now()
-    if not _claim(Delivery, delivery_id, now):
-        return False
-    claimed = time.monotonic()
-    delivery = Delivery.objects.select_related("notification").get(id=delivery_id)
-    notification = delivery.notification
-    attempts = delivery.attempts + 1
+def _transmit(model, row, now: dt.datetime, claimed: float, what: str, transmit: Callable[[], str]) -> bool:
+    """Sends a claimed email, SMS or customer message through `transmit` (which returns the reference) and
+    records the outcome: sent, or failed with its next attempt."""
+    attempts = row.attempts + 1
     try:
-        if delivery.channel == Channel.EMAIL:
-            reference = _send_email(delivery, notification)
-        elif delivery.channel == Channel.SMS:
-            reference = sms_gateway().send(delivery.address, _sms_text(notification))
-        else:
-            raise ValueError(f"no sender for channel {delivery.channel!r}")
+        reference = transmit()
     except Exception as exc:
-        logger.warning("%s delivery %s failed (attempt %s): %s", delivery.channel, delivery_id, attempts, exc)
+        logger.warning("%s failed (attempt %s): %s", what, attempts, exc)
         error = f"{type(exc).__name__}: {exc}"
-        _record(
-            lambda: _failed(Delivery, delivery_id, attempts, now, error),
-            claimed,
-            f"a failed {delivery.channel} delivery {delivery_id}",
-        )
+        _record(lambda: _failed(model, row.id, attempts, now, error), claimed, f"a failed {what}")
         return False
     sent_at = timezone.now()
     _record(
-        lambda: Delivery.objects.filter(id=delivery_id).update(
+        lambda: model.objects.filter(id=row.id).update(
             status=DeliveryStatus.SENT,
             attempts=attempts,
             sent_at=sent_at,
@@ -156,9 +142,28 @@ def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
             provider_ref=(reference or "")[:255],
         ),
         claimed,
-        f"the sent {delivery.channel} delivery {delivery_id}",
+        f"the sent {what}",
     )
     return True
+
+
+def send_delivery(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Sends one email or SMS delivery if it is pending and due; True if it went out now."""
+    now = now or timezone.now()
+    if not _claim(Delivery, delivery_id, now):
+        return False
+    claimed = time.monotonic()
+    delivery = Delivery.objects.select_related("notification").get(id=delivery_id)
+    notification = delivery.notification
+
+    def transmit() -> str:
+        if delivery.channel == Channel.EMAIL:
+            return _send_email(delivery, notification)
+        if delivery.channel == Channel.SMS:
+            return sms_gateway().send(delivery.address, _sms_text(notification))
+        raise ValueError(f"no sender for channel {delivery.channel!r}")
+
+    return _transmit(Delivery, delivery, now, claimed, f"{delivery.channel} delivery {delivery_id}", transmit)
 
 
 def send_customer_message(message_id: int, *, now: dt.datetime | None = None) -> bool:
@@ -168,32 +173,14 @@ def send_customer_message(message_id: int, *, now: dt.datetime | None = None) ->
         return False
     claimed = time.monotonic()
     message = CustomerMessage.objects.get(id=message_id)
-    attempts = message.attempts + 1
-    try:
-        reference = sms_gateway().send(message.address, message.text)
-    except Exception as exc:
-        logger.warning("customer message %s failed (attempt %s): %s", message_id, attempts, exc)
-        error = f"{type(exc).__name__}: {exc}"
-        _record(
-            lambda: _failed(CustomerMessage, message_id, attempts, now, error),
-            claimed,
-            f"a failed customer message {message_id}",
-        )
-        return False
-    sent_at = timezone.now()
-    _record(
-        lambda: CustomerMessage.objects.filter(id=message_id).update(
-            status=DeliveryStatus.SENT,
-            attempts=attempts,
-            sent_at=sent_at,
-            next_attempt_at=None,
-            last_error="",
-            provider_ref=(reference or "")[:255],
-        ),
+    return _transmit(
+        CustomerMessage,
+        message,
+        now,
         claimed,
-        f"the sent customer message {message_id}",
+        f"customer message {message_id}",
+        lambda: sms_gateway().send(message.address, message.text),
     )
-    return True
 
 
 def message_id(delivery: Delivery, batch: uuid.UUID) -> str:

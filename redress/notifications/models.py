@@ -93,15 +93,10 @@ class NotificationPreference(models.Model):
         return f"{self.staff_id} {self.channel}: {'on' if self.enabled else 'off'}"
 
 
-class Delivery(models.Model):
-    """One notification sent on one outbound channel (email or SMS) to the address it had then."""
+class _Outbound(models.Model):
+    """The retry state of a message that leaves the building: claimed, sent or retried by
+    `channels._transmit`, handed over again by the retry sweep (`tasks._due`)."""
 
-    notification = models.ForeignKey(
-        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
-    )
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    address = models.CharField(_("address"), max_length=254)
-    dedupe_key = models.CharField(max_length=255)
     status = models.CharField(
         _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -116,6 +111,20 @@ class Delivery(models.Model):
     provider_ref = models.CharField(_("reference"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(_Outbound):
+    """One notification sent on one outbound channel (email or SMS) to the address it had then."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    dedupe_key = models.CharField(max_length=255)
 
     class Meta:
         verbose_name = _("delivery")
@@ -142,7 +151,7 @@ def _new_secret() -> str:
     return secrets.token_hex(32)
 
 
-class CustomerMessage(models.Model):
+class CustomerMessage(_Outbound):
     """A text message (SMS) to a case's customer — the reminder that an emergency verbal loss report lapses
     (P1 四(三)3) — kept with its retry state like a staff member's delivery: a gateway that fails leaves it
     due for the retry sweep, never lost. Number encrypted at rest; retention empties it and the text."""
@@ -155,16 +164,6 @@ class CustomerMessage(models.Model):
     dedupe_key = models.CharField(max_length=255, unique=True)
     address = EncryptedTextField(_("phone"))
     text = models.TextField(_("text"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    queued_until = models.DateTimeField(_("queued until"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True, default="")
-    provider_ref = models.CharField(_("reference"), max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message to the customer")
