@@ -190,11 +190,31 @@ def matter_of(case: Case) -> frozenset[str]:
 def band_rows_sql(case: Case, keys: tuple[int, ...]) -> tuple[str, list]:
     """The INSERT of a new case's band rows as SQL and parameters: one statement of plain values (building
     the sixteen model rows took bulk_create 0.5 ms of a registration; bench/similar.py with tracing,
-    2026-12-04), which `redress.matching.intake` may join to the case's search entry."""
+    2026-12-04), which `redress.matching.intake` may join to the case's search entry.
+
+    On PostgreSQL the same statement takes a lock per band key, held until the registration commits
+    (`pg_advisory_xact_lock`, in the keys' order, so two registrations never wait on each other in a
+    circle). Two registrations of alike matters share a band: the later one waits here for the earlier
+    one's commit, and its group rule, in the next statement, counts the earlier case. Without it two
+    complaints registered in the same instant each missed the other, and a group of three never formed (the
+    surge benchmark, docs/performance.md §10). No statement is added to a registration (issue 16 asks at most
+    12); SQLite lets one writer at a time anyway."""
     at = connection.ops.adapt_datetimefield_value(case.received_at)
-    values = ", ".join(["(%s, %s, %s)"] * len(keys))
-    sql = f'INSERT INTO {MatterBand._meta.db_table} ("key", received_at, case_id) VALUES {values}'
-    return sql, [v for key in keys for v in (key, at, case.pk)]
+    table = MatterBand._meta.db_table
+    params = [v for key in keys for v in (key, at, case.pk)]
+    if connection.vendor != "postgresql":
+        values = ", ".join(["(%s, %s, %s)"] * len(keys))
+        return f'INSERT INTO {table} ("key", received_at, case_id) VALUES {values}', params
+    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::integer)"] * len(keys))
+    held = (
+        "(SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k)"
+        " FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ordered) AS locks) AS held"
+    )
+    sql = (
+        f'INSERT INTO {table} ("key", received_at, case_id) SELECT v.k, v.at, v.case_id'
+        f" FROM (VALUES {values}) AS v (k, at, case_id) CROSS JOIN {held}"
+    )
+    return sql, [*params, sorted(set(keys))]
 
 
 def remember(case: Case, *, fresh: bool = False) -> None:

@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from redress.access.models import ApiToken
-from redress.cases.models import Case, CaseEvent, RegistrationKey
+from redress.cases.models import Case, CaseEvent, CaseFlag, RegistrationKey
 from redress.lifecycle import perform
 from redress.testing import CLASSES
 
@@ -54,8 +54,6 @@ def test_concurrent_registrations_forming_a_group_all_succeed(transactional_db, 
     """Many customers complain about one outlet at once (an outage): each registration from the third on
     joins the group and flags the earlier members it finds; racing registrations lock those members in the
     same order and only the case rows, so none of them fails."""
-    from redress.cases.models import CaseFlag
-
     tokens = [ApiToken.issue(s) for s in (bank.teller, bank.outlet_head, bank.handler, bank.branch_group)]
     bodies = [
         case_payload(
@@ -120,3 +118,51 @@ def test_two_concurrent_closes_one_succeeds_the_other_gets_409(transactional_db,
     assert refused["state"] == "closed" and "close" not in refused["allowed_actions"]
     assert Case.objects.get(pk=case.pk).version == case.version + 1
     assert CaseEvent.objects.filter(case=case, kind="closed").count() == 1
+
+
+def test_two_alike_complaints_registered_at_once_see_each_other_and_the_group_forms(transactional_db, bank):
+    """A complaint, then two more about the same matter by two other customers at the same moment. The one
+    registered second waits for the first one's commit (a lock per band of the matter, taken with the
+    bands) and then counts it: three customers, the group forms. Without the wait each saw two customers and
+    no group formed (the surge benchmark, docs/performance.md §10). The first registration is held open here,
+    so the two overlap for certain."""
+    from django.db import transaction
+
+    from redress.lifecycle.registration import register_case
+
+    def alike(i: int):
+        return bank.registration(
+            complainant_name=f"客户{i}", complainant_phone=f"1390000{i:04d}", complainant_id_number=""
+        )
+
+    register_case(bank.teller, alike(0))
+    registered, held, release, done = {}, threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                registered[1] = register_case(bank.teller, alike(1)).case
+                held.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            held.wait(30)
+            registered[2] = register_case(bank.outlet_head, alike(2)).case
+            done.set()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert held.wait(30)
+    waited = not done.wait(2)  # the second waits while the first holds its transaction open
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert waited, "the second registration did not wait for the first one's commit"
+    flagged = set(CaseFlag.objects.filter(flag="group").values_list("case_id", flat=True))
+    assert flagged == set(Case.objects.values_list("pk", flat=True)), "the group of three did not form"
