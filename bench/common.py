@@ -7,10 +7,14 @@ can be used in one run without Django's settings being read twice.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import csv
+import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -217,3 +221,109 @@ def machine() -> dict:
         "postgresql": pg_server_version(),
         "python": sys.version.split()[0],
     }
+
+
+# ---- shared by the benchmark parts (bench/run.py, bench/reports.py) ------------------------------------
+
+# Load clients of the registration benchmark, the peer's and ours alike.
+CLIENTS = 8
+
+
+def log(msg: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def pct(sorted_vals: list[float], p: float) -> float:
+    k = (len(sorted_vals) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(sorted_vals) - 1)
+    return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (k - lo)
+
+
+def peer(cmd: list[str], timeout: float, **env: str) -> str:
+    proc = subprocess.run(
+        cmd, cwd=PEER_DIR, env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise RuntimeError(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    return proc.stdout
+
+
+def new_bank(
+    db: str, data_dir: Path, fixture_args: tuple[str, ...] = (), **extra: str
+) -> tuple[dict[str, str], dict]:
+    """An empty, migrated database with the benchmark bank; returns its environment and the fixture."""
+    create_database(db)
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)
+    env = redress_env(db, data_dir, **extra)
+    log(f"redress: migrate {db}")
+    migrate(env)
+    fixture = run_step("fixture", list(fixture_args), env, 600)
+    (data_dir / "fixture.json").write_text(json.dumps(fixture))
+    return env, fixture
+
+
+def classification_labels(dimension: str) -> list[str]:
+    with open(REPO / "redress" / "cases" / "data" / "jrt0169-2018.csv", encoding="utf-8") as f:
+        return [row["label"] for row in csv.DictReader(f) if row["dimension"] == dimension]
+
+
+def api_token(port: int, username: str, password: str) -> str:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)["token"]
+
+
+def drive(args: argparse.Namespace, cfg_path: Path, master: int, out_file: Path) -> None:
+    """The load client (under the peer's virtualenv, as the peer's own load_create.py runs)."""
+    subprocess.run(
+        [
+            str(PEER_PY),
+            str(REPO / "bench" / "load_cases.py"),
+            "--config",
+            str(cfg_path),
+            "--n",
+            str(args.n),
+            "--concurrency",
+            str(CLIENTS),
+            "--max-seconds",
+            str(args.max_seconds),
+            "--master-pid",
+            str(master),
+            "--out",
+            str(out_file),
+        ],
+        check=True,
+        timeout=args.max_seconds + 120,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def load_config(port: int, fixture: dict, path: Path) -> Path:
+    clients = [
+        {"token": api_token(port, t, fixture["password"]), "outlet": o}
+        for t, o in list(zip(fixture["tellers"], fixture["outlets"], strict=True))[:CLIENTS]
+    ]
+    cfg = {
+        "base": f"http://127.0.0.1:{port}",
+        "clients": clients,
+        "business_categories": classification_labels("business_category"),
+        "reasons": classification_labels("reason"),
+    }
+    path.write_text(json.dumps(cfg, ensure_ascii=False))
+    return path

@@ -182,7 +182,7 @@ def call_list(today: dt.date, branch: str) -> list[dict]:
 
 
 def _stats(times: list[float]) -> dict:
-    from .run import pct
+    from .common import pct
 
     times = sorted(times)
     return {
@@ -197,7 +197,7 @@ def _stats(times: list[float]) -> dict:
 def time_calls(
     port: int, tokens: dict[str, dict], calls: list[dict], rounds: int, seconds: float
 ) -> list[dict]:
-    from .run import log
+    from .common import log
 
     out = []
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
@@ -231,7 +231,7 @@ def registration_runs(
 ) -> dict:
     """The same load as `bench.run registration` (8 clients), with the rollup and without, ABBA."""
     from . import common
-    from .run import drive, free_port, load_config, loadavg, log
+    from .common import drive, free_port, load_config, loadavg, log
 
     runs = []
     reg_args = argparse.Namespace(n=args.registrations, max_seconds=args.registration_seconds)
@@ -266,8 +266,7 @@ def registration_runs(
 def run_peer(args: argparse.Namespace, out: Path) -> dict:
     """django-helpdesk's reports pages and dashboard at 200,000 tickets, through peer-bench's scripts."""
     from . import common
-    from .common import PEER_PY, PEER_ROOT
-    from .run import free_port, loadavg, log, peer
+    from .common import PEER_PY, PEER_ROOT, free_port, loadavg, log, peer
 
     db = f"{args.db_prefix}_helpdesk"
     log("peer: setup.sh")
@@ -357,7 +356,7 @@ def run(args: argparse.Namespace, out: Path) -> dict:
     import tempfile
 
     from . import common
-    from .run import free_port, loadavg, log, new_bank
+    from .common import free_port, loadavg, log, new_bank
 
     sizes = sorted(int(s) for s in args.sizes.split(","))
     result: dict = {"sizes": sizes, "uptime": {}}
