@@ -56,8 +56,11 @@ COMMON_WEIGHT = 0.02
 # Concepts are stored among words, prefixed: `!吞卡` a problem, `#存折` a thing, apart from the word 存折.
 PROBLEM = "!"
 THING = "#"
-# At most this many candidates are scored for one lookup: enough for any burst the group rule must see.
-MAX_CANDIDATES = 500
+# At most this many candidates are scored for one lookup, the newest (the complainant's own first): the group
+# rule needs three people to form a group and then finds it through its newest members, the repeat rule the
+# complainant's own cases. 500 cost a registration in a burst 11 ms of SQL and 5 ms of scoring
+# (bench/profile_registration.py, 3,000 alike cases); 200 reads and scores less than half of it.
+MAX_CANDIDATES = 200
 
 
 def _lines(path) -> list[str]:
