@@ -168,3 +168,20 @@ def test_in_a_busy_week_the_earlier_case_of_a_repeat_is_not_pushed_out_by_the_ca
     monkeypatch.setattr(similarity, "MAX_CANDIDATES", 3)
     again = bank.register(matter=PRINTER_AGAIN)
     assert Case.objects.get(pk=again.pk).previous_case_id == earlier.pk
+
+
+def test_past_the_cap_the_lookup_scores_the_newest_similar_cases(bank, monkeypatch):
+    from redress.matching import similarity
+
+    now = timezone.now()
+    # Registered newest first, so that neither the ids' order nor the insertion order is the time order.
+    alike = [
+        bank.register(matter=PRINTER, received_at=now - dt.timedelta(hours=hours), **person(hours))
+        for hours in (1, 9, 2, 8, 3, 7)
+    ]
+    monkeypatch.setattr(similarity, "MAX_CANDIDATES", 3)
+    new = bank.register(matter=PRINTER_AGAIN, **person(0))
+    found = triggers.related_cases(Case.objects.get(pk=new.pk), triggers.current_settings())
+    newest = {case.pk for case in alike if case.received_at >= now - dt.timedelta(hours=2)}
+    # The new case and the two newest before it: those received 1 and 2 hours ago, not 3 to 9.
+    assert {row[0] for row in found.similar} == newest | {new.pk}
