@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import os
+import sys
 import time
 
 import django
@@ -95,6 +96,8 @@ def main() -> None:
         started = time.perf_counter()
         result = work()
         timings[step] = time.perf_counter() - started
+        load_average = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
+        print(f"{step} {timings[step]:.1f} (load average {load_average})", file=sys.stderr, flush=True)
         return result
 
     try:
