@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from redress.cases.models import CaseEvent
 from redress.common.chain import GENESIS, ChainedRow, audit_key, erased_intact, link, seal_of
@@ -54,23 +54,58 @@ def _matches(model: type[ChainedRow], values: tuple, stored: str, key: bytes) ->
     return seal_of(table, content, key) == stored
 
 
-def seal(*, batch: int = 2000) -> int:
+def _waiting(model: type[ChainedRow], after: int, batch: int) -> list[tuple]:
+    """The first `batch` rows without a place whose id is past `after`, in order of id."""
+    rows = model.objects.filter(seq__isnull=True, pk__gt=after).order_by("pk")
+    return list(rows.values_list("pk", "at", "seal", *model.CHAINED)[:batch])
+
+
+def _give_places(model: type[ChainedRow], places: list[tuple[int, int, str]]) -> None:
+    """Write (id, place, link) for these rows in one statement: a backlog of millions (a restore, a bulk
+    import) is placed at the speed of the hashing, not of one UPDATE per row."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, seqs, links = (list(column) for column in zip(*places, strict=True))
+            cursor.execute(
+                f"UPDATE {table} AS t SET seq = v.seq, link = v.link "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[]) AS v(id, seq, link) "
+                f"WHERE t.{pk} = v.id",
+                [ids, seqs, links],
+            )
+        else:  # SQLite: one prepared statement run for every row, in the same transaction
+            cursor.executemany(
+                f"UPDATE {table} SET seq = %s, link = %s WHERE {pk} = %s",
+                [(seq, linked, row) for row, seq, linked in places],
+            )
+
+
+def seal(*, batch: int = 10_000) -> int:
     """Give the rows written since the last run their places; returns how many. Safe to run on several
     machines at once (the head's lock makes them take turns)."""
     key, done = audit_key(), 0
+    # Per table, the id up to which every row without a place was looked at in this run: each batch reads
+    # on from there along the primary key instead of finding the rows without a place again (with millions
+    # waiting, that search made every batch slower than the one before). A row committed late under an id
+    # already passed is placed by the next run.
+    after = dict.fromkeys(CHAINED_MODELS, 0)
     while True:
         with transaction.atomic():
             head = _head(lock=True)
-            waiting, more = [], False
+            waiting, fetched, more = [], {}, False
             for order, model in enumerate(CHAINED_MODELS):
-                rows = model.objects.filter(seq__isnull=True).order_by("pk")
-                fetched = list(rows.values_list("pk", "at", "seal", *model.CHAINED)[:batch])
-                more = more or len(fetched) == batch  # this table may hold more than was read
-                waiting += [(at, order, pk, stored, tuple(content)) for pk, at, stored, *content in fetched]
+                fetched[model] = _waiting(model, after[model], batch)
+                more = more or len(fetched[model]) == batch  # this table may hold more than was read
+                waiting += [
+                    (at, order, pk, stored, tuple(content)) for pk, at, stored, *content in fetched[model]
+                ]
             waiting.sort()
-            placed: dict[type[ChainedRow], list[ChainedRow]] = {}
+            placed: dict[type[ChainedRow], list[tuple[int, int, str]]] = {}
+            looked_at: set[tuple[int, int]] = set()
             for _at, order, pk, stored, content in waiting[:batch]:
                 model = CHAINED_MODELS[order]
+                looked_at.add((order, pk))
                 if not _matches(model, content, stored, key):
                     log.warning(
                         "audit chain: %s row %s does not match its seal; not placed", model.__name__, pk
@@ -78,13 +113,23 @@ def seal(*, batch: int = 2000) -> int:
                     continue
                 head.seq += 1
                 head.link = link(head.link, head.seq, stored)
-                placed.setdefault(model, []).append(model(pk=pk, seq=head.seq, link=head.link))
-            for model, rows in placed.items():
-                model.objects.bulk_update(rows, ["seq", "link"], batch_size=500)
+                placed.setdefault(model, []).append((pk, head.seq, head.link))
+            for model, places in placed.items():
+                _give_places(model, places)
             head.save(update_fields=["seq", "link"])
-            done += sum(len(rows) for rows in placed.values())
-        # Done when every row waiting was read and placed, or only rows that cannot be placed are left.
-        if not placed or (not more and len(waiting) <= batch):
+            done += sum(len(places) for places in placed.values())
+        moved = False
+        for order, model in enumerate(CHAINED_MODELS):
+            # Read on after the rows looked at, up to the first one left for the next batch (one merged in
+            # order of time may leave a lower id of one table for later).
+            for row in fetched[model]:
+                if (order, row[0]) not in looked_at:
+                    break
+                after[model], moved = row[0], True
+        # Done when every row waiting was read and looked at (a row that does not match its seal stays
+        # without a place, and is passed over, not read again), or when a batch placed nothing and could
+        # not read on (rows that do not match their seal, ahead in time of a lower id left for later).
+        if (not more and len(waiting) <= batch) or not (placed or moved):
             return done
 
 

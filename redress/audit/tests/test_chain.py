@@ -194,3 +194,46 @@ def test_postgresql_refuses_to_delete_a_case_and_its_history(bank):
     with pytest.raises(DatabaseError, match="written once"), transaction.atomic():
         Case.objects.filter(pk=case.pk).delete()  # its events go with it, and are refused
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_a_backlog_placed_over_several_batches_verifies_and_an_edit_in_a_later_batch_is_named(
+    bank, disable_triggers
+):
+    case = bank.register()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor=bank.office, case=case, action=AuditAction.EXPORT, detail=f"row {n}")
+        for n in range(25)
+    )
+    rows = CaseEvent.objects.count() + 25
+    assert seal(batch=10) == rows  # three batches at least, each written in one statement
+    places = sorted(
+        [*CaseEvent.objects.values_list("seq", flat=True), *AuditEntry.objects.values_list("seq", flat=True)]
+    )
+    assert places == list(range(1, rows + 1))
+    assert verify(seal_first=False).intact
+    edited = AuditEntry.objects.get(seq=15)  # placed by the second batch
+    sql("UPDATE audit_auditentry SET detail = 'nothing exported' WHERE id = %s", edited.pk)
+    verdict = verify()
+    assert (verdict.finding.what, verdict.finding.row, verdict.finding.seq) == ("edited", edited.pk, 15)
+
+
+def test_rows_not_written_by_redress_filling_a_batch_do_not_hold_back_the_rows_after_them(bank):
+    case = bank.register()
+    seal()
+    for _ in range(3):  # forged, and earlier in time than anything waiting: the sealer reads them first
+        sql(
+            "INSERT INTO audit_auditentry (at, actor_id, action, case_id, detail, seal, link) "
+            "VALUES (%s, %s, 'case_page', %s, '', %s, '')",
+            "2026-01-01 00:00:00+00:00",
+            bank.outsider.pk,
+            case.pk,
+            "f" * 64,
+        )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor=bank.office, case=case, action=AuditAction.CASE_API) for _ in range(5)
+    )
+    assert seal(batch=2) == 5
+    assert AuditEntry.objects.filter(seq__isnull=True, actor=bank.outsider).count() == 3
+    assert not AuditEntry.objects.filter(seq__isnull=True, actor=bank.office).exists()
+    verdict = verify()
+    assert verdict.finding.what == "inserted" and verdict.checked == verdict.head_seq
