@@ -59,8 +59,10 @@ THING = "#"
 # At most this many candidates are scored for one lookup, the newest (the complainant's own first): the group
 # rule needs three people to form a group and then finds it through its newest members, the repeat rule the
 # complainant's own cases. 500 cost a registration in a burst 11 ms of SQL and 5 ms of scoring
-# (bench/profile_registration.py, 3,000 alike cases); 200 reads and scores less than half of it.
-MAX_CANDIDATES = 200
+# (bench/profile_registration.py, 3,000 alike cases); 100 reads and scores a fifth of it, and is still far
+# more than the three people a group needs (the number of people its evidence records is then of the
+# newest 100 cases, not of the whole week).
+MAX_CANDIDATES = 100
 
 
 def _lines(path) -> list[str]:
@@ -135,8 +137,14 @@ def stored(matter: frozenset[str]) -> str:
 def concepts_of(kept: str | None, text: str | None) -> frozenset[str]:
     """A candidate's concepts: those kept with its search entry, or from its text where none are kept."""
     if kept is not None:
-        return frozenset(kept.split())
+        return _kept(kept)
     return concepts(text or "")
+
+
+# The same candidates come back to every registration of a burst: their kept concepts are split once.
+@lru_cache(maxsize=20_000)
+def _kept(kept: str) -> frozenset[str]:
+    return frozenset(kept.split())
 
 
 def similarity(text_a: str, text_b: str) -> float:
