@@ -568,7 +568,7 @@ def recount(cases: models.QuerySet[Case] | None = None) -> Iterator[tuple[int, s
         yield row["pk"], row["number"], row["subject_staff_id"], facts_of(row)
 
 
-def rebuild(batch: int = 2000) -> int:
+def rebuild(batch: int = 10000) -> int:
     """Every case's figures recounted and the rollup summed from them, in one transaction; returns the
     number of cases. On PostgreSQL the cases' table is held against writes meanwhile (SHARE: readers go on,
     a registration or transition waits), so no change falls between the recount and the sum."""
@@ -581,14 +581,33 @@ def rebuild(batch: int = 2000) -> int:
         CaseFigures.objects.all().delete()
         done, pending = 0, []
         for case_id, _number, subject_staff_id, (bucket, counts) in recount():
-            pending.append(CaseFigures(case_id=case_id, **_stored(bucket, counts, subject_staff_id)))
+            pending.append({"case_id": case_id, **_stored(bucket, counts, subject_staff_id)})
             if len(pending) >= batch:
-                CaseFigures.objects.bulk_create(pending)
+                _store(pending)
                 done, pending = done + len(pending), []
-        CaseFigures.objects.bulk_create(pending)
+        _store(pending)
         done += len(pending)
         sum_rollups()
     return done
+
+
+def _store(rows: list[dict[str, Any]]) -> None:
+    """New rows of cases' figures: on PostgreSQL one COPY (a tenth of the time of an INSERT of the same rows
+    through the ORM), elsewhere a bulk insert. Each batch is its own COPY: the recount's cursor is read
+    between them (a connection does one thing at a time)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        CaseFigures.objects.bulk_create([CaseFigures(**row) for row in rows])
+        return
+    quote = connection.ops.quote_name
+    names = list(rows[0])
+    columns = ", ".join(quote(CaseFigures._meta.get_field(name).column) for name in names)
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {quote(CaseFigures._meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
 
 
 def sum_rollups() -> None:
