@@ -1,20 +1,24 @@
-"""Each case's figures and their daily rollup, kept in the transaction that changes the case (R8.1).
+"""Each case's figures and their rollup, kept in the transaction that changes the case (R8.1).
 
 A case contributes to exactly one bucket of the rollup — the Beijing day it was received × its registering
-unit × its kind, channel, category, regulatory classes, product, customer group and unit complained about —
-and to the measures its state and history make true (registered, accepted, closed as counted, replied late,
-reopened, a clock breached…). `facts_of` is the one rule that turns a case into that bucket and those
-measures; everything else only moves its answer around:
+unit × its kind, channel, category, regulatory classes, product, customer group and unit and staff member
+complained about — and to the measures its state and history make true (registered, accepted, closed as
+counted, replied late, reopened, a clock breached…). `facts_of` is the one rule that turns a case into that
+bucket and those measures; everything else only moves its answer around. The bucket's row (`DailyFigures`)
+is kept with the case's; the reports read the rollup's slices (`SliceFigures`, `SLICES`: a few dimensions
+each, per day and per month), in which a case counts once per slice and grain (decision 0039):
 
 - registration (`record_new_case`, called by `redress.lifecycle.registration`): the case's facts are worked
-  out from the case just written, with no query, and stored in two statements — its row of `CaseFigures`
-  and an upsert adding it to its bucket of `DailyFigures`;
+  out from the case just written, with no query, and stored in one statement on PostgreSQL (three on
+  SQLite) — its row of `CaseFigures`, an upsert adding it to its bucket and one adding it to its slice rows;
 - every transition (`case_changed`, called once by `machine.run` after the action and what follows it) and a
   clock the sweeper breaches: the case's facts are worked out again from the database in one statement, with
   the facts stored for it; when they differ, the case's row is updated and the difference added to the
-  bucket(s), as deltas (`count = count + d`), so concurrent writers never overwrite each other's counts;
-- `rebuild` recounts every case with the same rule; `verify` names each case whose stored facts differ from
-  a recount and each bucket that differs from the sum of its cases.
+  bucket(s) and their slice rows, as deltas (`count = count + d`), so concurrent writers never overwrite
+  each other's counts;
+- `rebuild` recounts every case with the same rule and sums the buckets and slices from the cases' rows;
+  `verify` names each case whose stored facts differ from a recount and each bucket or slice row that
+  differs from the sum of its cases.
 
 A new action needs nothing here: whatever it changes, the case's facts are worked out again after it.
 
@@ -485,10 +489,10 @@ def registering(case: Case) -> Iterator[set[int]]:
 def record_new_case(
     case: Case, flags: Iterable[str], *, acted_on: bool = False, others: Iterable[int] = ()
 ) -> None:
-    """A registration's figures: the case's row and its bucket's upsert (one statement on PostgreSQL, no
-    read) — worked out from the case in hand, unless an action already acted on it (`acted_on`: a trigger
-    fired), when they are read as after any transition (one statement more); with those of the `others`
-    its triggers acted on, every bucket in the order of its key."""
+    """A registration's figures: the case's row and the upserts of its bucket and slice rows (one statement
+    on PostgreSQL, no read) — worked out from the case in hand, unless an action already acted on it
+    (`acted_on`: a trigger fired), when they are read as after any transition (one statement more); with
+    those of the `others` its triggers acted on, every bucket in the order of its key."""
     if not settings.REPORTS_MAINTAIN_FIGURES:  # the benchmark's run without the rollup (settings)
         return
     others = sorted(set(others) - {case.pk})
