@@ -1,20 +1,24 @@
-"""Each case's figures and their daily rollup, kept in the transaction that changes the case (R8.1).
+"""Each case's figures and their rollup, kept in the transaction that changes the case (R8.1).
 
 A case contributes to exactly one bucket of the rollup — the Beijing day it was received × its registering
-unit × its kind, channel, category, regulatory classes, product, customer group and unit complained about —
-and to the measures its state and history make true (registered, accepted, closed as counted, replied late,
-reopened, a clock breached…). `facts_of` is the one rule that turns a case into that bucket and those
-measures; everything else only moves its answer around:
+unit × its kind, channel, category, regulatory classes, product, customer group and unit and staff member
+complained about — and to the measures its state and history make true (registered, accepted, closed as
+counted, replied late, reopened, a clock breached…). `facts_of` is the one rule that turns a case into that
+bucket and those measures; everything else only moves its answer around. The bucket's row (`DailyFigures`)
+is kept with the case's; the reports read the rollup's slices (`SliceFigures`, `SLICES`: a few dimensions
+each, per day and per month), in which a case counts once per slice and grain (decision 0039):
 
 - registration (`record_new_case`, called by `redress.lifecycle.registration`): the case's facts are worked
-  out from the case just written, with no query, and stored in two statements — its row of `CaseFigures`
-  and an upsert adding it to its bucket of `DailyFigures`;
+  out from the case just written, with no query, and stored in one statement on PostgreSQL (three on
+  SQLite) — its row of `CaseFigures`, an upsert adding it to its bucket and one adding it to its slice rows;
 - every transition (`case_changed`, called once by `machine.run` after the action and what follows it) and a
   clock the sweeper breaches: the case's facts are worked out again from the database in one statement, with
   the facts stored for it; when they differ, the case's row is updated and the difference added to the
-  bucket(s), as deltas (`count = count + d`), so concurrent writers never overwrite each other's counts;
-- `rebuild` recounts every case with the same rule; `verify` names each case whose stored facts differ from
-  a recount and each bucket that differs from the sum of its cases.
+  bucket(s) and their slice rows, as deltas (`count = count + d`), so concurrent writers never overwrite
+  each other's counts;
+- `rebuild` recounts every case with the same rule and sums the buckets and slices from the cases' rows;
+  `verify` names each case whose stored facts differ from a recount and each bucket or slice row that
+  differs from the sum of its cases.
 
 A new action needs nothing here: whatever it changes, the case's facts are worked out again after it.
 
@@ -36,6 +40,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from redress.cases import customer_groups
@@ -72,6 +77,7 @@ DIMENSIONS = (
     "product",
     "customer_group",
     "subject_unit_id",
+    "subject_staff_id",
 )
 
 # The customer groups of P1 六、4 (the rule lives with the cases: the register filters by it too).
@@ -143,6 +149,8 @@ def _bucket() -> dict[str, models.Field]:
         "product": models.CharField(max_length=128),
         "customer_group": models.CharField(max_length=16),
         "subject_unit_id": models.IntegerField(),
+        # The person complained about: their own cases are taken out of any figure they are shown (R10.1).
+        "subject_staff_id": models.IntegerField(default=0),
     }
 
 
@@ -161,8 +169,6 @@ class CaseFigures(Bucket, Counts):
     transition adds only the difference, and so that `verify` can name the case that differs."""
 
     case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="figures")
-    # The person complained about: their own cases are taken out of any figure they are shown (R10.1).
-    subject_staff_id = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("case figures")
@@ -205,6 +211,80 @@ class DailyFigures(Bucket, Counts):
         return f"{self.day} {self.unit_path}"
 
 
+# The slices of the rollup: per slice the dimensions it keeps (besides the day), the others left '' or 0, so
+# that its rows are bounded by days × units × values, not by cases (decision 0039). Each report reads the
+# narrowest slice that has every dimension it filters or groups by (`slice_for`), whole months from the
+# month grain. The registering unit's id and path go together (the path is how a subtree is matched).
+UNIT = ("unit_id", "unit_path")
+SLICES: dict[str, tuple[str, ...]] = {
+    # The totals, the daily report's lines, the heat map, a summary by unit, day or month.
+    "unit": UNIT,
+    "kind": (*UNIT, "kind"),
+    "channel": (*UNIT, "channel"),
+    # The hotspots count complaints: their dimensions are kept by kind.
+    "category": (*UNIT, "kind", "category"),
+    "business_category": (*UNIT, "kind", "business_category_id"),
+    "reason": (*UNIT, "kind", "reason_id"),
+    "product": (*UNIT, "kind", "product"),
+    "customer_group": (*UNIT, "kind", "customer_group"),
+    "subject_unit": (*UNIT, "kind", "subject_unit_id"),
+    # Performance: by the unit (and the staff member) complained about, whoever registered the case.
+    "performance": ("kind", "subject_unit_id"),
+    "staff": ("kind", "subject_unit_id", "subject_staff_id"),
+    # The regulatory return: the bank's complaints by the regulator's three classes.
+    "regulatory": ("kind", "regulatory_channel_id", "business_category_id", "reason_id"),
+}
+# A slice's row is of one day, or of one month (its `day` the first of the month).
+DAY, MONTH = "day", "month"
+GRAINS = (DAY, MONTH)
+# What a slice keeps of a dimension it does not have.
+_NONE = {name: 0 if name.endswith("_id") else "" for name in DIMENSIONS if name != "day"}
+# The key of a slice's row: the slice, the grain, then every dimension.
+SLICE_KEY = ("slice", "grain", *DIMENSIONS)
+
+
+class SliceFigures(Bucket, Counts):
+    """The rollup, in slices (SLICES × GRAINS): per slice, grain and the values of the slice's dimensions,
+    the sum of the measures of its cases. A row is kept when its counts fall to zero."""
+
+    slice = models.CharField(max_length=24)
+    grain = models.CharField(max_length=8)
+
+    class Meta:
+        verbose_name = _("figures by slice")
+        verbose_name_plural = _("figures by slice")
+        constraints = [models.UniqueConstraint(fields=list(SLICE_KEY), name="slice_figures_key_unique")]
+        indexes = [
+            models.Index(
+                fields=["slice", "grain", "unit_path", "day"],
+                name="slice_figures_path_day_idx",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slice} {self.grain} {self.day} {self.unit_path}"
+
+
+def slice_for(dimensions: Iterable[str]) -> str | None:
+    """The narrowest slice that has every one of `dimensions` (the day aside); None if none has."""
+    wanted = set(dimensions) - {"day"}
+    fits = [name for name, kept in SLICES.items() if wanted <= set(kept)]
+    return min(fits, key=lambda name: len(SLICES[name])) if fits else None
+
+
+def slice_keys(bucket: tuple) -> list[tuple]:
+    """The key (SLICE_KEY) of each slice row a case of this bucket counts in."""
+    values = dict(zip(DIMENSIONS, bucket, strict=True))
+    day = values["day"]
+    keys = []
+    for name, kept in SLICES.items():
+        rest = tuple(values[d] if d in kept else _NONE[d] for d in DIMENSIONS[1:])
+        keys.append((name, DAY, day, *rest))
+        keys.append((name, MONTH, day.replace(day=1), *rest))
+    return keys
+
+
 Facts = tuple[tuple, dict[str, int]]
 
 
@@ -227,6 +307,7 @@ def facts_of(row: Mapping[str, Any]) -> Facts:
         row["product"],
         customer_group(row["complainant_vip"], row["product"]),
         row["subject_unit_id"] or 0,
+        row["subject_staff_id"] or 0,
     )
     counts = dict.fromkeys(MEASURES, 0)
     state = row["state"]
@@ -321,25 +402,68 @@ def _add(bucket: tuple, counts: Mapping[str, int], sign: int = 1) -> None:
         cursor.execute(*_add_sql(bucket, counts, sign))
 
 
+def _slice_changes(changes: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The differences of buckets as the differences of the slice rows they count in (none all zero)."""
+    summed: dict[tuple, dict[str, int]] = {}
+    for bucket, counts in changes.items():
+        for key in slice_keys(bucket):
+            into = summed.setdefault(key, dict.fromkeys(MEASURES, 0))
+            for name in MEASURES:
+                into[name] += counts[name]
+    return {key: counts for key, counts in summed.items() if any(counts.values())}
+
+
+def _slices_sql(changes: Mapping[tuple, Mapping[str, int]], after: str = "") -> tuple[str, list]:
+    """One upsert adding the differences to their slice rows, in the order of the rows' keys: two writers
+    take the rows they share in one order (see `_deferred`). `after` (PostgreSQL: a CTE's name) makes the
+    statement wait for that CTE to be done before it writes a row, so the bucket's row is taken first."""
+    quote = connection.ops.quote_name
+    table = quote(SliceFigures._meta.db_table)
+    names = (*SLICE_KEY, *MEASURES)
+    columns = ", ".join(quote(name) for name in names)
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    keys = sorted(changes)
+    values = ", ".join([row] * len(keys))
+    changed = [name for name in MEASURES if any(changes[key][name] for key in keys)] or ["registered"]
+    sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in changed)
+    conflict = f"ON CONFLICT ({', '.join(quote(name) for name in SLICE_KEY)}) DO UPDATE SET {sets}"
+    params = [value for key in keys for value in (*key, *(changes[key][name] for name in MEASURES))]
+    if after:
+        # A one-time filter: the CTE is run to its end before the first row is inserted.
+        source = f"SELECT * FROM (VALUES {values}) AS v WHERE (SELECT COUNT(*) FROM {after}) >= 0"
+        return f"INSERT INTO {table} ({columns}) {source} {conflict}", params
+    return f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}", params
+
+
+def _add_slices(changes: Mapping[tuple, Mapping[str, int]]) -> None:
+    """The buckets' differences added to every slice: one statement (none if nothing changed)."""
+    rows = _slice_changes(changes)
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(*_slices_sql(rows))
+
+
 def _create_and_add(
     case_id: int, bucket: tuple, counts: Mapping[str, int], subject_staff_id: int | None
 ) -> None:
-    """A new case's row of figures and its bucket's upsert: one statement on PostgreSQL (a data-modifying
-    CTE: a registration's statements are its cost, issue 16), two on SQLite."""
+    """A new case's row of figures, its bucket's upsert and its slices' rows: one statement on PostgreSQL
+    (a data-modifying CTE: a registration's statements are its cost, issue 16), three on SQLite."""
     values = {"case_id": case_id, **_stored(bucket, counts, subject_staff_id)}
     if connection.vendor != "postgresql":
         CaseFigures.objects.create(**values)
         _add(bucket, counts)
+        _add_slices({bucket: counts})
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(CaseFigures._meta.get_field(name).column) for name in values)
     places = ", ".join(["%s"] * len(values))
     upsert, params = _add_sql(bucket, counts)
+    sliced, slice_params = _slices_sql(_slice_changes({bucket: counts}), after="bucket")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH kept AS (INSERT INTO {quote(CaseFigures._meta.db_table)} ({columns}) VALUES ({places}))"
-            f" {upsert}",
-            [*values.values(), *params],
+            f"WITH kept AS (INSERT INTO {quote(CaseFigures._meta.db_table)} ({columns}) VALUES ({places})),"
+            f" bucket AS ({upsert} RETURNING 1) {sliced}",
+            [*values.values(), *params, *slice_params],
         )
 
 
@@ -373,10 +497,10 @@ def registering(case: Case) -> Iterator[set[int]]:
 def record_new_case(
     case: Case, flags: Iterable[str], *, acted_on: bool = False, others: Iterable[int] = ()
 ) -> None:
-    """A registration's figures: the case's row and its bucket's upsert (one statement on PostgreSQL, no
-    read) — worked out from the case in hand, unless an action already acted on it (`acted_on`: a trigger
-    fired), when they are read as after any transition (one statement more); with those of the `others`
-    its triggers acted on, every bucket in the order of its key."""
+    """A registration's figures: the case's row and the upserts of its bucket and slice rows (one statement
+    on PostgreSQL, no read) — worked out from the case in hand, unless an action already acted on it
+    (`acted_on`: a trigger fired), when they are read as after any transition (one statement more); with
+    those of the `others` its triggers acted on, every bucket in the order of its key."""
     if not settings.REPORTS_MAINTAIN_FIGURES:  # the benchmark's run without the rollup (settings)
         return
     others = sorted(set(others) - {case.pk})
@@ -492,6 +616,8 @@ def _add_in_order(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
     for bucket in sorted(summed):
         if any(summed[bucket].values()):
             _add(bucket, summed[bucket])
+    # Then every slice row, in one statement: each writer takes the buckets' rows first, then the slices'.
+    _add_slices(summed)
 
 
 # ---- recount -------------------------------------------------------------------------------------------
@@ -505,7 +631,7 @@ def recount(cases: models.QuerySet[Case] | None = None) -> Iterator[tuple[int, s
         yield row["pk"], row["number"], row["subject_staff_id"], facts_of(row)
 
 
-def rebuild(batch: int = 2000) -> int:
+def rebuild(batch: int = 10000) -> int:
     """Every case's figures recounted and the rollup summed from them, in one transaction; returns the
     number of cases. On PostgreSQL the cases' table is held against writes meanwhile (SHARE: readers go on,
     a registration or transition waits), so no change falls between the recount and the sum."""
@@ -513,32 +639,93 @@ def rebuild(batch: int = 2000) -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Case._meta.db_table)} IN SHARE MODE")
+        SliceFigures.objects.all().delete()
         DailyFigures.objects.all().delete()
         CaseFigures.objects.all().delete()
         done, pending = 0, []
         for case_id, _number, subject_staff_id, (bucket, counts) in recount():
-            pending.append(CaseFigures(case_id=case_id, **_stored(bucket, counts, subject_staff_id)))
+            pending.append({"case_id": case_id, **_stored(bucket, counts, subject_staff_id)})
             if len(pending) >= batch:
-                CaseFigures.objects.bulk_create(pending)
+                _store(pending)
                 done, pending = done + len(pending), []
-        CaseFigures.objects.bulk_create(pending)
+        _store(pending)
         done += len(pending)
-        quote = connection.ops.quote_name
-        key = ", ".join(quote(name) for name in DIMENSIONS)
-        sums = ", ".join(f"SUM({quote(name)})" for name in MEASURES)
-        columns = ", ".join(quote(name) for name in MEASURES)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(DailyFigures._meta.db_table)} ({key}, {columns}) "
-                f"SELECT {key}, {sums} FROM {quote(CaseFigures._meta.db_table)} GROUP BY {key}"
-            )
-            if connection.vendor == "postgresql":
-                # Fresh statistics for the tables just filled: without them the planner took the rollup for
-                # one row until autovacuum came by, and a branch's performance report looped over the units
-                # once per rollup row (2.6 s at 100,000 cases; bench/reports.py).
-                tables = (CaseFigures._meta.db_table, DailyFigures._meta.db_table)
-                cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")
+        sum_rollups()
     return done
+
+
+def _store(rows: list[dict[str, Any]]) -> None:
+    """New rows of cases' figures: on PostgreSQL one COPY (a tenth of the time of an INSERT of the same rows
+    through the ORM), elsewhere a bulk insert. Each batch is its own COPY: the recount's cursor is read
+    between them (a connection does one thing at a time)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        CaseFigures.objects.bulk_create([CaseFigures(**row) for row in rows])
+        return
+    quote = connection.ops.quote_name
+    names = list(rows[0])
+    columns = ", ".join(quote(CaseFigures._meta.get_field(name).column) for name in names)
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {quote(CaseFigures._meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+
+
+def sum_rollups() -> None:
+    """The rollup's bucket rows and every slice summed afresh from the cases' figures (SQL, `INSERT …
+    SELECT … GROUP BY`), then analysed: what `rebuild` does once the cases' figures are recounted, and the
+    migration that added the slices."""
+    quote = connection.ops.quote_name
+    key = ", ".join(quote(name) for name in DIMENSIONS)
+    sums = ", ".join(f"SUM({quote(name)})" for name in MEASURES)
+    columns = ", ".join(quote(name) for name in MEASURES)
+    SliceFigures.objects.all().delete()
+    DailyFigures.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(DailyFigures._meta.db_table)} ({key}, {columns}) "
+            f"SELECT {key}, {sums} FROM {quote(CaseFigures._meta.db_table)} GROUP BY {key}"
+        )
+        for name in SLICES:
+            for grain in GRAINS:
+                cursor.execute(*_fill_slice_sql(name, grain))
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the tables just filled: without them the planner took the rollup for one
+            # row until autovacuum came by, and a branch's performance report looped over the units once
+            # per rollup row (2.6 s at 100,000 cases; bench/reports.py).
+            tables = (CaseFigures._meta.db_table, DailyFigures._meta.db_table, SliceFigures._meta.db_table)
+            cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")
+
+
+def _month_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(DATE_TRUNC('month', {column}) AS date)"
+    return f"DATE({column}, 'start of month')"
+
+
+def _fill_slice_sql(name: str, grain: str) -> tuple[str, list]:
+    """INSERT … SELECT of one slice at one grain, summed from the cases' figures."""
+    quote = connection.ops.quote_name
+    kept = SLICES[name]
+    day = quote("day") if grain == DAY else _month_sql(quote("day"))
+    selected, params = [], [name, grain]
+    for dimension in DIMENSIONS[1:]:
+        if dimension in kept:
+            selected.append(quote(dimension))
+        else:
+            selected.append("%s")
+            params.append(_NONE[dimension])
+    sums = ", ".join(f"SUM({quote(m)})" for m in MEASURES)
+    columns = ", ".join(quote(c) for c in (*SLICE_KEY, *MEASURES))
+    group = ", ".join([day, *(quote(d) for d in DIMENSIONS[1:] if d in kept)])
+    sql = (
+        f"INSERT INTO {quote(SliceFigures._meta.db_table)} ({columns}) "
+        f"SELECT %s, %s, {day}, {', '.join(selected)}, {sums} "
+        f"FROM {quote(CaseFigures._meta.db_table)} GROUP BY {group}"
+    )
+    return sql, params
 
 
 def verify() -> list[str]:
@@ -583,7 +770,41 @@ def verify() -> list[str]:
     for bucket, sums in summed.items():
         if any(sums[f"s_{name}"] for name in MEASURES):
             differences.append(f"rollup {_describe(bucket)}: missing")
+    for name in SLICES:
+        for grain in GRAINS:
+            differences += _verify_slice(name, grain)
     return differences
+
+
+def _verify_slice(name: str, grain: str) -> list[str]:
+    """Each row of the slice at the grain that differs from the sum of its cases' figures, named."""
+    kept = SLICES[name]
+    day = F("day") if grain == DAY else TruncMonth("day", output_field=models.DateField())
+    expected = {
+        (name, grain, row["at"], *(row[d] if d in kept else _NONE[d] for d in DIMENSIONS[1:])): row
+        for row in CaseFigures.objects.annotate(at=day)
+        .values("at", *kept)
+        .annotate(**{f"s_{m}": models.Sum(m) for m in MEASURES})
+        .order_by()
+    }
+    differences = []
+    for row in SliceFigures.objects.filter(slice=name, grain=grain).values(*SLICE_KEY, *MEASURES).iterator():
+        key = tuple(row[c] for c in SLICE_KEY)
+        sums = expected.pop(key, None)
+        for measure in MEASURES:
+            want = sums[f"s_{measure}"] if sums else 0
+            if row[measure] != want:
+                differences.append(
+                    f"slice {_describe_slice(key)}: {measure} {row[measure]}, its cases {want}"
+                )
+    for key, sums in expected.items():
+        if any(sums[f"s_{m}"] for m in MEASURES):
+            differences.append(f"slice {_describe_slice(key)}: missing")
+    return differences
+
+
+def _describe_slice(key: tuple) -> str:
+    return f"{key[0]} by {key[1]} " + _describe(key[2:])
 
 
 def _describe(bucket: tuple) -> str:

@@ -3,8 +3,9 @@ P2 第九条(四)), and the year-end report (通报) built from them.
 
 A complaint counts against the unit complained about (and every unit above it) and the staff member
 complained about — not the unit that registered it (docs/decisions/0034-performance-hotspots-problems.md).
-Each case's figures (`CaseFigures`, one row per case, kept in the case's transaction) carry the unit and
-staff member complained about, so a period's performance is one grouped read of those rows:
+The rollup's slices by the unit and by the staff member complained about (`figures.SLICES`, kept in the
+case's transaction) make a period's performance one grouped read of rows bounded by days × units (or
+staff), not by cases:
 
 - *complaints*: complaints received in the period (Beijing days) naming them;
 - *counted*: of them, closed in the statistics class `counted` (P1 四(二));
@@ -32,7 +33,6 @@ from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
 from . import services
-from .figures import CaseFigures
 
 # The measures a line is built from.
 ESCALATED = tuple(f"escalated_{level}" for level in Level.values)
@@ -149,14 +149,12 @@ class Performance:
 
 def _sources(user: Staff, unit: Unit, start: dt.date, end: dt.date, by_staff: bool) -> services.Sources:
     """The rows whose sums, times their sign, are the complaints of the period about the unit's subtree the
-    user may see (`services.sources_where`); by staff member, the cases' own rows, which alone carry the
-    staff member complained about."""
+    user may see (`services.sources_where`: the rollup's slice by the unit, or the staff member, complained
+    about)."""
     subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
     where = {"subject_unit_id__in": subtree, "day__gte": start, "day__lte": end, "kind": Kind.COMPLAINT}
     if by_staff:
-        return [
-            (services.seen_rows(user, unit, CaseFigures.objects.filter(**where, subject_staff_id__gt=0)), 1)
-        ]
+        where["subject_staff_id__gt"] = 0
     return services.sources_where(user, unit, where)
 
 

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _L
@@ -33,7 +33,7 @@ from redress.common.errors import FieldErrors
 from redress.organisation.lookups import work_group_scopes
 from redress.organisation.models import Staff, Unit
 
-from .figures import CaseFigures, DailyFigures
+from .figures import DAY, MONTH, CaseFigures, SliceFigures, slice_for
 
 # What a summary may be grouped by (issue 11, item 7).
 GROUP_BY = {
@@ -57,12 +57,63 @@ _COLUMN = {
     "reason": "reason_id",
     "unit": "unit_path",
     "day": "day",
-    "month": "day",
+    "month": "month",  # the day, read at the month grain where whole months allow
 }
 # A period longer than this is refused: ten years of days is already more than any report shows.
 MAX_DAYS = 3660
 
-Sources = list[tuple[QuerySet, int]]
+
+class Rollup:
+    """The rollup's rows matching `where` (filters of the figures' columns: a period as `day__gte` and
+    `day__lte`), read when summed: from the narrowest slice that has every dimension filtered or grouped by
+    (`figures.slice_for`), whole months from its month rows and the days at the period's ends from its day
+    rows; from the cases' own figures if no slice has them all."""
+
+    def __init__(self, where: dict) -> None:
+        self.where = dict(where)
+
+    def filter(self, **more: object) -> Rollup:
+        return Rollup({**self.where, **more})
+
+    def rows(self, columns: Iterable[str]) -> QuerySet:
+        """The rows to sum when grouped by `columns` ("month": by the day, month rows where whole months
+        allow; "day": day rows only)."""
+        columns = list(columns)
+        by_day = "day" in columns
+        dimensions = {key.split("__")[0] for key in self.where} | {
+            "day" if c == MONTH else c for c in columns
+        }
+        name = slice_for(dimensions)
+        if name is None:
+            return CaseFigures.objects.filter(**self.where)
+        where = dict(self.where)
+        start, end = where.pop("day__gte", None), where.pop("day__lte", None)
+        rows = SliceFigures.objects.filter(slice=name, **where)
+        if by_day or start is None or end is None:
+            period = {"day__gte": start, "day__lte": end}
+            return rows.filter(grain=DAY, **{k: v for k, v in period.items() if v is not None})
+        return rows.filter(_period(start, end))
+
+
+def _first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _period(start: dt.date, end: dt.date) -> Q:
+    """The rows of [start, end]: the month rows of the whole months in it, the day rows of the rest."""
+    first = start if start.day == 1 else _first_of_next_month(start)
+    after = _first_of_next_month(end)
+    stop = after if after - dt.timedelta(days=1) == end else end.replace(day=1)
+    if first >= stop:
+        return Q(grain=DAY, day__gte=start, day__lte=end)
+    return (
+        Q(grain=MONTH, day__gte=first, day__lt=stop)
+        | Q(grain=DAY, day__gte=start, day__lt=first)
+        | Q(grain=DAY, day__gte=stop, day__lte=end)
+    )
+
+
+Sources = list[tuple[QuerySet | Rollup, int]]
 
 
 @dataclass(frozen=True)
@@ -105,12 +156,13 @@ def seen_rows(user: Staff | None, unit: Unit, rows: QuerySet[CaseFigures]) -> Qu
 
 
 def sources_where(user: Staff | None, unit: Unit, where: dict) -> Sources:
-    """The querysets whose figures, times their sign, add up to what the user may see of the rows matching
-    `where`: the rollup (one row per day and bucket, far fewer than the cases) less the cases about the user,
-    for one who sees the whole subtree; the cases' own rows for anyone else (decision 0028)."""
+    """The sources whose figures, times their sign, add up to what the user may see of the rows matching
+    `where`: the rollup (`Rollup`: a slice, rows bounded by days × units × values, not by cases) less the
+    cases about the user, for one who sees the whole subtree; the cases' own rows for anyone else (decision
+    0028)."""
     if user is not None and scope(user, unit) != "whole":
         return [(seen_rows(user, unit, CaseFigures.objects.filter(**where)), 1)]
-    parts: Sources = [(DailyFigures.objects.filter(**where), 1)]
+    parts: Sources = [(Rollup(where), 1)]
     if user is not None:
         parts.append((CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1))
     return parts
@@ -128,15 +180,28 @@ def sources(
     return sources_where(user, unit, where)
 
 
+def grouped(rows: QuerySet | Rollup, columns: list[str], measures: Iterable[str]) -> Iterable[dict]:
+    """The sums of `measures` (as `s_<measure>`) over the rows, per value of `columns` (none: one total;
+    "month": the day, or the month's first day where a slice's month row is read)."""
+    summed = {f"s_{m}": Sum(m) for m in measures}
+    if isinstance(rows, Rollup):
+        rows = rows.rows(columns)
+    fields = ["day" if c == MONTH else c for c in columns]
+    # One total is an aggregate: `.values()` of no column would group by every column, one row per bucket.
+    if not fields:
+        return [rows.aggregate(**summed)]
+    return (
+        {**row, **{c: row[f] for c, f in zip(columns, fields, strict=True)}}
+        for row in rows.order_by().values(*fields).annotate(**summed)
+    )
+
+
 def sums(parts: Sources, column: str | None, measures: Iterable[str]) -> dict[object, dict[str, int]]:
     """{value of `column` (None: one total): {measure: sum}} over the sources."""
     measures = list(measures)
     found: dict[object, dict[str, int]] = defaultdict(lambda: dict.fromkeys(measures, 0))
-    summed = {f"s_{m}": Sum(m) for m in measures}
     for rows, sign in parts:
-        # One total is an aggregate: `.values()` of no column would group by every column, one row per bucket.
-        grouped = rows.order_by().values(column).annotate(**summed) if column else [rows.aggregate(**summed)]
-        for row in grouped:
+        for row in grouped(rows, [column] if column else [], measures):
             into = found[row[column] if column else None]
             for measure in measures:
                 into[measure] += sign * (row[f"s_{measure}"] or 0)
@@ -322,12 +387,10 @@ def regulatory_return(user: Staff, quarter: str) -> Return:
     where = {"day__gte": start, "day__lte": end, "kind": Kind.COMPLAINT}
     columns = ["regulatory_channel_id", "business_category_id", "reason_id"]
     counts: dict[tuple[int, int, int], int] = defaultdict(int)
-    for rows, sign in (
-        (DailyFigures.objects.filter(**where), 1),
-        (CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1),
-    ):
-        for row in rows.order_by().values(*columns).annotate(n=Sum("registered")):
-            counts[tuple(row[c] for c in columns)] += sign * (row["n"] or 0)
+    parts: Sources = [(Rollup(where), 1), (CaseFigures.objects.filter(**where, subject_staff_id=user.pk), -1)]
+    for rows, sign in parts:
+        for row in grouped(rows, columns, ["registered"]):
+            counts[tuple(row[c] for c in columns)] += sign * (row["s_registered"] or 0)
     ids = {pk for key in counts for pk in key if pk}
     items = {item.pk: item for item in ClassificationItem.objects.filter(pk__in=ids)}
     cells = sorted(

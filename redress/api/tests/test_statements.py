@@ -21,9 +21,10 @@ MAX_API_OVERHEAD = 3
 # the idempotency key included: reference data comes from the per-process caches (one statement for their
 # tokens) and the answer from what registration wrote. The case's search entry and its matter's bands (issue
 # 13, written in the same transaction so the register and the group rule find the case at once) are one
-# statement on PostgreSQL, two on SQLite (redress.matching.intake); so are issue 11's figures (the case's row
-# of figures and its bucket's upsert into the reports' daily rollup: reports/figures.py).
-MAX_COMMON_PATH = 13 if connection.vendor == "postgresql" else 15
+# statement on PostgreSQL, two on SQLite (redress.matching.intake); issue 11's figures (the case's row of
+# figures, its bucket's upsert into the reports' daily rollup and the upsert of its rows of every slice:
+# reports/figures.py) are one statement on PostgreSQL, three on SQLite (which has no data-modifying CTE).
+MAX_COMMON_PATH = 13 if connection.vendor == "postgresql" else 16
 # Token (with the roles), count, page (joined with its units), and one each for the page's people (subject,
 # first responder, handler), classes (business category, reason, regulatory channel), the earlier cases the
 # caller may see, flags, attachments and clocks; a relation no case on the page has costs nothing.

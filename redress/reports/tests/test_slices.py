@@ -1,0 +1,150 @@
+"""The rollup's slices: a report reads the narrowest slice that has its dimensions, whole months from the
+month rows, and gets what the cases' own figures add up to (decision 0039)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from redress.reports import figures, services
+from redress.reports.figures import MEASURES, CaseFigures, SliceFigures
+from redress.testing import CLASSES
+
+pytestmark = pytest.mark.django_db
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+# Cases on both sides of month ends, the first and last of the period, and of every class a report reads.
+CASES = [
+    (dt.date(2026, 1, 16), {}),
+    (dt.date(2026, 1, 17), {"kind": "suggestion", "category": "", "channel": "phone"}),
+    (dt.date(2026, 1, 31), {"product": "信用卡", "complainant_vip": True, **CLASSES}),
+    (dt.date(2026, 2, 1), {"regulatory_channel": "营业现场", "product": "现金取款"}),
+    (dt.date(2026, 2, 28), {"channel": "phone", "subject_unit": "A1-2", **CLASSES}),
+    (dt.date(2026, 3, 1), {"kind": "enquiry", "category": ""}),
+    (dt.date(2026, 3, 15), {"product": "理财", "subject_staff": "subject"}),
+    (dt.date(2026, 3, 31), {"reason": "定价收费", "subject_staff": "subject"}),
+    (dt.date(2026, 4, 1), {"channel": "regulator", "product": "信用卡"}),
+    (dt.date(2026, 4, 5), {"business_category": "银行卡/信用卡"}),
+    (dt.date(2026, 4, 6), {}),
+]
+PERIODS = [
+    (dt.date(2026, 1, 17), dt.date(2026, 4, 5)),  # two ends and two whole months
+    (dt.date(2026, 2, 1), dt.date(2026, 3, 31)),  # whole months only
+    (dt.date(2026, 1, 20), dt.date(2026, 2, 10)),  # across one month's end, no whole month
+    (dt.date(2026, 3, 1), dt.date(2026, 3, 1)),  # one day
+]
+BY_UNIT = [
+    "unit_path",
+    "kind",
+    "channel",
+    "category",
+    "business_category_id",
+    "reason_id",
+    "product",
+    "customer_group",
+    "subject_unit_id",
+    "day",
+    "month",
+]
+
+
+@pytest.fixture
+def cases(bank):
+    units = {"A1-2": bank.outlet_a1_2.code}
+    for i, (day, overrides) in enumerate(CASES):
+        values = {**overrides, "complainant_phone": f"1397777{i:04d}"}
+        if "subject_unit" in values:
+            values["subject_unit"] = units[values["subject_unit"]]
+        if "subject_staff" in values:
+            values["subject_staff"] = bank.subject.username
+        received = dt.datetime(day.year, day.month, day.day, 10, tzinfo=BEIJING)
+        bank.register(received_at=received, **values)
+    return bank
+
+
+def read(rows, columns: list[str]) -> dict[tuple, dict[str, int]]:
+    """{key: measures} without the empty keys, a day grouped by month read as its month's first day."""
+    found: dict[tuple, dict[str, int]] = {}
+    for row in services.grouped(rows, columns, MEASURES):
+        key = tuple(row[c].replace(day=1) if c == "month" else row[c] for c in columns)
+        into = found.setdefault(key, dict.fromkeys(MEASURES, 0))
+        for measure in MEASURES:
+            into[measure] += row[f"s_{measure}"] or 0
+    return {key: counts for key, counts in found.items() if any(counts.values())}
+
+
+def assert_slice_reads_as_the_cases(where: dict, columns: list[str], grain_read: set[str]) -> None:
+    rows = services.Rollup(where).rows(columns)
+    assert rows.model is SliceFigures
+    assert set(rows.values_list("grain", flat=True)) <= grain_read
+    assert read(services.Rollup(where), columns) == read(CaseFigures.objects.filter(**where), columns)
+
+
+@pytest.mark.parametrize(("start", "end"), PERIODS)
+def test_a_slice_read_by_each_of_a_units_dimensions_equals_its_cases(cases, start, end):
+    for column in [None, *BY_UNIT]:
+        columns = [column] if column else []
+        grains = {"day"} if column == "day" else {"day", "month"}
+        for unit in (cases.head_office, cases.sub_branch_a1, cases.outlet_a1_1, cases.branch_b):
+            # The hotspots count complaints by a dimension (not the channel).
+            for extra in ({}, {"kind": "complaint"}) if column != "channel" else ({},):
+                where = {"unit_path__startswith": unit.path, "day__gte": start, "day__lte": end, **extra}
+                assert_slice_reads_as_the_cases(where, columns, grains)
+    # The period's cases are there to count (the test would pass on nothing otherwise).
+    everything = {"unit_path__startswith": cases.head_office.path, "day__gte": start, "day__lte": end}
+    assert read(services.Rollup(everything), [])
+
+
+def test_whole_months_are_read_from_the_month_rows(cases):
+    where = {"unit_path__startswith": cases.head_office.path}
+    rows = services.Rollup({**where, "day__gte": dt.date(2026, 1, 17), "day__lte": dt.date(2026, 4, 5)})
+    read_rows = list(rows.rows([]).values_list("grain", "day"))
+    assert ("month", dt.date(2026, 2, 1)) in read_rows and ("month", dt.date(2026, 3, 1)) in read_rows
+    assert {day for grain, day in read_rows if grain == "day"} == {
+        dt.date(2026, 1, 17),
+        dt.date(2026, 1, 31),
+        dt.date(2026, 4, 1),
+        dt.date(2026, 4, 5),
+    }
+
+
+@pytest.mark.parametrize(("start", "end"), PERIODS)
+def test_performance_and_the_regulatory_return_read_their_slices_as_their_cases(cases, start, end):
+    period = {"day__gte": start, "day__lte": end, "kind": "complaint"}
+    subtree = {"subject_unit_id__in": [cases.outlet_a1_1.pk, cases.outlet_a1_2.pk]}
+    grains = {"day", "month"}
+    assert_slice_reads_as_the_cases({**period, **subtree}, ["subject_unit_id"], grains)
+    assert_slice_reads_as_the_cases(
+        {**period, **subtree, "subject_staff_id__gt": 0}, ["subject_staff_id"], grains
+    )
+    regulatory = ["regulatory_channel_id", "business_category_id", "reason_id"]
+    assert_slice_reads_as_the_cases(period, regulatory, grains)
+
+
+def test_each_report_reads_the_narrowest_slice_and_the_cases_where_none_fits():
+    assert figures.slice_for({"unit_path", "day"}) == "unit"
+    assert figures.slice_for({"unit_path", "kind"}) == "kind"
+    assert figures.slice_for({"unit_path", "kind", "product"}) == "product"
+    assert figures.slice_for({"kind", "subject_unit_id"}) == "performance"
+    assert figures.slice_for({"unit_path", "regulatory_channel_id"}) is None
+    where = {"unit_path__startswith": "/", "regulatory_channel_id": 1}
+    assert services.Rollup(where).rows(["kind"]).model is CaseFigures
+
+
+def test_verify_names_a_slice_row_that_differs_from_its_cases(cases):
+    assert figures.verify() == []
+    SliceFigures.objects.filter(slice="product", grain="month", product="理财").update(registered=7)
+    SliceFigures.objects.filter(slice="regulatory", grain="day", day=dt.date(2026, 2, 1)).delete()
+    differences = figures.verify()
+    assert any(
+        d.startswith("slice product by month day=2026-03-01")
+        and "product=理财" in d
+        and "registered 7, its cases 1" in d
+        for d in differences
+    ), differences
+    assert any(
+        d.startswith("slice regulatory by day day=2026-02-01") and d.endswith("missing") for d in differences
+    )
+    assert len(differences) == 2, differences
