@@ -159,6 +159,14 @@ class SupervisionNotice(StatefulModel):
         return f"督办 {self.case_id} #{self.sequence}"
 
 
+# The rules an accountability record is written under, in words: pages show these, never the key (the
+# emergency plan's own rules are `lifecycle.emergency.PLAN_ACCOUNTABILITY`).
+ACCOUNTABILITY_RULES = {
+    "manual": _("Held accountable by the supervision office."),
+    "supervision_notice_breached": _("A supervision notice was not answered by its deadline."),
+}
+
+
 class Accountability(models.Model):
     """问责 (R8.4): who is held responsible, under which rule, for which case. Reports count these."""
 

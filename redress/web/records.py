@@ -19,6 +19,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from redress.common.money import yuan
+from redress.escalation.models import ACCOUNTABILITY_RULES
+from redress.lifecycle.emergency import PLAN_ACCOUNTABILITY
 
 
 class Row(NamedTuple):
@@ -104,13 +106,19 @@ def _supervision_notice(notice, case) -> Record:
     )
 
 
+def rule_in_words(rule: str) -> str:
+    """An accountability record's rule as the bank says it (the key itself only for a rule of no known
+    words)."""
+    return str({**ACCOUNTABILITY_RULES, **PLAN_ACCOUNTABILITY}.get(rule, rule))
+
+
 def _accountability(record, case) -> Record:
     return Record(
         title=record.staff or record.unit.name,
         meta=[_at(record.created_at)],
         rows=[
             Row(_("unit"), record.unit.name),
-            Row(_("rule"), record.rule, "mono"),
+            Row(_("rule"), rule_in_words(record.rule)),
             Row(_("note"), record.note or "—"),
         ],
     )

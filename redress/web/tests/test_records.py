@@ -61,7 +61,7 @@ def _every_kind(bank):
         issued_at=AT,
         due_at=AT,
     )
-    Accountability.objects.create(case=case, unit=bank.dept_a_pb, rule="R8.4-late", note="追责")
+    Accountability.objects.create(case=case, unit=bank.dept_a_pb, rule="plan_clock_overrun", note="追责")
     _dated(
         ResultReport,
         ResultReport.objects.create(
@@ -205,5 +205,7 @@ def test_every_kind_of_record_is_shown_with_its_labels_and_values(client, bank):
     for heading, words in expected.items():
         assert _items(html, heading) == [" ".join(words)], heading
     assert _items(html, "问责记录")[0].startswith("甲分行个人金融部 ")
-    assert _items(html, "问责记录")[0].endswith("单位 甲分行个人金融部 规则 R8.4-late 备注 追责")
+    assert _items(html, "问责记录")[0].endswith(
+        "单位 甲分行个人金融部 规则 应急预案期间：超出预案规定的处理时限。 备注 追责"
+    )
     assert html.count('<ul class="records">') == len(KINDS)
