@@ -384,52 +384,35 @@ def _stored(bucket: tuple, counts: Mapping[str, int], subject_staff_id: int | No
     return {**dict(zip(DIMENSIONS, bucket, strict=True)), **counts, "subject_staff_id": subject_staff_id or 0}
 
 
-def _add_sql(bucket: tuple, counts: Mapping[str, int], sign: int = 1) -> tuple[str, list]:
-    """The upsert of `_add` as SQL and parameters."""
-    quote = connection.ops.quote_name
-    table = quote(DailyFigures._meta.db_table)
-    columns = ", ".join(quote(name) for name in (*DIMENSIONS, *MEASURES))
-    places = ", ".join(["%s"] * (len(DIMENSIONS) + len(MEASURES)))
-    key = ", ".join(quote(name) for name in DIMENSIONS)
-    changed = [name for name in MEASURES if counts[name]] or ["registered"]
-    sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in changed)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({places}) ON CONFLICT ({key}) DO UPDATE SET {sets}"
-    return sql, [*bucket, *(sign * counts[name] for name in MEASURES)]
-
-
-def _add(bucket: tuple, counts: Mapping[str, int], sign: int = 1) -> None:
-    """Add `counts` (times `sign`) to the bucket's row, creating it if new: one statement, a delta, so two
-    transactions adding to one bucket both count (the second waits for the first's row lock)."""
-    with connection.cursor() as cursor:
-        cursor.execute(*_add_sql(bucket, counts, sign))
-
-
-def _slice_changes(changes: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, dict[str, int]]:
-    """The differences of buckets as the differences of the slice rows they count in (none all zero)."""
+def _summed(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> dict[tuple, dict[str, int]]:
+    """The differences summed per key (a bucket, or a slice row's key)."""
     summed: dict[tuple, dict[str, int]] = {}
-    for bucket, counts in changes.items():
-        for key in slice_keys(bucket):
-            into = summed.setdefault(key, dict.fromkeys(MEASURES, 0))
-            for name in MEASURES:
-                into[name] += counts[name]
-    return {key: counts for key, counts in summed.items() if any(counts.values())}
+    for key, counts in changes:
+        into = summed.setdefault(key, dict.fromkeys(MEASURES, 0))
+        for name in MEASURES:
+            into[name] += counts[name]
+    return summed
 
 
-def _slices_sql(changes: Mapping[tuple, Mapping[str, int]], after: str = "") -> tuple[str, list]:
-    """One upsert adding the differences to their slice rows, in the order of the rows' keys: two writers
-    take the rows they share in one order (see `_deferred`). `after` (PostgreSQL: a CTE's name) makes the
-    statement wait for that CTE to be done before it writes a row, so the bucket's row is taken first."""
+def _upsert_sql(
+    model: type[models.Model], key: tuple[str, ...], rows: Mapping[tuple, Mapping[str, int]], after: str = ""
+) -> tuple[str, list]:
+    """One upsert adding each row's differences to the row of its key (`key`: the columns of the unique
+    key), in the order of the keys: two writers take the rows they share in one order (see `_deferred`).
+    A delta (`count = count + d`), so two transactions adding to one row both count (the second waits for
+    the first's row lock). `after` (PostgreSQL: a CTE's name) makes the statement wait for that CTE to be
+    done before it writes a row, so the bucket's row is taken first."""
     quote = connection.ops.quote_name
-    table = quote(SliceFigures._meta.db_table)
-    names = (*SLICE_KEY, *MEASURES)
+    table = quote(model._meta.db_table)
+    names = (*key, *MEASURES)
     columns = ", ".join(quote(name) for name in names)
     row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    keys = sorted(changes)
+    keys = sorted(rows)
     values = ", ".join([row] * len(keys))
-    changed = [name for name in MEASURES if any(changes[key][name] for key in keys)] or ["registered"]
+    changed = [name for name in MEASURES if any(rows[k][name] for k in keys)] or ["registered"]
     sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in changed)
-    conflict = f"ON CONFLICT ({', '.join(quote(name) for name in SLICE_KEY)}) DO UPDATE SET {sets}"
-    params = [value for key in keys for value in (*key, *(changes[key][name] for name in MEASURES))]
+    conflict = f"ON CONFLICT ({', '.join(quote(name) for name in key)}) DO UPDATE SET {sets}"
+    params = [value for k in keys for value in (*k, *(rows[k][name] for name in MEASURES))]
     if after:
         # A one-time filter: the CTE is run to its end before the first row is inserted.
         source = f"SELECT * FROM (VALUES {values}) AS v WHERE (SELECT COUNT(*) FROM {after}) >= 0"
@@ -437,12 +420,24 @@ def _slices_sql(changes: Mapping[tuple, Mapping[str, int]], after: str = "") -> 
     return f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}", params
 
 
+def _add(bucket: tuple, counts: Mapping[str, int]) -> None:
+    """Add `counts` to the bucket's row, creating it if new: one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_upsert_sql(DailyFigures, DIMENSIONS, {bucket: counts}))
+
+
+def _slice_changes(changes: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The differences of buckets as the differences of the slice rows they count in (none all zero)."""
+    summed = _summed((key, counts) for bucket, counts in changes.items() for key in slice_keys(bucket))
+    return {key: counts for key, counts in summed.items() if any(counts.values())}
+
+
 def _add_slices(changes: Mapping[tuple, Mapping[str, int]]) -> None:
     """The buckets' differences added to every slice: one statement (none if nothing changed)."""
     rows = _slice_changes(changes)
     if rows:
         with connection.cursor() as cursor:
-            cursor.execute(*_slices_sql(rows))
+            cursor.execute(*_upsert_sql(SliceFigures, SLICE_KEY, rows))
 
 
 def _create_and_add(
@@ -459,8 +454,8 @@ def _create_and_add(
     quote = connection.ops.quote_name
     columns = ", ".join(quote(CaseFigures._meta.get_field(name).column) for name in values)
     places = ", ".join(["%s"] * len(values))
-    upsert, params = _add_sql(bucket, counts)
-    sliced, slice_params = _slices_sql(_slice_changes({bucket: counts}), after="bucket")
+    upsert, params = _upsert_sql(DailyFigures, DIMENSIONS, {bucket: counts})
+    sliced, slice_params = _upsert_sql(SliceFigures, SLICE_KEY, _slice_changes({bucket: counts}), "bucket")
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH kept AS (INSERT INTO {quote(CaseFigures._meta.db_table)} ({columns}) VALUES ({places})),"
@@ -610,11 +605,7 @@ def _changed(case_id: int) -> list[tuple[tuple, dict[str, int]]]:
 
 def _add_in_order(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
     """The differences summed per bucket and upserted in the order of the buckets' keys (see `_deferred`)."""
-    summed: dict[tuple, dict[str, int]] = {}
-    for bucket, counts in changes:
-        into = summed.setdefault(bucket, dict.fromkeys(MEASURES, 0))
-        for name in MEASURES:
-            into[name] += counts[name]
+    summed = _summed(changes)
     for bucket in sorted(summed):
         if any(summed[bucket].values()):
             _add(bucket, summed[bucket])
