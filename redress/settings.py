@@ -535,6 +535,15 @@ REPORTS_MAINTAIN_FIGURES = env_bool("REDRESS_BENCH_MAINTAIN_FIGURES", True)
 # The daily checks (redress.watch, P3 第九条): the people on duty are reminded from this Beijing time when a
 # check of the day is still not done; the sweeper sends it, once per unit and day.
 DAILY_CHECK_TIME = _time_of_day("REDRESS_DAILY_CHECK_TIME", "10:00")
+# Seconds between beat's folds of the rollup's changes (redress.reports.figures.fold): every read of the
+# rollup folds what is left first, so this only bounds how much a read may find to fold.
+REPORTS_FOLD_INTERVAL = env_int("REDRESS_REPORTS_FOLD_INTERVAL", 5)
+if REPORTS_FOLD_INTERVAL < 1:
+    raise ImproperlyConfigured(f"REDRESS_REPORTS_FOLD_INTERVAL={REPORTS_FOLD_INTERVAL} must be 1 or more")
+CELERY_BEAT_SCHEDULE["fold-figures"] = {
+    "task": "redress.reports.fold",
+    "schedule": float(REPORTS_FOLD_INTERVAL),
+}
 CELERY_BEAT_SCHEDULE["daily-reports"] = {
     "task": "redress.send_daily_reports",
     "schedule": crontab(hour=REPORTS_DAILY_TIME.hour, minute=REPORTS_DAILY_TIME.minute),

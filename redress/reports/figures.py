@@ -9,13 +9,18 @@ is kept with the case's; the reports read the rollup's slices (`SliceFigures`, `
 each, per day and per month), in which a case counts once per slice and grain (decision 0039):
 
 - registration (`record_new_case`, called by `redress.lifecycle.registration`): the case's facts are worked
-  out from the case just written, with no query, and stored in one statement on PostgreSQL (three on
-  SQLite) — its row of `CaseFigures`, an upsert adding it to its bucket and one adding it to its slice rows;
+  out from the case just written, with no query, and stored in one statement on PostgreSQL (two on SQLite):
+  its row of `CaseFigures` and a row of `FigureChange`, the change the rollup is to take;
 - every transition (`case_changed`, called once by `machine.run` after the action and what follows it) and a
   clock the sweeper breaches: the case's facts are worked out again from the database in one statement, with
-  the facts stored for it; when they differ, the case's row is updated and the difference added to the
-  bucket(s) and their slice rows, as deltas (`count = count + d`), so concurrent writers never overwrite
-  each other's counts;
+  the facts stored for it; when they differ, the case's row is updated and the difference written as a
+  `FigureChange`;
+- `fold` adds the changes written so far to the rollup — the bucket rows and their slice rows, as deltas
+  (`count = count + d`) — and deletes them, one fold at a time: before every read of the rollup
+  (`services.Rollup`), so a report is exact the moment a registration commits, and in the background
+  (beat's `redress.reports.fold`, the embedded sweeper's pass), so the changes never pile up. A registration
+  or a transition thus only appends a row: it takes no lock on a row another writer needs (the bucket's
+  and the slices' rows of a busy day, shared by every registration of a unit; decision 0039);
 - `rebuild` recounts every case with the same rule and sums the buckets and slices from the cases' rows;
   `verify` names each case whose stored facts differ from a recount and each bucket or slice row that
   differs from the sum of its cases.
@@ -268,6 +273,21 @@ class SliceFigures(Bucket, Counts):
         return f"{self.slice} {self.grain} {self.day} {self.unit_path}"
 
 
+class FigureChange(Bucket, Counts):
+    """A change of the rollup not yet added to it: a bucket and the differences of its measures, written by a
+    registration or a transition in place of the rollup's rows and added to them by `fold`, which deletes
+    it. Only ever inserted and deleted."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("figures change")
+        verbose_name_plural = _("figures changes")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.unit_path}"
+
+
 def slice_for(dimensions: Iterable[str]) -> str | None:
     """The narrowest slice that has every one of `dimensions` (the day aside); None if none has."""
     wanted = set(dimensions) - {"day"}
@@ -395,13 +415,11 @@ def _summed(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> dict[tuple, d
 
 
 def _upsert_sql(
-    model: type[models.Model], key: tuple[str, ...], rows: Mapping[tuple, Mapping[str, int]], after: str = ""
+    model: type[models.Model], key: tuple[str, ...], rows: Mapping[tuple, Mapping[str, int]]
 ) -> tuple[str, list]:
     """One upsert adding each row's differences to the row of its key (`key`: the columns of the unique
-    key), in the order of the keys: two writers take the rows they share in one order (see `_deferred`).
-    A delta (`count = count + d`), so two transactions adding to one row both count (the second waits for
-    the first's row lock). `after` (PostgreSQL: a CTE's name) makes the statement wait for that CTE to be
-    done before it writes a row, so the bucket's row is taken first."""
+    key). A delta (`count = count + d`): `rebuild`'s sums and a fold's differences add up whatever ran
+    first."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = (*key, *MEASURES)
@@ -413,55 +431,107 @@ def _upsert_sql(
     sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in changed)
     conflict = f"ON CONFLICT ({', '.join(quote(name) for name in key)}) DO UPDATE SET {sets}"
     params = [value for k in keys for value in (*k, *(rows[k][name] for name in MEASURES))]
-    if after:
-        # A one-time filter: the CTE is run to its end before the first row is inserted.
-        source = f"SELECT * FROM (VALUES {values}) AS v WHERE (SELECT COUNT(*) FROM {after}) >= 0"
-        return f"INSERT INTO {table} ({columns}) {source} {conflict}", params
     return f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}", params
 
 
-def _add(bucket: tuple, counts: Mapping[str, int]) -> None:
-    """Add `counts` to the bucket's row, creating it if new: one statement."""
+# Rows per upsert: a row is about 45 parameters, and SQLite takes at most 32,766 in a statement.
+_UPSERT_ROWS = 500
+
+
+def _upsert(model: type[models.Model], key: tuple[str, ...], rows: Mapping[tuple, Mapping[str, int]]) -> None:
+    """The rows' differences added to `model` (none all zero), in the order of their keys, a few hundred
+    rows a statement."""
+    keys = sorted(k for k, counts in rows.items() if any(counts.values()))
     with connection.cursor() as cursor:
-        cursor.execute(*_upsert_sql(DailyFigures, DIMENSIONS, {bucket: counts}))
+        for start in range(0, len(keys), _UPSERT_ROWS):
+            part = keys[start : start + _UPSERT_ROWS]
+            cursor.execute(*_upsert_sql(model, key, {k: rows[k] for k in part}))
 
 
 def _slice_changes(changes: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, dict[str, int]]:
-    """The differences of buckets as the differences of the slice rows they count in (none all zero)."""
-    summed = _summed((key, counts) for bucket, counts in changes.items() for key in slice_keys(bucket))
-    return {key: counts for key, counts in summed.items() if any(counts.values())}
+    """The differences of buckets as the differences of the slice rows they count in."""
+    return _summed((key, counts) for bucket, counts in changes.items() for key in slice_keys(bucket))
 
 
-def _add_slices(changes: Mapping[tuple, Mapping[str, int]]) -> None:
-    """The buckets' differences added to every slice: one statement (none if nothing changed)."""
-    rows = _slice_changes(changes)
-    if rows:
+def _journal_sql(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> tuple[str, list]:
+    """The INSERT of `FigureChange` rows (bucket, differences)."""
+    quote = connection.ops.quote_name
+    names = (*DIMENSIONS, *MEASURES)
+    columns = ", ".join(quote(name) for name in names)
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    changes = list(changes)
+    params = [value for bucket, counts in changes for value in (*bucket, *(counts[m] for m in MEASURES))]
+    values = ", ".join([row] * len(changes))
+    return f"INSERT INTO {quote(FigureChange._meta.db_table)} ({columns}) VALUES {values}", params
+
+
+def _journal(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
+    """The changes (none all zero) written for `fold`: one statement, none if nothing changed."""
+    changes = [(bucket, counts) for bucket, counts in changes if any(counts.values())]
+    if changes:
         with connection.cursor() as cursor:
-            cursor.execute(*_upsert_sql(SliceFigures, SLICE_KEY, rows))
+            cursor.execute(*_journal_sql(changes))
 
 
-def _create_and_add(
+def _create_and_write(
     case_id: int, bucket: tuple, counts: Mapping[str, int], subject_staff_id: int | None
 ) -> None:
-    """A new case's row of figures, its bucket's upsert and its slices' rows: one statement on PostgreSQL
-    (a data-modifying CTE: a registration's statements are its cost, issue 16), three on SQLite."""
+    """A new case's row of figures and its change of the rollup: one statement on PostgreSQL (a
+    data-modifying CTE: a registration's statements are its cost, issue 16), two on SQLite."""
     values = {"case_id": case_id, **_stored(bucket, counts, subject_staff_id)}
     if connection.vendor != "postgresql":
         CaseFigures.objects.create(**values)
-        _add(bucket, counts)
-        _add_slices({bucket: counts})
+        _journal([(bucket, counts)])
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(CaseFigures._meta.get_field(name).column) for name in values)
     places = ", ".join(["%s"] * len(values))
-    upsert, params = _upsert_sql(DailyFigures, DIMENSIONS, {bucket: counts})
-    sliced, slice_params = _upsert_sql(SliceFigures, SLICE_KEY, _slice_changes({bucket: counts}), "bucket")
+    journal, params = _journal_sql([(bucket, counts)])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH kept AS (INSERT INTO {quote(CaseFigures._meta.db_table)} ({columns}) VALUES ({places})),"
-            f" bucket AS ({upsert} RETURNING 1) {sliced}",
-            [*values.values(), *params, *slice_params],
+            f"WITH kept AS (INSERT INTO {quote(CaseFigures._meta.db_table)} ({columns}) VALUES ({places}))"
+            f" {journal}",
+            [*values.values(), *params],
         )
+
+
+# Changes a fold takes at once: each is about 22 slice rows to sum in memory.
+FOLD_BATCH = 1000
+# The key of the fold's lock on PostgreSQL (the two-number form of pg_advisory_xact_lock, whose keys never
+# meet the band keys' single numbers, redress.matching.similarity): an arbitrary tag for "reports", 1.
+_FOLD_LOCK = (0x52454452, 1)
+
+
+def _hold_fold_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _FOLD_LOCK)
+
+
+def fold(batch: int = FOLD_BATCH) -> int:
+    """The changes written so far added to the rollup — each bucket's row and its slice rows — and deleted,
+    oldest first, `batch` at a time; returns how many were folded. One fold at a time: a second waits for
+    the first to commit, then folds what is left (on PostgreSQL a transaction-level advisory lock; SQLite's
+    transactions begin IMMEDIATE, one writer at a time). Exactly the changes read are deleted, by their
+    ids: a change committed while a fold runs is the next fold's."""
+    folded = 0
+    while True:
+        with transaction.atomic():
+            _hold_fold_lock()
+            rows = list(FigureChange.objects.order_by("id").values_list("id", *DIMENSIONS, *MEASURES)[:batch])
+            if not rows:
+                return folded
+            width = len(DIMENSIONS)
+            summed = _summed(
+                (tuple(row[1 : 1 + width]), dict(zip(MEASURES, row[1 + width :], strict=True)))
+                for row in rows
+            )
+            _upsert(DailyFigures, DIMENSIONS, summed)
+            _upsert(SliceFigures, SLICE_KEY, _slice_changes(summed))
+            FigureChange.objects.filter(id__in=[row[0] for row in rows]).delete()
+        folded += len(rows)
+        if len(rows) < batch:
+            return folded
 
 
 # The case being registered: the actions its triggers take leave its figures to the registration, which
@@ -469,11 +539,7 @@ def _create_and_add(
 # where the group rule fires).
 _registering: ContextVar[int | None] = ContextVar("registering", default=None)
 # The other cases the registration's triggers acted on (the group rule flags earlier members): their figures
-# too wait for the end, so that a registration takes the rollup's row locks only after every case row lock it
-# needs. Taken in between, two registrations forming one group deadlocked (one held a bucket and waited for a
-# case the other held while that one waited for the bucket). At the end the buckets are upserted in the
-# order of their keys, the new case's among them: two registrations touching the same buckets take them in
-# one order, whichever cases brought them.
+# too wait for the end, where all the registration's changes are written in one statement.
 _deferred: ContextVar[set[int] | None] = ContextVar("deferred", default=None)
 
 
@@ -494,16 +560,16 @@ def registering(case: Case) -> Iterator[set[int]]:
 def record_new_case(
     case: Case, flags: Iterable[str], *, acted_on: bool = False, others: Iterable[int] = ()
 ) -> None:
-    """A registration's figures: the case's row and the upserts of its bucket and slice rows (one statement
-    on PostgreSQL, no read) — worked out from the case in hand, unless an action already acted on it
-    (`acted_on`: a trigger fired), when they are read as after any transition (one statement more); with
-    those of the `others` its triggers acted on, every bucket in the order of its key."""
+    """A registration's figures: the case's row and its change of the rollup (one statement on PostgreSQL,
+    no read) — worked out from the case in hand, unless an action already acted on it (`acted_on`: a trigger
+    fired), when they are read as after any transition (one statement more); with the changes of the
+    `others` its triggers acted on."""
     if not settings.REPORTS_MAINTAIN_FIGURES:  # the benchmark's run without the rollup (settings)
         return
     others = sorted(set(others) - {case.pk})
     if not others and not acted_on:
         bucket, counts = facts_of(_new_case_row(case, flags))
-        _create_and_add(case.pk, bucket, counts, case.subject_staff_id)
+        _create_and_write(case.pk, bucket, counts, case.subject_staff_id)
         return
     changes: list[tuple[tuple, Mapping[str, int]]] = []
     for case_id in others:
@@ -514,19 +580,19 @@ def record_new_case(
         bucket, counts = facts_of(_new_case_row(case, flags))
         CaseFigures.objects.create(case_id=case.pk, **_stored(bucket, counts, case.subject_staff_id))
         changes.append((bucket, counts))
-    _add_in_order(changes)
+    _write_changes(changes)
 
 
 def case_changed(case_id: int) -> None:
     """After anything that may change what a case counts for (every transition, a breached clock): its
-    facts worked out again and, if they differ from those stored, the difference added to the rollup."""
+    facts worked out again and, if they differ from those stored, the difference written for the rollup."""
     if not settings.REPORTS_MAINTAIN_FIGURES or _registering.get() == case_id:
         return
     waiting = _deferred.get()
     if waiting is not None:
         waiting.add(case_id)
         return
-    _add_in_order(_changed(case_id))
+    _write_changes(_changed(case_id))
 
 
 # A case id no case has, compiled into `_FactsStatement` in the place of the case's.
@@ -603,14 +669,9 @@ def _changed(case_id: int) -> list[tuple[tuple, dict[str, int]]]:
     return [(old_bucket, {name: -old_counts[name] for name in MEASURES}), (bucket, counts)]
 
 
-def _add_in_order(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
-    """The differences summed per bucket and upserted in the order of the buckets' keys (see `_deferred`)."""
-    summed = _summed(changes)
-    for bucket in sorted(summed):
-        if any(summed[bucket].values()):
-            _add(bucket, summed[bucket])
-    # Then every slice row, in one statement: each writer takes the buckets' rows first, then the slices'.
-    _add_slices(summed)
+def _write_changes(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
+    """The differences summed per bucket, written for `fold` in one statement."""
+    _journal(_summed(changes).items())
 
 
 # ---- recount -------------------------------------------------------------------------------------------
@@ -627,11 +688,15 @@ def recount(cases: models.QuerySet[Case] | None = None) -> Iterator[tuple[int, s
 def rebuild(batch: int = 10000) -> int:
     """Every case's figures recounted and the rollup summed from them, in one transaction; returns the
     number of cases. On PostgreSQL the cases' table is held against writes meanwhile (SHARE: readers go on,
-    a registration or transition waits), so no change falls between the recount and the sum."""
+    a registration or transition waits), so no change falls between the recount and the sum, and so is the
+    fold's lock."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Case._meta.db_table)} IN SHARE MODE")
+        _hold_fold_lock()
+        # The changes not yet folded are the cases' own, which the recount counts.
+        FigureChange.objects.all().delete()
         SliceFigures.objects.all().delete()
         DailyFigures.objects.all().delete()
         CaseFigures.objects.all().delete()
@@ -725,6 +790,7 @@ def verify() -> list[str]:
     """Each difference between the figures kept and a recount from the cases, named: a case whose stored
     figures differ (or are missing), and a rollup bucket that differs from the sum of its cases' figures.
     Empty when they agree."""
+    fold()
     differences: list[str] = []
     # Both in case order, walked side by side: neither is held in memory whole (tens of millions of rows).
     stored = CaseFigures.objects.order_by("case_id").values("case_id", *DIMENSIONS, *MEASURES).iterator(2000)

@@ -33,7 +33,7 @@ from redress.common.errors import FieldErrors
 from redress.organisation.lookups import work_group_scopes
 from redress.organisation.models import Staff, Unit
 
-from .figures import DAY, MONTH, CaseFigures, SliceFigures, slice_for
+from .figures import DAY, MONTH, CaseFigures, SliceFigures, fold, slice_for
 
 # What a summary may be grouped by (issue 11, item 7).
 GROUP_BY = {
@@ -86,6 +86,9 @@ class Rollup:
         name = slice_for(dimensions)
         if name is None:
             return CaseFigures.objects.filter(**self.where)
+        # The changes registrations and transitions wrote since the last fold, added first: the slices are
+        # then exact up to the last commit (figures.fold; a few milliseconds when the background keeps up).
+        fold()
         where = dict(self.where)
         start, end = where.pop("day__gte", None), where.pop("day__lte", None)
         rows = SliceFigures.objects.filter(slice=name, **where)

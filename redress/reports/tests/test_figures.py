@@ -7,7 +7,10 @@ import os
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Sum
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -17,8 +20,8 @@ from redress.cases.models import Case
 from redress.lifecycle import perform
 from redress.lifecycle.sweeper import sweep
 from redress.lifecycle.tests.test_stateful import LifecycleMachine
-from redress.reports import figures
-from redress.reports.figures import CaseFigures, DailyFigures
+from redress.reports import figures, services
+from redress.reports.figures import CaseFigures, DailyFigures, FigureChange, SliceFigures
 from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +30,14 @@ REPLY = {"method": "written", "content": "经核实，已为您办理。"}
 
 
 def totals(**match) -> dict[str, int]:
+    figures.fold()
     rows = DailyFigures.objects.filter(**match)
     return {name: sum(getattr(row, name) for row in rows) for name in figures.MEASURES}
 
 
 def test_a_registration_counts_once_in_its_day_unit_and_classes(bank):
     case = bank.register(complainant_vip=True, product="借记卡")
+    assert figures.fold() == 1
     (row,) = DailyFigures.objects.all()
     assert (row.day, row.unit_id, row.unit_path) == (
         timezone.localtime(case.received_at).date(),
@@ -82,40 +87,81 @@ def test_a_classification_changed_moves_the_case_to_its_new_bucket(bank):
     case = bank.register()
     Case.objects.filter(pk=case.pk).update(product="现金存款")  # as a data fix would, beside the lifecycle
     figures.case_changed(case.pk)
+    figures.fold()
+    # Registered in the bucket of no customer group and moved in the same fold: the old bucket nets to 0.
     assert [(r.customer_group, r.registered) for r in DailyFigures.objects.order_by("customer_group")] == [
-        ("", 0),
         ("cash", 1),
+    ]
+    case = Case.objects.get(pk=case.pk)
+    Case.objects.filter(pk=case.pk).update(product="")  # and back, after a fold
+    figures.case_changed(case.pk)
+    figures.fold()
+    assert [(r.customer_group, r.registered) for r in DailyFigures.objects.order_by("customer_group")] == [
+        ("", 1),
+        ("cash", 0),
     ]
     assert figures.verify() == []
 
 
-def test_a_registration_takes_the_rollups_rows_in_the_order_of_their_keys(bank, monkeypatch):
-    """A registration whose triggers acted on earlier cases upserts every bucket it changes — theirs and its
-    own — in the order of the buckets' keys, each once: two registrations touching the same buckets then take
-    them in one order and cannot deadlock, whichever cases brought them."""
+def test_a_registration_and_its_triggers_write_their_changes_in_one_statement_for_the_fold(bank):
+    """A registration whose triggers acted on earlier cases writes every change — theirs and its own — at its
+    end, as rows of changes: no bucket or slice row of the rollup is written (or locked) until a fold."""
     beijing = dt.timezone(dt.timedelta(hours=8))
     later = bank.register(received_at=dt.datetime(2026, 11, 20, 10, tzinfo=beijing))
     earlier = bank.register(received_at=dt.datetime(2026, 11, 10, 10, tzinfo=beijing))
+    figures.fold()
     with override_settings(REPORTS_MAINTAIN_FIGURES=False):  # its figures are written below
         new = bank.register(received_at=dt.datetime(2026, 11, 15, 10, tzinfo=beijing))
     Case.objects.filter(pk__in=[later.pk, earlier.pk]).update(product="现金存款")  # their buckets move
-    taken = []
-    add = figures._add
-    monkeypatch.setattr(
-        figures, "_add", lambda bucket, counts, sign=1: (taken.append(bucket), add(bucket, counts))
-    )
+    rollup = sorted(DailyFigures.objects.values_list(*figures.DIMENSIONS, "registered"))
+    slices = SliceFigures.objects.count()
     with figures.registering(new) as others:
         figures.case_changed(later.pk)
         figures.case_changed(earlier.pk)
-        assert taken == []  # waiting for the registration's end
-    figures.record_new_case(new, set(), others=others)
-    assert len(taken) == 5 and taken == sorted(taken)
+        assert not FigureChange.objects.exists()  # waiting for the registration's end
+    with CaptureQueriesContext(connection) as written:
+        figures.record_new_case(new, set(), others=others)
+    assert sum("reports_figurechange" in q["sql"] for q in written.captured_queries) == 1
+    # Out of two old buckets, into two new ones, and the new case's.
+    assert FigureChange.objects.count() == 5
+    assert sorted(DailyFigures.objects.values_list(*figures.DIMENSIONS, "registered")) == rollup
+    assert SliceFigures.objects.count() == slices
+    assert figures.fold() == 5 and not FigureChange.objects.exists()
     assert figures.verify() == []
+
+
+def test_a_fold_takes_the_changes_in_batches_and_leaves_none(bank):
+    for _ in range(5):
+        perform("accept", bank.teller, bank.register())
+    assert FigureChange.objects.count() == 10
+    assert figures.fold(batch=3) == 10
+    assert not FigureChange.objects.exists()
+    assert totals()["accepted"] == 5 and figures.verify() == []
+    assert figures.fold() == 0
+
+
+def test_a_report_read_after_a_registration_counts_it_without_waiting_for_the_background(bank):
+    """Every read of the rollup folds first: a report is exact the moment a registration commits."""
+    rollup = services.Rollup({})
+    before = rollup.rows(["kind"]).filter(kind="complaint").aggregate(n=Sum("registered"))["n"] or 0
+    bank.register()
+    assert FigureChange.objects.exists()
+    after = rollup.rows(["kind"]).filter(kind="complaint").aggregate(n=Sum("registered"))["n"]
+    assert after == before + 1 and not FigureChange.objects.exists()
+
+
+def test_rebuild_drops_the_changes_not_yet_folded_and_counts_their_cases(bank):
+    perform("accept", bank.teller, bank.register())
+    assert FigureChange.objects.exists()
+    call_command("reports", "rebuild")
+    assert not FigureChange.objects.exists()
+    assert figures.fold() == 0 and totals()["accepted"] == 1 and figures.verify() == []
 
 
 def test_verify_names_each_difference_and_rebuild_repairs_it(bank):
     case = perform("accept", bank.teller, bank.register())
     CaseFigures.objects.filter(pk=case.pk).update(accepted=0)
+    figures.fold()
     DailyFigures.objects.update(registered=5)
     differences = figures.verify()
     assert f"case {case.number}: accepted kept 0, recount 1" in differences
@@ -188,3 +234,13 @@ def test_random_registrations_and_transitions_keep_the_figures_equal_to_a_recoun
             database=None,
         ),
     )
+
+
+def test_the_fold_command_and_beats_task_fold_what_is_waiting(bank, capsys):
+    from redress.reports.tasks import fold_task
+
+    bank.register()
+    call_command("reports", "fold")
+    assert "Folded 1 changes" in capsys.readouterr().out
+    bank.register()
+    assert fold_task() == 1 and not FigureChange.objects.exists()

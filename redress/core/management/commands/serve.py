@@ -50,13 +50,14 @@ class Command(BaseCommand):
                 start_new_session=False,
             )  # fmt: skip
             self.stdout.write(f"sweeper sidecar started (every {settings.SWEEP_INTERVAL} s)")
-            # And the morning's daily reports (beat's `daily-reports` in production): checked every minute.
+            # And the rollup's changes folded (beat's `fold-figures`) and the morning's daily reports
+            # (`daily-reports`), checked every minute.
             subprocess.Popen(  # nosec B603
                 [os.path.join(os.path.dirname(sys.executable), "redress"), "reports", "send-daily",
-                 "--every", "60", "--exit-with-parent"],
+                 "--every", str(settings.REPORTS_FOLD_INTERVAL), "--exit-with-parent"],
                 start_new_session=False,
             )  # fmt: skip
-            self.stdout.write("daily reports sidecar started")
+            self.stdout.write(f"reports sidecar started (folds every {settings.REPORTS_FOLD_INTERVAL} s)")
             # And retention (beat's `retention` in production): asked every hour, runs once a day.
             subprocess.Popen(  # nosec B603
                 [os.path.join(os.path.dirname(sys.executable), "redress"), "retention", "daily",
