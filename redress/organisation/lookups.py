@@ -11,6 +11,7 @@ from .models import Staff, Unit, WorkGroupMember
 _units: VersionedCache[str, Unit | None] = VersionedCache("organisation", copies=True)
 _staff: VersionedCache[str, Staff | None] = VersionedCache("organisation", copies=True)
 _work_groups: VersionedCache[int, tuple[tuple[str, str], ...]] = VersionedCache("organisation")
+_top: VersionedCache[str, str | None] = VersionedCache("organisation")
 
 
 def active_unit(code: str) -> Unit | None:
@@ -31,3 +32,13 @@ def work_group_scopes(staff_id: int) -> tuple[tuple[str, str], ...]:
             WorkGroupMember.objects.filter(staff_id=pk).values_list("group__unit__path", "group__unit__level")
         ),
     )
+
+
+def whole_bank_path() -> str | None:
+    """The path of the bank's one top unit, under which every unit lies; None without a single top."""
+
+    def load(_key: str) -> str | None:
+        tops = list(Unit.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2])
+        return tops[0] if len(tops) == 1 else None
+
+    return _top.get("top", load)

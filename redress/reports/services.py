@@ -30,7 +30,7 @@ from redress.access.visibility import visible_to
 from redress.cases.choices import Category, Channel, Kind, Responsibility, StatClass
 from redress.cases.models import ClassificationItem
 from redress.common.errors import FieldErrors
-from redress.organisation.lookups import work_group_scopes
+from redress.organisation.lookups import whole_bank_path, work_group_scopes
 from redress.organisation.models import Staff, Unit
 
 from .figures import DAY, MONTH, CaseFigures, SliceFigures, fold, slice_for
@@ -80,16 +80,17 @@ class Rollup:
         allow; "day": day rows only)."""
         columns = list(columns)
         by_day = "day" in columns
-        dimensions = {key.split("__")[0] for key in self.where} | {
-            "day" if c == MONTH else c for c in columns
-        }
+        where = dict(self.where)
+        if "unit_path__startswith" in where and where["unit_path__startswith"] == whole_bank_path():
+            # The whole bank's subtree is every unit: no unit to filter by, so the bank's slices fit.
+            del where["unit_path__startswith"]
+        dimensions = {key.split("__")[0] for key in where} | {"day" if c == MONTH else c for c in columns}
         name = slice_for(dimensions)
         if name is None:
             return CaseFigures.objects.filter(**self.where)
         # The changes registrations and transitions wrote since the last fold, added first: the slices are
         # then exact up to the last commit (figures.fold; a few milliseconds when the background keeps up).
         fold()
-        where = dict(self.where)
         start, end = where.pop("day__gte", None), where.pop("day__lte", None)
         rows = SliceFigures.objects.filter(slice=name, **where)
         if by_day or start is None or end is None:

@@ -5,10 +5,13 @@ from django.db import migrations, models
 
 def sum_from_the_cases(apps, schema_editor):
     # The bucket now has the person complained about, and the slices are new: both summed from the cases'
-    # figures (SQL, as `reports rebuild` ends; the table names are this migration's).
-    from redress.reports.figures import sum_rollups
+    # figures (SQL, as `reports rebuild` ends), with the columns and slices of this migration's time.
+    from ._frozen_sql import SLICES_0006, fill_buckets, fill_slices
 
-    sum_rollups()
+    schema_editor.execute("DELETE FROM reports_slicefigures")
+    schema_editor.execute("DELETE FROM reports_dailyfigures")
+    fill_buckets(schema_editor)
+    fill_slices(schema_editor, SLICES_0006, "reports_casefigures")
 
 
 class Migration(migrations.Migration):

@@ -127,10 +127,26 @@ def test_each_report_reads_the_narrowest_slice_and_the_cases_where_none_fits():
     assert figures.slice_for({"unit_path", "kind", "product"}) == "product"
     assert figures.slice_for({"kind", "subject_unit_id"}) == "performance"
     assert figures.slice_for({"unit_path", "regulatory_channel_id"}) is None
-    # The regulatory return: no slice for the whole bank (a row every registration would lock).
-    assert figures.slice_for({"kind", "regulatory_channel_id", "business_category_id", "reason_id"}) is None
+    # The whole bank's: by kind and one dimension, and the regulatory return's three classes.
+    assert figures.slice_for({"kind", "category"}) == "bank_category"
+    assert figures.slice_for({"kind", "regulatory_channel_id", "business_category_id", "reason_id"}) == (
+        "regulatory"
+    )
     where = {"unit_path__startswith": "/", "regulatory_channel_id": 1}
     assert services.Rollup(where).rows(["kind"]).model is CaseFigures
+
+
+def test_the_whole_banks_figures_are_read_from_the_banks_slices(cases):
+    period = {"day__gte": dt.date(2026, 1, 17), "day__lte": dt.date(2026, 4, 5)}
+    whole = {"unit_path__startswith": cases.head_office.path, **period}
+    assert services.Rollup({**whole, "kind": "complaint"}).rows(["category"])[0].slice == "bank_category"
+    branch = {"unit_path__startswith": cases.sub_branch_a1.path, **period}
+    assert services.Rollup(branch).rows(["category"])[0].slice == "category"
+    # The regulatory return (the whole bank's complaints by the three classes) reads its own slice.
+    columns = ["regulatory_channel_id", "business_category_id", "reason_id"]
+    complaints = {**period, "kind": "complaint"}
+    assert_slice_reads_as_the_cases(complaints, columns, {"day", "month"})
+    assert services.Rollup(complaints).rows(columns)[0].slice == "regulatory"
 
 
 def test_verify_names_a_slice_row_that_differs_from_its_cases(cases):
