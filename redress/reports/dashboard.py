@@ -7,7 +7,7 @@ dimension's value and, for a measure other than "registered", `figure=<measure>`
 the register (page, API list or Excel) counts what the figure says: both are scoped by what that person may
 see (decision 0028).
 
-The counts come from the rollup (`DailyFigures`), less the cases about the person asking, through
+The counts come from the rollup's slices (`services.Rollup`), less the cases about the person asking, through
 `services`. A case counts in every measure at most once — the follow-ups too, by the latest answer — so
 each count is a count of cases.
 

@@ -481,19 +481,26 @@ def _journal(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
 
 
 def _create_and_write(
-    case_id: int, bucket: tuple, counts: Mapping[str, int], subject_staff_id: int | None
+    case_id: int,
+    bucket: tuple,
+    counts: Mapping[str, int],
+    subject_staff_id: int | None,
+    more: Iterable[tuple[tuple, Mapping[str, int]]] = (),
 ) -> None:
-    """A new case's row of figures and its change of the rollup: one statement on PostgreSQL (a
-    data-modifying CTE: a registration's statements are its cost, issue 16), two on SQLite."""
+    """A new case's row of figures and its change of the rollup, with `more` changes (of the cases its
+    triggers acted on): one statement on PostgreSQL (a data-modifying CTE: a registration's statements are
+    its cost, issue 16), two on SQLite."""
     values = {"case_id": case_id, **_stored(bucket, counts, subject_staff_id)}
+    summed = _summed([(bucket, counts), *more])
+    changes = [(key, diff) for key, diff in summed.items() if any(diff.values())]
     if connection.vendor != "postgresql":
         CaseFigures.objects.create(**values)
-        _journal([(bucket, counts)])
+        _journal(changes)
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(CaseFigures._meta.get_field(name).column) for name in values)
     places = ", ".join(["%s"] * len(values))
-    journal, params = _journal_sql([(bucket, counts)])
+    journal, params = _journal_sql(changes)
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH kept AS (INSERT INTO {quote(CaseFigures._meta.db_table)} ({columns}) VALUES ({places}))"
@@ -573,21 +580,18 @@ def record_new_case(
     `others` its triggers acted on."""
     if not settings.REPORTS_MAINTAIN_FIGURES:  # the benchmark's run without the rollup (settings)
         return
-    others = sorted(set(others) - {case.pk})
-    if not others and not acted_on:
-        bucket, counts = facts_of(_new_case_row(case, flags))
-        _create_and_write(case.pk, bucket, counts, case.subject_staff_id)
-        return
     changes: list[tuple[tuple, Mapping[str, int]]] = []
-    for case_id in others:
+    for case_id in sorted(set(others) - {case.pk}):
         changes += _changed(case_id)
     if acted_on:
-        changes += _changed(case.pk)
+        # Its figures were never written (`case_changed` leaves the registering case to this call).
+        row = _facts_row(case.pk)
+        bucket, counts = facts_of(row)
+        subject_staff_id = row["subject_staff_id"]
     else:
         bucket, counts = facts_of(_new_case_row(case, flags))
-        CaseFigures.objects.create(case_id=case.pk, **_stored(bucket, counts, case.subject_staff_id))
-        changes.append((bucket, counts))
-    _write_changes(changes)
+        subject_staff_id = case.subject_staff_id
+    _create_and_write(case.pk, bucket, counts, subject_staff_id, changes)
 
 
 def case_changed(case_id: int) -> None:
