@@ -528,6 +528,10 @@ def fold(batch: int = FOLD_BATCH) -> int:
     the first to commit, then folds what is left (on PostgreSQL a transaction-level advisory lock; SQLite's
     transactions begin IMMEDIATE, one writer at a time). Exactly the changes read are deleted, by their
     ids: a change committed while a fold runs is the next fold's."""
+    # Most reads find nothing to fold: one cheap look, no transaction or lock (a change committed just
+    # after it is the next read's, as if this one had come a moment earlier).
+    if not FigureChange.objects.exists():
+        return 0
     folded = 0
     while True:
         with transaction.atomic():
