@@ -516,6 +516,62 @@ FOLD_BATCH = 1000
 _FOLD_LOCK = (0x52454452, 1)
 
 
+@functools.cache
+def _fold_sql() -> tuple[str, tuple]:
+    """PostgreSQL's fold of one batch, one statement: the oldest changes deleted (exactly those the statement
+    sees), summed per bucket and per slice row and added to the rollup, and their number answered; the
+    batch size is its last parameter. The work stays in the server: summing and sending the slice rows from
+    Python took 0.76 ms a change (bench: a fold of 621 after 640 registrations)."""
+    quote = connection.ops.quote_name
+    names = (*DIMENSIONS, *MEASURES)
+    returned = ", ".join(quote(n) for n in names)
+
+    def upsert(model: type[models.Model], key: tuple[str, ...], select: str) -> str:
+        table = quote(model._meta.db_table)
+        columns = ", ".join(quote(n) for n in (*key, *MEASURES))
+        sets = ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in MEASURES)
+        keys = ", ".join(quote(k) for k in key)
+        return f"INSERT INTO {table} ({columns}) {select} ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+
+    changes = quote(FigureChange._meta.db_table)
+    bucket_key = ", ".join(quote(d) for d in DIMENSIONS)
+    sums = ", ".join(f"SUM({quote(m)})" for m in MEASURES)
+    buckets = upsert(
+        DailyFigures, DIMENSIONS, f"SELECT {bucket_key}, {sums} FROM moved GROUP BY {bucket_key}"
+    )
+    selects, params = [], []
+    for name in SLICES:
+        for grain in GRAINS:
+            select, select_params = _slice_select(name, grain, "moved")
+            selects.append(select)
+            params += select_params
+    slices = upsert(SliceFigures, SLICE_KEY, " UNION ALL ".join(selects))
+    sql = (
+        f"WITH moved AS (DELETE FROM {changes} WHERE id IN"
+        f" (SELECT id FROM {changes} ORDER BY id LIMIT %s) RETURNING {returned}),"
+        f" buckets AS ({buckets}), slices AS ({slices})"
+        f" SELECT count(*) FROM moved"
+    )
+    # The batch size comes first in the text: its parameter is the first.
+    return sql, tuple(params)
+
+
+def _fold_batch(batch: int) -> int:
+    """One batch of the oldest changes folded (under the fold's lock); how many there were."""
+    if connection.vendor == "postgresql":
+        sql, params = _fold_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [batch, *params])
+            return cursor.fetchone()[0]
+    rows = list(FigureChange.objects.order_by("id").values_list("id", *DIMENSIONS, *MEASURES)[:batch])
+    width = 1 + len(DIMENSIONS)
+    summed = _summed((tuple(row[1:width]), dict(zip(MEASURES, row[width:], strict=True))) for row in rows)
+    _upsert(DailyFigures, DIMENSIONS, summed)
+    _upsert(SliceFigures, SLICE_KEY, _slice_changes(summed))
+    FigureChange.objects.filter(id__in=[row[0] for row in rows]).delete()
+    return len(rows)
+
+
 def _hold_fold_lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -526,8 +582,9 @@ def fold(batch: int = FOLD_BATCH) -> int:
     """The changes written so far added to the rollup — each bucket's row and its slice rows — and deleted,
     oldest first, `batch` at a time; returns how many were folded. One fold at a time: a second waits for
     the first to commit, then folds what is left (on PostgreSQL a transaction-level advisory lock; SQLite's
-    transactions begin IMMEDIATE, one writer at a time). Exactly the changes read are deleted, by their
-    ids: a change committed while a fold runs is the next fold's."""
+    transactions begin IMMEDIATE, one writer at a time). Exactly the changes summed are deleted (on
+    PostgreSQL one statement deletes them and adds what it deleted; on SQLite by their ids): a change
+    committed while a fold runs is the next fold's."""
     # Most reads find nothing to fold: one cheap look, no transaction or lock (a change committed just
     # after it is the next read's, as if this one had come a moment earlier).
     if not FigureChange.objects.exists():
@@ -536,19 +593,9 @@ def fold(batch: int = FOLD_BATCH) -> int:
     while True:
         with transaction.atomic():
             _hold_fold_lock()
-            rows = list(FigureChange.objects.order_by("id").values_list("id", *DIMENSIONS, *MEASURES)[:batch])
-            if not rows:
-                return folded
-            width = len(DIMENSIONS)
-            summed = _summed(
-                (tuple(row[1 : 1 + width]), dict(zip(MEASURES, row[1 + width :], strict=True)))
-                for row in rows
-            )
-            _upsert(DailyFigures, DIMENSIONS, summed)
-            _upsert(SliceFigures, SLICE_KEY, _slice_changes(summed))
-            FigureChange.objects.filter(id__in=[row[0] for row in rows]).delete()
-        folded += len(rows)
-        if len(rows) < batch:
+            done = _fold_batch(batch)
+        folded += done
+        if done < batch:
             return folded
 
 
@@ -781,6 +828,15 @@ def _month_sql(column: str) -> str:
 def _fill_slice_sql(name: str, grain: str) -> tuple[str, list]:
     """INSERT … SELECT of one slice at one grain, summed from the cases' figures."""
     quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in (*SLICE_KEY, *MEASURES))
+    select, params = _slice_select(name, grain, quote(CaseFigures._meta.db_table))
+    return f"INSERT INTO {quote(SliceFigures._meta.db_table)} ({columns}) {select}", params
+
+
+def _slice_select(name: str, grain: str, source: str) -> tuple[str, list]:
+    """SELECT of one slice's rows at one grain (SLICE_KEY, then MEASURES) summed from `source`, a table or
+    a CTE with every dimension and measure."""
+    quote = connection.ops.quote_name
     kept = SLICES[name]
     day = quote("day") if grain == DAY else _month_sql(quote("day"))
     selected, params = [], [name, grain]
@@ -791,14 +847,8 @@ def _fill_slice_sql(name: str, grain: str) -> tuple[str, list]:
             selected.append("%s")
             params.append(_NONE[dimension])
     sums = ", ".join(f"SUM({quote(m)})" for m in MEASURES)
-    columns = ", ".join(quote(c) for c in (*SLICE_KEY, *MEASURES))
     group = ", ".join([day, *(quote(d) for d in DIMENSIONS[1:] if d in kept)])
-    sql = (
-        f"INSERT INTO {quote(SliceFigures._meta.db_table)} ({columns}) "
-        f"SELECT %s, %s, {day}, {', '.join(selected)}, {sums} "
-        f"FROM {quote(CaseFigures._meta.db_table)} GROUP BY {group}"
-    )
-    return sql, params
+    return f"SELECT %s, %s, {day}, {', '.join(selected)}, {sums} FROM {source} GROUP BY {group}", params
 
 
 def verify() -> list[str]:

@@ -88,10 +88,10 @@ def test_a_classification_changed_moves_the_case_to_its_new_bucket(bank):
     Case.objects.filter(pk=case.pk).update(product="现金存款")  # as a data fix would, beside the lifecycle
     figures.case_changed(case.pk)
     figures.fold()
-    # Registered in the bucket of no customer group and moved in the same fold: the old bucket nets to 0.
-    assert [(r.customer_group, r.registered) for r in DailyFigures.objects.order_by("customer_group")] == [
-        ("cash", 1),
-    ]
+    # Registered in the bucket of no customer group and moved in the same fold: the old bucket nets to 0
+    # (a row of zeros, or none).
+    rows = DailyFigures.objects.exclude(registered=0).order_by("customer_group")
+    assert [(r.customer_group, r.registered) for r in rows] == [("cash", 1)]
     case = Case.objects.get(pk=case.pk)
     Case.objects.filter(pk=case.pk).update(product="")  # and back, after a fold
     figures.case_changed(case.pk)
