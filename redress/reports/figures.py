@@ -509,7 +509,8 @@ def _create_and_write(
         )
 
 
-# Changes a fold takes at once: each is about 22 slice rows to sum in memory.
+# Changes a fold takes at once: each counts in a row of every slice at both grains (summed in memory on
+# SQLite).
 FOLD_BATCH = 1000
 # The key of the fold's lock on PostgreSQL (the two-number form of pg_advisory_xact_lock, whose keys never
 # meet the band keys' single numbers, redress.matching.similarity): an arbitrary tag for "reports", 1.
@@ -520,7 +521,7 @@ _FOLD_LOCK = (0x52454452, 1)
 def _fold_sql() -> tuple[str, tuple]:
     """PostgreSQL's fold of one batch, one statement: the oldest changes deleted (exactly those the statement
     sees), summed per bucket and per slice row and added to the rollup, and their number answered; the
-    batch size is its last parameter. The work stays in the server: summing and sending the slice rows from
+    batch size is its first parameter. The work stays in the server: summing and sending the slice rows from
     Python took 0.76 ms a change (bench: a fold of 621 after 640 registrations)."""
     quote = connection.ops.quote_name
     names = (*DIMENSIONS, *MEASURES)
