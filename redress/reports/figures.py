@@ -45,7 +45,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from redress.cases import customer_groups
@@ -248,6 +247,34 @@ SLICES: dict[str, tuple[str, ...]] = {
     "bank_customer_group": ("kind", "customer_group"),
     "regulatory": ("kind", "regulatory_channel_id", "business_category_id", "reason_id"),
 }
+# The slices by the registering unit again, with the unit replaced by its ancestor at each of these depths
+# below the head office (the province, the branch, the sub-branch): a unit's figure is then read from its own
+# rows (`unit_path = <its path>`), about one a day and value, however many outlets and cases it has; without
+# them a branch's was read from its outlets' rows, about one per case-day (decision 0039). A deeper unit
+# reads its outlets' rows as before. Named `<slice>@<depth>`.
+ANCESTOR_DEPTHS = (1, 2, 3)
+SLICE_DEPTH: dict[str, int] = {}
+for _depth in ANCESTOR_DEPTHS:
+    for _name, _kept in list(SLICES.items()):
+        if "@" not in _name and set(UNIT) <= set(_kept):
+            SLICES[f"{_name}@{_depth}"] = _kept
+            SLICE_DEPTH[f"{_name}@{_depth}"] = _depth
+
+
+def unit_depth(path: str) -> int:
+    """How far below the top of the tree the unit of this path is (the top: 0)."""
+    return path.strip("/").count("/")
+
+
+def ancestor(path: str, depth: int) -> tuple[int, str] | None:
+    """The id and path of the unit at `depth` on the way to the unit of `path` (itself if it is at that
+    depth); None if that unit is higher up. Paths are the units' ids from the top, `/1/3/4/`."""
+    ids = path.strip("/").split("/")
+    if len(ids) <= depth:
+        return None
+    return int(ids[depth]), "/" + "/".join(ids[: depth + 1]) + "/"
+
+
 # A slice's row is of one day, or of one month (its `day` the first of the month).
 DAY, MONTH = "day", "month"
 GRAINS = (DAY, MONTH)
@@ -295,10 +322,11 @@ class FigureChange(Bucket, Counts):
         return f"{self.day} {self.unit_path}"
 
 
-def slice_for(dimensions: Iterable[str]) -> str | None:
-    """The narrowest slice that has every one of `dimensions` (the day aside); None if none has."""
+def slice_for(dimensions: Iterable[str], depth: int | None = None) -> str | None:
+    """The narrowest slice that has every one of `dimensions` (the day aside), among those by an ancestor at
+    `depth` or, with none, those by the registering unit or none; None if none has."""
     wanted = set(dimensions) - {"day"}
-    fits = [name for name, kept in SLICES.items() if wanted <= set(kept)]
+    fits = [name for name, kept in SLICES.items() if SLICE_DEPTH.get(name) == depth and wanted <= set(kept)]
     return min(fits, key=lambda name: len(SLICES[name])) if fits else None
 
 
@@ -308,7 +336,15 @@ def slice_keys(bucket: tuple) -> list[tuple]:
     day = values["day"]
     keys = []
     for name, kept in SLICES.items():
-        rest = tuple(values[d] if d in kept else _NONE[d] for d in DIMENSIONS[1:])
+        depth = SLICE_DEPTH.get(name)
+        if depth is None:
+            unit = values["unit_id"], values["unit_path"]
+        else:
+            unit = ancestor(values["unit_path"], depth)
+            if unit is None:  # registered above that depth: in no unit's figure of it
+                continue
+        of = {**values, "unit_id": unit[0], "unit_path": unit[1]}
+        rest = tuple(of[d] if d in kept else _NONE[d] for d in DIMENSIONS[1:])
         keys.append((name, DAY, day, *rest))
         keys.append((name, MONTH, day.replace(day=1), *rest))
     return keys
@@ -840,16 +876,56 @@ def _slice_select(name: str, grain: str, source: str) -> tuple[str, list]:
     quote = connection.ops.quote_name
     kept = SLICES[name]
     day = quote("day") if grain == DAY else _month_sql(quote("day"))
+    depth = SLICE_DEPTH.get(name)
+    columns = {d: quote(d) for d in DIMENSIONS[1:]}
+    where = ""
+    if depth is not None:
+        columns["unit_id"], columns["unit_path"], exists = _ancestor_sql(quote("unit_path"), depth)
+        where = f" WHERE {exists}"
     selected, params = [], [name, grain]
     for dimension in DIMENSIONS[1:]:
         if dimension in kept:
-            selected.append(quote(dimension))
+            selected.append(columns[dimension])
         else:
             selected.append("%s")
             params.append(_NONE[dimension])
     sums = ", ".join(f"SUM({quote(m)})" for m in MEASURES)
-    group = ", ".join([day, *(quote(d) for d in DIMENSIONS[1:] if d in kept)])
-    return f"SELECT %s, %s, {day}, {', '.join(selected)}, {sums} FROM {source} GROUP BY {group}", params
+    group = ", ".join([day, *(columns[d] for d in DIMENSIONS[1:] if d in kept)])
+    sql = f"SELECT %s, %s, {day}, {', '.join(selected)}, {sums} FROM {source}{where} GROUP BY {group}"
+    return sql, params
+
+
+def _ancestor_sql(path: str, depth: int) -> tuple[str, str, str]:
+    """SQL of `ancestor(path, depth)`: its id, its path, and whether there is one (on SQLite through the
+    functions `register_sqlite_functions` adds to each connection)."""
+    if connection.vendor == "postgresql":
+        return (
+            f"CAST(split_part({path}, '/', {depth + 2}) AS integer)",
+            f"array_to_string((string_to_array({path}, '/'))[1:{depth + 2}], '/') || '/'",
+            f"split_part({path}, '/', {depth + 2}) <> ''",
+        )
+    return (
+        f"redress_ancestor_id({path}, {depth})",
+        f"redress_ancestor_path({path}, {depth})",
+        f"redress_ancestor_id({path}, {depth}) IS NOT NULL",
+    )
+
+
+def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """`ancestor` as SQL functions of a new SQLite connection (the `connection_created` signal)."""
+    if connection.vendor != "sqlite":
+        return
+
+    def ancestor_id(path: str | None, depth: int) -> int | None:
+        found = ancestor(path or "", depth)
+        return found[0] if found else None
+
+    def ancestor_path(path: str | None, depth: int) -> str | None:
+        found = ancestor(path or "", depth)
+        return found[1] if found else None
+
+    connection.connection.create_function("redress_ancestor_id", 2, ancestor_id, deterministic=True)
+    connection.connection.create_function("redress_ancestor_path", 2, ancestor_path, deterministic=True)
 
 
 def verify() -> list[str]:
@@ -902,28 +978,29 @@ def verify() -> list[str]:
 
 
 def _verify_slice(name: str, grain: str) -> list[str]:
-    """Each row of the slice at the grain that differs from the sum of its cases' figures, named."""
-    kept = SLICES[name]
-    day = F("day") if grain == DAY else TruncMonth("day", output_field=models.DateField())
-    expected = {
-        (name, grain, row["at"], *(row[d] if d in kept else _NONE[d] for d in DIMENSIONS[1:])): row
-        for row in CaseFigures.objects.annotate(at=day)
-        .values("at", *kept)
-        .annotate(**{f"s_{m}": models.Sum(m) for m in MEASURES})
-        .order_by()
-    }
+    """Each row of the slice at the grain that differs from the sum of its cases' figures, named. The sums
+    are the statement `rebuild` fills the slice with (`_slice_select`), so a slice by an ancestor is checked
+    by the same rule."""
+    select, params = _slice_select(name, grain, connection.ops.quote_name(CaseFigures._meta.db_table))
+    width = len(SLICE_KEY)
+    expected: dict[tuple, tuple] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(select, params)
+        for row in cursor.fetchall():
+            day = row[2] if isinstance(row[2], dt.date) else dt.date.fromisoformat(row[2])
+            expected[(*row[:2], day, *row[3:width])] = row[width:]
     differences = []
     for row in SliceFigures.objects.filter(slice=name, grain=grain).values(*SLICE_KEY, *MEASURES).iterator():
         key = tuple(row[c] for c in SLICE_KEY)
         sums = expected.pop(key, None)
-        for measure in MEASURES:
-            want = sums[f"s_{measure}"] if sums else 0
+        for i, measure in enumerate(MEASURES):
+            want = sums[i] if sums else 0
             if row[measure] != want:
                 differences.append(
                     f"slice {_describe_slice(key)}: {measure} {row[measure]}, its cases {want}"
                 )
     for key, sums in expected.items():
-        if any(sums[f"s_{m}"] for m in MEASURES):
+        if any(sums):
             differences.append(f"slice {_describe_slice(key)}: missing")
     return differences
 

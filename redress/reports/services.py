@@ -33,7 +33,7 @@ from redress.common.errors import FieldErrors
 from redress.organisation.lookups import whole_bank_path, work_group_scopes
 from redress.organisation.models import Staff, Unit
 
-from .figures import DAY, MONTH, CaseFigures, SliceFigures, fold, slice_for
+from .figures import ANCESTOR_DEPTHS, DAY, MONTH, CaseFigures, SliceFigures, fold, slice_for, unit_depth
 
 # What a summary may be grouped by (issue 11, item 7).
 GROUP_BY = {
@@ -81,11 +81,24 @@ class Rollup:
         columns = list(columns)
         by_day = "day" in columns
         where = dict(self.where)
-        if "unit_path__startswith" in where and where["unit_path__startswith"] == whole_bank_path():
+        path = where.get("unit_path__startswith")
+        if path is not None and path == whole_bank_path():
             # The whole bank's subtree is every unit: no unit to filter by, so the bank's slices fit.
             del where["unit_path__startswith"]
+            path = None
         dimensions = {key.split("__")[0] for key in where} | {"day" if c == MONTH else c for c in columns}
-        name = slice_for(dimensions)
+        name = None
+        if (
+            path is not None
+            and unit_depth(path) in ANCESTOR_DEPTHS
+            and not {"unit_id", "unit_path"} & set(columns)
+        ):
+            # A unit at an ancestor's depth, not broken down by the units below it: its own rows in the
+            # slice by that ancestor.
+            name = slice_for(dimensions, unit_depth(path))
+            if name is not None:
+                where["unit_path"] = where.pop("unit_path__startswith")
+        name = name or slice_for(dimensions)
         if name is None:
             return CaseFigures.objects.filter(**self.where)
         # The changes registrations and transitions wrote since the last fold, added first: the slices are

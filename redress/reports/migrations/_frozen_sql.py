@@ -86,6 +86,13 @@ SLICES_0008 = {
     "bank_customer_group": ("kind", "customer_group"),
     "regulatory": ("kind", "regulatory_channel_id", "business_category_id", "reason_id"),
 }
+# The slices by the registering unit's ancestor at depths 1–3 that 0009 added: `<slice>@<depth>`.
+SLICES_0009 = {
+    f"{name}@{depth}": kept
+    for depth in (1, 2, 3)
+    for name, kept in SLICES_0006.items()
+    if set(UNIT) <= set(kept)
+}
 GRAINS = ("day", "month")
 
 
@@ -93,9 +100,35 @@ def _none(dimension: str) -> object:
     return 0 if dimension.endswith("_id") else ""
 
 
+def _ancestor(path: str | None, depth: int) -> tuple[int, str] | None:
+    ids = (path or "").strip("/").split("/")
+    if len(ids) <= depth:
+        return None
+    return int(ids[depth]), "/" + "/".join(ids[: depth + 1]) + "/"
+
+
+def _ancestor_sql(connection, path: str, depth: int) -> tuple[str, str, str]:
+    """The id and path of the unit at `depth` above the unit of `path`, and whether there is one."""
+    if connection.vendor == "postgresql":
+        return (
+            f"CAST(split_part({path}, '/', {depth + 2}) AS integer)",
+            f"array_to_string((string_to_array({path}, '/'))[1:{depth + 2}], '/') || '/'",
+            f"split_part({path}, '/', {depth + 2}) <> ''",
+        )
+    raw = connection.connection
+    raw.create_function("frozen_ancestor_id", 2, lambda p, d: (_ancestor(p, d) or (None,))[0])
+    raw.create_function("frozen_ancestor_path", 2, lambda p, d: (_ancestor(p, d) or (None, None))[1])
+    return (
+        f"frozen_ancestor_id({path}, {depth})",
+        f"frozen_ancestor_path({path}, {depth})",
+        f"frozen_ancestor_id({path}, {depth}) IS NOT NULL",
+    )
+
+
 def fill_slices(schema_editor, slices: dict[str, tuple[str, ...]], source: str) -> None:
     """Each slice at each grain summed (INSERT … SELECT … GROUP BY) from `source`: a table or a sub-query of
-    rows with every dimension and measure."""
+    rows with every dimension and measure; a slice named `<slice>@<depth>` by the registering unit's
+    ancestor at that depth."""
     connection = schema_editor.connection
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in ("slice", "grain", *DIMENSIONS, *MEASURES))
@@ -108,17 +141,24 @@ def fill_slices(schema_editor, slices: dict[str, tuple[str, ...]], source: str) 
                 day = f"CAST(DATE_TRUNC('month', {quote('day')}) AS date)"
             else:
                 day = f"DATE({quote('day')}, 'start of month')"
+            expressions = {d: quote(d) for d in DIMENSIONS[1:]}
+            where = ""
+            if "@" in name:
+                depth = int(name.split("@")[1])
+                unit_id, unit_path, exists = _ancestor_sql(connection, quote("unit_path"), depth)
+                expressions["unit_id"], expressions["unit_path"] = unit_id, unit_path
+                where = f" WHERE {exists}"
             selected, params = [], [name, grain]
             for dimension in DIMENSIONS[1:]:
                 if dimension in kept:
-                    selected.append(quote(dimension))
+                    selected.append(expressions[dimension])
                 else:
                     selected.append("%s")
                     params.append(_none(dimension))
-            group = ", ".join([day, *(quote(d) for d in DIMENSIONS[1:] if d in kept)])
+            group = ", ".join([day, *(expressions[d] for d in DIMENSIONS[1:] if d in kept)])
             schema_editor.execute(
                 f"INSERT INTO reports_slicefigures ({columns}) SELECT %s, %s, {day}, {', '.join(selected)}, "
-                f"{sums} FROM {source} AS source GROUP BY {group}",
+                f"{sums} FROM {source} AS source{where} GROUP BY {group}",
                 params,
             )
 

@@ -141,7 +141,7 @@ def test_the_whole_banks_figures_are_read_from_the_banks_slices(cases):
     whole = {"unit_path__startswith": cases.head_office.path, **period}
     assert services.Rollup({**whole, "kind": "complaint"}).rows(["category"])[0].slice == "bank_category"
     branch = {"unit_path__startswith": cases.sub_branch_a1.path, **period}
-    assert services.Rollup(branch).rows(["category"])[0].slice == "category"
+    assert services.Rollup(branch).rows(["category"])[0].slice == "category@3"
     # The regulatory return (the whole bank's complaints by the three classes) reads its own slice.
     columns = ["regulatory_channel_id", "business_category_id", "reason_id"]
     complaints = {**period, "kind": "complaint"}
@@ -164,3 +164,32 @@ def test_verify_names_a_slice_row_that_differs_from_its_cases(cases):
         d.startswith("slice channel by day day=2026-02-01") and d.endswith("missing") for d in differences
     )
     assert len(differences) == 2, differences
+
+
+def test_a_units_figure_is_read_from_its_own_rows_in_the_slice_by_its_ancestor(cases):
+    """A province, branch or sub-branch reads its own rows (one a day and value), not its outlets'; broken
+    down by the units below it, it reads theirs."""
+    period = {"day__gte": dt.date(2026, 1, 17), "day__lte": dt.date(2026, 4, 5)}
+    for unit, depth in ((cases.province, 1), (cases.branch_a, 2), (cases.sub_branch_a1, 3)):
+        where = {"unit_path__startswith": unit.path, **period}
+        rows = services.Rollup(where).rows(["product"])
+        assert {row.slice for row in rows} == {f"product@{depth}"}
+        assert {(row.unit_id, row.unit_path) for row in rows} == {(unit.pk, unit.path)}
+        assert read(services.Rollup(where), ["product"]) == read(
+            CaseFigures.objects.filter(**where), ["product"]
+        )
+        assert {row.slice for row in services.Rollup(where).rows(["unit_path"])} == {"unit"}
+    outlet = {"unit_path__startswith": cases.outlet_a1_1.path, **period}
+    assert {row.slice for row in services.Rollup(outlet).rows(["product"])} == {"product"}
+
+
+def test_each_case_counts_in_its_ancestors_rows_and_not_above_its_unit():
+    day = dt.date(2026, 3, 2)
+    bucket = (day, 7, "/1/3/4/6/7/", "complaint", "counter", "", 0, 0, 0, "理财", "", 0, 0)
+    keys = {key[0]: key for key in figures.slice_keys(bucket) if key[1] == "day"}
+    assert keys["product@1"][3:5] == (3, "/1/3/")
+    assert keys["product@2"][3:5] == (4, "/1/3/4/")
+    assert keys["product@3"][3:5] == (6, "/1/3/4/6/")
+    registered_at_a_branch = (day, 4, "/1/3/4/", "complaint", "counter", "", 0, 0, 0, "理财", "", 0, 0)
+    keys = {key[0] for key in figures.slice_keys(registered_at_a_branch)}
+    assert "product@2" in keys and "product@3" not in keys
