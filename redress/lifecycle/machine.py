@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from redress.cases.choices import State
 from redress.cases.models import Case, CaseEvent
+from redress.common import rows
 from redress.common.errors import FieldErrors, add_pydantic_errors
 from redress.common.states import write_state
 from redress.organisation.models import Staff
@@ -266,8 +267,8 @@ def run(
         if change.noop:
             return locked
         if action.records_only:
-            CaseEvent.objects.create(
-                case=locked, kind=change.event or action.event, actor=actor, data=change.data
+            rows.insert(
+                CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=change.data)
             )
             return locked
         target = change.target if change.target is not None else action.targets[0]
@@ -294,7 +295,7 @@ def run(
         data = dict(change.data)
         if updates:
             data["changes"] = {name: [old[name], _jsonable(getattr(locked, name))] for name in updates}
-        CaseEvent.objects.create(case=locked, kind=change.event or action.event, actor=actor, data=data)
+        rows.insert(CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=data))
         after(action, ctx, locked, data)
         # Whatever the action and what followed it changed, the case's figures follow (reports/figures.py).
         figures.case_changed(locked.pk)
