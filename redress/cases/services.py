@@ -469,7 +469,7 @@ def _create(
         flags.add(Flag.CONFIDENTIAL)
     if case.complainant_anonymous:
         flags.add(Flag.ANONYMOUS)
-    CaseFlag.objects.bulk_create(
+    rows.insert_many(
         [
             CaseFlag(case=case, flag=f, set_by=actor, evidence={"source": "registration"})
             for f in sorted(flags)

@@ -42,6 +42,58 @@ def _statement(
     return sql, fields
 
 
+def _values(obj: models.Model, fields: list[models.Field], connection: Any) -> list[Any]:
+    before = getattr(obj, "before_insert", None)
+    if before is not None:
+        before()
+    return [f.get_db_prep_save(f.pre_save(obj, add=True), connection=connection) for f in fields]
+
+
+def _saved(obj: models.Model, alias: str) -> None:
+    obj._state.adding = False
+    obj._state.db = alias
+    after = getattr(obj, "after_insert", None)
+    if after is not None:
+        after()
+
+
+def insert_many(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+    """Write `objs`, new instances of one model, as one multi-row INSERT (what `bulk_create` does, with
+    each row's own checks); their primary keys are set, unless conflicting rows are skipped
+    (`ignore_conflicts`, when the database does not say which rows it wrote)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    alias = router.db_for_write(model, instance=objs[0])
+    connection = connections[alias]
+    if not connection.features.can_return_columns_from_insert:
+        for obj in objs:
+            before = getattr(obj, "before_insert", None)
+            if before is not None:
+                before()
+        model._base_manager.using(alias).bulk_create(objs, ignore_conflicts=ignore_conflicts)
+        return
+    key = (model, alias, "many", len(objs), ignore_conflicts)
+    found = _statements.get(key)
+    if found is None:
+        sql, fields = _statement(model, alias, {}, ())
+        head, returned = sql.split(" VALUES ", 1)
+        row, returned = returned.split(" RETURNING ", 1)
+        sql = f"{head} VALUES {', '.join([row] * len(objs))}"
+        sql += " ON CONFLICT DO NOTHING" if ignore_conflicts else f" RETURNING {returned}"
+        found = _statements[key] = (sql, fields)
+    sql, fields = found
+    values = [v for obj in objs for v in _values(obj, fields, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        written = None if ignore_conflicts else cursor.fetchall()
+    auto = model._meta.auto_field
+    for i, obj in enumerate(objs):
+        if written is not None:
+            setattr(obj, auto.attname, written[i][0])
+        _saved(obj, alias)
+
+
 def insert(
     obj: models.Model,
     *,
@@ -60,17 +112,16 @@ def insert(
     if not connection.features.can_return_columns_from_insert:
         obj.save(force_insert=True, using=alias)
         return obj
-    before = getattr(obj, "before_insert", None)
-    if before is not None:
-        before()
     expressions = {name: expression for name, (expression, _params) in raw.items()}
     sql, fields = _statement(model, alias, expressions, returning)
+    given = [f for f in fields if f.name not in raw]
+    prepared = iter(_values(obj, given, connection))
     values: list[Any] = []
     for f in fields:
         if f.name in raw:
             values.extend(raw[f.name][1])
         else:
-            values.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection=connection))
+            values.append(next(prepared))
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -81,9 +132,5 @@ def insert(
         for convert in column.get_db_converters(connection):
             value = convert(value, column, connection)
         setattr(obj, field.attname, value)
-    obj._state.adding = False
-    obj._state.db = alias
-    after = getattr(obj, "after_insert", None)
-    if after is not None:
-        after()
+    _saved(obj, alias)
     return obj
