@@ -275,3 +275,43 @@ def test_a_repeat_by_phone_alone_is_found_through_the_blind_index_with_no_number
     # Another number is another person: no repeat.
     other = bank.register(complainant_phone="13911113333", complainant_id_number="")
     assert "repeat" not in flags(other)
+
+
+def _updates_of(queries, case):
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('UPDATE "cases_case"') and f'"id" = {case.pk} ' in q["sql"]
+    ]
+
+
+def test_the_new_case_flagged_and_escalated_is_written_once_with_the_version_of_both(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(1, 3):
+        bank.register(complainant_phone=f"1380000000{n}", complainant_id_number="")
+    with CaptureQueriesContext(connection) as ctx:
+        third = bank.register(complainant_phone="13800000003", complainant_id_number="")
+    kinds = sorted(
+        CaseEvent.objects.filter(case=third).exclude(kind="registered").values_list("kind", flat=True)
+    )
+    assert kinds == ["escalated", "flag_set"]
+    row = Case.objects.get(pk=third.pk)
+    # Two transitions after the registration, each counted in the version, in one write of the row.
+    assert row.version == third.version == 3
+    assert (row.level, row.updated_at) == ("province", third.updated_at)
+    assert len(_updates_of(ctx.captured_queries, third)) == 1
+
+
+def test_a_flag_that_nothing_follows_writes_the_new_cases_version_at_the_end_of_its_triggers(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        case = bank.register(actor=bank.branch_group, channel="phone")
+    assert "skip_level" in flags(case)
+    row = Case.objects.get(pk=case.pk)
+    assert row.version == case.version == 2
+    assert row.updated_at == case.updated_at
+    assert len(_updates_of(ctx.captured_queries, case)) == 1
