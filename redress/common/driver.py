@@ -2,11 +2,13 @@
 
 On every execute psycopg splits the statement's text at its placeholders (a regular expression over the whole
 text), and keeps the result (an LRU of 128 texts) only for a text of at most 4 096 bytes and 50 parameters.
-A registration's largest statements are above either limit — the reports' upserts of a bucket's and its
-slices' rows (6–9 kB, about a hundred parameters), the figures' read (8 kB), three clocks — and were split
-anew every time: 4–5 ms of Python per registration in `_split_query`, the most of any one function
-(bench/profile_registration.py, 2026-12-06). Their texts are a handful of fixed ones per process, so they are
-kept too; a statement whose text varies with its data (an `IN` list) only takes its turn in the LRU.
+Some of a registration's statements are above either limit — the reports' row of a new case's figures with
+its journal (`WITH kept AS (INSERT …)`, 2.4 kB and about 100 parameters), the figures' read after a
+transition (8 kB), a case's three clocks (66 parameters) — and were split anew every time: about 1 ms of
+Python per registration on the common path, 5 ms while the reports still upserted 22 slice rows
+(bench/profile_registration.py with the driver's splitting timed, 2026-12-06). Their texts are a handful of
+fixed ones per process, so they are kept too; a statement whose text varies with its data (an `IN` list)
+only takes its turn in the LRU.
 """
 
 from __future__ import annotations
