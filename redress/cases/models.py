@@ -237,10 +237,17 @@ class Case(StatefulModel):
         return self.number
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._refuse_withheld()
+        super().save(*args, **kwargs)
+
+    def before_insert(self) -> None:
+        self._refuse_withheld()
+        super().before_insert()
+
+    def _refuse_withheld(self) -> None:
         # A case whose content was withheld for a reader (access/confidential.py) holds placeholders.
         if getattr(self, "withheld_in_memory", False):
             raise TypeError("a case withheld for a reader is never saved")
-        super().save(*args, **kwargs)
 
     @property
     def flag_names(self) -> list[str]:

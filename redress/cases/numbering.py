@@ -30,6 +30,16 @@ def next_case_number(year: int) -> str:
     return format_number(year, _next_from_counter(year))
 
 
+def drawn_in_insert(year: int) -> tuple[str, list] | None:
+    """The next number as an SQL expression with its parameters, drawn by the INSERT that writes the case
+    (one statement fewer than `next_case_number`), formatted as `format_number` does; None where it cannot
+    be (not PostgreSQL, or a year whose sequence may not exist yet)."""
+    if connection.vendor != "postgresql" or year not in PRECREATED_YEARS:
+        return None
+    sql = "SELECT %s || lpad(s.n::text, greatest(6, length(s.n::text)), '0') FROM (SELECT nextval(%s) AS n) s"
+    return sql, [f"{PREFIX}{int(year)}", _sequence_name(year)]
+
+
 def _sequence_name(year: int) -> str:
     return f"case_number_{int(year)}_seq"
 

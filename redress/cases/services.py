@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from redress.common import rows
 from redress.common.errors import FieldErrors
 from redress.common.reference import VersionedCache, pinned
 from redress.common.text import clean_text
@@ -38,7 +39,7 @@ from redress.organisation.models import Staff, Unit
 from . import attachments as attachment_store
 from .choices import Category, Channel, Dimension, EventKind, Flag, Kind, State
 from .models import Case, CaseEvent, CaseFlag, ClassificationItem, RegistrationKey
-from .numbering import next_case_number
+from .numbering import drawn_in_insert, next_case_number
 
 # Clients' clocks drift; a received time this far ahead of the server's is still accepted as "now".
 FUTURE_TOLERANCE = dt.timedelta(seconds=60)
@@ -425,8 +426,9 @@ def _create(
     subject_unit: Unit | None = cleaned["subject_unit"]
     received_at: dt.datetime = cleaned["received_at"]
     year = timezone.localtime(received_at).year
-    case = Case.objects.create(
-        number=next_case_number(year),
+    drawn = drawn_in_insert(year)
+    case = Case(
+        number="" if drawn else next_case_number(year),
         kind=data.kind,
         channel=data.channel,
         received_at=received_at,
@@ -458,30 +460,36 @@ def _create(
         state=State.REGISTERED,
         level=unit.level,
     )
+    if drawn:
+        rows.insert(case, raw={"number": drawn}, returning=("number",))
+    else:
+        rows.insert(case)
     flags = set(data.extra_flags)
     if case.complainant_confidential:
         flags.add(Flag.CONFIDENTIAL)
     if case.complainant_anonymous:
         flags.add(Flag.ANONYMOUS)
-    CaseFlag.objects.bulk_create(
+    rows.insert_many(
         [
             CaseFlag(case=case, flag=f, set_by=actor, evidence={"source": "registration"})
             for f in sorted(flags)
         ]
     )
     attachment_store.record(case, stored, actor)
-    CaseEvent.objects.create(
-        case=case,
-        kind=EventKind.REGISTERED,
-        actor=actor,
-        data={
-            "number": case.number,
-            "kind": case.kind,
-            "channel": case.channel,
-            "first_responder": responder.username,
-            "unit": unit.code,
-            "flags": sorted(flags),
-            "attachments": [f.original_name for f in stored],
-        },
+    rows.insert(
+        CaseEvent(
+            case=case,
+            kind=EventKind.REGISTERED,
+            actor=actor,
+            data={
+                "number": case.number,
+                "kind": case.kind,
+                "channel": case.channel,
+                "first_responder": responder.username,
+                "unit": unit.code,
+                "flags": sorted(flags),
+                "attachments": [f.original_name for f in stored],
+            },
+        )
     )
     return case, frozenset(flags)

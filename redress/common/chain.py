@@ -153,8 +153,12 @@ class ChainedRow(models.Model):
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if not self._state.adding:
             raise TypeError(f"{type(self).__name__} rows are written once and never changed")
-        self.fill_seal()
+        self.before_insert()
         super().save(*args, **kwargs)
+
+    def before_insert(self) -> None:
+        """Sealed in the INSERT that writes the row (`save`, or `redress.common.rows.insert`)."""
+        self.fill_seal()
 
     def chain_content(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.CHAINED}

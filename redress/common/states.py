@@ -61,12 +61,20 @@ class StatefulModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self._state.adding and self.state not in self.MOVES.initial:
-            raise StateWriteForbidden(f"a new {type(self).__name__} starts in {sorted(self.MOVES.initial)}")
+        if self._state.adding:
+            self.before_insert()
         loaded = getattr(self, "_loaded_state", None)
         if not self._state.adding and loaded is not None and self.state != loaded:
             raise StateWriteForbidden(f"{type(self).__name__}.state changes only through its declared moves")
         super().save(*args, **kwargs)
+        self._loaded_state = self.state
+
+    def before_insert(self) -> None:
+        """A new row starts in an initial state (`save`, or `redress.common.rows.insert`)."""
+        if self.state not in self.MOVES.initial:
+            raise StateWriteForbidden(f"a new {type(self).__name__} starts in {sorted(self.MOVES.initial)}")
+
+    def after_insert(self) -> None:
         self._loaded_state = self.state
 
     @classmethod

@@ -21,6 +21,7 @@ from redress.calendar.services import get_calendar
 from redress.calendar.workdays import BusinessCalendar
 from redress.cases.models import Case, TransferOrder
 from redress.common.reference import VersionedCache
+from redress.common.rows import insert_many
 from redress.plans.services import plan_limits
 
 from .choices import (
@@ -182,7 +183,8 @@ def start_clocks(
         earliest: dict[str, Clock] = {}
         for clock in sorted(created, key=lambda c: c.due_at):
             clock.binding = earliest.setdefault(clock.group, clock) is clock
-        Clock.objects.bulk_create(created)
+        # A registration's clocks: one plain INSERT (bulk_create's 2 ms of Python, most of the clocks' cost).
+        insert_many(created)
     else:
         Clock.objects.bulk_create(created)
         mark_binding(case)

@@ -19,6 +19,7 @@ from redress.calendar.deadlines import add_working_days
 from redress.calendar.services import get_calendar
 from redress.cases.choices import Flag, TransferState
 from redress.cases.models import Case, TransferOrder
+from redress.common.rows import insert_many
 from redress.deadlines.choices import ClockState
 from redress.deadlines.models import Clock
 from redress.notifications.services import notify, recipients_for
@@ -51,7 +52,7 @@ def join_group(case: Case, fired: triggers.Fired) -> None:
     else:
         first = min([*fired.ungrouped, case.pk])
         rows = [(pk, first) for pk in {case.pk, *fired.ungrouped}]
-    GroupMember.objects.bulk_create(
+    insert_many(
         [GroupMember(case_id=pk, first_id=first) for pk, first in sorted(rows)], ignore_conflicts=True
     )
 

@@ -21,6 +21,7 @@ system transitions, so every change is an audited event attributed to the system
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -285,11 +286,11 @@ def group(case: Case, rules: TriggerSettings, similar: list[tuple]) -> Fired | N
     # Most registrations stop here: fewer people than a group needs, after the one lookup.
     if _people(similar) < rules.group_min_complainants:
         return None
-    matching = same_issue_cases([row[0] for row in similar])
+    pks = [row[0] for row in similar]
     if connection.vendor == "postgresql":
-        found = summarise_in_sql(matching, case.pk)
+        found = summarise_in_sql(pks, case.pk)
     else:
-        found = summarise(list(matching), case.pk)
+        found = summarise(list(same_issue_cases(pks)), case.pk)
     if found.people < rules.group_min_complainants:
         return None  # a member withdrawn or merged meanwhile
     return Fired(
@@ -338,14 +339,28 @@ def summarise(rows: list[tuple], me: int) -> _Matched:
     )
 
 
-def summarise_in_sql(matching, me: int) -> _Matched:
-    """`summarise` done by PostgreSQL over the same rows: one row comes back instead of up to 500 (in a
-    burst of complaints about one product, most registrations match hundreds of cases)."""
-    inner, params = matching.query.sql_with_params()
+@functools.cache
+def _same_issue_sql() -> str:
+    """`same_issue_cases` as plain SQL over an array of ids: one statement text whatever the ids, so neither
+    the ORM (1.5 ms of Python a registration to build it) nor the driver (which does not keep the parsing of
+    a statement of more than 50 parameters) works it out again for every registration."""
+    cases, flags = Case._meta.db_table, CaseFlag._meta.db_table
+    members = Case._meta.get_field("group_memberships").related_model._meta.db_table
+    return f"""SELECT c.id, c.complainant_phone_index, c.complainant_id_index, c.complainant_name,
+                      c.joint_complainants, c.state,
+                      EXISTS(SELECT 1 FROM {flags} f WHERE f.case_id = c.id AND f.flag = %s),
+                      m.first_id
+                 FROM {cases} c LEFT JOIN {members} m ON m.case_id = c.id
+                WHERE c.id = ANY(%s::bigint[])"""
+
+
+def summarise_in_sql(pks: list[int], me: int) -> _Matched:
+    """`summarise` done by PostgreSQL over the rows of `same_issue_cases(pks)`: one row comes back instead
+    of up to 500 (in a burst of complaints about one product, most registrations match hundreds of cases)."""
     open_states = list(OPEN_STATES)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""WITH t(pk, phone, id_number, name, joint, state, grouped, first) AS ({inner})
+            f"""WITH t(pk, phone, id_number, name, joint, state, grouped, first) AS ({_same_issue_sql()})
                 SELECT (SELECT COALESCE(sum(p.joint), 0)
                           FROM (SELECT max(GREATEST(t.joint, 1)) AS joint FROM t
                                  GROUP BY COALESCE(NULLIF(t.id_number, ''), NULLIF(t.phone, ''),
@@ -356,7 +371,7 @@ def summarise_in_sql(matching, me: int) -> _Matched:
                        array_agg(DISTINCT t.first) FILTER (WHERE t.first IS NOT NULL),
                        array_agg(DISTINCT t.pk) FILTER (WHERE t.pk <> %s AND t.first IS NULL)
                   FROM t""",
-            [*params, me, open_states, me],
+            [Flag.GROUP.value, list(pks), me, open_states, me],
         )
         people, cases, unflagged, groups, ungrouped = cursor.fetchone()
     return _Matched(people, cases, sorted(unflagged or []), sorted(groups or []), sorted(ungrouped or []))

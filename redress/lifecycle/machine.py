@@ -17,7 +17,8 @@ the order written in `redress.lifecycle.after`, and last the case's figures for 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 
 from redress.cases.choices import State
 from redress.cases.models import Case, CaseEvent
+from redress.common import rows
 from redress.common.errors import FieldErrors, add_pydantic_errors
 from redress.common.states import write_state
 from redress.organisation.models import Staff
@@ -266,8 +268,8 @@ def run(
         if change.noop:
             return locked
         if action.records_only:
-            CaseEvent.objects.create(
-                case=locked, kind=change.event or action.event, actor=actor, data=change.data
+            rows.insert(
+                CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=change.data)
             )
             return locked
         target = change.target if change.target is not None else action.targets[0]
@@ -277,12 +279,26 @@ def run(
         if target != STAYS and target != locked.state:
             updates["state"] = target
         old = {name: _jsonable(getattr(locked, name)) for name in updates}
-        written = write_state(
-            Case.objects.filter(pk=locked.pk, version=locked.version),
-            version=F("version") + 1,
-            updated_at=now,
-            **updates,
-        )
+        # A case being registered (`holding_back`) whose row this action leaves as it is but for its version:
+        # the version is counted here and written with the row's next write (one statement fewer).
+        row_version = locked.__dict__.get(_ROW_VERSION) if fresh else None
+        if row_version is None:
+            written = write_state(
+                Case.objects.filter(pk=locked.pk, version=locked.version),
+                version=F("version") + 1,
+                updated_at=now,
+                **updates,
+            )
+        elif updates:
+            written = write_state(
+                Case.objects.filter(pk=locked.pk, version=row_version),
+                version=locked.version + 1,
+                updated_at=now,
+                **updates,
+            )
+            locked.__dict__[_ROW_VERSION] = locked.version + 1
+        else:
+            written = 1
         if written != 1:
             raise ConcurrentChange()
         # The row now holds exactly these values (plain values and model instances, no expressions):
@@ -294,11 +310,38 @@ def run(
         data = dict(change.data)
         if updates:
             data["changes"] = {name: [old[name], _jsonable(getattr(locked, name))] for name in updates}
-        CaseEvent.objects.create(case=locked, kind=change.event or action.event, actor=actor, data=data)
+        rows.insert(CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=data))
         after(action, ctx, locked, data)
         # Whatever the action and what followed it changed, the case's figures follow (reports/figures.py).
         figures.case_changed(locked.pk)
     return locked
+
+
+# The version the row of a case being registered holds, while `holding_back` (see there).
+_ROW_VERSION = "_row_version"
+
+
+@contextmanager
+def holding_back(case: Case) -> Iterator[None]:
+    """While a registration's triggers act on the case it has just written (each with `fresh`): no other
+    transaction can see or change its row, so an action that writes nothing of it but its version (a flag
+    set) leaves the version to the next action's write (the escalation that usually follows), or to the
+    write here at the end. Every action is still run and recorded as one transition, and the row ends
+    exactly as if each had written it. Anything that reads the case's row again comes after."""
+    case.__dict__[_ROW_VERSION] = case.version
+    try:
+        yield
+        row_version = case.__dict__[_ROW_VERSION]
+        if row_version != case.version:
+            written = write_state(
+                Case.objects.filter(pk=case.pk, version=row_version),
+                version=case.version,
+                updated_at=case.updated_at,
+            )
+            if written != 1:
+                raise ConcurrentChange()
+    finally:
+        case.__dict__.pop(_ROW_VERSION, None)
 
 
 _RELATIONS = [f for f in Case._meta.concrete_fields if f.many_to_one]

@@ -27,6 +27,7 @@ from redress.reports import figures
 
 from .catalogue import perform
 from .emergency import plan_accountability, plan_escalation, put_through
+from .machine import holding_back
 from .triggers import apply_triggers, escalate
 
 
@@ -42,7 +43,8 @@ def after_registration(
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
     version = case.version
     with figures.registering(case) as others:
-        case, fired = apply_triggers(case, flags)
+        with holding_back(case):
+            case, fired = apply_triggers(case, flags)
         with translation.override(settings.LANGUAGE_CODE):
             case = plan_escalation(case, escalate)
             put = case.version

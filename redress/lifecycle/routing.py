@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from redress.cases.choices import OPEN_STATES, EventKind, State, TransferState
 from redress.cases.models import Case, Escalation, TransferOrder
 from redress.cases.models import Chase as ChaseRecord
+from redress.common import rows
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import ClockName, StartEvent
 from redress.notifications.services import recipients_for
@@ -230,14 +231,16 @@ def escalation_change(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Record an escalation of `case` to `to_level`; returns (case field updates, event data)."""
     to_unit = case.unit.at_level(to_level)
-    escalation = Escalation.objects.create(
-        case=case,
-        by=actor,
-        from_level=case.level,
-        to_level=to_level,
-        to_unit=to_unit,
-        reason=reason,
-        trigger=trigger,
+    escalation = rows.insert(
+        Escalation(
+            case=case,
+            by=actor,
+            from_level=case.level,
+            to_level=to_level,
+            to_unit=to_unit,
+            reason=reason,
+            trigger=trigger,
+        )
     )
     data = {
         "from_level": case.level,

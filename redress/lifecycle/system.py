@@ -11,6 +11,7 @@ from pydantic import Field
 
 from redress.cases.choices import OPEN_STATES, EventKind, Flag, State
 from redress.cases.models import Case, CaseFlag
+from redress.common import rows
 from redress.organisation.choices import LEVEL_ORDER, Level
 
 from . import params as p
@@ -44,7 +45,7 @@ def _set_flags(ctx: Context) -> Change:
     else:
         present = set(CaseFlag.objects.filter(case=case, flag__in=list(flags)).values_list("flag", flat=True))
     added = [flag for flag in flags if flag not in present]
-    CaseFlag.objects.bulk_create(
+    rows.insert_many(
         [CaseFlag(case=case, flag=flag, set_by=ctx.actor, evidence=flags[flag] or {}) for flag in added]
     )
     fields = {"previous_case": previous} if previous else {}

@@ -212,20 +212,21 @@ def band_rows_sql(case: Case, keys: tuple[int, ...]) -> tuple[str, list]:
     12); SQLite lets one writer at a time anyway."""
     at = connection.ops.adapt_datetimefield_value(case.received_at)
     table = MatterBand._meta.db_table
-    params = [v for key in keys for v in (key, at, case.pk)]
     if connection.vendor != "postgresql":
+        params = [v for key in keys for v in (key, at, case.pk)]
         values = ", ".join(["(%s, %s, %s)"] * len(keys))
         return f'INSERT INTO {table} ("key", received_at, case_id) VALUES {values}', params
-    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::integer)"] * len(keys))
+    # The keys as one array: the same statement text for every case, which the driver parses once (it does
+    # not keep the parsing of a statement of more than 50 parameters: 0.2 ms a registration).
     held = (
         "(SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k)"
         " FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ordered) AS locks) AS held"
     )
     sql = (
-        f'INSERT INTO {table} ("key", received_at, case_id) SELECT v.k, v.at, v.case_id'
-        f" FROM (VALUES {values}) AS v (k, at, case_id) CROSS JOIN {held}"
+        f'INSERT INTO {table} ("key", received_at, case_id) SELECT v.k, %s::timestamptz, %s::integer'
+        f" FROM unnest(%s::bigint[]) AS v (k) CROSS JOIN {held}"
     )
-    return sql, [*params, sorted(set(keys))]
+    return sql, [at, case.pk, list(keys), sorted(set(keys))]
 
 
 def remember(case: Case, *, fresh: bool = False) -> None:

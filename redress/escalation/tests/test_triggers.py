@@ -251,9 +251,9 @@ def test_the_group_rule_reads_the_same_summary_in_sql_as_in_python(bank):
     bank.register(complainant_phone="13800000007", complainant_id_number="", joint_complainants=2)
     case = bank.register(complainant_phone="13800000005", complainant_id_number="")
     similar = triggers.related_cases(case, triggers.current_settings()).similar
-    matching = triggers.same_issue_cases([row[0] for row in similar])
-    in_python = triggers.summarise(list(matching), case.pk)
-    assert triggers.summarise_in_sql(matching, case.pk) == in_python
+    pks = [row[0] for row in similar]
+    in_python = triggers.summarise(list(triggers.same_issue_cases(pks)), case.pk)
+    assert triggers.summarise_in_sql(pks, case.pk) == in_python
     assert in_python.people >= 9 and in_python.groups and closed.pk not in in_python.unflagged
 
 
@@ -275,3 +275,43 @@ def test_a_repeat_by_phone_alone_is_found_through_the_blind_index_with_no_number
     # Another number is another person: no repeat.
     other = bank.register(complainant_phone="13911113333", complainant_id_number="")
     assert "repeat" not in flags(other)
+
+
+def _updates_of(queries, case):
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('UPDATE "cases_case"') and f'"id" = {case.pk} ' in q["sql"]
+    ]
+
+
+def test_the_new_case_flagged_and_escalated_is_written_once_with_the_version_of_both(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(1, 3):
+        bank.register(complainant_phone=f"1380000000{n}", complainant_id_number="")
+    with CaptureQueriesContext(connection) as ctx:
+        third = bank.register(complainant_phone="13800000003", complainant_id_number="")
+    kinds = sorted(
+        CaseEvent.objects.filter(case=third).exclude(kind="registered").values_list("kind", flat=True)
+    )
+    assert kinds == ["escalated", "flag_set"]
+    row = Case.objects.get(pk=third.pk)
+    # Two transitions after the registration, each counted in the version, in one write of the row.
+    assert row.version == third.version == 3
+    assert (row.level, row.updated_at) == ("province", third.updated_at)
+    assert len(_updates_of(ctx.captured_queries, third)) == 1
+
+
+def test_a_flag_that_nothing_follows_writes_the_new_cases_version_at_the_end_of_its_triggers(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        case = bank.register(actor=bank.branch_group, channel="phone")
+    assert "skip_level" in flags(case)
+    row = Case.objects.get(pk=case.pk)
+    assert row.version == case.version == 2
+    assert row.updated_at == case.updated_at
+    assert len(_updates_of(ctx.captured_queries, case)) == 1

@@ -1,0 +1,136 @@
+"""New rows written in one plain INSERT … RETURNING, for the rows a registration writes one at a time (its
+case, its events, an escalation): what `Model.save()` does for a new instance — each field's `pre_save`
+and database value, the row's own checks (`before_insert`, e.g. a chained row's seal) — without the
+machinery around it (signals, the save's options, the compiler), about 1 ms per row under cProfile
+(bench/profile_registration.py). The statement's text is built once per model and connection, so the
+driver keeps its parsing too.
+
+Only for models whose rows no signal listens to (`post_save` receivers are not sent), with an automatic
+primary key and no field the database fills in (no `db_default`, no generated field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import connections, models, router
+
+# (model, alias, raw expressions, returned fields) → (SQL, the fields in the order of its values)
+_statements: dict[tuple, tuple[str, list[models.Field]]] = {}
+
+
+def _statement(
+    model: type[models.Model], alias: str, raw: Mapping[str, str], returning: Sequence[str]
+) -> tuple[str, list[models.Field]]:
+    key = (model, alias, tuple(raw.items()), tuple(returning))
+    found = _statements.get(key)
+    if found is not None:
+        return found
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    auto = meta.auto_field
+    if auto is None or meta.db_returning_fields != [auto]:
+        raise TypeError(f"{model.__name__} rows are not written by redress.common.rows")
+    fields = [f for f in meta.local_concrete_fields if f is not auto]
+    columns = ", ".join(qn(f.column) for f in fields)
+    values = ", ".join(f"({raw[f.name]})" if f.name in raw else "%s" for f in fields)
+    returned = ", ".join(qn(meta.get_field(name).column) for name in (auto.name, *returning))
+    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({values}) RETURNING {returned}"
+    _statements[key] = (sql, fields)
+    return sql, fields
+
+
+def _values(obj: models.Model, fields: list[models.Field], connection: Any) -> list[Any]:
+    before = getattr(obj, "before_insert", None)
+    if before is not None:
+        before()
+    return [f.get_db_prep_save(f.pre_save(obj, add=True), connection=connection) for f in fields]
+
+
+def _saved(obj: models.Model, alias: str) -> None:
+    obj._state.adding = False
+    obj._state.db = alias
+    after = getattr(obj, "after_insert", None)
+    if after is not None:
+        after()
+
+
+def insert_many(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+    """Write `objs`, new instances of one model, as one multi-row INSERT (what `bulk_create` does, with
+    each row's own checks); their primary keys are set, unless conflicting rows are skipped
+    (`ignore_conflicts`, when the database does not say which rows it wrote)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    alias = router.db_for_write(model, instance=objs[0])
+    connection = connections[alias]
+    if not connection.features.can_return_columns_from_insert:
+        for obj in objs:
+            before = getattr(obj, "before_insert", None)
+            if before is not None:
+                before()
+        model._base_manager.using(alias).bulk_create(objs, ignore_conflicts=ignore_conflicts)
+        return
+    key = (model, alias, "many", len(objs), ignore_conflicts)
+    found = _statements.get(key)
+    if found is None:
+        sql, fields = _statement(model, alias, {}, ())
+        head, returned = sql.split(" VALUES ", 1)
+        row, returned = returned.split(" RETURNING ", 1)
+        sql = f"{head} VALUES {', '.join([row] * len(objs))}"
+        sql += " ON CONFLICT DO NOTHING" if ignore_conflicts else f" RETURNING {returned}"
+        found = _statements[key] = (sql, fields)
+    sql, fields = found
+    values = [v for obj in objs for v in _values(obj, fields, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        written = None if ignore_conflicts else cursor.fetchall()
+    auto = model._meta.auto_field
+    for i, obj in enumerate(objs):
+        if written is not None:
+            setattr(obj, auto.attname, written[i][0])
+        _saved(obj, alias)
+
+
+def insert(
+    obj: models.Model,
+    *,
+    raw: Mapping[str, tuple[str, Sequence[Any]]] | None = None,
+    returning: Sequence[str] = (),
+) -> models.Model:
+    """Write `obj`, a new instance, as one INSERT and return it saved (its primary key set). `raw` gives
+    fields whose value is an SQL expression, with its parameters; `returning` names fields whose value the
+    database gives back (a raw one's), set on `obj`."""
+    if not obj._state.adding:
+        raise TypeError(f"{type(obj).__name__}: only a new row is inserted")
+    raw = raw or {}
+    model = type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    if not connection.features.can_return_columns_from_insert:
+        obj.save(force_insert=True, using=alias)
+        return obj
+    expressions = {name: expression for name, (expression, _params) in raw.items()}
+    sql, fields = _statement(model, alias, expressions, returning)
+    given = [f for f in fields if f.name not in raw]
+    prepared = iter(_values(obj, given, connection))
+    values: list[Any] = []
+    for f in fields:
+        if f.name in raw:
+            values.extend(raw[f.name][1])
+        else:
+            values.append(next(prepared))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    meta = model._meta
+    for name, value in zip((meta.auto_field.name, *returning), row, strict=True):
+        field = meta.get_field(name)
+        column = field.get_col(meta.db_table)
+        for convert in column.get_db_converters(connection):
+            value = convert(value, column, connection)
+        setattr(obj, field.attname, value)
+    _saved(obj, alias)
+    return obj
