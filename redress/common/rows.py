@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connections, models, router
+from django.db.models.signals import post_save, pre_save
 
 # (model, alias, raw expressions, returned fields) → (SQL, the fields in the order of its values)
 _statements: dict[tuple, tuple[str, list[models.Field]]] = {}
@@ -27,6 +28,11 @@ def _statement(
     found = _statements.get(key)
     if found is not None:
         return found
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        # Those receivers would silently not be told: such a model is written with save().
+        raise TypeError(
+            f"{model.__name__} has save signal receivers: it is not written by redress.common.rows"
+        )
     connection = connections[alias]
     qn = connection.ops.quote_name
     meta = model._meta
