@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from redress.cases.choices import EventKind, State
@@ -137,3 +138,18 @@ def test_the_auditor_cannot_be_named_even_by_the_head_office(bank):
     with pytest.raises(FieldErrors) as err:
         bank.register(actor=bank.admin, first_responder="auditor")
     assert list(err.value.errors) == ["first_responder"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the number drawn inside the case's INSERT is PostgreSQL's (.ci/run runs it)",
+)
+def test_a_number_drawn_inside_the_insert_is_written_as_format_number_writes_it(bank):
+    """Six digits, then seven past the millionth case of a year, as `format_number`."""
+    from redress.cases.numbering import _sequence_name, format_number
+
+    received = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    for last in (41, 999_999):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(%s, %s)", [_sequence_name(2026), last])
+        assert bank.register(received_at=received).number == format_number(2026, last + 1)
