@@ -85,8 +85,8 @@ def test_the_last_rows_deleted_are_found_from_the_head(history, disable_triggers
     assert verdict.finding.what == "deleted" and verdict.finding.seq == last.seq
 
 
-def test_a_row_inserted_without_the_key_is_named_and_never_placed(history, bank):
-    case = history[0]
+def forge_row(bank, case) -> None:
+    """A row written beside Redress, without the key, earlier in time than anything Redress wrote."""
     sql(
         "INSERT INTO audit_auditentry (at, actor_id, action, case_id, detail, seal, link) "
         "VALUES (%s, %s, 'case_page', %s, '', %s, '')",
@@ -95,6 +95,11 @@ def test_a_row_inserted_without_the_key_is_named_and_never_placed(history, bank)
         case.pk,
         "f" * 64,
     )
+
+
+def test_a_row_inserted_without_the_key_is_named_and_never_placed(history, bank):
+    case = history[0]
+    forge_row(bank, case)
     forged = AuditEntry.objects.get(actor=bank.outsider)
     verdict = verify()
     assert (verdict.finding.what, verdict.finding.row) == ("inserted", forged.pk)
@@ -221,14 +226,7 @@ def test_rows_not_written_by_redress_filling_a_batch_do_not_hold_back_the_rows_a
     case = bank.register()
     seal()
     for _ in range(3):  # forged, and earlier in time than anything waiting: the sealer reads them first
-        sql(
-            "INSERT INTO audit_auditentry (at, actor_id, action, case_id, detail, seal, link) "
-            "VALUES (%s, %s, 'case_page', %s, '', %s, '')",
-            "2026-01-01 00:00:00+00:00",
-            bank.outsider.pk,
-            case.pk,
-            "f" * 64,
-        )
+        forge_row(bank, case)
     AuditEntry.objects.bulk_create(
         AuditEntry(actor=bank.office, case=case, action=AuditAction.CASE_API) for _ in range(5)
     )
