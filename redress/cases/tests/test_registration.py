@@ -149,7 +149,16 @@ def test_a_number_drawn_inside_the_insert_is_written_as_format_number_writes_it(
     from redress.cases.numbering import _sequence_name, format_number
 
     received = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
-    for last in (41, 999_999):
+    sequence = _sequence_name(2026)
+    with connection.cursor() as cursor:
+        # A sequence is not rolled back with the test's transaction: it is put back as it was.
+        cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+        was = cursor.fetchone()
+    try:
+        for last in (41, 999_999):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT setval(%s, %s)", [sequence, last])
+            assert bank.register(received_at=received).number == format_number(2026, last + 1)
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT setval(%s, %s)", [_sequence_name(2026), last])
-        assert bank.register(received_at=received).number == format_number(2026, last + 1)
+            cursor.execute("SELECT setval(%s, %s, %s)", [sequence, *was])
