@@ -313,7 +313,7 @@ def run(
         rows.insert(CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=data))
         after(action, ctx, locked, data)
         # Whatever the action and what followed it changed, the case's figures follow (reports/figures.py).
-        figures.case_changed(locked.pk)
+        figures.case_changed(locked.pk, action.name)
     return locked
 
 

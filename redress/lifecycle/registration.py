@@ -41,8 +41,7 @@ def after_registration(
     plans.join(case, plan_type)
     remember_new_case(case)
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
-    version = case.version
-    with figures.registering(case) as others:
+    with figures.registering(case) as done:
         with holding_back(case):
             case, fired = apply_triggers(case, flags)
         with translation.override(settings.LANGUAGE_CODE):
@@ -54,7 +53,7 @@ def after_registration(
         # Put through to the outlet: the transfer's clocks run beside (or instead of) those from receipt.
         started = list(case.clocks.filter(state__in=COUNTING_STATES))
     # The figures last, once, as the triggers' actions left the case (reports/figures.py).
-    figures.record_new_case(case, flags | fired, acted_on=case.version != version, others=others)
+    figures.record_new_case(case, flags | fired, done)
     return case, sorted(started, key=lambda c: (c.due_at, c.pk)), flags | fired
 
 

@@ -9,8 +9,9 @@ is kept with the case's; the reports read the rollup's slices (`SliceFigures`, `
 each, per day and per month), in which a case counts once per slice and grain (decision 0039):
 
 - registration (`record_new_case`, called by `redress.lifecycle.registration`): the case's facts are worked
-  out from the case just written, with no query, and stored in one statement on PostgreSQL (two on SQLite):
-  its row of `CaseFigures` and a row of `FigureChange`, the change the rollup is to take;
+  out from the case just written and what its triggers did to it (`KNOWN_ON_THE_NEW_CASE`), with no query,
+  and stored in one statement on PostgreSQL (two on SQLite): its row of `CaseFigures` and a row of
+  `FigureChange`, the change the rollup is to take;
 - every transition (`case_changed`, called once by `machine.run` after the action and what follows it) and a
   clock the sweeper breaches: the case's facts are worked out again from the database in one statement, with
   the facts stored for it; when they differ, the case's row is updated and the difference written as a
@@ -34,6 +35,7 @@ figures (`redress.reports.services`) sit above it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import weakref
@@ -585,56 +587,82 @@ def fold(batch: int = FOLD_BATCH) -> int:
 # writes them once at its end (each action would otherwise read and rewrite them, 20 statements on the path
 # where the group rule fires).
 _registering: ContextVar[int | None] = ContextVar("registering", default=None)
-# The other cases the registration's triggers acted on (the group rule flags earlier members): their figures
-# too wait for the end, where all the registration's changes are written in one statement.
-_deferred: ContextVar[set[int] | None] = ContextVar("deferred", default=None)
+
+
+@dataclasses.dataclass
+class Registering:
+    """What happened while a registration's steps ran: the actions taken on the new case, in order, and the
+    other cases they acted on (the group rule flags earlier members), whose figures too wait for the end,
+    where all the registration's changes are written in one statement."""
+
+    actions: list[str] = dataclasses.field(default_factory=list)
+    others: set[int] = dataclasses.field(default_factory=set)
+
+
+_waiting: ContextVar[Registering | None] = ContextVar("waiting", default=None)
+
+# The actions a registration's triggers take on the new case (`ACTIONS_ON_THE_NEW_CASE` of
+# redress.lifecycle.triggers) and what each makes true of its history, beyond the columns the case in hand
+# carries (its state and level as the action left them): after only these, the new case's facts are worked
+# out without reading it again. After any other (an emergency plan's put-through transfers it) they are
+# read, as after any transition.
+KNOWN_ON_THE_NEW_CASE: dict[str, dict[str, int]] = {
+    "set_flags": {},  # its flags are the registration's (`record_new_case`'s `flags`)
+    "auto_escalate": {"h_escalated": 1},  # always at least one escalation: a no-op is not a transition
+}
 
 
 @contextlib.contextmanager
-def registering(case: Case) -> Iterator[set[int]]:
-    """While the steps that follow a registration run; yields the other cases whose figures wait, which
-    `record_new_case` then writes with the new case's."""
+def registering(case: Case) -> Iterator[Registering]:
+    """While the steps that follow a registration run; yields what they did to the new case and the other
+    cases whose figures wait, which `record_new_case` then writes with the new case's."""
     token = _registering.set(case.pk)
-    waiting: set[int] = set()
-    deferred = _deferred.set(waiting)
+    waiting = Registering()
+    deferred = _waiting.set(waiting)
     try:
         yield waiting
     finally:
         _registering.reset(token)
-        _deferred.reset(deferred)
+        _waiting.reset(deferred)
 
 
-def record_new_case(
-    case: Case, flags: Iterable[str], *, acted_on: bool = False, others: Iterable[int] = ()
-) -> None:
+def record_new_case(case: Case, flags: Iterable[str], done: Registering | None = None) -> None:
     """A registration's figures: the case's row and its change of the rollup (one statement on PostgreSQL,
-    no read) — worked out from the case in hand, unless an action already acted on it (`acted_on`: a trigger
-    fired), when they are read as after any transition (one statement more); with the changes of the
-    `others` its triggers acted on."""
+    no read) — worked out from the case in hand and what its triggers did (`done`), unless an action
+    `KNOWN_ON_THE_NEW_CASE` does not know acted on it, when they are read as after any transition (one
+    statement more); with the changes of the other cases its triggers acted on."""
     if not settings.REPORTS_MAINTAIN_FIGURES:  # the benchmark's run without the rollup (settings)
         return
+    done = done or Registering()
     changes: list[tuple[tuple, Mapping[str, int]]] = []
-    for case_id in sorted(set(others) - {case.pk}):
+    for case_id in sorted(done.others - {case.pk}):
         changes += _changed(case_id)
-    if acted_on:
+    if all(action in KNOWN_ON_THE_NEW_CASE for action in done.actions):
+        row = _new_case_row(case, flags)
+        for action in done.actions:
+            row.update(KNOWN_ON_THE_NEW_CASE[action])
+        subject_staff_id = case.subject_staff_id
+    else:
         # Its figures were never written (`case_changed` leaves the registering case to this call).
         row = _facts_row(case.pk)
-        bucket, counts = facts_of(row)
         subject_staff_id = row["subject_staff_id"]
-    else:
-        bucket, counts = facts_of(_new_case_row(case, flags))
-        subject_staff_id = case.subject_staff_id
+    bucket, counts = facts_of(row)
     _create_and_write(case.pk, bucket, counts, subject_staff_id, changes)
 
 
-def case_changed(case_id: int) -> None:
-    """After anything that may change what a case counts for (every transition, a breached clock): its
-    facts worked out again and, if they differ from those stored, the difference written for the rollup."""
-    if not settings.REPORTS_MAINTAIN_FIGURES or _registering.get() == case_id:
+def case_changed(case_id: int, action: str = "") -> None:
+    """After anything that may change what a case counts for (`action`, a transition; a breached clock):
+    its facts worked out again and, if they differ from those stored, the difference written for the
+    rollup."""
+    if not settings.REPORTS_MAINTAIN_FIGURES:
         return
-    waiting = _deferred.get()
+    waiting = _waiting.get()
+    if _registering.get() == case_id:
+        if waiting is not None:
+            waiting.actions.append(action or "?")
+        return
     if waiting is not None:
-        waiting.add(case_id)
+        waiting.others.add(case_id)
         return
     _write_changes(_changed(case_id))
 

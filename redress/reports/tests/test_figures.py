@@ -115,12 +115,12 @@ def test_a_registration_and_its_triggers_write_their_changes_in_one_statement_fo
     Case.objects.filter(pk__in=[later.pk, earlier.pk]).update(product="现金存款")  # their buckets move
     rollup = sorted(DailyFigures.objects.values_list(*figures.DIMENSIONS, "registered"))
     slices = SliceFigures.objects.count()
-    with figures.registering(new) as others:
+    with figures.registering(new) as done:
         figures.case_changed(later.pk)
         figures.case_changed(earlier.pk)
         assert not FigureChange.objects.exists()  # waiting for the registration's end
     with CaptureQueriesContext(connection) as written:
-        figures.record_new_case(new, set(), others=others)
+        figures.record_new_case(new, set(), done)
     assert sum("reports_figurechange" in q["sql"] for q in written.captured_queries) == 1
     # Out of two old buckets, into two new ones, and the new case's.
     assert FigureChange.objects.count() == 5
@@ -128,6 +128,50 @@ def test_a_registration_and_its_triggers_write_their_changes_in_one_statement_fo
     assert SliceFigures.objects.count() == slices
     assert figures.fold() == 5 and not FigureChange.objects.exists()
     assert figures.verify() == []
+
+
+def test_a_new_case_its_triggers_flagged_and_escalated_counts_as_a_recount_without_being_read_again(
+    bank, monkeypatch
+):
+    """After the triggers' own actions (flags, escalations level by level, a group formed) the new case's
+    facts come from the case in hand: they equal a recount, and no statement reads them back."""
+    read: list[int] = []
+    real = figures._facts_row
+    monkeypatch.setattr(figures, "_facts_row", lambda pk: read.append(pk) or real(pk))
+    media = bank.register(demand="如果今天不解决，我就把这件事发到抖音上让大家评评理")
+    major = bank.register(amount="50000.01")
+    members = [
+        bank.register(complainant_phone=f"1380000000{i}", complainant_id_number="") for i in range(1, 4)
+    ]
+    new = [media, major, *members]
+    # Only the earlier cases the group rule flagged when the fourth person came (the same matter), each at
+    # that registration's end: never a case at its own.
+    assert read == [media.pk, major.pk, members[0].pk]
+    stored = {row.case_id: row for row in CaseFigures.objects.filter(case__in=new)}
+    assert stored[media.pk].escalated_province == 1 and stored[major.pk].escalated_head_office == 1
+    assert all(stored[c.pk].group_flag == 1 for c in new)
+    assert all(stored[c.pk].escalated_province == 1 for c in members)
+    assert figures.verify() == []
+
+
+def test_the_figures_know_what_each_action_the_triggers_take_on_a_new_case_does_to_its_history():
+    from redress.lifecycle.triggers import ACTIONS_ON_THE_NEW_CASE
+
+    assert set(figures.KNOWN_ON_THE_NEW_CASE) == set(ACTIONS_ON_THE_NEW_CASE)
+
+
+def test_a_new_case_an_action_the_figures_do_not_know_acted_on_is_read_again(bank, monkeypatch):
+    read: list[int] = []
+    real = figures._facts_row
+    monkeypatch.setattr(figures, "_facts_row", lambda pk: read.append(pk) or real(pk))
+    with override_settings(REPORTS_MAINTAIN_FIGURES=False):  # its figures are written below
+        new = bank.register()
+    with figures.registering(new) as done:
+        new = perform("accept", bank.teller, new)
+    assert done.actions == ["accept"]
+    figures.record_new_case(new, set(), done)
+    assert read == [new.pk]
+    assert CaseFigures.objects.get(case=new).accepted == 1
 
 
 def test_a_fold_takes_the_changes_in_batches_and_leaves_none(bank):
