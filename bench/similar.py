@@ -94,8 +94,10 @@ def _load(n: int, now) -> tuple[float, int]:
             [now, n, n - 1, len(pool), seed.pk],
         )
         cursor.execute(
-            """INSERT INTO matching_matterband (key, received_at, case_id)
-               SELECT k.key, c.received_at, c.id
+            """INSERT INTO matching_matterband (key, received_at, case_id, scope_path, product)
+               SELECT k.key, c.received_at, c.id,
+                      CASE WHEN c.subject_unit_path <> '' THEN c.subject_unit_path ELSE c.unit_path END,
+                      c.product
                  FROM cases_case c JOIN pool_key k ON k.idx = substr(c.number, 3)::int %% %s
                 WHERE c.number LIKE 'TB%%'""",
             [len(pool)],

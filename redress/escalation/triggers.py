@@ -171,10 +171,11 @@ def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _scope_sql(case: Case, rules: TriggerSettings) -> tuple[str, list]:
-    """Where complaints about a similar matter count together (versioned data), as SQL over the alias `c`:
-    under the branch (or province) of the unit complained about, else of the accepting unit; anywhere for
-    the same product when the matter names it."""
+def _scope_sql(case: Case, rules: TriggerSettings, *, bands: bool = False) -> tuple[str, list]:
+    """Where complaints about a similar matter count together (versioned data), as SQL over the alias `c`
+    (or `b`, the band rows, which carry the path and product: `bands`): under the branch (or province) of
+    the unit complained about, else of the accepting unit; anywhere for the same product when the matter
+    names it."""
     if rules.group_scope == GroupScope.BANK:
         return "1 = 1", []
     unit = case.subject_unit or case.unit
@@ -182,10 +183,14 @@ def _scope_sql(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     level = Level.PROVINCE if rules.group_scope == GroupScope.PROVINCE else Level.BRANCH
     prefix = _like_prefix((unit.at_level(level) or unit).path)
     like = "LIKE %s ESCAPE '\\'"
-    sql = f"(c.subject_unit_path {like} OR (c.subject_unit_path = '' AND c.unit_path {like}))"
-    params: list = [prefix, prefix]
+    if bands:
+        sql, params = f"b.scope_path {like}", [prefix]
+    else:
+        sql = f"(c.subject_unit_path {like} OR (c.subject_unit_path = '' AND c.unit_path {like}))"
+        params = [prefix, prefix]
     if rules.group_product_bank_wide and case.product and normalise(case.product) in normalise(case.matter):
-        sql, params = f"({sql} OR c.product = %s)", [*params, case.product]
+        alias = "b" if bands else "c"
+        sql, params = f"({sql} OR {alias}.product = %s)", [*params, case.product]
     return sql, params
 
 
@@ -212,16 +217,21 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     cases, bands = Case._meta.db_table, similarity.MatterBand._meta.db_table
     cap = similarity.MAX_CANDIDATES
     if connection.vendor == "postgresql":
-        # Per band key, only its newest `cap` cases in the group's scope and window, in the index's order (a
-        # scan that stops at `cap`): the newest `cap` of all are among them, and the lookup reads at most
-        # keys × cap index entries however many cases share a key (all of a burst's: reading every one took
-        # 11 ms at 3,000 alike cases and grew with them).
-        candidates = f"""SELECT n.id FROM unnest(%s::bigint[]) AS k("key") CROSS JOIN LATERAL (
-                            SELECT c.id FROM {bands} b JOIN {cases} c ON c.id = b.case_id
-                             WHERE b."key" = k."key" AND b.received_at >= %s AND b.received_at <= %s
-                               AND {in_group}
-                             ORDER BY b.received_at DESC LIMIT {cap}) n"""
-        candidate_params: list = [list(keys), group_since, until, *in_group_params]
+        # Per band key, only its newest `cap` rows in the group's scope and window, in the index's order (a
+        # scan that stops at `cap`; the band rows carry the scope, so no case is read for it), and of those
+        # the newest `cap` cases: the newest `cap` of all are among them, and the lookup reads at most keys ×
+        # cap index entries however many cases share a key (all of a burst's: reading every one took 11 ms
+        # at 3,000 alike cases and grew with them), and `cap` cases.
+        band_scope, band_scope_params = _scope_sql(case, rules, bands=True)
+        candidates = f"""SELECT n.case_id FROM (
+                           SELECT DISTINCT n.case_id, n.received_at
+                             FROM unnest(%s::bigint[]) AS k("key") CROSS JOIN LATERAL (
+                                  SELECT b.case_id, b.received_at FROM {bands} b
+                                   WHERE b."key" = k."key" AND b.received_at >= %s AND b.received_at <= %s
+                                     AND {band_scope}
+                                   ORDER BY b.received_at DESC LIMIT {cap}) n
+                            ORDER BY n.received_at DESC, n.case_id DESC LIMIT {cap}) n"""
+        candidate_params: list = [list(keys), group_since, until, *band_scope_params]
     else:
         candidates = f"""SELECT b.case_id FROM {bands} b
                           WHERE b."key" IN ({", ".join(["%s"] * len(keys))}) AND b.received_at >= %s
@@ -237,13 +247,20 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     # out the earlier case a repeat is about.
     first = f"CASE WHEN {same_person} THEN 0 ELSE 1 END, " if who else ""
     entries = similarity.SearchEntry._meta.db_table
+    if connection.vendor == "postgresql":
+        # Each candidate's case read by its key (at most `cap` and the complainant's own): the planner
+        # otherwise chose to read the whole table of cases and hash it, 3 ms at 3,000 cases.
+        one = f"SELECT * FROM {cases} c WHERE c.id = n.id LIMIT 1"
+        source = f"({candidates}) AS n(id) CROSS JOIN LATERAL ({one}) c"
+    else:
+        source, wanted = f"{cases} c", f"c.id IN ({candidates}) AND {wanted}"
     # The candidates' kept concepts, not their texts: scoring 500 matters segmented afresh took 38 ms.
     sql = f"""SELECT c.id, c.complainant_phone_index, c.complainant_id_index, c.complainant_name,
                      c.joint_complainants, c.number, c.level, c.state, c.received_at >= %s,
                      c.received_at <= %s, e.matter_concepts,
                      CASE WHEN e.matter_concepts IS NULL THEN c.matter END, {in_group}
-                FROM {cases} c LEFT JOIN {entries} e ON e.case_id = c.id
-               WHERE c.id IN ({candidates}) AND {wanted}
+                FROM {source} LEFT JOIN {entries} e ON e.case_id = c.id
+               WHERE {wanted}
                ORDER BY {first}c.received_at DESC, c.id DESC LIMIT {cap}"""
     order_params = [phone, id_number] if who else []
     params = [repeat_since, at, *in_group_params, *candidate_params, *wanted_params, *order_params]

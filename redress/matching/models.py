@@ -46,11 +46,25 @@ class MatterBand(models.Model):
     key = models.BigIntegerField()
     received_at = models.DateTimeField()
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # Where the case counts for the group rule's scope (the path of the unit complained about, else of the
+    # registering unit) and its product, copied like `received_at` (neither changes after registration): the
+    # lookup checks the scope on the band rows it scans, without reading a case for each (sixteen bands of
+    # a hundred rows each were 1,600 reads of cases for the hundred it keeps).
+    scope_path = models.CharField(max_length=255, default="")
+    product = models.CharField(max_length=128, default="")
 
     class Meta:
         verbose_name = _("matter band")
         verbose_name_plural = _("matter bands")
-        indexes = [models.Index(fields=["key", "received_at"], name="matter_band_key_idx")]
+        indexes = [
+            # The scope and the case in the index's entries (PostgreSQL): a lookup reads the index alone
+            # where autovacuum has marked the table's pages all-visible (migration 0007 has it come often).
+            models.Index(
+                fields=["key", "received_at"],
+                include=["case", "scope_path", "product"],
+                name="matter_band_key_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} → {self.case_id}"

@@ -212,10 +212,12 @@ def band_rows_sql(case: Case, keys: tuple[int, ...]) -> tuple[str, list]:
     12); SQLite lets one writer at a time anyway."""
     at = connection.ops.adapt_datetimefield_value(case.received_at)
     table = MatterBand._meta.db_table
+    scope_path = band_scope_path(case)
     if connection.vendor != "postgresql":
-        params = [v for key in keys for v in (key, at, case.pk)]
-        values = ", ".join(["(%s, %s, %s)"] * len(keys))
-        return f'INSERT INTO {table} ("key", received_at, case_id) VALUES {values}', params
+        params = [v for key in keys for v in (key, at, case.pk, scope_path, case.product)]
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
+        columns = '"key", received_at, case_id, scope_path, product'
+        return f"INSERT INTO {table} ({columns}) VALUES {values}", params
     # The keys as one array: the same statement text for every case, which the driver parses once (it does
     # not keep the parsing of a statement of more than 50 parameters: 0.2 ms a registration).
     held = (
@@ -223,10 +225,27 @@ def band_rows_sql(case: Case, keys: tuple[int, ...]) -> tuple[str, list]:
         " FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ordered) AS locks) AS held"
     )
     sql = (
-        f'INSERT INTO {table} ("key", received_at, case_id) SELECT v.k, %s::timestamptz, %s::integer'
+        f'INSERT INTO {table} ("key", received_at, case_id, scope_path, product)'
+        " SELECT v.k, %s::timestamptz, %s::integer, %s::varchar, %s::varchar"
         f" FROM unnest(%s::bigint[]) AS v (k) CROSS JOIN {held}"
     )
-    return sql, [at, case.pk, list(keys), sorted(set(keys))]
+    return sql, [at, case.pk, scope_path, case.product, list(keys), sorted(set(keys))]
+
+
+def band_scope_path(case: Case) -> str:
+    """The path a case's band rows carry for the group rule's scope: the unit complained about's, else the
+    registering unit's (`redress.escalation.triggers._scope_sql` reads it so)."""
+    return case.subject_unit_path or case.unit_path
+
+
+def _band(case: Case, key: int) -> MatterBand:
+    return MatterBand(
+        key=key,
+        received_at=case.received_at,
+        case=case,
+        scope_path=band_scope_path(case),
+        product=case.product,
+    )
 
 
 def remember(case: Case, *, fresh: bool = False) -> None:
@@ -236,9 +255,7 @@ def remember(case: Case, *, fresh: bool = False) -> None:
     if not fresh:
         with transaction.atomic():
             MatterBand.objects.filter(case=case).delete()
-            MatterBand.objects.bulk_create(
-                [MatterBand(key=k, received_at=case.received_at, case=case) for k in keys]
-            )
+            MatterBand.objects.bulk_create([_band(case, k) for k in keys])
         return
     if not keys:
         return
@@ -252,16 +269,11 @@ def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
     last batch of ten million costs what the first does). Returns how many cases were stored."""
     done = 0
     last = 0
-    while chunk := list(cases.filter(pk__gt=last).order_by("pk").only("pk", "matter", "received_at")[:batch]):
+    columns = ("pk", "matter", "received_at", "unit_path", "subject_unit_path", "product")
+    while chunk := list(cases.filter(pk__gt=last).order_by("pk").only(*columns)[:batch]):
         with transaction.atomic():
             MatterBand.objects.filter(case__in=[c.pk for c in chunk]).delete()
-            MatterBand.objects.bulk_create(
-                [
-                    MatterBand(key=k, received_at=c.received_at, case=c)
-                    for c in chunk
-                    for k in band_keys(matter_of(c))
-                ]
-            )
+            MatterBand.objects.bulk_create([_band(c, k) for c in chunk for k in band_keys(matter_of(c))])
             entries = {e.case_id: e for e in SearchEntry.objects.filter(case__in=[c.pk for c in chunk])}
             for c in chunk:
                 if c.pk in entries:
