@@ -420,7 +420,7 @@ def run(args: argparse.Namespace, out: Path) -> dict:
                 log(f"  {at['rebuild']['output']} (wall {at['rebuild']['wall_s']} s)")
                 # The suggestions' model trained now, as a bank in service has it from its nightly training:
                 # else the first server's sweeper trains it over every closed case while the calls or the
-                # first registration run are timed (seen: run 1 of four at 43.7/s, run 4 at 57.0/s, same code).
+                # first registration run are timed (run 1 of four at 43.7/s, run 4 at 57.0/s, same code).
                 at["train_suggestions"] = train_suggestions(env)
                 at["cases"] = sql_count(env, "SELECT count(*) FROM cases_case")
                 at["daily_figures_rows"] = sql_count(env, "SELECT count(*) FROM reports_dailyfigures")
