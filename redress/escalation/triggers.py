@@ -216,13 +216,13 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     same_person = "(c.complainant_phone_index = %s OR c.complainant_id_index = %s)"
     cases, bands = Case._meta.db_table, similarity.MatterBand._meta.db_table
     cap = similarity.MAX_CANDIDATES
+    # The band rows carry the scope: a band row outside it is no candidate, and no case is read to know it.
+    band_scope, band_scope_params = _scope_sql(case, rules, bands=True)
     if connection.vendor == "postgresql":
         # Per band key, only its newest `cap` rows in the group's scope and window, in the index's order (a
-        # scan that stops at `cap`; the band rows carry the scope, so no case is read for it), and of those
-        # the newest `cap` cases: the newest `cap` of all are among them, and the lookup reads at most keys ×
-        # cap index entries however many cases share a key (all of a burst's: reading every one took 11 ms
-        # at 3,000 alike cases and grew with them), and `cap` cases.
-        band_scope, band_scope_params = _scope_sql(case, rules, bands=True)
+        # scan that stops at `cap`), and of those the newest `cap` cases: the newest `cap` of all are among
+        # them, and the lookup reads at most keys × cap index entries however many cases share a key (all of
+        # a burst's: reading every one took 11 ms at 3,000 alike cases and grew with them), and `cap` cases.
         candidates = f"""SELECT n.case_id FROM (
                            SELECT DISTINCT n.case_id, n.received_at
                              FROM unnest(%s::bigint[]) AS k("key") CROSS JOIN LATERAL (
@@ -235,8 +235,8 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     else:
         candidates = f"""SELECT b.case_id FROM {bands} b
                           WHERE b."key" IN ({", ".join(["%s"] * len(keys))}) AND b.received_at >= %s
-                            AND b.received_at <= %s"""
-        candidate_params = [*keys, group_since, until]
+                            AND b.received_at <= %s AND {band_scope}"""
+        candidate_params = [*keys, group_since, until, *band_scope_params]
     wanted, wanted_params = in_group, list(in_group_params)
     if who:
         candidates += f" UNION SELECT c.id FROM {cases} c WHERE {same_person} AND c.received_at <= %s"

@@ -583,18 +583,15 @@ def fold(batch: int = FOLD_BATCH) -> int:
             return folded
 
 
-# The case being registered: the actions its triggers take leave its figures to the registration, which
-# writes them once at its end (each action would otherwise read and rewrite them, 20 statements on the path
-# where the group rule fires).
-_registering: ContextVar[int | None] = ContextVar("registering", default=None)
-
-
 @dataclasses.dataclass
 class Registering:
-    """What happened while a registration's steps ran: the actions taken on the new case, in order, and the
-    other cases they acted on (the group rule flags earlier members), whose figures too wait for the end,
-    where all the registration's changes are written in one statement."""
+    """A registration while the steps that follow it run. The actions its triggers take on the new case
+    (`case_id`) leave its figures to the registration, which writes them once at its end (each action would
+    otherwise read and rewrite them, 20 statements on the path where the group rule fires): `actions` are
+    those actions, in order. The other cases they act on (the group rule flags earlier members) wait too
+    (`others`), and all the registration's changes are written in one statement."""
 
+    case_id: int
     actions: list[str] = dataclasses.field(default_factory=list)
     others: set[int] = dataclasses.field(default_factory=set)
 
@@ -616,24 +613,21 @@ KNOWN_ON_THE_NEW_CASE: dict[str, dict[str, int]] = {
 def registering(case: Case) -> Iterator[Registering]:
     """While the steps that follow a registration run; yields what they did to the new case and the other
     cases whose figures wait, which `record_new_case` then writes with the new case's."""
-    token = _registering.set(case.pk)
-    waiting = Registering()
-    deferred = _waiting.set(waiting)
+    waiting = Registering(case.pk)
+    token = _waiting.set(waiting)
     try:
         yield waiting
     finally:
-        _registering.reset(token)
-        _waiting.reset(deferred)
+        _waiting.reset(token)
 
 
-def record_new_case(case: Case, flags: Iterable[str], done: Registering | None = None) -> None:
+def record_new_case(case: Case, flags: Iterable[str], done: Registering) -> None:
     """A registration's figures: the case's row and its change of the rollup (one statement on PostgreSQL,
     no read) — worked out from the case in hand and what its triggers did (`done`), unless an action
     `KNOWN_ON_THE_NEW_CASE` does not know acted on it, when they are read as after any transition (one
     statement more); with the changes of the other cases its triggers acted on."""
     if not settings.REPORTS_MAINTAIN_FIGURES:  # the benchmark's run without the rollup (settings)
         return
-    done = done or Registering()
     changes: list[tuple[tuple, Mapping[str, int]]] = []
     for case_id in sorted(done.others - {case.pk}):
         changes += _changed(case_id)
@@ -657,14 +651,12 @@ def case_changed(case_id: int, action: str = "") -> None:
     if not settings.REPORTS_MAINTAIN_FIGURES:
         return
     waiting = _waiting.get()
-    if _registering.get() == case_id:
-        if waiting is not None:
-            waiting.actions.append(action or "?")
-        return
-    if waiting is not None:
+    if waiting is None:
+        _write_changes(_changed(case_id))
+    elif waiting.case_id == case_id:
+        waiting.actions.append(action)
+    else:
         waiting.others.add(case_id)
-        return
-    _write_changes(_changed(case_id))
 
 
 # A case id no case has, compiled into `_FactsStatement` in the place of the case's.

@@ -132,6 +132,27 @@ def test_remember_matters_restores_the_bands_of_existing_cases(bank):
     assert sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True)) == stored
 
 
+@pytest.mark.django_db
+def test_a_cases_band_rows_carry_where_it_counts_for_a_group_and_its_product_after_any_store(bank):
+    """The group rule's scope is checked on the band rows: they carry the path of the unit complained about,
+    else of the registering unit, and the product, whether written at registration or stored again."""
+    from django.core.management import call_command
+
+    from redress.matching.models import MatterBand
+
+    about = bank.register(
+        matter="网点的存折打印机坏了，补登不了。", subject_unit=bank.outlet_b1_1.code, product="存折"
+    )
+    suggestion = bank.register(kind="suggestion", subject_unit="", matter="建议网点多配一台存折打印机。")
+    expected = {(about.pk, about.subject_unit_path, "存折"), (suggestion.pk, suggestion.unit_path, "")}
+    assert about.subject_unit_path != about.unit_path
+    rows = set(MatterBand.objects.values_list("case_id", "scope_path", "product"))
+    assert rows == expected
+    MatterBand.objects.all().delete()
+    call_command("remember_matters", batch=1)
+    assert set(MatterBand.objects.values_list("case_id", "scope_path", "product")) == expected
+
+
 def test_kept_concepts_read_back_as_the_matter_they_were_kept_from():
     texts = [line.split("=", 1)[-1].strip() for line in MATTERS.read_text(encoding="utf-8").splitlines()]
     texts = [t for t in texts if t and not t.startswith("#")]
