@@ -14,7 +14,9 @@ are many more than a real bank's (a worst case, not a typical one).
 It times (1) `escalation.triggers.related_cases`, the one lookup the repeat, group and skip-level rules make
 at registration, for `lookups` cases taken at random as if just registered (p50, p95), each case's matter
 concepts and band keys worked out first and timed apart (`matter_worked_out_p50_ms`: at registration the
-intake has done it, before the triggers look, for the search entry and the bands it stores); (2) registering
+intake has done it, before the triggers look, for the search entry and the bands it stores), and each
+lookup run again unprepared, in turn first (`lookup_unprepared_p50_ms`; the lookup is a prepared statement
+on PostgreSQL unless REDRESS_DB_PREPARED_STATEMENTS=0); (2) registering
 `registrations` cases through `register_case`, with the lookup and the band insert, and with both replaced by
 nothing (in the same process, alternating quarters), as cases per second; each of these falls in a week of its
 own after the loaded year, so no group forms and the common path is what is compared. Target: the lookup p50
@@ -137,18 +139,32 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
     picked = Case.objects.filter(pk__in=rnd.sample(ids, min(lookups, len(ids)))).select_related(
         "unit", "subject_unit"
     )
-    times, prepared, found = [], [], []
-    for case in picked:
+    times, unprepared, prepared, found = [], [], [], []
+    connection.ensure_connection()
+    threshold = connection.connection.prepare_threshold
+
+    def timed_lookup(case: Case, prepare: bool) -> tuple[float, object]:
+        # The driver prepares only on a connection with a threshold (REDRESS_DB_PREPARED_STATEMENTS).
+        connection.connection.prepare_threshold = threshold if prepare else None
+        t0 = time.perf_counter()
+        related = triggers.related_cases(case, rules)
+        return (time.perf_counter() - t0) * 1000, related
+
+    for i, case in enumerate(picked):
         # What registration has worked out before its triggers look (redress.matching.intake stores the
         # matter's concepts and band keys): timed apart, since the lookup at registration does not pay it.
         t0 = time.perf_counter()
         similarity.band_keys(similarity.matter_of(case))
-        t1 = time.perf_counter()
-        related = triggers.related_cases(case, rules)
-        times.append((time.perf_counter() - t1) * 1000)
-        prepared.append((t1 - t0) * 1000)
+        prepared.append((time.perf_counter() - t0) * 1000)
+        # The same lookup as configured and unprepared, in turn first (the first warms the pages for the
+        # second), so the prepared statement's share is measured in the same run.
+        for as_configured in (True, False) if i % 2 else (False, True):
+            took, related = timed_lookup(case, prepare=as_configured and threshold is not None)
+            (times if as_configured else unprepared).append(took)
         found.append(len(related.similar) + len(related.earlier))
+    connection.connection.prepare_threshold = threshold
     times.sort()
+    unprepared.sort()
     sql, params = triggers.related_query(case, rules)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN ANALYZE " + sql, params)
@@ -186,6 +202,8 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
         "lookups": len(times),
         "lookup_p50_ms": round(statistics.median(times), 2),
         "lookup_p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+        "lookup_prepared": threshold is not None,
+        "lookup_unprepared_p50_ms": round(statistics.median(unprepared), 2),
         "matter_worked_out_p50_ms": round(statistics.median(prepared), 2),
         "similar_found_median": statistics.median(found),
         "registrations_per_s_with": round(with_rate, 1),

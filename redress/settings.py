@@ -233,6 +233,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# The few statements run on every registration whose planning is a large part of their cost are prepared
+# on PostgreSQL (redress.common.driver.prepared_cursor); no other is, ever (Django's cursors bind on the
+# client, which psycopg never prepares, and the threshold for preparing by repetition is out of reach). Off
+# behind a transaction-pooling proxy that does not keep prepared statements (PgBouncer before 1.21).
+DB_PREPARED_STATEMENTS = env_bool("REDRESS_DB_PREPARED_STATEMENTS", True)
+if IS_POSTGRES and DB_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisation.Staff"

@@ -13,6 +13,12 @@ only takes its turn in the LRU.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
 # Texts up to this long and with up to this many parameters have their parsing kept.
 MAX_KEPT_LENGTH = 64 * 1024
 MAX_KEPT_PARAMS = 2000
@@ -32,3 +38,54 @@ def keep_parsed_statements() -> bool:
     _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, MAX_KEPT_LENGTH)
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, MAX_KEPT_PARAMS)
     return True
+
+
+# ---- prepared statements ---------------------------------------------------------------------------------
+#
+# Django binds parameters on the client and prepares nothing (its `prepare_threshold` is None, for the sake
+# of transaction-pooling proxies), so PostgreSQL plans every statement afresh. For a statement run on every
+# registration whose planning is a large part of its cost, `prepared_cursor` gives a cursor that binds on the
+# server and has the statement prepared once per connection and text: the related-matters lookup planned in
+# 0.5 of its 1.6 ms (decision 0027). psycopg prepares only on a connection with a `prepare_threshold`: the
+# settings give it one out of reach (nothing is prepared by repetition), except with
+# `REDRESS_DB_PREPARED_STATEMENTS=0`, for a proxy that pools by transaction and does not keep prepared
+# statements (PgBouncer before 1.21); a prepared cursor then runs its statements as any other.
+
+
+def _server_binding_cursor_class() -> type:
+    import psycopg
+
+    class PreparedCursor(psycopg.Cursor):
+        """Binds on the server; every statement it runs is prepared (psycopg keeps them per connection, by
+        text, the most recent `prepared_max`)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor
+
+
+@contextlib.contextmanager
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
+    """A cursor of Django's (errors translated, queries logged and counted as any other's) whose statements
+    are prepared on PostgreSQL (unless prepared statements are turned off); Django's own cursor elsewhere."""
+    wrapper = connections[using]
+    if wrapper.vendor != "postgresql":
+        with wrapper.cursor() as cursor:
+            yield cursor
+        return
+    global _PreparedCursor
+    if _PreparedCursor is None:
+        _PreparedCursor = _server_binding_cursor_class()
+    wrapper.close_if_health_check_failed()
+    wrapper.ensure_connection()
+    with wrapper.wrap_database_errors:
+        raw = _PreparedCursor(wrapper.connection)
+    cursor = wrapper._prepare_cursor(raw)  # Django's wrapping of a cursor it made itself (logging, errors)
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+_PreparedCursor: type | None = None

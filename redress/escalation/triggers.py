@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag, State
 from redress.cases.models import Case, CaseFlag
+from redress.common.driver import prepared_cursor
 from redress.common.reference import VersionedCache
 from redress.matching import similarity
 from redress.matching.phrases import phrase_hits
@@ -272,7 +273,8 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
     matters are similar to the case's: one statement (`related_query`), each candidate scored here."""
     # A system rule, not a user's read: it must see every case, whoever can see them.
     matter = similarity.matter_of(case)
-    with connection.cursor() as cursor:
+    # Prepared on PostgreSQL: its planning was a third of its time (decision 0027).
+    with prepared_cursor() as cursor:
         cursor.execute(*related_query(case, rules))
         rows = cursor.fetchall()
     threshold = float(rules.similarity_threshold)
