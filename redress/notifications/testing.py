@@ -254,6 +254,9 @@ def using_broker(settings, url: str, queue: str) -> Iterator[None]:
     # Celery copies Django's settings into app.conf the first time anything reads it (an earlier test in this
     # process may have), so set the copy too; the connection pool is made on first use.
     previous = {key: app.conf.get(key) for key in ("broker_url", "task_default_queue")}
+    # Shared tasks (`sweep_task.delay()`) go through the current app: a Celery app another test made may have
+    # become it, and sent this test's tasks to that test's broker, long stopped.
+    app.set_current()
     app.conf.broker_url = url
     app.conf.task_default_queue = queue
     _drop_connections(app)

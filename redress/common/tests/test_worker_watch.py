@@ -74,7 +74,7 @@ def broker(tmp_path):
         server = PrivateRedis(tmp_path).start()
     except Unavailable as exc:
         unavailable(str(exc))
-    yield Celery("redress-test-watch", broker=server.url)
+    yield Celery("redress-test-watch", broker=server.url, set_as_current=False)
     server.stop()
 
 
@@ -86,6 +86,6 @@ def test_the_tasks_waiting_in_the_workers_queues_are_counted_on_the_broker(broke
 
 
 def test_a_broker_that_does_not_answer_counts_as_cannot_tell():
-    app = Celery("redress-test-watch", broker=f"redis://127.0.0.1:{free_port()}/0")
+    app = Celery("redress-test-watch", broker=f"redis://127.0.0.1:{free_port()}/0", set_as_current=False)
     app.conf.broker_connection_timeout = 1
     assert waiting_messages(app, ["redress"], timeout=1) is None

@@ -255,7 +255,7 @@ def test_a_worker_that_stops_consuming_is_stopped_by_its_watch_and_started_again
     timeline = Timeline()
     cluster = parts.cluster.start(nodes=1)
     timeline.mark("started")
-    control = Celery("redress-test-control", broker=parts.redis.url)
+    control = Celery("redress-test-control", broker=parts.redis.url, set_as_current=False)
     answers = control.control.cancel_consumer(cluster.queue, reply=True, timeout=5)
     assert answers, f"the worker did not answer the remote control\n{cluster.logs()}"
     timeline.mark("the worker's consumer cancelled")
