@@ -335,36 +335,29 @@ def run_peer(args: argparse.Namespace, out: Path) -> dict:
     }
 
 
-def rebuild(env: dict) -> dict:
+def _redress(env: dict, *command: str, timeout: float = 6 * 3600) -> dict:
+    """`redress <command>` on the benchmark's bank: its wall time and what it printed."""
     from . import common
 
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [str(common.VENV_BIN / "redress"), "reports", "rebuild"],
+        [str(common.VENV_BIN / "redress"), *command],
         cwd=common.REPO,
         env=env,
         capture_output=True,
         text=True,
         check=True,
-        timeout=6 * 3600,
+        timeout=timeout,
     )
-    return {"wall_s": round(time.perf_counter() - t0, 1), "output": proc.stdout.strip()}
+    return {"wall_s": round(time.perf_counter() - t0, 1), "output": proc.stdout.strip()[-2000:]}
+
+
+def rebuild(env: dict) -> dict:
+    return _redress(env, "reports", "rebuild")
 
 
 def train_suggestions(env: dict) -> dict:
-    from . import common
-
-    t0 = time.perf_counter()
-    subprocess.run(
-        [str(common.VENV_BIN / "redress"), "train-suggestions"],
-        cwd=common.REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=3600,
-    )
-    return {"wall_s": round(time.perf_counter() - t0, 1)}
+    return {"wall_s": _redress(env, "train-suggestions", timeout=3600)["wall_s"]}
 
 
 def first_sweep(env: dict) -> dict:
@@ -372,19 +365,7 @@ def first_sweep(env: dict) -> dict:
     acts on everything the load left due (at 1,000,000 cases: 16,032 instructions requested, 54–62 s), as a
     bank in service would have done a minute at a time. Left to the first server's sidecar, it ran beside
     the first timed registration run."""
-    from . import common
-
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        [str(common.VENV_BIN / "redress"), "sweep"],
-        cwd=common.REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=6 * 3600,
-    )
-    return {"wall_s": round(time.perf_counter() - t0, 1), "output": proc.stdout.strip()[-2000:]}
+    return _redress(env, "sweep")
 
 
 def sql_count(env: dict, sql: str) -> int:
