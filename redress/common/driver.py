@@ -14,6 +14,7 @@ only takes its turn in the LRU.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,7 +53,9 @@ def keep_parsed_statements() -> bool:
 # statements (PgBouncer before 1.21); a prepared cursor then runs its statements as any other.
 
 
+@functools.cache
 def _server_binding_cursor_class() -> type:
+    # Made on first use: psycopg is imported only where PostgreSQL is.
     import psycopg
 
     class PreparedCursor(psycopg.Cursor):
@@ -74,18 +77,12 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
         with wrapper.cursor() as cursor:
             yield cursor
         return
-    global _PreparedCursor
-    if _PreparedCursor is None:
-        _PreparedCursor = _server_binding_cursor_class()
     wrapper.close_if_health_check_failed()
     wrapper.ensure_connection()
     with wrapper.wrap_database_errors:
-        raw = _PreparedCursor(wrapper.connection)
+        raw = _server_binding_cursor_class()(wrapper.connection)
     cursor = wrapper._prepare_cursor(raw)  # Django's wrapping of a cursor it made itself (logging, errors)
     try:
         yield cursor
     finally:
         cursor.close()
-
-
-_PreparedCursor: type | None = None

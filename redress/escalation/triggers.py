@@ -273,7 +273,7 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
     matters are similar to the case's: one statement (`related_query`), each candidate scored here."""
     # A system rule, not a user's read: it must see every case, whoever can see them.
     matter = similarity.matter_of(case)
-    # Prepared on PostgreSQL: its planning was a third of its time (decision 0027).
+    # Prepared on PostgreSQL: planning it cost 0.5 of its 1.6 ms at 100,000 cases (decision 0027).
     with prepared_cursor() as cursor:
         cursor.execute(*related_query(case, rules))
         rows = cursor.fetchall()
