@@ -131,6 +131,38 @@ def children(master: int) -> dict[int, str]:
     return out
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user and system) used so far by `root` and every process below it."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                todo.extend(int(x) for x in f.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def settle(root: int, *, idle_share: float = 0.05, window: float = 1.0, seconds: float = 90) -> float:
+    """Wait until the server started as `root` is idle: its workers booted and, for `redress serve`, the
+    sidecars' first pass (sweep, fold, retention) done. A load started earlier would share the two cores
+    with start-up work that a server running for days does not do. Returns the seconds waited."""
+    started = time.monotonic()
+    last = tree_cpu_seconds(root)
+    while time.monotonic() - started < seconds:
+        time.sleep(window)
+        now = tree_cpu_seconds(root)
+        if now - last < idle_share * window:
+            break
+        last = now
+    return round(time.monotonic() - started, 1)
+
+
 def worker_pids(master: int) -> list[int]:
     """gunicorn's workers only: `redress serve` also starts a sweeper sidecar as the master's child."""
     return [pid for pid, cmd in children(master).items() if "gunicorn" in cmd]
@@ -155,7 +187,7 @@ def redress_server(
     port: int,
     workers: int,
     threads: int,
-    log: Path,
+    log_file: Path,
     worker_class: str | None = None,
     ready_seconds: float = 30,
 ) -> Iterator[int]:
@@ -163,7 +195,7 @@ def redress_server(
     serve_env = dict(env)
     if worker_class:
         serve_env["GUNICORN_CMD_ARGS"] = f"--worker-class {worker_class}"
-    with open(log, "ab") as out:
+    with open(log_file, "ab") as out:
         proc = subprocess.Popen(
             [
                 str(VENV_BIN / "redress"),
@@ -183,6 +215,7 @@ def redress_server(
         )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", ready_seconds)
+        log(f"redress: server idle after {settle(proc.pid)} s")
         # `redress serve` execs gunicorn, so this pid is gunicorn's master.
         yield proc.pid
     finally:

@@ -292,6 +292,7 @@ def run_peer(args: argparse.Namespace, out: Path) -> dict:
         peer(["bash", "gunicorn_ctl.sh", "start", "pg", str(port), "900"], 120, PEER_PG_DB=db)
         try:
             master = int((PEER_ROOT / "data" / f"gunicorn-{port}.pid").read_text())
+            log(f"peer: server idle after {common.settle(master)} s")
             before = loadavg()
             log("peer: load_reads.py (reports, queue/status report, dashboard)")
             peer(

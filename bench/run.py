@@ -77,6 +77,7 @@ def run_peer(args: argparse.Namespace, out: Path, tag: str) -> dict:
         peer(["bash", "gunicorn_ctl.sh", "start", "pg", str(port), "120"], 120, PEER_PG_DB=db)
         master = int((PEER_ROOT / "data" / f"gunicorn-{port}.pid").read_text())
         try:
+            log(f"peer: server idle after {common.settle(master)} s")
             result["loadavg_before"] = loadavg()
             log(f"peer: {args.n} tickets, {CLIENTS} clients")
             peer(

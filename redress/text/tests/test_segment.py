@@ -1,3 +1,9 @@
+from pathlib import Path
+
+import jieba
+import pytest
+
+from redress.text import segment
 from redress.text.segment import normalise, query_words, search_words, tokens, words
 
 
@@ -28,3 +34,32 @@ def test_full_width_letters_and_digits_are_one_word_with_ascii():
 
 def test_query_words_each_once():
     assert query_words("信用卡 信用卡年费") == ["信用卡", "年费"]
+
+
+def test_the_compact_dictionary_cuts_every_text_as_jiebas_own_dictionary_does(tmp_path):
+    # jieba's own tokenizer, its dict of words and prefixes, with the bank's terms as a user dictionary; the
+    # texts: every Chinese message of the application and the bank's terms in a sentence.
+    own = jieba.Tokenizer()
+    own.tmp_dir = str(tmp_path)
+    own.initialize()
+    own.load_userdict(str(segment.BANK_TERMS))
+    catalogue = Path(segment.__file__).parents[1] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    texts = [
+        line.split('"', 1)[1].rstrip('"')
+        for line in catalogue.read_text(encoding="utf-8").splitlines()
+        if line.startswith("msgstr ")
+    ]
+    texts += [f"客户反映{word}办理业务时出现问题" for word, _n in segment._entries(segment.BANK_TERMS)]
+    texts = [t for t in texts if any("\u4e00" <= ch <= "\u9fff" for ch in t)]
+    assert len(texts) > 1000
+    ours = segment.tokenizer()
+    for text in texts:
+        assert ours.lcut(text) == own.lcut(text), text
+        assert ours.lcut_for_search(text) == own.lcut_for_search(text), text
+
+
+def test_a_bank_term_without_a_frequency_is_refused_by_line(tmp_path):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("存折 3000 n\n补打\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"terms\.txt, line 2"):
+        list(segment._entries(terms))
