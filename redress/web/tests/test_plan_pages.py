@@ -345,8 +345,7 @@ def test_a_covered_outlet_writes_its_duty_log_for_a_day_of_the_plan(client, bank
 
 def test_the_plans_daily_report_page(client, bank):
     plan = active_plan(bank, units=("A1",))
-    # Received now, not the bank's default hour ago: in Beijing's first hour that was yesterday.
-    bank.register(plan_type="long_wait", received_at=timezone.now())
+    bank.register(plan_type="long_wait")
     client.force_login(bank.office)
     html = client.get(reverse("web:plan_centre", args=[plan.pk])).content.decode()
     assert reverse("web:plan_daily", args=[plan.pk]) in html
