@@ -90,9 +90,12 @@ def _when(moment: dt.datetime) -> str:
 def _cases_of(rows: list) -> dict[int, Case]:
     """The cases of a batch's rows, in one statement, locked as the lifecycle would lock them (their own
     rows, FOR NO KEY UPDATE, in id order), so the escalation that follows runs on each as it is (`fresh`)
-    instead of reading it again; with the people the notices go to."""
+    instead of reading it again; with the people the notices go to and its emergency plan's record (the
+    plan's accountability asks after every escalation)."""
     ids = sorted({row.case_id for row in rows})
-    cases = Case.objects.select_related("unit", "holder_unit", "handler", "first_responder").order_by("pk")
+    cases = Case.objects.select_related(
+        "unit", "holder_unit", "handler", "first_responder", "plan_membership"
+    ).order_by("pk")
     if connection.vendor == "postgresql":
         cases = cases.select_for_update(of=("self",), no_key=True)
     return {case.pk: case for case in cases.filter(pk__in=ids)}
@@ -401,7 +404,9 @@ def _sweep_one_kind(due: Due, now: dt.datetime, batch: int, result: SweepResult)
             cases = _cases_of(claimed) if claimed and not due.walk_once else {}
             for row in claimed:
                 try:
-                    with transaction.atomic():
+                    # A breach changes its case's figures twice (the clock, then the escalation): worked
+                    # out once, after both.
+                    with transaction.atomic(), figures.held():
                         _act(due, row, now, result, cases, marked)
                 except Exception:
                     # One bad row must not stop the sweep or be retried forever: mark it and go on.

@@ -589,9 +589,10 @@ class Registering:
     (`case_id`) leave its figures to the registration, which writes them once at its end (each action would
     otherwise read and rewrite them, 20 statements on the path where the group rule fires): `actions` are
     those actions, in order. The other cases they act on (the group rule flags earlier members) wait too
-    (`others`), and all the registration's changes are written in one statement."""
+    (`others`), and all the registration's changes are written in one statement. Without a new case
+    (`held`), every case acted on waits in `others`."""
 
-    case_id: int
+    case_id: int | None
     actions: list[str] = dataclasses.field(default_factory=list)
     others: set[int] = dataclasses.field(default_factory=set)
 
@@ -619,6 +620,23 @@ def registering(case: Case) -> Iterator[Registering]:
         yield waiting
     finally:
         _waiting.reset(token)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """While a step changes the same cases more than once (the sweeper's breach: the clock breached, then
+    the case escalated): each case's figures worked out once, at the end, and all the changes written in one
+    statement; nothing if the step fails. Inside a registration or another `held`, that one writes them."""
+    if _waiting.get() is not None or not settings.REPORTS_MAINTAIN_FIGURES:
+        yield
+        return
+    waiting = Registering(None)
+    token = _waiting.set(waiting)
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+    _write_changes(change for case_id in sorted(waiting.others) for change in _changed(case_id))
 
 
 def record_new_case(case: Case, flags: Iterable[str], done: Registering) -> None:

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import close_old_connections, connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from redress.cases.models import Case, Escalation
@@ -170,3 +171,15 @@ def test_two_breaches_of_one_case_in_one_batch_both_get_their_notice(bank, caplo
     # The second notice starts where the first left the case (at the sub-branch), as when each was read alone.
     levels = list(Escalation.objects.filter(case=case).order_by("pk").values_list("to_level", flat=True))
     assert levels == ["sub_branch", "branch"]
+
+
+def test_the_sweeper_reads_a_batchs_plan_records_with_its_cases_not_once_per_breach(bank):
+    # After every escalation the plan's accountability asks whether the case is a plan case: the batch's
+    # cases come with their plan records (none here), so no breach asks the database again.
+    for _ in range(3):
+        perform("accept", bank.teller, bank.register())
+    with CaptureQueriesContext(connection) as ran:
+        result = sweep(now=dt.datetime.now(BJ) + dt.timedelta(days=120))
+    assert result.breaches == 6
+    asked = [q["sql"] for q in ran.captured_queries if q["sql"].startswith('SELECT "plans_plancase"')]
+    assert asked == []

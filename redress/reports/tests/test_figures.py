@@ -83,6 +83,53 @@ def test_a_reply_after_its_clock_ran_out_counts_as_late_and_the_breach_by_its_cl
     assert figures.verify() == []
 
 
+def test_a_breach_and_the_escalation_it_causes_are_counted_in_one_change_each(bank):
+    # The breached clock and the escalation both change the case's figures: the sweeper works them out
+    # once, after both, one read of the case's facts and one change written per breach.
+    perform("accept", bank.teller, bank.register())
+    figures.fold()
+    with CaptureQueriesContext(connection) as ran:
+        result = sweep(now=timezone.now() + dt.timedelta(days=120))
+    # Its reply and decision clocks both ran out (marked together, before either is acted on); the binding
+    # reply clock escalated the case. All of it is one change: before, the escalation wrote a second.
+    assert result.breaches == 2 and totals()["breached_reply"] == totals()["breached_decision"] == 1
+    assert totals()["escalated_sub_branch"] == 1
+    written = [
+        q["sql"] for q in ran.captured_queries if q["sql"].startswith('INSERT INTO "reports_figurechange"')
+    ]
+    assert len(written) == 1
+    assert figures.verify() == []
+
+
+def test_figures_held_are_written_once_at_the_end_and_not_at_all_after_a_failure(bank):
+    case = bank.register()
+    figures.fold()
+    Case.objects.filter(pk=case.pk).update(product="现金存款")
+    with pytest.raises(RuntimeError), figures.held():
+        figures.case_changed(case.pk)
+        raise RuntimeError("the step failed")
+    assert not FigureChange.objects.exists()
+    with figures.held():
+        figures.case_changed(case.pk)
+        figures.case_changed(case.pk)
+        assert not FigureChange.objects.exists()
+    assert figures.fold() == 2  # out of the old bucket, into the new: once
+    assert figures.verify() == []
+
+
+def test_figures_held_inside_a_registration_are_left_to_the_registration(bank):
+    earlier = bank.register()
+    figures.fold()
+    with override_settings(REPORTS_MAINTAIN_FIGURES=False):
+        new = bank.register()
+    Case.objects.filter(pk=earlier.pk).update(product="现金存款")
+    with figures.registering(new) as done:
+        with figures.held():
+            figures.case_changed(earlier.pk)
+        assert not FigureChange.objects.exists()
+    assert done.others == {earlier.pk}
+
+
 def test_a_classification_changed_moves_the_case_to_its_new_bucket(bank):
     case = bank.register()
     Case.objects.filter(pk=case.pk).update(product="现金存款")  # as a data fix would, beside the lifecycle
