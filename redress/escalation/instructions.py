@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from redress.cases.choices import OPEN_STATES
 from redress.cases.models import Case, Instruction
-from redress.notifications.services import notify, recipients_for
+from redress.common import reference
+from redress.notifications.services import Message, notify_many, recipients_for
 from redress.organisation.choices import LEVEL_ORDER, Level, Role
 from redress.organisation.models import Absence, Staff
 
@@ -38,12 +40,17 @@ def leaders_for(case: Case) -> list[Staff]:
 
 def standing_in(people: list[Staff], on: dt.date) -> list[Staff]:
     """The people, each away one replaced by whoever stands in for them that day."""
-    away = {
-        a.staff_id: a.stands_in
-        for a in Absence.objects.filter(staff__in=people, starts_on__lte=on, ends_on__gte=on).select_related(
-            "stands_in"
-        )
-    }
+    return _stand_in(people, _away([people], on))
+
+
+def _away(groups: Iterable[list[Staff]], on: dt.date) -> dict[int, Staff]:
+    """Who stands in for each of these people away on `on`, in one query."""
+    ids = {person.pk for people in groups for person in people}
+    absences = Absence.objects.filter(staff__in=ids, starts_on__lte=on, ends_on__gte=on)
+    return {a.staff_id: a.stands_in for a in absences.select_related("stands_in")}
+
+
+def _stand_in(people: list[Staff], away: dict[int, Staff]) -> list[Staff]:
     found: dict[int, Staff] = {}
     for person in people:
         present = away.get(person.pk, person)
@@ -57,15 +64,37 @@ def _uninstructed():
 
 def _tell(event: str, case: Case, subject: str, now: dt.datetime) -> int:
     leaders = standing_in(leaders_for(case), timezone.localdate(now))
+    return notify_many([_message(event, case, subject, leaders)])
+
+
+def _message(event: str, case: Case, subject: str, leaders: list[Staff]) -> Message:
     received = timezone.localtime(case.received_at)
     body = _("%(kind)s received by %(unit)s at %(at)s.") % {
         "kind": case.get_kind_display(),
         "unit": case.unit.name,
         "at": f"{received:%Y-%m-%d %H:%M}",
     }
-    return notify(
-        event, case=case, recipients=leaders, subject=subject, body=body, dedupe_key=f"{event}:{case.pk}"
+    return Message(event, case, tuple(leaders), subject, body, f"{event}:{case.pk}")
+
+
+def _ask_about(cases: list[Case], now: dt.datetime) -> None:
+    """The cases put before their leaders together: their requests and notifications in one statement of
+    each kind (the sweeper had spent 3–4 ms a case on them one by one)."""
+    leaders = {case.pk: leaders_for(case) for case in cases}
+    away = _away(leaders.values(), timezone.localdate(now))
+    InstructionRequest.objects.bulk_create(
+        [InstructionRequest(case=case, requested_at=now) for case in cases], ignore_conflicts=True
     )
+    notify_many(
+        [
+            _message("instruction_requested", case, _awaits(case), _stand_in(leaders[case.pk], away))
+            for case in cases
+        ]
+    )
+
+
+def _awaits(case: Case) -> str:
+    return _("Case %(number)s awaits your instruction") % {"number": case.number}
 
 
 def _record_request(case: Case, now: dt.datetime) -> None:
@@ -86,17 +115,23 @@ def request_instructions(now: dt.datetime, *, batch: int = 200) -> int:
             .select_related("unit", "holder_unit")
             .order_by("received_at", "id")[:batch]
         )
-        for case in cases:
-            subject = _("Case %(number)s awaits your instruction") % {"number": case.number}
-            try:
-                with transaction.atomic():
+        try:
+            # One reading of the reference tokens for the batch (redress.common.reference), not per lookup.
+            with transaction.atomic(), reference.pinned():
+                _ask_about(cases, now)
+        except Exception:
+            # One case at a time, so that one that cannot be told does not hold back the others.
+            log.exception("could not put %s cases before their leaders together; one by one", len(cases))
+            for case in cases:
+                try:
+                    with transaction.atomic():
+                        _record_request(case, now)
+                        _tell("instruction_requested", case, _awaits(case), now)
+                except Exception:
+                    # Recorded all the same, so the next pass does not try it again forever; the leader
+                    # still finds the case on the list awaiting instruction.
+                    log.exception("could not put case %s before its leader", case.pk)
                     _record_request(case, now)
-                    _tell("instruction_requested", case, subject, now)
-            except Exception:
-                # Recorded all the same, so the next pass does not try it again forever; the leader still
-                # finds the case on the list awaiting instruction.
-                log.exception("could not put case %s before its leader", case.pk)
-                _record_request(case, now)
         total += len(cases)
         if len(cases) < batch:
             return total

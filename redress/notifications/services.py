@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -111,6 +112,20 @@ def recipients_for(
     return [found[key] for key in sorted(found)]
 
 
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """What one `notify` call says: `event` about `case` to `recipients`, once per `dedupe_key`."""
+
+    event: str
+    case: Case | None
+    recipients: tuple[Staff, ...]
+    subject: str
+    body: str
+    dedupe_key: str
+    data: dict | None = None
+    attachments: Sequence[tuple[str, bytes, str]] = ()
+
+
 def notify(
     event: str,
     *,
@@ -130,53 +145,56 @@ def notify(
     e-mails. Rows already written for the same key (an earlier call, or another process now) are left alone.
     Sending starts only after the transaction commits.
     """
-    if not dedupe_key:
+    message = Message(event, case, tuple(recipients), subject, body, dedupe_key, data, tuple(attachments))
+    return notify_many([message])
+
+
+def notify_many(messages: Sequence[Message]) -> int:
+    """`notify` for many messages at once (the sweeper's batches): the same rows, written in one statement of
+    each kind for them all; returns how many people had not been told. Each message has its own dedupe key;
+    attachments go one message a call (they belong to the call's batch)."""
+    keys = [m.dedupe_key for m in messages]
+    if not all(keys):
         raise ValueError("notify needs a dedupe_key: the same event must never be delivered twice")
-    # Decimals and datetimes become strings here, in the caller's transaction, not in a worker later.
-    data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    if case is not None:
-        data.setdefault("case_number", case.number)
-    if attachments:  # named in the data, so that the sender reads the files only for such a notification
-        data["attachments"] = [attached[0] for attached in attachments]
-    people: dict[int, Staff] = {}
-    for person in recipients:
-        # Never the staff member complained about, whoever the caller passed (R6: the case does not exist
-        # for them); nor anyone who has left.
-        if person.is_active and (case is None or person.id != case.subject_staff_id):
-            people.setdefault(person.id, person)
+    if len(set(keys)) != len(keys):
+        raise ValueError("each message of one notify_many call needs its own dedupe_key")
+    if len(messages) > 1 and any(m.attachments for m in messages):
+        raise ValueError("attachments go with one message a call")
+    if not messages:
+        return 0
     batch = uuid.uuid4()
     now = timezone.now()
     queued_until = tasks.queued_until(now)
-    # A confidential case's text goes only to those who may read its content (R10.1); the others are told
-    # that something happened, not what was written (access/confidential.py).
-    secret = case is not None and is_confidential(case)
-    told = {
-        staff_id: body if not secret or may_see_content(p, case) else "" for staff_id, p in people.items()
-    }
+    said = [(m, *_said(m)) for m in messages]
+    by_key = {m.dedupe_key: people for m, people, *_ in said}
 
-    new: list[tuple[int, int]] = []
+    new: list[tuple[int, int, str]] = []
     delivery_ids: list[int] = []
-    if people:  # nobody to tell (e.g. a level with no work group yet): no rows, no reads of them
-        off = {(staff_id, channel) for staff_id, channel in disabled_channels() if staff_id in people}
+    everyone = {staff_id for _m, people, *_ in said for staff_id in people}
+    if everyone:  # nobody to tell (e.g. a level with no work group yet): no rows, no reads of them
+        off = {(staff_id, channel) for staff_id, channel in disabled_channels() if staff_id in everyone}
         Notification.objects.bulk_create(
             [
                 Notification(
                     recipient_id=staff_id,
-                    case=case,
-                    event=event,
-                    subject=subject[:255],
+                    case=m.case,
+                    event=m.event,
+                    subject=m.subject[:255],
                     body=told[staff_id],
                     data=data,
-                    dedupe_key=dedupe_key,
+                    dedupe_key=m.dedupe_key,
                     batch=batch,
                     in_app=(staff_id, Channel.IN_APP) not in off,
                 )
+                for m, people, told, data, _secret in said
                 for staff_id in people
             ],
             ignore_conflicts=True,
         )
         new = list(
-            Notification.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", "recipient_id")
+            Notification.objects.filter(dedupe_key__in=keys, batch=batch).values_list(
+                "id", "recipient_id", "dedupe_key"
+            )
         )
         deliveries = Delivery.objects.bulk_create(
             [
@@ -184,16 +202,17 @@ def notify(
                     notification_id=notification_id,
                     channel=channel,
                     address=address,
-                    dedupe_key=dedupe_key,
+                    dedupe_key=key,
                     next_attempt_at=now,
                     queued_until=queued_until,
                 )
-                for notification_id, staff_id in new
+                for notification_id, staff_id, key in new
                 for channel in OUTBOUND_CHANNELS
-                if (staff_id, channel) not in off and (address := _address(people[staff_id], channel))
+                if (staff_id, channel) not in off and (address := _address(by_key[key][staff_id], channel))
             ],
             ignore_conflicts=True,
         )
+        attachments = messages[0].attachments
         if deliveries and attachments:
             NotificationAttachment.objects.bulk_create(
                 [
@@ -204,48 +223,77 @@ def notify(
         if deliveries:  # none to write (nobody with an address): none to read back
             delivery_ids = list(
                 Delivery.objects.filter(
-                    notification_id__in=[n for n, _ in new], status=DeliveryStatus.PENDING
+                    notification_id__in=[n for n, *_ in new], status=DeliveryStatus.PENDING
                 ).values_list("id", flat=True)
             )
 
-    endpoints = [e for e in active_endpoints() if e.subscribes_to(event)]
+    endpoints = active_endpoints()
     webhooks = []
-    for endpoint in endpoints:
-        delivery_uuid = uuid.uuid4()
-        body_json = {
-            "id": str(delivery_uuid),
-            "event": event,
-            "dedupe_key": dedupe_key,
-            "occurred_at": now.isoformat(),
-            "case": None if case is None else {"number": case.number},
-            "subject": subject,
-            "body": "" if secret else body,
-            "data": data,
-            "recipients": sorted(p.username for p in people.values()),
-        }
-        webhooks.append(
-            WebhookDelivery(
-                uuid=delivery_uuid,
-                endpoint=endpoint,
-                event=event,
-                dedupe_key=dedupe_key,
-                batch=batch,
-                body=body_json,
-                next_attempt_at=now,
-                queued_until=queued_until,
+    for m, people, _told, data, secret in said:
+        for endpoint in endpoints:
+            if not endpoint.subscribes_to(m.event):
+                continue
+            delivery_uuid = uuid.uuid4()
+            body_json = {
+                "id": str(delivery_uuid),
+                "event": m.event,
+                "dedupe_key": m.dedupe_key,
+                "occurred_at": now.isoformat(),
+                "case": None if m.case is None else {"number": m.case.number},
+                "subject": m.subject,
+                "body": "" if secret else m.body,
+                "data": data,
+                "recipients": sorted(p.username for p in people.values()),
+            }
+            webhooks.append(
+                WebhookDelivery(
+                    uuid=delivery_uuid,
+                    endpoint=endpoint,
+                    event=m.event,
+                    dedupe_key=m.dedupe_key,
+                    batch=batch,
+                    body=body_json,
+                    next_attempt_at=now,
+                    queued_until=queued_until,
+                )
             )
-        )
     webhook_ids: list[int] = []
     if webhooks:
         WebhookDelivery.objects.bulk_create(webhooks, ignore_conflicts=True)
         webhook_ids = list(
-            WebhookDelivery.objects.filter(dedupe_key=dedupe_key, batch=batch).values_list("id", flat=True)
+            WebhookDelivery.objects.filter(dedupe_key__in=keys, batch=batch).values_list("id", flat=True)
         )
 
     if delivery_ids or webhook_ids:
         # robust: a failure to send (or to reach the broker) never undoes or breaks the caller's work.
         transaction.on_commit(partial(tasks.send, delivery_ids, webhook_ids), robust=True)
     return len(new)
+
+
+def _said(message: Message) -> tuple[dict[int, Staff], dict[int, str], dict, bool]:
+    """Who hears `message` (each once), what each is told, its data as stored, and whether its case is
+    confidential."""
+    case = message.case
+    # Decimals and datetimes become strings here, in the caller's transaction, not in a worker later.
+    data = json.loads(json.dumps(message.data or {}, cls=DjangoJSONEncoder))
+    if case is not None:
+        data.setdefault("case_number", case.number)
+    if message.attachments:  # named in the data: the sender reads the files only for such a notification
+        data["attachments"] = [attached[0] for attached in message.attachments]
+    people: dict[int, Staff] = {}
+    for person in message.recipients:
+        # Never the staff member complained about, whoever the caller passed (R6: the case does not exist
+        # for them); nor anyone who has left.
+        if person.is_active and (case is None or person.id != case.subject_staff_id):
+            people.setdefault(person.id, person)
+    # A confidential case's text goes only to those who may read its content (R10.1); the others are told
+    # that something happened, not what was written (access/confidential.py).
+    secret = case is not None and is_confidential(case)
+    told = {
+        staff_id: message.body if not secret or may_see_content(p, case) else ""
+        for staff_id, p in people.items()
+    }
+    return people, told, data, secret
 
 
 def message_customer(case: Case, *, purpose: str, phone: str, text: str, dedupe_key: str) -> bool:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from redress.escalation import instructions
 from redress.escalation.models import InstructionRequest
 from redress.lifecycle import perform
 from redress.lifecycle.sweeper import sweep
@@ -68,3 +71,39 @@ def test_a_leader_away_is_stood_in_for(bank, leaders):
     bank.register()
     sweep()
     assert told("instruction_requested") == ["president"]
+
+
+def test_many_new_registrations_are_put_before_their_leaders_together(bank, leaders):
+    in_charge, principal = leaders
+    today = timezone.localdate()
+    Absence.objects.create(staff=in_charge, starts_on=today, ends_on=today, stands_in=principal)
+    cases = [bank.register(complainant_phone=f"1391111000{i}") for i in range(5)]
+    with CaptureQueriesContext(connection) as ran:
+        sweep()
+    # One statement of each kind for the five, not five: the requests, the notifications, the absences.
+    for table in ("escalation_instructionrequest", "notifications_notification"):
+        written = [q["sql"] for q in ran.captured_queries if q["sql"].startswith("INSERT")]
+        assert sum(f'INTO "{table}"' in sql for sql in written) == 1
+    assert sum('FROM "organisation_absence"' in q["sql"] for q in ran.captured_queries) == 1
+    assert InstructionRequest.objects.filter(case__in=cases).count() == 5
+    assert told("instruction_requested") == ["president"] * 5
+
+
+def test_a_case_that_cannot_be_told_does_not_hold_back_the_others(bank, leaders, monkeypatch, caplog):
+    cases = [bank.register(complainant_phone=f"1392222000{i}") for i in range(3)]
+    broken = cases[1]
+    real = instructions._message
+
+    def message(event, case, subject, leaders):
+        if case.pk == broken.pk:
+            raise RuntimeError("cannot be told")
+        return real(event, case, subject, leaders)
+
+    monkeypatch.setattr(instructions, "_message", message)
+    sweep()
+    # Each case asked about once (the broken one recorded all the same, not retried every minute); the
+    # others told.
+    assert InstructionRequest.objects.filter(case__in=cases).count() == 3
+    asked = Notification.objects.filter(event="instruction_requested")
+    assert sorted(asked.values_list("case", flat=True)) == [cases[0].pk, cases[2].pk]
+    assert "could not put case" in caplog.text
