@@ -271,7 +271,7 @@ def registration(args: argparse.Namespace, out: Path) -> dict:
         "matching": matching
         and {
             "ratios": matching,
-            "ratio_median": statistics.median(matching),
+            "ratio_median": round(statistics.median(matching), 2),
             "target": MATCHING_TARGET,
             "pass": statistics.median(matching) >= MATCHING_TARGET,
         },
