@@ -350,7 +350,7 @@ def drive(args: argparse.Namespace, cfg_path: Path, master: int, out_file: Path)
     )
 
 
-def load_config(port: int, fixture: dict, path: Path) -> Path:
+def load_config(port: int, fixture: dict, path: Path, varied_matters: int = 0) -> Path:
     clients = [
         {"token": api_token(port, t, fixture["password"]), "outlet": o}
         for t, o in list(zip(fixture["tellers"], fixture["outlets"], strict=True))[:CLIENTS]
@@ -361,5 +361,9 @@ def load_config(port: int, fixture: dict, path: Path) -> Path:
         "business_categories": classification_labels("business_category"),
         "reasons": classification_labels("reason"),
     }
+    if varied_matters:
+        from .matters import matters
+
+        cfg["matters"] = matters(varied_matters)
     path.write_text(json.dumps(cfg, ensure_ascii=False))
     return path

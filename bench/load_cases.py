@@ -104,7 +104,14 @@ def id_number(rnd: random.Random) -> str:
 
 
 def body(i: int, rnd: random.Random, outlet: str, cfg: dict) -> str:
-    product = rnd.choice(PRODUCTS)
+    # A pool of varied matters when the run asks for one (`matters`: [matter, product], bench/matters.py),
+    # else one of a few templates: every matter then has many like it (the burst's group rule needs that).
+    pool = cfg.get("matters")
+    if pool:
+        matter, product = rnd.choice(pool)
+    else:
+        product = rnd.choice(PRODUCTS)
+        matter = rnd.choice(MATTERS).format(p=product)
     received = dt.datetime.now(BEIJING) - dt.timedelta(minutes=rnd.randint(1, 600))
     return json.dumps(
         {
@@ -120,7 +127,7 @@ def body(i: int, rnd: random.Random, outlet: str, cfg: dict) -> str:
                 "confidential": rnd.random() < 0.05,
             },
             "subject_unit": outlet,
-            "matter": rnd.choice(MATTERS).format(p=product) + f"（第{i}号登记）",
+            "matter": matter + f"（第{i}号登记）",
             "demand": rnd.choice(DEMANDS),
             "category": rnd.choice(CATEGORIES),
             "business_category": rnd.choice(cfg["business_categories"]),

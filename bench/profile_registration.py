@@ -68,6 +68,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixture", required=True)
     ap.add_argument("--n", type=int, default=300)
+    ap.add_argument(
+        "--varied-matters", type=int, default=0, help="matters drawn from this many (bench/matters.py)"
+    )
     a = ap.parse_args()
     django.setup()
 
@@ -90,6 +93,10 @@ def main() -> None:
     assert r.status_code == 200, r.content
     headers = {"HTTP_AUTHORIZATION": "Bearer " + r.json()["token"], "HTTP_HOST": "127.0.0.1"}
     cfg = {"business_categories": labels("business_category"), "reasons": labels("reason")}
+    if a.varied_matters:
+        from bench.matters import matters
+
+        cfg["matters"] = matters(a.varied_matters)
     rnd = random.Random(5)
     counter = [0]
 

@@ -64,6 +64,9 @@ PATHS = {
         "target": None,
         "settings": "bench.unmatched_settings",
     },
+    # Diagnostic, on request: the common path with matters as varied as an ordinary day's (50,000 distinct,
+    # bench/matters.py) instead of the few templates every path uses, which make each matter like many.
+    "varied": {"fixture_args": ("--mute-triggers",), "target": None, "varied_matters": 50_000},
 }
 MATCHING_TARGET = 0.9  # issue 13: registration with the similarity of matters / without it, same run
 # The stack floors' share of the target (earlier sessions' question; see decision 0021).
@@ -149,7 +152,9 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str, path: str = "burs
             with common.redress_server(
                 env, port, args.workers, args.threads, out / "redress-gunicorn.log", args.worker_class
             ) as master:
-                cfg_path = load_config(port, fixture, data_dir / "load.json")
+                cfg_path = load_config(
+                    port, fixture, data_dir / "load.json", PATHS[path].get("varied_matters", 0)
+                )
                 result["loadavg_before"] = loadavg()
                 log(f"redress: {args.n} registrations, {CLIENTS} clients")
                 drive(args, cfg_path, master, out / f"redress_{tag}.json")
@@ -161,7 +166,14 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str, path: str = "burs
                 log("redress: in-process profile of the registration request")
                 profile = common.run_step(
                     "profile_registration",
-                    ["--fixture", str(data_dir / "fixture.json"), "--n", str(args.profile_n)],
+                    [
+                        "--fixture",
+                        str(data_dir / "fixture.json"),
+                        "--n",
+                        str(args.profile_n),
+                        "--varied-matters",
+                        str(PATHS[path].get("varied_matters", 0)),
+                    ],
                     env,
                     900,
                 )
@@ -685,7 +697,8 @@ def main(argv: list[str] | None = None) -> None:
         default="burst,common",
         help="registration: which Redress loads each round runs: 'burst' (the group rule fires, every rule "
         "on), 'common' (thresholds out of reach: bench/fixture.py:mute_triggers) and, on request, "
-        "'unmatched' (the common path without the similarity of matters: bench/unmatched_urls.py)",
+        "'unmatched' (the common path without the similarity of matters: bench/unmatched_urls.py) and "
+        "'varied' (the common path with 50,000 distinct matters: bench/matters.py)",
     )
     ap.add_argument("--floor", action="store_true", help="also the stack floors (bench/floor_urls.py)")
     ap.add_argument("--small", type=int, default=10_000)
