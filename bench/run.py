@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.run registration      # API registrations/s vs the peer's tickets/s
         # each round: the peer, Redress in a burst (the group rule fires, target ≥ 1.0× the peer) and on
         # the common path (thresholds out of reach, target ≥ 1.5× and ≤ 12 statements); p99 reported
+        # --paths burst,common,varied,unmatched: also the common path with 50,000 distinct matters and
+        # without the similarity of matters (issue 13's with/without ratio, judged in the report)
     .venv/bin/python -m bench.run register-pages    # register pages at 10,000 vs 1,000,000 cases
     .venv/bin/python -m bench.run all               # both (the default)
     .venv/bin/python -m bench.run surge             # issue 12: an emergency plan's surge (bench/surge.py;
