@@ -63,29 +63,30 @@ class _Membership:
 class _Tokenizer(jieba.Tokenizer):
     """jieba's tokenizer reading its words from a trie (`build`) instead of its dict of words and prefixes."""
 
-    def build(self, *dictionaries: Path) -> None:
-        # Read twice rather than held in a dict: a dict of 350,000 words, freed, leaves its memory behind.
-        # The later dictionaries (the bank's terms) are small; their frequency replaces the first one's, and
-        # every line counts in the total, as jieba's `load_userdict` has it.
-        first, later_lines = dictionaries[0], [e for path in dictionaries[1:] for e in _entries(path)]
-        later = dict(later_lines)
-        total = sum(frequency for _word, frequency in later_lines)
+    def build(self, words: Path, terms: Path) -> None:
+        """jieba's dictionary `words` with the bank's `terms`: a term's frequency replaces the word's, and
+        every line counts in the total, as jieba's `load_userdict` has it."""
+        # `words` read twice rather than held in a dict: a dict of 350,000 words, freed, leaves its memory
+        # behind.
+        term_lines = list(_entries(terms))
+        by_term = dict(term_lines)
+        total = sum(frequency for _word, frequency in term_lines)
 
-        def words() -> Iterator[str]:
+        def all_words() -> Iterator[str]:
             nonlocal total
-            for word, frequency in _entries(first):
+            for word, frequency in _entries(words):
                 total += frequency
                 yield word
-            yield from later
+            yield from by_term
 
-        trie = marisa_trie.Trie(words(), num_tries=1)
+        trie = marisa_trie.Trie(all_words(), num_tries=1)
         # As jieba's `calc` weighs a word: log(frequency) - log(total), the same floating-point operations.
         log_total = math.log(total)
         weights = array("d", bytes(8 * len(trie)))
-        for word, frequency in _entries(first):
-            if word not in later:
+        for word, frequency in _entries(words):
+            if word not in by_term:
                 weights[trie[word]] = math.log(frequency) - log_total
-        for word, frequency in later.items():
+        for word, frequency in by_term.items():
             weights[trie[word]] = math.log(frequency) - log_total
         self.trie, self.weights, self.unknown = trie, weights, math.log(1) - log_total
         self.FREQ, self.total, self.initialized = _Membership(trie), total, True

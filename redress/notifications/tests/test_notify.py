@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from redress.notifications.choices import Channel, DeliveryStatus
 from redress.notifications.models import Delivery, Notification, NotificationPreference, WebhookDelivery
-from redress.notifications.services import notify
+from redress.notifications.services import Message, notify, notify_many
 
 
 @pytest.fixture
@@ -180,3 +180,44 @@ def test_two_processes_write_one_webhook_delivery(bank):
     for t in threads:
         t.join(20)
     assert WebhookDelivery.objects.filter(dedupe_key="race-hook").count() == 1
+
+
+def test_a_batch_of_messages_keeps_each_cases_own_rules_on_who_is_told_what(reachable):
+    # notify_many writes many cases' messages together: the person complained about in one case is not
+    # told of it (R6), and a confidential case's text reaches only those handling it (R10.1), case by case.
+    bank = reachable
+    secret = bank.register(complainant_confidential=True, complainant_phone="13933330001")
+    about_subject = bank.register(subject_staff="subject", complainant_phone="13933330002")
+    confidential = Message(
+        "case.escalated", secret, (bank.teller, bank.outlet_head), "案件", "机密内容。", "batch:1"
+    )
+    told = notify_many(
+        [
+            confidential,
+            Message(
+                "case.escalated", about_subject, (bank.subject, bank.outlet_head), "案件", "内容。", "batch:2"
+            ),
+        ]
+    )
+    assert told == 3
+    bodies = {
+        (n.case_id, n.recipient.username): n.body
+        for n in Notification.objects.filter(dedupe_key__startswith="batch:").select_related("recipient")
+    }
+    assert bodies == {
+        (secret.pk, "teller"): "机密内容。",
+        (secret.pk, "outlet_head"): "",
+        (about_subject.pk, "outlet_head"): "内容。",
+    }
+    assert Delivery.objects.filter(notification__case=secret, address="head@bank.test").exists()
+
+
+def test_a_batch_needs_a_key_per_message(bank):
+    case = bank.register()
+    twice = [
+        Message("e", case, (bank.handler,), "s", "b", "same"),
+        Message("e", case, (bank.teller,), "s", "b", "same"),
+    ]
+    with pytest.raises(ValueError, match="its own dedupe_key"):
+        notify_many(twice)
+    assert not Notification.objects.exists()
