@@ -193,3 +193,29 @@ def test_each_case_counts_in_its_ancestors_rows_and_not_above_its_unit():
     registered_at_a_branch = "/1/3/4/"
     assert figures.ancestor(registered_at_a_branch, 2) is not None
     assert figures.ancestor(registered_at_a_branch, 3) is None
+
+
+def test_rebuild_sums_every_slice_as_its_cases_do_whatever_unit_registered_them(cases):
+    """`rebuild` sums a slice by an ancestor from the registering units' day rows and every month from its
+    days (`figures._fill_plan`); each row must still be what its cases add up to (`verify` sums every slice
+    from the cases themselves), with cases registered at each depth of the tree, some with no ancestor at
+    the deeper depths."""
+    days = (dt.date(2026, 2, 27), dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2026, 3, 2))
+    actors = (cases.office, cases.province_group, cases.branch_group, cases.outsider)
+    for i, (day, actor) in enumerate(zip(days, actors, strict=True)):
+        received = dt.datetime(day.year, day.month, day.day, 10, tzinfo=BEIJING)
+        cases.register(actor, received_at=received, complainant_phone=f"1398888{i:04d}")
+    # Registered at the supervision office and the province (depth 1), a branch (2) and outlets (4).
+    depths = {figures.unit_depth(path) for path in CaseFigures.objects.values_list("unit_path", flat=True)}
+    assert depths == {1, 2, 4}
+    SliceFigures.objects.all().delete()
+    figures.rebuild()
+    assert figures.verify() == []
+    filled = set(SliceFigures.objects.values_list("slice", "grain").distinct())
+    assert filled == {(name, grain) for name in figures.SLICES for grain in figures.GRAINS}
+    # A case registered at a branch counts in its province's and branch's rows, not under a sub-branch.
+    branch_rows = SliceFigures.objects.filter(slice="unit@2", grain="month", unit_id=cases.branch_a.pk)
+    assert (
+        sum(row.registered for row in branch_rows)
+        == CaseFigures.objects.filter(unit_path__startswith=cases.branch_a.path).count()
+    )
