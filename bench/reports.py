@@ -435,7 +435,6 @@ def run(args: argparse.Namespace, out: Path) -> dict:
                 at["first_sweep"] = first_sweep(env)
                 log(f"  {at['first_sweep']['wall_s']} s: {at['first_sweep']['output'][-300:]}")
                 at["cases"] = sql_count(env, "SELECT count(*) FROM cases_case")
-                at["daily_figures_rows"] = sql_count(env, "SELECT count(*) FROM reports_dailyfigures")
                 at["slice_rows"] = sql_count(env, "SELECT count(*) FROM reports_slicefigures")
                 tokens = common.run_step("pages", ["sessions", "office", LEADER], env, 300)
                 port = free_port()
@@ -525,8 +524,7 @@ def report(result: dict) -> str:
         lines.append("")
     for size, at in result.get("at", {}).items():
         lines += [
-            f"### {int(size):,} cases ({at['cases']:,} rows; {at['daily_figures_rows']:,} bucket rows;"
-            f" {at.get('slice_rows', 0):,} slice rows)",
+            f"### {int(size):,} cases ({at['cases']:,} rows; {at.get('slice_rows', 0):,} slice rows)",
             "",
             f"- load: {json.dumps(at['load'])} — `{at['uptime_before_load']}`",
             f"- `redress reports rebuild`: {at['rebuild']['output']} (wall {at['rebuild']['wall_s']} s) — "

@@ -4,9 +4,9 @@ A case contributes to exactly one bucket of the rollup — the Beijing day it wa
 unit × its kind, channel, category, regulatory classes, product, customer group and unit and staff member
 complained about — and to the measures its state and history make true (registered, accepted, closed as
 counted, replied late, reopened, a clock breached…). `facts_of` is the one rule that turns a case into that
-bucket and those measures; everything else only moves its answer around. The bucket's row (`DailyFigures`)
-is kept with the case's; the reports read the rollup's slices (`SliceFigures`, `SLICES`: a few dimensions
-each, per day and per month), in which a case counts once per slice and grain (decision 0039):
+bucket and those measures; everything else only moves its answer around. The case's row (`CaseFigures`)
+keeps its bucket and measures; the reports read the rollup's slices (`SliceFigures`, `SLICES`: a few
+dimensions each, per day and per month), in which a case counts once per slice and grain (decision 0039):
 
 - registration (`record_new_case`, called by `redress.lifecycle.registration`): the case's facts are worked
   out from the case just written and what its triggers did to it (`KNOWN_ON_THE_NEW_CASE`), with no query,
@@ -16,15 +16,15 @@ each, per day and per month), in which a case counts once per slice and grain (d
   clock the sweeper breaches: the case's facts are worked out again from the database in one statement, with
   the facts stored for it; when they differ, the case's row is updated and the difference written as a
   `FigureChange`;
-- `fold` adds the changes written so far to the rollup — the bucket rows and their slice rows, as deltas
+- `fold` adds the changes written so far to the rollup — the slice rows of their buckets, as deltas
   (`count = count + d`) — and deletes them, one fold at a time: before every read of the rollup
   (`services.Rollup`), so a report is exact the moment a registration commits, and in the background
   (beat's `redress.reports.fold`, the embedded sweeper's pass), so the changes never pile up. A registration
   or a transition thus only appends a row: it takes no lock on a row another writer needs (the bucket's
   and the slices' rows of a busy day, shared by every registration of a unit; decision 0039);
-- `rebuild` recounts every case with the same rule and sums the buckets and slices from the cases' rows;
-  `verify` names each case whose stored facts differ from a recount and each bucket or slice row that
-  differs from the sum of its cases.
+- `rebuild` recounts every case with the same rule and sums the slices from the cases' rows; `verify`
+  names each case whose stored facts differ from a recount and each slice row that differs from the sum of
+  its cases.
 
 A new action needs nothing here: whatever it changes, the case's facts are worked out again after it.
 
@@ -192,29 +192,6 @@ class CaseFigures(Bucket, Counts):
 
     def __str__(self) -> str:
         return f"figures of {self.case_id}"
-
-
-class DailyFigures(Bucket, Counts):
-    """The rollup: per Beijing day and bucket, the sum of its cases' measures (a bucket's row is kept when
-    its counts fall to zero)."""
-
-    class Meta:
-        verbose_name = _("daily figures")
-        verbose_name_plural = _("daily figures")
-        constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="daily_figures_bucket_unique")]
-        indexes = [
-            models.Index(
-                fields=["unit_path", "day"],
-                name="daily_figures_path_day_idx",
-                opclasses=["varchar_pattern_ops", "date_ops"],
-            ),
-            models.Index(fields=["day"], name="daily_figures_day_idx"),
-            # Performance counts by the unit complained about over a period.
-            models.Index(fields=["subject_unit_id", "day"], name="daily_figures_subject_day_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.unit_path}"
 
 
 # The slices of the rollup: per slice the dimensions it keeps (besides the day), the others left '' or 0, so
@@ -499,10 +476,10 @@ _FOLD_LOCK = (0x52454452, 1)
 def _fold_sql(vendor: str) -> tuple[tuple[str, ...], tuple]:
     """The statements of a fold of one batch, and the parameters of its slices' upsert; the rows it adds up
     are `moved`. On PostgreSQL one statement: the oldest changes deleted (exactly those the statement sees),
-    summed per bucket and per slice row (`_slice_select`, as `rebuild` sums the cases) and added to the
-    rollup, and their number answered; its first parameter is the batch size. On SQLite, whose transactions
-    here begin IMMEDIATE (no other writer commits while a fold runs), `moved` is the changes up to an id:
-    the buckets' upsert, the slices' upsert, then their DELETE, each with that id first. Summing and sending
+    summed per slice row (`_slice_select`, as `rebuild` sums the cases) and added to the rollup, and their
+    number answered; its first parameter is the batch size. On SQLite, whose transactions here begin
+    IMMEDIATE (no other writer commits while a fold runs), `moved` is the changes up to an id: the slices'
+    upsert, then their DELETE, each with that id first. Summing and sending
     the slice rows from Python took 0.76 ms a change; in the server, 0.29 ms (a fold of 621 after 640
     registrations)."""
     quote = connection.ops.quote_name
@@ -516,11 +493,6 @@ def _fold_sql(vendor: str) -> tuple[tuple[str, ...], tuple]:
         return f"INSERT INTO {table} ({columns}) {select} ON CONFLICT ({keys}) DO UPDATE SET {sets}"
 
     changes = quote(FigureChange._meta.db_table)
-    bucket_key = ", ".join(quote(d) for d in DIMENSIONS)
-    sums = ", ".join(f"SUM({quote(m)})" for m in MEASURES)
-    buckets = upsert(
-        DailyFigures, DIMENSIONS, f"SELECT {bucket_key}, {sums} FROM moved GROUP BY {bucket_key}"
-    )
     selects, params = [], []
     for name in SLICES:
         for grain in GRAINS:
@@ -532,11 +504,11 @@ def _fold_sql(vendor: str) -> tuple[tuple[str, ...], tuple]:
         return (
             f"WITH moved AS (DELETE FROM {changes} WHERE id IN"
             f" (SELECT id FROM {changes} ORDER BY id LIMIT %s) RETURNING {names}),"
-            f" buckets AS ({buckets}), slices AS ({slices})"
+            f" slices AS ({slices})"
             f" SELECT count(*) FROM moved",
         ), tuple(params)
     moved = f"WITH moved AS (SELECT {names} FROM {changes} WHERE id <= %s) "
-    return (moved + buckets, moved + slices, f"DELETE FROM {changes} WHERE id <= %s"), tuple(params)
+    return (moved + slices, f"DELETE FROM {changes} WHERE id <= %s"), tuple(params)
 
 
 def _fold_batch(batch: int) -> int:
@@ -549,8 +521,7 @@ def _fold_batch(batch: int) -> int:
         ids = list(FigureChange.objects.order_by("id").values_list("id", flat=True)[:batch])
         if not ids:
             return 0
-        buckets, slices, delete = statements
-        cursor.execute(buckets, [ids[-1]])
+        slices, delete = statements
         cursor.execute(slices, [ids[-1], *params])
         cursor.execute(delete, [ids[-1]])
     return len(ids)
@@ -563,7 +534,7 @@ def _hold_fold_lock() -> None:
 
 
 def fold(batch: int = FOLD_BATCH) -> int:
-    """The changes written so far added to the rollup — each bucket's row and its slice rows — and deleted,
+    """The changes written so far added to the rollup — the slice rows of each change's bucket — and deleted,
     oldest first, `batch` at a time; returns how many were folded. One fold at a time: a second waits for
     the first to commit, then folds what is left (on PostgreSQL a transaction-level advisory lock; SQLite's
     transactions begin IMMEDIATE, one writer at a time). Exactly the changes summed are deleted (on
@@ -780,7 +751,6 @@ def rebuild(batch: int = 10000) -> int:
         # The changes not yet folded are the cases' own, which the recount counts.
         FigureChange.objects.all().delete()
         SliceFigures.objects.all().delete()
-        DailyFigures.objects.all().delete()
         CaseFigures.objects.all().delete()
         done, pending = 0, []
         for case_id, _number, subject_staff_id, (bucket, counts) in recount():
@@ -814,21 +784,13 @@ def _store(rows: list[dict[str, Any]]) -> None:
 
 
 def sum_rollups() -> None:
-    """The rollup's bucket rows and every slice summed afresh from the cases' figures (SQL, `INSERT …
+    """Every slice of the rollup summed afresh from the cases' figures (SQL, `INSERT …
     SELECT … GROUP BY`), then analysed: what `rebuild` does once the cases' figures are recounted, and the
     migration that added the slices. Only the day rows of the slices without an ancestor are summed from the
     cases; the others from day rows already summed (`_fill_plan`), which hold the same cases in fewer rows."""
     quote = connection.ops.quote_name
-    key = ", ".join(quote(name) for name in DIMENSIONS)
-    sums = ", ".join(f"SUM({quote(name)})" for name in MEASURES)
-    columns = ", ".join(quote(name) for name in MEASURES)
     SliceFigures.objects.all().delete()
-    DailyFigures.objects.all().delete()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(DailyFigures._meta.db_table)} ({key}, {columns}) "
-            f"SELECT {key}, {sums} FROM {quote(CaseFigures._meta.db_table)} GROUP BY {key}"
-        )
         analysed = False
         for name, grain, base in _fill_plan():
             if base is not None and not analysed and connection.vendor == "postgresql":
@@ -841,7 +803,7 @@ def sum_rollups() -> None:
             # Fresh statistics for the tables just filled: without them the planner took the rollup for one
             # row until autovacuum came by, and a branch's performance report looped over the units once
             # per rollup row (2.6 s at 100,000 cases; bench/reports.py).
-            tables = (CaseFigures._meta.db_table, DailyFigures._meta.db_table, SliceFigures._meta.db_table)
+            tables = (CaseFigures._meta.db_table, SliceFigures._meta.db_table)
             cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")
 
 
@@ -969,8 +931,8 @@ def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> No
 
 def verify() -> list[str]:
     """Each difference between the figures kept and a recount from the cases, named: a case whose stored
-    figures differ (or are missing), and a rollup bucket that differs from the sum of its cases' figures.
-    Empty when they agree."""
+    figures differ (or are missing), and a slice row that differs from the sum of its cases' figures. Empty
+    when they agree."""
     fold()
     differences: list[str] = []
     # Both in case order, walked side by side: neither is held in memory whole (tens of millions of rows).
@@ -994,22 +956,6 @@ def verify() -> list[str]:
     while kept is not None:
         differences.append(f"case #{kept['case_id']}: figures kept for no such case")
         kept = next(stored, None)
-    summed = {
-        tuple(row[name] for name in DIMENSIONS): row
-        for row in CaseFigures.objects.values(*DIMENSIONS).annotate(
-            **{f"s_{m}": models.Sum(m) for m in MEASURES}
-        )
-    }
-    for row in DailyFigures.objects.values(*DIMENSIONS, *MEASURES).iterator():
-        bucket = tuple(row[name] for name in DIMENSIONS)
-        sums = summed.pop(bucket, None)
-        for name in MEASURES:
-            expected = sums[f"s_{name}"] if sums else 0
-            if row[name] != expected:
-                differences.append(f"rollup {_describe(bucket)}: {name} {row[name]}, its cases {expected}")
-    for bucket, sums in summed.items():
-        if any(sums[f"s_{name}"] for name in MEASURES):
-            differences.append(f"rollup {_describe(bucket)}: missing")
     for name in SLICES:
         for grain in GRAINS:
             differences += _verify_slice(name, grain)

@@ -1,15 +1,15 @@
-"""The reports app's tables: each case's figures and their daily rollup (declared in `figures`, the part of
-the app the lifecycle calls in the transaction of every registration and transition), and the record of
-each unit's daily report sent."""
+"""The reports app's tables: each case's figures and their rollup (declared in `figures`, the part of the
+app the lifecycle calls in the transaction of every registration and transition), and the record of each
+unit's daily report sent."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from redress.organisation.models import Unit
 
-from .figures import CaseFigures, DailyFigures
+from .figures import CaseFigures
 
-__all__ = ["CaseFigures", "DailyFigures", "DailyReport", "Problem", "ProblemStatus"]
+__all__ = ["CaseFigures", "DailyReport", "Problem", "ProblemStatus"]
 
 
 class DailyReport(models.Model):

@@ -21,7 +21,7 @@ from redress.lifecycle import perform
 from redress.lifecycle.sweeper import sweep
 from redress.lifecycle.tests.test_stateful import LifecycleMachine
 from redress.reports import figures, services
-from redress.reports.figures import CaseFigures, DailyFigures, FigureChange, SliceFigures
+from redress.reports.figures import DAY, CaseFigures, FigureChange, SliceFigures
 from redress.testing import CLASSES
 
 pytestmark = pytest.mark.django_db
@@ -29,27 +29,25 @@ pytestmark = pytest.mark.django_db
 REPLY = {"method": "written", "content": "经核实，已为您办理。"}
 
 
-def totals(**match) -> dict[str, int]:
+def totals() -> dict[str, int]:
+    """The whole rollup's measures, from the slice every case counts in once a day (its registering unit)."""
     figures.fold()
-    rows = DailyFigures.objects.filter(**match)
+    rows = SliceFigures.objects.filter(slice="unit", grain=DAY)
     return {name: sum(getattr(row, name) for row in rows) for name in figures.MEASURES}
 
 
 def test_a_registration_counts_once_in_its_day_unit_and_classes(bank):
     case = bank.register(complainant_vip=True, product="借记卡")
     assert figures.fold() == 1
-    (row,) = DailyFigures.objects.all()
+    (row,) = SliceFigures.objects.filter(slice="customer_group", grain=DAY)
     assert (row.day, row.unit_id, row.unit_path) == (
         timezone.localtime(case.received_at).date(),
         bank.outlet_a1_1.pk,
         bank.outlet_a1_1.path,
     )
-    assert (row.kind, row.channel, row.category, row.customer_group) == (
-        "complaint",
-        "counter",
-        "service_attitude",
-        "vip",
-    )
+    assert (row.kind, row.customer_group) == ("complaint", "vip")
+    (kept,) = CaseFigures.objects.all()
+    assert (kept.channel, kept.category, kept.product) == ("counter", "service_attitude", "借记卡")
     assert row.registered == row.open == 1 and row.accepted == row.closed == 0
     assert figures.verify() == []
 
@@ -137,13 +135,14 @@ def test_a_classification_changed_moves_the_case_to_its_new_bucket(bank):
     figures.fold()
     # Registered in the bucket of no customer group and moved in the same fold: the old bucket nets to 0
     # (a row of zeros, or none).
-    rows = DailyFigures.objects.exclude(registered=0).order_by("customer_group")
+    by_group = SliceFigures.objects.filter(slice="customer_group", grain=DAY).order_by("customer_group")
+    rows = by_group.exclude(registered=0)
     assert [(r.customer_group, r.registered) for r in rows] == [("cash", 1)]
     case = Case.objects.get(pk=case.pk)
     Case.objects.filter(pk=case.pk).update(product="")  # and back, after a fold
     figures.case_changed(case.pk)
     figures.fold()
-    assert [(r.customer_group, r.registered) for r in DailyFigures.objects.order_by("customer_group")] == [
+    assert [(r.customer_group, r.registered) for r in by_group.all()] == [
         ("", 1),
         ("cash", 0),
     ]
@@ -160,8 +159,7 @@ def test_a_registration_and_its_triggers_write_their_changes_in_one_statement_fo
     with override_settings(REPORTS_MAINTAIN_FIGURES=False):  # its figures are written below
         new = bank.register(received_at=dt.datetime(2026, 11, 15, 10, tzinfo=beijing))
     Case.objects.filter(pk__in=[later.pk, earlier.pk]).update(product="现金存款")  # their buckets move
-    rollup = sorted(DailyFigures.objects.values_list(*figures.DIMENSIONS, "registered"))
-    slices = SliceFigures.objects.count()
+    rollup = sorted(SliceFigures.objects.values_list(*figures.SLICE_KEY, "registered"))
     with figures.registering(new) as done:
         figures.case_changed(later.pk)
         figures.case_changed(earlier.pk)
@@ -171,8 +169,7 @@ def test_a_registration_and_its_triggers_write_their_changes_in_one_statement_fo
     assert sum("reports_figurechange" in q["sql"] for q in written.captured_queries) == 1
     # Out of two old buckets, into two new ones, and the new case's.
     assert FigureChange.objects.count() == 5
-    assert sorted(DailyFigures.objects.values_list(*figures.DIMENSIONS, "registered")) == rollup
-    assert SliceFigures.objects.count() == slices
+    assert sorted(SliceFigures.objects.values_list(*figures.SLICE_KEY, "registered")) == rollup
     assert figures.fold() == 5 and not FigureChange.objects.exists()
     assert figures.verify() == []
 
@@ -253,10 +250,10 @@ def test_verify_names_each_difference_and_rebuild_repairs_it(bank):
     case = perform("accept", bank.teller, bank.register())
     CaseFigures.objects.filter(pk=case.pk).update(accepted=0)
     figures.fold()
-    DailyFigures.objects.update(registered=5)
+    SliceFigures.objects.filter(slice="kind", grain=DAY).update(registered=5)
     differences = figures.verify()
     assert f"case {case.number}: accepted kept 0, recount 1" in differences
-    assert any(d.startswith("rollup ") and "registered 5, its cases 1" in d for d in differences)
+    assert any(d.startswith("slice kind by day ") and "registered 5, its cases 1" in d for d in differences)
     with pytest.raises(CommandError):
         call_command("reports", "verify")
     call_command("reports", "rebuild")
@@ -269,7 +266,7 @@ def test_the_benchmarks_switch_off_keeps_no_figures_until_rebuild(bank):
     nor a transition writes figures, and `rebuild` counts the cases afterwards."""
     with override_settings(REPORTS_MAINTAIN_FIGURES=False):
         perform("accept", bank.teller, bank.register())
-    assert not CaseFigures.objects.exists() and not DailyFigures.objects.exists()
+    assert not CaseFigures.objects.exists() and not SliceFigures.objects.exists()
     call_command("reports", "rebuild")
     assert totals()["accepted"] == 1 and figures.verify() == []
 
