@@ -10,7 +10,7 @@
     .venv/bin/python -m bench.run surge             # issue 12: an emergency plan's surge (bench/surge.py;
         # its own options: --count, --minutes, --sweep-every …; not part of `all`)
     .venv/bin/python -m bench.run reports --sizes 1000000,10000000   # issue 11: reports and the dashboard
-        # (bench/reports.py; not part of `all`: a 10,000,000-case load takes hours on a small machine)
+        # (bench/reports.py; not part of `all`: the 10,000,000-case step takes about an hour on two cores)
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and the peer harness in
 ../shared/peer-bench (or $PEER_BENCH_DIR); its setup.sh installs django-helpdesk in /tmp/peerbench.
