@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,27 +104,17 @@ def _record_request(case: Case, now: dt.datetime) -> None:
 
 
 def request_instructions(now: dt.datetime, *, batch: int = 200) -> int:
-    """Put the newly registered open cases without an instruction before their leaders; how many. Each batch
-    reads on from where the last ended (by receipt and id): read from the window's start, every batch
-    walked again past the cases the pass had just asked about (146,285 cases after a bulk load of
-    10,000,000 took 425 s, bench/reports.py), and a case whose request could not even be recorded came
-    back in every batch."""
+    """Put the newly registered open cases without an instruction before their leaders; how many."""
     asked_about = Exists(InstructionRequest.objects.filter(case=OuterRef("pk")))
-    pending = (
-        Case.objects.filter(state__in=OPEN_STATES, received_at__gte=now - ASK_WITHIN)
-        .filter(_uninstructed())
-        .exclude(asked_about)
-        .select_related("unit", "holder_unit")
-        .order_by("received_at", "id")
-    )
     total = 0
     while True:
-        cases = list(pending[:batch])
-        if cases:
-            last = cases[-1]
-            pending = pending.filter(
-                Q(received_at__gt=last.received_at) | Q(received_at=last.received_at, pk__gt=last.pk)
-            )
+        cases = list(
+            Case.objects.filter(state__in=OPEN_STATES, received_at__gte=now - ASK_WITHIN)
+            .filter(_uninstructed())
+            .exclude(asked_about)
+            .select_related("unit", "holder_unit")
+            .order_by("received_at", "id")[:batch]
+        )
         try:
             # One reading of the reference tokens for the batch (redress.common.reference), not per lookup.
             with transaction.atomic(), reference.pinned():
@@ -141,11 +131,7 @@ def request_instructions(now: dt.datetime, *, batch: int = 200) -> int:
                     # Recorded all the same, so the next pass does not try it again forever; the leader
                     # still finds the case on the list awaiting instruction.
                     log.exception("could not put case %s before its leader", case.pk)
-                    try:
-                        _record_request(case, now)
-                    except Exception:
-                        # The next pass's; this one goes on to the cases after it.
-                        log.exception("could not record the request about case %s", case.pk)
+                    _record_request(case, now)
         total += len(cases)
         if len(cases) < batch:
             return total

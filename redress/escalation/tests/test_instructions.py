@@ -107,39 +107,3 @@ def test_a_case_that_cannot_be_told_does_not_hold_back_the_others(bank, leaders,
     asked = Notification.objects.filter(event="instruction_requested")
     assert sorted(asked.values_list("case", flat=True)) == [cases[0].pk, cases[2].pk]
     assert "could not put case" in caplog.text
-
-
-@pytest.mark.parametrize("write", ["lost", "failing"])
-def test_a_pass_reads_on_from_its_last_batch_and_offers_each_case_once(bank, leaders, monkeypatch, write):
-    """More cases than a batch: each batch reads on from where the last ended (by receipt and id), not from
-    the window's start again, so a pass offers each case once, even one whose request was not stored (a
-    lost write came back in every later batch of the pass; a failing one ended the pass, and every pass
-    after it, before the cases behind it). It is the next pass's."""
-    cases = [bank.register(complainant_phone=f"1393333000{i}") for i in range(5)]
-    lost = cases[2]
-    real_ask, real_record = instructions._ask_about, instructions._record_request
-    offered: list[int] = []
-
-    def ask_about(batch, now):
-        offered.extend(case.pk for case in batch)
-        if any(case.pk == lost.pk for case in batch):
-            raise RuntimeError("this batch cannot be asked about together")
-        real_ask(batch, now)
-
-    def record(case, now):
-        if case.pk != lost.pk:
-            real_record(case, now)
-        elif write == "failing":
-            raise RuntimeError("cannot be recorded")
-
-    monkeypatch.setattr(instructions, "_ask_about", ask_about)
-    monkeypatch.setattr(instructions, "_record_request", record)
-    assert instructions.request_instructions(timezone.now(), batch=2) == 5
-    assert offered == [case.pk for case in cases]
-    asked = set(InstructionRequest.objects.values_list("case", flat=True))
-    assert asked == {case.pk for case in cases} - {lost.pk}
-    # The next pass offers the lost one again, and only it.
-    offered.clear()
-    monkeypatch.setattr(instructions, "_record_request", real_record)
-    assert instructions.request_instructions(timezone.now(), batch=2) == 1
-    assert offered == [lost.pk]
