@@ -470,6 +470,10 @@ FOLD_BATCH = 1000
 # The key of the fold's lock on PostgreSQL (the two-number form of pg_advisory_xact_lock, whose keys never
 # meet the band keys' single numbers, redress.matching.similarity): an arbitrary tag for "reports", 1.
 _FOLD_LOCK = (0x52454452, 1)
+# The key of the lock `rebuild` holds while it sums the slices afresh: every fold holds it shared, the sum
+# alone (`_sum_apart`). A fold that cannot have it folds nothing and returns: the changes wait for the next
+# fold, and a report read meanwhile shows the rollup as it was, never a wait of minutes.
+_REBUILD_LOCK = (0x52454452, 2)
 
 
 @functools.cache
@@ -526,10 +530,15 @@ def _fold_batch(batch: int) -> int:
     return len(ids)
 
 
-def _hold_fold_lock() -> None:
+def _hold_fold_lock() -> bool:
+    """The fold's lock, for this transaction; False (and no lock) while `rebuild` sums the slices."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock_shared(%s, %s)", _REBUILD_LOCK)
+            if not cursor.fetchone()[0]:
+                return False
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _FOLD_LOCK)
+    return True
 
 
 def fold(batch: int = FOLD_BATCH) -> int:
@@ -538,7 +547,8 @@ def fold(batch: int = FOLD_BATCH) -> int:
     the first to commit, then folds what is left (on PostgreSQL a transaction-level advisory lock; SQLite's
     transactions begin IMMEDIATE, one writer at a time). Exactly the changes summed are deleted (on
     PostgreSQL one statement deletes them and adds what it deleted; on SQLite no change commits meanwhile):
-    a change committed while a fold runs is the next fold's."""
+    a change committed while a fold runs is the next fold's. While `rebuild` sums the slices afresh, a fold
+    folds nothing (the changes are the next fold's after it)."""
     # Most reads find nothing to fold: one cheap look, no transaction or lock (a change committed just
     # after it is the next read's, as if this one had come a moment earlier).
     if not FigureChange.objects.exists():
@@ -546,7 +556,8 @@ def fold(batch: int = FOLD_BATCH) -> int:
     folded = 0
     while True:
         with transaction.atomic():
-            _hold_fold_lock()
+            if not _hold_fold_lock():
+                return folded
             done = _fold_batch(batch)
         folded += done
         if done < batch:
@@ -708,17 +719,29 @@ def _changed(case_id: int) -> list[tuple[tuple, dict[str, int]]]:
     """The case's facts worked out again and stored; the differences its buckets take (none if none)."""
     row = _facts_row(case_id)
     bucket, counts = facts_of(row)
+    stored = _stored(bucket, counts, row["subject_staff_id"])
+    changes = _differences(row, bucket, counts)
     if row["figures__registered"] is None:  # registered before the figures were kept: `rebuild` recounts
-        CaseFigures.objects.create(case_id=case_id, **_stored(bucket, counts, row["subject_staff_id"]))
-        return [(bucket, counts)]
+        CaseFigures.objects.create(case_id=case_id, **stored)
+    elif changes:
+        CaseFigures.objects.filter(case_id=case_id).update(**stored)
+    return changes
+
+
+def _differences(
+    row: Mapping[str, Any], bucket: tuple, counts: Mapping[str, int]
+) -> list[tuple[tuple, dict[str, int]]]:
+    """What the rollup takes when the case of `row` (its figures as stored, `figures__…`) counts for `bucket`
+    and `counts` from now on: nothing when they are those stored; every count when none are stored."""
+    if row["figures__registered"] is None:
+        return [(bucket, dict(counts))]
     old_bucket = tuple(row[f"figures__{name}"] for name in DIMENSIONS)
     old_counts = {name: row[f"figures__{name}"] for name in MEASURES}
     if old_bucket == bucket and old_counts == counts:
         return []
-    CaseFigures.objects.filter(case_id=case_id).update(**_stored(bucket, counts, row["subject_staff_id"]))
     if old_bucket == bucket:
         return [(bucket, {name: counts[name] - old_counts[name] for name in MEASURES})]
-    return [(old_bucket, {name: -old_counts[name] for name in MEASURES}), (bucket, counts)]
+    return [(old_bucket, {name: -old_counts[name] for name in MEASURES}), (bucket, dict(counts))]
 
 
 def _write_changes(changes: Iterable[tuple[tuple, Mapping[str, int]]]) -> None:
@@ -737,30 +760,91 @@ def recount(cases: models.QuerySet[Case] | None = None) -> Iterator[tuple[int, s
         yield row["pk"], row["number"], row["subject_staff_id"], facts_of(row)
 
 
-def rebuild(batch: int = 10000) -> int:
-    """Every case's figures recounted and the rollup summed from them, in one transaction; returns the
-    number of cases. On PostgreSQL the cases' table is held against writes meanwhile (SHARE: readers go on,
-    a registration or transition waits), so no change falls between the recount and the sum, and so is the
-    fold's lock."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Case._meta.db_table)} IN SHARE MODE")
-        _hold_fold_lock()
-        # The changes not yet folded are the cases' own, which the recount counts.
-        FigureChange.objects.all().delete()
-        SliceFigures.objects.all().delete()
-        CaseFigures.objects.all().delete()
-        done, pending = 0, []
-        for case_id, _number, subject_staff_id, (bucket, counts) in recount():
-            pending.append({"case_id": case_id, **_stored(bucket, counts, subject_staff_id)})
-            if len(pending) >= batch:
-                _store(pending)
-                done, pending = done + len(pending), []
-        _store(pending)
-        done += len(pending)
-        sum_rollups()
+# Cases `rebuild` recounts in one transaction.
+REBUILD_BATCH = 5000
+
+
+def rebuild(batch: int = REBUILD_BATCH) -> int:
+    """Every case's figures recounted and the rollup summed afresh from them; returns the number of cases.
+    Registrations, actions and report reads go on meanwhile, on any number of nodes: it takes no lock on the
+    table of cases (decision 0040).
+
+    1. The recount, `batch` cases at a time in id order, each batch its own transaction (`_recount_batch`):
+       a case whose stored figures are those of the recount is left alone; one whose figures differ or are
+       missing is locked as a transition locks it, read again and stored.
+    2. The slices summed afresh from the cases' figures in one snapshot of the database (`_sum_apart`),
+       less the changes not yet folded in it, which the next fold adds. Folds fold nothing meanwhile.
+    3. A fold: what registrations and actions wrote meanwhile.
+
+    Stopped before its end, it leaves the slices as they were (a recount's repairs reach them at step 2):
+    `verify` names the differences, and `rebuild` again repairs them."""
+    done, last = 0, 0
+    while True:
+        with transaction.atomic():
+            checked, last = _recount_batch(last, batch)
+        if not checked:
+            break
+        done += checked
+    _sum_apart()
+    fold()
     return done
+
+
+def _recount_rows(cases: models.QuerySet[Case]) -> models.QuerySet:
+    """The rows `facts_of` reads, with the figures stored for each case (`figures__…`; None if none)."""
+    stored = [f"figures__{name}" for name in (*DIMENSIONS, *MEASURES)]
+    return cases.annotate(**_history()).values(*CASE_COLUMNS, *_history(), *stored)
+
+
+def _recount_batch(after: int, batch: int) -> tuple[int, int]:
+    """The figures of the `batch` cases after the id `after` recounted, and those that differ stored;
+    returns how many cases were read and the last one's id. No change is written for the fold: the slices
+    are summed afresh from the cases' figures next (`_sum_apart`)."""
+    rows = list(_recount_rows(Case.objects.filter(pk__gt=after).order_by("pk"))[:batch])
+    if not rows:
+        return 0, after
+    wrong = [row["pk"] for row in rows if _differences(row, *facts_of(row))]
+    if wrong:
+        # Locked as a transition locks a case (its row alone, FOR NO KEY UPDATE, in id order), then read
+        # again: an action that committed since the read above has stored its own figures, and one that
+        # comes now waits for this batch, then reads what it stored and writes its difference from them.
+        locked = Case.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=wrong).order_by("pk")
+        list(locked.values_list("pk", flat=True))
+        missing, repaired = [], []
+        for row in _recount_rows(Case.objects.filter(pk__in=wrong).order_by("pk")):
+            bucket, counts = facts_of(row)
+            stored = _stored(bucket, counts, row["subject_staff_id"])
+            if row["figures__registered"] is None:
+                missing.append({"case_id": row["pk"], **stored})
+            elif _differences(row, bucket, counts):
+                repaired.append((row["pk"], stored))
+        _store(missing)
+        for case_id, stored in repaired:
+            CaseFigures.objects.filter(case_id=case_id).update(**stored)
+    return len(rows), rows[-1]["pk"]
+
+
+def _sum_apart() -> None:
+    """The slices summed afresh (`sum_rollups`) in one snapshot, with no fold between its statements. On
+    PostgreSQL: the rebuild's lock taken first, outside any transaction, so that the fold running then has
+    committed before the snapshot is taken; then a REPEATABLE READ transaction, whose every statement sees
+    the cases' figures and the changes not yet folded as they were at its first. SQLite has one writer at a
+    time: its transaction is the snapshot."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        # Within a caller's transaction (a test's), that transaction is the snapshot.
+        with transaction.atomic():
+            sum_rollups()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", _REBUILD_LOCK)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            sum_rollups()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _REBUILD_LOCK)
 
 
 def _store(rows: list[dict[str, Any]]) -> None:
@@ -836,11 +920,24 @@ def _fill_slice_sql(name: str, grain: str, base: str | None, depth: int | None) 
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in (*SLICE_KEY, *MEASURES))
     if base is None:
-        select, params = _slice_select(name, grain, quote(CaseFigures._meta.db_table))
+        select, params = _slice_select(name, grain, _kept_sql())
     else:
         source, source_params = _day_rows_sql(base, depth)
         select, params = _slice_select(name, grain, source, source_params, ancestor_done=True)
     return f"INSERT INTO {quote(SliceFigures._meta.db_table)} ({columns}) {select}", params
+
+
+def _kept_sql() -> str:
+    """The cases' figures less the changes not yet folded, as a source of `_slice_select`: what the slices
+    hold once those changes are folded (`rebuild` sums them so, and folds after)."""
+    quote = connection.ops.quote_name
+    dimensions = ", ".join(quote(d) for d in DIMENSIONS)
+    measures = ", ".join(quote(m) for m in MEASURES)
+    negated = ", ".join(f"-{quote(m)}" for m in MEASURES)
+    return (
+        f"(SELECT {dimensions}, {measures} FROM {quote(CaseFigures._meta.db_table)}"
+        f" UNION ALL SELECT {dimensions}, {negated} FROM {quote(FigureChange._meta.db_table)}) kept"
+    )
 
 
 def _day_rows_sql(name: str, depth: int | None) -> tuple[str, list]:
