@@ -148,6 +148,46 @@ def tree_cpu_seconds(root: int) -> float:
     return total / tick
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by every process of the machine's PostgreSQL server (its backends and its
+    background processes: WAL writer, checkpointer…): the database's share of a load, on either side."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                if not f.read().startswith("postgres"):
+                    continue
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class CpuSplit:
+    """Where a load's CPU went, per request created: the server's process tree (web workers, and for Redress
+    its sidecars), PostgreSQL, and the load client (from its own report). Started before the load."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.server, self.postgres = tree_cpu_seconds(master), postgres_cpu_seconds()
+
+    def per_request(self, load: dict) -> dict[str, float]:
+        run = load["run"]
+        created = max(1, run["created"])
+        split = {
+            "server": (tree_cpu_seconds(self.master) - self.server) * 1000 / created,
+            "postgres": (postgres_cpu_seconds() - self.postgres) * 1000 / created,
+            "client": run.get("client_cpu_s", 0) * 1000 / created,
+        }
+        split["total"] = sum(split.values())
+        return {k: round(v, 2) for k, v in split.items()}
+
+
 def settle(root: int, *, idle_share: float = 0.05, window: float = 1.0, seconds: float = 90) -> float:
     """Wait until the server started as `root` is idle: its workers booted and, for `redress serve`, the
     sidecars' first pass (sweep, fold, retention) done. A load started earlier would share the two cores

@@ -100,6 +100,7 @@ def run_peer(args: argparse.Namespace, out: Path, tag: str) -> dict:
             log(f"peer: server idle after {common.settle(master)} s")
             result["loadavg_before"] = loadavg()
             log(f"peer: {args.n} tickets, {CLIENTS} clients")
+            cpu = common.CpuSplit(master)
             peer(
                 [
                     str(PEER_PY),
@@ -122,9 +123,10 @@ def run_peer(args: argparse.Namespace, out: Path, tag: str) -> dict:
                 args.max_seconds + 120,
             )
             result["loadavg_after"] = loadavg()
+            result["load"] = json.loads((out / f"peer_{tag}.json").read_text())
+            result["cpu_ms_per_registration"] = cpu.per_request(result["load"])
         finally:
             peer(["bash", "gunicorn_ctl.sh", "stop", str(port)], 60)
-        result["load"] = json.loads((out / f"peer_{tag}.json").read_text())
         text = peer([str(PEER_PY), "count_queries.py"], 300, PEER_DB="pg", PEER_PG_DB=db)
         m = re.search(r"== warm: status 201, (\d+) SQL statements", text)
         result["sql_statements_per_create"] = int(m.group(1)) if m else None
@@ -166,8 +168,12 @@ def run_redress(args: argparse.Namespace, out: Path, tag: str, path: str = "burs
                 )
                 result["loadavg_before"] = loadavg()
                 log(f"redress: {args.n} registrations, {CLIENTS} clients")
+                cpu = common.CpuSplit(master)
                 drive(args, cfg_path, master, out / f"redress_{tag}.json")
                 result["loadavg_after"] = loadavg()
+                result["cpu_ms_per_registration"] = cpu.per_request(
+                    json.loads((out / f"redress_{tag}.json").read_text())
+                )
                 result["worker_rss_after"] = {str(p): common.rss_mib(p) for p in common.worker_pids(master)}
                 result["other_children_rss_after"] = common.other_children_rss(master)
             result["load"] = json.loads((out / f"redress_{tag}.json").read_text())
@@ -498,6 +504,13 @@ def register_pages(args: argparse.Namespace, out: Path) -> dict:
 # ---- report ---------------------------------------------------------------------------------------------
 
 
+def _cpu(side: dict) -> str:
+    split = side.get("cpu_ms_per_registration")
+    if not split:
+        return ""
+    return f"{split['server']}, {split['postgres']}, {split['client']} = {split['total']}"
+
+
 def _redress_alone(reg: dict) -> bool:
     return any("peer" not in e for e in reg["rounds"])
 
@@ -517,8 +530,8 @@ def report(results: dict) -> str:
             "## API registration, 8 concurrent clients",
             "",
             "| round | side | server | created | /s | p50 ms | p95 ms | p99 ms | SQL/create | CPU busy % "
-            "| load avg |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| load avg | CPU ms / created: server, PostgreSQL, client = total |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for e in reg["rounds"]:
             for side in e["order"]:
@@ -528,17 +541,18 @@ def report(results: dict) -> str:
                     f"| {e['round']} | {side} | {s['gunicorn']} | {run['created']} "
                     f"| {run['throughput_per_s']} | "
                     f"{run['lat_ms']['p50']} | {run['lat_ms']['p95']} | {run['lat_ms']['p99']} | "
-                    f"{_sql_per_create(s)} | {run['machine_cpu_busy_pct']} | {s.get('loadavg_before')} |"
+                    f"{_sql_per_create(s)} | {run['machine_cpu_busy_pct']} | {s.get('loadavg_before')} | "
+                    f"{_cpu(s)} |"
                 )
             for path in reg["paths"]:
                 if f"ratio_{path}" in e:
                     lines.append(
-                        f"| {e['round']} | **ratio, {path}** | | | **{e[f'ratio_{path}']}×** | | | | | | |"
+                        f"| {e['round']} | **ratio, {path}** | | | **{e[f'ratio_{path}']}×** | | | | | | | |"
                     )
             if "ratio_common_to_unmatched" in e:
                 lines.append(
                     f"| {e['round']} | **common / unmatched** | | | **{e['ratio_common_to_unmatched']}×** "
-                    "| | | | | | |"
+                    "| | | | | | | |"
                 )
             floors = [
                 ("floor_server", "server alone: a plain Django view, no token, no parsing", 0),
@@ -555,7 +569,7 @@ def report(results: dict) -> str:
                     f"| {e['round']} | {label} | "
                     f"{e['redress_burst']['gunicorn']} | {run['created']} | {run['throughput_per_s']} | "
                     f"{run['lat_ms']['p50']} | {run['lat_ms']['p95']} | {run['lat_ms']['p99']} | "
-                    f"{statements} | {run['machine_cpu_busy_pct']} | {floor.get('loadavg_before')} |"
+                    f"{statements} | {run['machine_cpu_busy_pct']} | {floor.get('loadavg_before')} | |"
                 )
         lines.append("")
         for path, v in reg["verdicts"].items():
