@@ -20,6 +20,17 @@ pytestmark = [
 ]
 
 
+def _register(bank, token: str, i: int) -> int:
+    """The `i`th complainant's registration through the API, on this thread's own connection (closed after);
+    its status."""
+    try:
+        body = case_payload(bank, complainant={"name": f"客户{i}", "phone": f"1397654{i:04d}"})
+        client = Client(headers={"Authorization": f"Bearer {token}"})
+        return client.post("/api/v1/cases", body, content_type="application/json").status_code
+    finally:
+        connections.close_all()
+
+
 def test_folds_racing_registrations_lose_and_double_no_change(transactional_db, bank):
     """Changes committed while a fold runs are the next fold's, never deleted unfolded; two folds never add
     one change twice (each deletes what it adds, in one statement)."""
@@ -28,12 +39,7 @@ def test_folds_racing_registrations_lose_and_double_no_change(transactional_db, 
     folded: list[int] = []
 
     def register(i: int) -> int:
-        try:
-            body = case_payload(bank, complainant={"name": f"客户{i}", "phone": f"1397654{i:04d}"})
-            client = Client(headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"})
-            return client.post("/api/v1/cases", body, content_type="application/json").status_code
-        finally:
-            connections.close_all()
+        return _register(bank, tokens[i % len(tokens)], i)
 
     def keep_folding() -> None:
         try:
@@ -92,17 +98,8 @@ def _rebuild_in_a_thread() -> tuple[threading.Thread, list]:
 def _register_now(bank, i: int) -> int:
     """A registration through the API in its own thread and connection; its status, or a failure if it had
     to wait more than 20 s (for the rebuild)."""
-
-    def register() -> int:
-        try:
-            body = case_payload(bank, complainant={"name": f"客户{i}", "phone": f"1397655{i:04d}"})
-            client = Client(headers={"Authorization": f"Bearer {ApiToken.issue(bank.teller)}"})
-            return client.post("/api/v1/cases", body, content_type="application/json").status_code
-        finally:
-            connections.close_all()
-
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(register).result(timeout=20)
+        return pool.submit(_register, bank, ApiToken.issue(bank.teller), i).result(timeout=20)
 
 
 @pytest.mark.parametrize("step", ["_recount_batch", "sum_rollups"])
