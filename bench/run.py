@@ -73,6 +73,13 @@ PATHS = {
         "target": None,
         "settings": "bench.unlocked_settings",
     },
+    # Diagnostic, on request: the common path with the related-matters lookup capped at 30 candidates instead
+    # of 100 (bench/capped_urls.py): decision 0027's option 2.
+    "capped": {
+        "fixture_args": ("--mute-triggers",),
+        "target": None,
+        "settings": "bench.capped_settings",
+    },
     # Diagnostic, on request: the common path with matters as varied as an ordinary day's (50,000 distinct,
     # bench/matters.py) instead of the few templates every path uses, which make each matter like many.
     "varied": {"fixture_args": ("--mute-triggers",), "target": None, "varied_matters": 50_000},
@@ -721,7 +728,8 @@ def main(argv: list[str] | None = None) -> None:
         help="registration: which Redress loads each round runs: 'burst' (the group rule fires, every rule "
         "on), 'common' (thresholds out of reach: bench/fixture.py:mute_triggers) and, on request, "
         "'unmatched' (the common path without the similarity of matters: bench/unmatched_urls.py), "
-        "'unlocked' (the common path with the band keys' locks not taken: bench/unlocked_urls.py) and "
+        "'unlocked' (the common path with the band keys' locks not taken: bench/unlocked_urls.py), "
+        "'capped' (the common path with the lookup capped at 30 candidates: bench/capped_urls.py) and "
         "'varied' (the common path with 50,000 distinct matters: bench/matters.py)",
     )
     ap.add_argument("--floor", action="store_true", help="also the stack floors (bench/floor_urls.py)")
