@@ -85,7 +85,7 @@ def test_many_new_registrations_are_put_before_their_leaders_together(bank, lead
     written = [q["sql"] for q in ran.captured_queries if q["sql"].startswith("INSERT")]
     assert sum('INTO "escalation_instructionrequest"' in sql for sql in written) == 1
     told_leaders = [sql for sql in written if 'INTO "notifications_notification"' in sql]
-    assert sum("'instruction_requested'" in sql for sql in told_leaders) == 1
+    assert sum("instruction_requested" in sql for sql in told_leaders) == 1, told_leaders
     assert sum('FROM "organisation_absence"' in q["sql"] for q in ran.captured_queries) == 1
     assert InstructionRequest.objects.filter(case__in=cases).count() == 5
     assert told("instruction_requested") == ["president"] * 5
