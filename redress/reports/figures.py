@@ -670,14 +670,7 @@ class _FactsStatement:
     burst)."""
 
     def __init__(self, using: str) -> None:
-        stored_columns = [f"figures__{name}" for name in (*DIMENSIONS, *MEASURES)]
-        query = (
-            Case.objects.using(using)
-            .filter(pk=_ANY_CASE)
-            .annotate(**_history())
-            .values(*CASE_COLUMNS, *_history(), *stored_columns)
-            .query
-        )
+        query = _recount_rows(Case.objects.using(using).filter(pk=_ANY_CASE)).query
         self.compiler = query.get_compiler(using)
         self.sql, params = self.compiler.as_sql()
         self.params = list(params)
@@ -719,12 +712,11 @@ def _changed(case_id: int) -> list[tuple[tuple, dict[str, int]]]:
     """The case's facts worked out again and stored; the differences its buckets take (none if none)."""
     row = _facts_row(case_id)
     bucket, counts = facts_of(row)
-    stored = _stored(bucket, counts, row["subject_staff_id"])
     changes = _differences(row, bucket, counts)
     if row["figures__registered"] is None:  # registered before the figures were kept: `rebuild` recounts
-        CaseFigures.objects.create(case_id=case_id, **stored)
+        CaseFigures.objects.create(case_id=case_id, **_stored(bucket, counts, row["subject_staff_id"]))
     elif changes:
-        CaseFigures.objects.filter(case_id=case_id).update(**stored)
+        CaseFigures.objects.filter(case_id=case_id).update(**_stored(bucket, counts, row["subject_staff_id"]))
     return changes
 
 
@@ -772,8 +764,8 @@ def rebuild(batch: int = REBUILD_BATCH) -> int:
     1. The recount, `batch` cases at a time in id order, each batch its own transaction (`_recount_batch`):
        a case whose stored figures are those of the recount is left alone; one whose figures differ or are
        missing is locked as a transition locks it, read again and stored.
-    2. The slices summed afresh from the cases' figures in one snapshot of the database (`_sum_apart`),
-       less the changes not yet folded in it, which the next fold adds. Folds fold nothing meanwhile.
+    2. The slices summed afresh from the cases' figures (`_sum_apart`), less the changes not yet folded,
+       which the fold adds after. Folds fold nothing meanwhile.
     3. A fold: what registrations and actions wrote meanwhile.
 
     Stopped before its end, it leaves the slices as they were (a recount's repairs reach them at step 2):
@@ -825,32 +817,21 @@ def _recount_batch(after: int, batch: int) -> tuple[int, int]:
 
 
 def _sum_apart() -> None:
-    """The slices summed afresh (`sum_rollups`) in one snapshot, with no fold between its statements. On
-    PostgreSQL: the rebuild's lock taken first, outside any transaction, so that the fold running then has
-    committed before the snapshot is taken; then a REPEATABLE READ transaction, whose every statement sees
-    the cases' figures and the changes not yet folded as they were at its first. SQLite has one writer at a
-    time: its transaction is the snapshot."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        # Within a caller's transaction (a test's), that transaction is the snapshot.
-        with transaction.atomic():
-            sum_rollups()
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", _REBUILD_LOCK)
-    try:
-        with transaction.atomic():
+    """The slices summed afresh (`sum_rollups`) with no fold while it runs: on PostgreSQL the rebuild's lock,
+    for its transaction (granted once the folds running have committed; later folds skip). No snapshot
+    across its statements is needed: each reads the cases' figures and the changes not yet folded as one
+    moment (an action writes both in one commit), and every change it does not subtract is folded after.
+    SQLite has one writer at a time."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            sum_rollups()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _REBUILD_LOCK)
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _REBUILD_LOCK)
+        sum_rollups()
 
 
 def _store(rows: list[dict[str, Any]]) -> None:
     """New rows of cases' figures: on PostgreSQL one COPY (a tenth of the time of an INSERT of the same rows
-    through the ORM), elsewhere a bulk insert. Each batch is its own COPY: the recount's cursor is read
-    between them (a connection does one thing at a time)."""
+    through the ORM), elsewhere a bulk insert: the missing figures of one batch of `rebuild`'s recount."""
     if not rows:
         return
     if connection.vendor != "postgresql":
