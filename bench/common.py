@@ -131,27 +131,31 @@ def children(master: int) -> dict[int, str]:
     return out
 
 
+def _cpu_ticks(pid: int | str) -> int:
+    """CPU clock ticks (user and system) the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU time (user and system) used so far by `root` and every process below it."""
-    tick = os.sysconf("SC_CLK_TCK")
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            ticks = _cpu_ticks(pid)
             with open(f"/proc/{pid}/task/{pid}/children") as f:
                 todo.extend(int(x) for x in f.read().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+        total += ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu_seconds() -> float:
     """CPU time used so far by every process of the machine's PostgreSQL server (its backends and its
     background processes: WAL writer, checkpointer…): the database's share of a load, on either side."""
-    tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -160,12 +164,10 @@ def postgres_cpu_seconds() -> float:
             with open(f"/proc/{entry}/comm") as f:
                 if not f.read().startswith("postgres"):
                     continue
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            total += _cpu_ticks(entry)
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class CpuSplit:
