@@ -1,4 +1,4 @@
-"""Issue 13's benchmark: the similarity lookup at registration, on PostgreSQL with N cases and their bands.
+"""Issue 13's benchmark: the similarity lookup at registration, on PostgreSQL with N cases in their topics.
 
 Usage:
   .venv/bin/python -m bench.similar [--sizes 10000,100000] [--lookups 300] [--registrations 150]
@@ -6,18 +6,19 @@ Usage:
 
 Each step builds the small test bank, then copies a registered case N times with set-based SQL, each copy
 with a matter from a pool (the 190 matters of the evaluation set and the bulk loader's 72), a phone of its
-own (one in ten shares a phone with another case) and a time spread over the year before `now`; the band
-rows come from the pool's keys, joined in SQL, so the table holds what registration would have written.
+own (one in ten shares a phone with another case) and a time spread over the year before `now`; the pool's
+matters are placed in topics as registration would have placed them, and each copy joins its matter's topic
+in SQL, so the tables hold what registration would have written.
 The pool is small beside a real register: every matter has N/262 copies, so the candidates of a lookup
 are many more than a real bank's (a worst case, not a typical one).
 
 It times (1) `escalation.triggers.related_cases`, the one lookup the repeat, group and skip-level rules make
 at registration, for `lookups` cases taken at random as if just registered (p50, p95), each case's matter
 concepts and band keys worked out first and timed apart (`matter_worked_out_p50_ms`: at registration the
-intake has done it, before the triggers look, for the search entry and the bands it stores), and each
+intake has done it, before the triggers look, for the search entry and the topic it joins), and each
 lookup run again unprepared, in turn first (`lookup_unprepared_p50_ms`; the lookup is a prepared statement
 on PostgreSQL unless REDRESS_DB_PREPARED_STATEMENTS=0); (2) registering
-`registrations` cases through `register_case`, with the lookup and the band insert, and with both replaced by
+`registrations` cases through `register_case`, with the topics and the lookup, and with both replaced by
 nothing (in the same process, alternating quarters), as cases per second; each of these falls in a week of its
 own after the loaded year, so no group forms and the common path is what is compared. Target: the lookup p50
 under 5 ms; registration with it at least 0.9× the rate without it. Prints JSON.
@@ -58,11 +59,10 @@ def _pool() -> list[str]:
 
 
 def _load(n: int, now) -> tuple[float, int]:
-    """N-1 copies of a seed case with pooled matters, and their bands; (seconds, band rows)."""
+    """N-1 copies of a seed case with pooled matters, in their topics; (seconds, member rows)."""
     from django.db import connection
 
     from redress.lifecycle.registration import register_case
-    from redress.matching import similarity
     from redress.testing import build_bank
 
     bank = build_bank()
@@ -71,12 +71,9 @@ def _load(n: int, now) -> tuple[float, int]:
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE pool (idx int PRIMARY KEY, matter text)")
-        cursor.execute("CREATE TEMP TABLE pool_key (idx int, key bigint)")
+        cursor.execute("CREATE TEMP TABLE pool_topic (idx int PRIMARY KEY, topic bigint)")
         cursor.executemany("INSERT INTO pool VALUES (%s, %s)", list(enumerate(pool)))
-        keys = [
-            (i, k) for i, text in enumerate(pool) for k in similarity.band_keys(similarity.concepts(text))
-        ]
-        cursor.executemany("INSERT INTO pool_key VALUES (%s, %s)", keys)
+        cursor.executemany("INSERT INTO pool_topic VALUES (%s, %s)", _pool_topics(pool, seed))
         skip = {"id", "number", "matter", "received_at", "complainant_phone", "complainant_id_number"}
         skip |= {"complainant_phone_index", "complainant_id_index"}
         case_columns = [f.column for f in seed._meta.concrete_fields if f.column not in skip]
@@ -98,22 +95,42 @@ def _load(n: int, now) -> tuple[float, int]:
             [now, n, n - 1, len(pool), seed.pk],
         )
         cursor.execute(
-            """INSERT INTO matching_matterband (key, received_at, case_id, scope_path, product)
-               SELECT k.key, c.received_at, c.id,
+            """INSERT INTO matching_topicmember (case_id, topic_id, received_at, scope_path, product)
+               SELECT c.id, t.topic, c.received_at,
                       CASE WHEN c.subject_unit_path <> '' THEN c.subject_unit_path ELSE c.unit_path END,
                       c.product
-                 FROM cases_case c JOIN pool_key k ON k.idx = substr(c.number, 3)::int %% %s
+                 FROM cases_case c JOIN pool_topic t ON t.idx = substr(c.number, 3)::int %% %s
                 WHERE c.number LIKE 'TB%%'""",
             [len(pool)],
         )
-        cursor.execute("SELECT count(*) FROM matching_matterband")
-        bands = cursor.fetchone()[0]
-        # As autovacuum leaves a table in service (migration matching 0007 has it visit the band rows after
+        cursor.execute("SELECT count(*) FROM matching_topicmember")
+        members = cursor.fetchone()[0]
+        # As autovacuum leaves a table in service (migration matching 0008 has it visit the member rows after
         # every 1% new): its pages all-visible, so the lookup can read the index alone. This machine's
         # PostgreSQL runs with autovacuum off, which no production server does.
-        cursor.execute("VACUUM (ANALYZE) matching_matterband")
+        cursor.execute("VACUUM (ANALYZE) matching_topicmember")
         cursor.execute("ANALYZE")
-    return time.perf_counter() - t0, bands
+    return time.perf_counter() - t0, members
+
+
+def _pool_topics(pool: list[str], seed) -> list[tuple[int, int]]:
+    """(pool index, topic) of every matter of the pool, the topics stored as registration would have raised
+    them, one matter after another (`similarity.placements`)."""
+    from redress.escalation.triggers import current_settings
+    from redress.matching import similarity
+    from redress.matching.models import Topic, TopicKey
+
+    matters = [similarity.concepts(text) for text in pool]
+    placed = similarity.placements(matters, {}, {}, float(current_settings().similarity_threshold))
+    raised = {
+        i: Topic.objects.create(concepts=similarity.stored(matters[i]), raised_by=seed)
+        for i, t in enumerate(placed)
+        if t == -i - 1
+    }
+    TopicKey.objects.bulk_create(
+        [TopicKey(key=k, topic=t) for i, t in raised.items() for k in similarity.band_keys(matters[i])]
+    )
+    return [(i, raised[-t - 1].pk) for i, t in enumerate(placed) if t is not None]
 
 
 def _step(n: int, lookups: int, registrations: int) -> dict:
@@ -132,7 +149,7 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
     from redress.organisation.models import Staff
 
     now = dt.datetime(2026, 11, 30, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
-    load_s, bands = _load(n, now)
+    load_s, members = _load(n, now)
     rules = triggers.current_settings()
     rnd = random.Random(1)
     ids = list(Case.objects.values_list("pk", flat=True))
@@ -177,7 +194,7 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
         data = _registration(teller, pool[rnd.randrange(len(pool))], k, now)
         register_case(teller, data, now=data.received_at + dt.timedelta(minutes=5))
 
-    real_related, real_remember = triggers.related_cases, similarity.remember
+    real_related, real_keys = triggers.related_cases, similarity.band_keys
     rates: dict[str, list[float]] = {"with": [], "without": []}
     statements = {"with": _Count(), "without": _Count()}
     k = 0
@@ -185,19 +202,19 @@ def _step(n: int, lookups: int, registrations: int) -> dict:
         mode = "with" if round_ % 2 == 0 else "without"
         if mode == "without":
             triggers.related_cases = lambda case, rules: triggers.Related()
-            similarity.remember = lambda case, fresh=False: None
+            similarity.band_keys = lambda matter: ()
         t0 = time.perf_counter()
         with connection.execute_wrapper(statements[mode]):
             for _ in range(registrations // 4):
                 k += 1
                 register(k)
         rates[mode].append((registrations // 4) / (time.perf_counter() - t0))
-        triggers.related_cases, similarity.remember = real_related, real_remember
+        triggers.related_cases, similarity.band_keys = real_related, real_keys
     with_rate = statistics.mean(rates["with"])
     without_rate = statistics.mean(rates["without"])
     return {
         "cases": Case.objects.count(),
-        "band_rows": bands,
+        "topic_members": members,
         "load_s": round(load_s, 1),
         "lookups": len(times),
         "lookup_p50_ms": round(statistics.median(times), 2),

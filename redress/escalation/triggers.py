@@ -158,7 +158,7 @@ _GROUP_COLUMNS = (
 
 @dataclass
 class Related:
-    """What one lookup of the matter's bands found (redress.matching), scored exactly here."""
+    """What one lookup of the matter's topics and the complainant's cases found (redress.matching)."""
 
     # The complainant's earlier cases about a similar matter, newest first: (pk, number, level, state,
     # within the repeat window, likeness).
@@ -172,11 +172,11 @@ def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _scope_sql(case: Case, rules: TriggerSettings, *, bands: bool = False) -> tuple[str, list]:
+def _scope_sql(case: Case, rules: TriggerSettings, *, members: bool = False) -> tuple[str, list]:
     """Where complaints about a similar matter count together (versioned data), as SQL over the alias `c`
-    (or `b`, the band rows, which carry the path and product: `bands`): under the branch (or province) of
-    the unit complained about, else of the accepting unit; anywhere for the same product when the matter
-    names it."""
+    (or `b`, the topics' member rows, which carry the path and product: `members`): under the branch (or
+    province) of the unit complained about, else of the accepting unit; anywhere for the same product when
+    the matter names it."""
     if rules.group_scope == GroupScope.BANK:
         return "1 = 1", []
     unit = case.subject_unit or case.unit
@@ -184,29 +184,30 @@ def _scope_sql(case: Case, rules: TriggerSettings, *, bands: bool = False) -> tu
     level = Level.PROVINCE if rules.group_scope == GroupScope.PROVINCE else Level.BRANCH
     prefix = _like_prefix((unit.at_level(level) or unit).path)
     like = "LIKE %s ESCAPE '\\'"
-    if bands:
+    if members:
         sql, params = f"b.scope_path {like}", [prefix]
     else:
         sql = f"(c.subject_unit_path {like} OR (c.subject_unit_path = '' AND c.unit_path {like}))"
         params = [prefix, prefix]
     if rules.group_product_bank_wide and case.product and normalise(case.product) in normalise(case.matter):
-        alias = "b" if bands else "c"
+        alias = "b" if members else "c"
         sql, params = f"({sql} OR {alias}.product = %s)", [*params, case.product]
     return sql, params
 
 
 def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
-    """The one statement of `related_cases`, as SQL and parameters: the candidates are the cases sharing a
-    band of the matter in the group's window (an indexed lookup, redress.matching) and the complainant's own
-    cases (by the phone and ID number indexes), at most `MAX_CANDIDATES`, the complainant's first, then
-    newest first. Written as SQL because the ORM took 1.4 ms of the 2.1 ms the lookup cost a registration
-    to build this query (bench/similar.py run with tracing, 2026-12-04)."""
+    """The one statement of `related_cases`, as SQL and parameters: the newest members of the topics alike
+    to the case's matter (redress.matching, read once per case) in the group's window and scope, and the
+    complainant's own cases (by the phone and ID number indexes), at most `MAX_CANDIDATES`, the
+    complainant's first, then newest first; each row says whether it came from the topics. Written as SQL
+    because the ORM took 1.4 ms of the 2.1 ms the lookup cost a registration to build this query
+    (bench/similar.py run with tracing, 2026-12-04)."""
+    topics = [pk for pk, _ in similarity.topics_of(case, float(rules.similarity_threshold))]
     adapt = connection.ops.adapt_datetimefield_value
     at = adapt(case.received_at)
     group_since = adapt(case.received_at - dt.timedelta(days=rules.group_window_days))
     repeat_since = adapt(case.received_at - dt.timedelta(days=rules.repeat_window_days))
     until = adapt(case.received_at + dt.timedelta(days=1))
-    keys = similarity.band_keys(similarity.matter_of(case)) or [0]
     scope, scope_params = _scope_sql(case, rules)
     in_group = f"({scope} AND c.received_at >= %s)"
     in_group_params = [*scope_params, group_since]
@@ -215,78 +216,84 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
     who = [v for v in (case.complainant_phone_index, case.complainant_id_index) if v]
     phone, id_number = case.complainant_phone_index or None, case.complainant_id_index or None
     same_person = "(c.complainant_phone_index = %s OR c.complainant_id_index = %s)"
-    cases, bands = Case._meta.db_table, similarity.MatterBand._meta.db_table
+    cases, members = Case._meta.db_table, similarity.TopicMember._meta.db_table
     cap = similarity.MAX_CANDIDATES
-    # The band rows carry the scope: a band row outside it is no candidate, and no case is read to know it.
-    band_scope, band_scope_params = _scope_sql(case, rules, bands=True)
+    # The member rows carry the scope: a member outside it is no candidate, and no case is read to know it.
+    member_scope, member_scope_params = _scope_sql(case, rules, members=True)
     if connection.vendor == "postgresql":
-        # Per band key, only its newest `cap` rows in the group's scope and window, in the index's order (a
+        # Per topic, only its newest `cap` members in the group's scope and window, in the index's order (a
         # scan that stops at `cap`), and of those the newest `cap` cases: the newest `cap` of all are among
-        # them, and the lookup reads at most keys × cap index entries however many cases share a key (all of
-        # a burst's: reading every one took 11 ms at 3,000 alike cases and grew with them), and `cap` cases.
-        candidates = f"""SELECT n.case_id FROM (
-                           SELECT DISTINCT n.case_id, n.received_at
-                             FROM unnest(%s::bigint[]) AS k("key") CROSS JOIN LATERAL (
-                                  SELECT b.case_id, b.received_at FROM {bands} b
-                                   WHERE b."key" = k."key" AND b.received_at >= %s AND b.received_at <= %s
-                                     AND {band_scope}
+        # them, however many cases a topic has.
+        candidates = f"""SELECT n.case_id AS id, TRUE AS alike FROM (
+                           SELECT n.case_id, n.received_at
+                             FROM unnest(%s::bigint[]) AS t(topic) CROSS JOIN LATERAL (
+                                  SELECT b.case_id, b.received_at FROM {members} b
+                                   WHERE b.topic_id = t.topic AND b.received_at >= %s AND b.received_at <= %s
+                                     AND {member_scope}
                                    ORDER BY b.received_at DESC LIMIT {cap}) n
                             ORDER BY n.received_at DESC, n.case_id DESC LIMIT {cap}) n"""
-        candidate_params: list = [list(keys), group_since, until, *band_scope_params]
+        candidate_params: list = [topics or [0], group_since, until, *member_scope_params]
     else:
-        candidates = f"""SELECT b.case_id FROM {bands} b
-                          WHERE b."key" IN ({", ".join(["%s"] * len(keys))}) AND b.received_at >= %s
-                            AND b.received_at <= %s AND {band_scope}"""
-        candidate_params = [*keys, group_since, until, *band_scope_params]
-    wanted, wanted_params = in_group, list(in_group_params)
+        candidates = f"""SELECT b.case_id AS id, 1 AS alike FROM {members} b
+                          WHERE b.topic_id IN ({", ".join(["%s"] * len(topics or [0]))})
+                            AND b.received_at >= %s AND b.received_at <= %s AND {member_scope}"""
+        candidate_params = [*(topics or [0]), group_since, until, *member_scope_params]
     if who:
-        candidates += f" UNION SELECT c.id FROM {cases} c WHERE {same_person} AND c.received_at <= %s"
+        candidates += (
+            f" UNION ALL SELECT c.id, FALSE FROM {cases} c WHERE {same_person} AND c.received_at <= %s"
+        )
         candidate_params += [phone, id_number, at]
-        wanted = f"({in_group} OR ({same_person} AND c.received_at <= %s))"
-        wanted_params += [phone, id_number, at]
-    # The complainant's own cases first: in a busy week the 500 cases about a similar matter must not push
-    # out the earlier case a repeat is about.
-    first = f"CASE WHEN {same_person} THEN 0 ELSE 1 END, " if who else ""
-    entries = similarity.SearchEntry._meta.db_table
+    # A case both in a topic and the complainant's own comes once, from the topic.
+    source = f"(SELECT u.id, max(u.alike) AS alike FROM ({candidates}) AS u GROUP BY u.id) AS n"
     if connection.vendor == "postgresql":
-        # Each candidate's case read by its key (at most `cap` and the complainant's own): the planner
-        # otherwise chose to read the whole table of cases and hash it, 3 ms at 3,000 cases.
-        one = f"SELECT * FROM {cases} c WHERE c.id = n.id LIMIT 1"
-        source = f"({candidates}) AS n(id) CROSS JOIN LATERAL ({one}) c"
-    else:
-        source, wanted = f"{cases} c", f"c.id IN ({candidates}) AND {wanted}"
-    # The candidates' kept concepts, not their texts: scoring 500 matters segmented afresh took 38 ms.
+        source = source.replace("max(u.alike)", "bool_or(u.alike)")
+    # The complainant's own cases first: in a busy week the cases of a topic must not push out the earlier
+    # case a repeat is about.
+    first = f"CASE WHEN {same_person} THEN 0 ELSE 1 END, " if who else ""
+    # Each candidate's case read by its key (at most `cap` and the complainant's own): the planner otherwise
+    # chose to read the whole table of cases and hash it, 3 ms at 3,000 cases.
+    one = f"SELECT * FROM {cases} c WHERE c.id = n.id LIMIT 1"
+    entries = similarity.SearchEntry._meta.db_table
+    # The kept concepts of the complainant's own cases only (the repeat weighs each of them); the members of
+    # an alike topic are alike by their topic.
+    kept = f"(SELECT e.matter_concepts FROM {entries} e WHERE e.case_id = c.id)"
+    mine = f"CASE WHEN {same_person} THEN {kept} END" if who else "NULL"
+    text = f"CASE WHEN {same_person} AND {kept} IS NULL THEN c.matter END" if who else "NULL"
     sql = f"""SELECT c.id, c.complainant_phone_index, c.complainant_id_index, c.complainant_name,
                      c.joint_complainants, c.number, c.level, c.state, c.received_at >= %s,
-                     c.received_at <= %s, e.matter_concepts,
-                     CASE WHEN e.matter_concepts IS NULL THEN c.matter END, {in_group}
-                FROM {source} LEFT JOIN {entries} e ON e.case_id = c.id
-               WHERE {wanted}
+                     c.received_at <= %s, {mine}, {text}, {in_group}, n.alike
+                FROM {source} CROSS JOIN LATERAL ({one}) c
                ORDER BY {first}c.received_at DESC, c.id DESC LIMIT {cap}"""
-    order_params = [phone, id_number] if who else []
-    params = [repeat_since, at, *in_group_params, *candidate_params, *wanted_params, *order_params]
+    if connection.vendor != "postgresql":
+        sql = sql.replace("CROSS JOIN LATERAL (" + one + ") c", f"JOIN {cases} c ON c.id = n.id")
+    who_params = [phone, id_number] if who else []
+    params = [
+        repeat_since, at, *who_params, *who_params, *in_group_params, *candidate_params, *who_params,
+    ]  # fmt: skip
     return sql, params
 
 
 def related_cases(case: Case, rules: TriggerSettings) -> Related:
-    """The earlier cases of the same complainant and the cases in the group's window and scope whose
-    matters are similar to the case's: one statement (`related_query`), each candidate scored here."""
+    """The complainant's earlier cases about a similar matter and the cases in the group's window and scope
+    about a similar matter: the members of the topics alike to the case's (redress.matching.similarity, read
+    once), and the complainant's own cases each weighed here; one statement (`related_query`)."""
     # A system rule, not a user's read: it must see every case, whoever can see them.
     matter = similarity.matter_of(case)
+    threshold = float(rules.similarity_threshold)
     # Prepared on PostgreSQL: planning it cost 0.5 of its 1.6 ms at 100,000 cases (decision 0027).
     with prepared_cursor() as cursor:
         cursor.execute(*related_query(case, rules))
         rows = cursor.fetchall()
-    threshold = float(rules.similarity_threshold)
     found = Related()
-    for pk, phone, idn, name, joint, number, level, state, recent, before, kept, text, grouped in rows:
-        likeness = similarity.score(matter, similarity.concepts_of(kept, text))
-        if likeness < threshold:
-            continue
+    for pk, phone, idn, name, joint, number, level, state, recent, before, kept, text, grouped, alike in rows:
         same = (phone and phone == case.complainant_phone_index) or (idn and idn == case.complainant_id_index)
-        if same and pk != case.pk and before:
-            found.earlier.append((pk, number, level, state, bool(recent), likeness))
-        if grouped:
+        if same and pk != case.pk:
+            # The repeat weighs the complainant's own case against this matter, whatever its topic.
+            likeness = similarity.score(matter, similarity.concepts_of(kept, text))
+            if likeness >= threshold and before:
+                found.earlier.append((pk, number, level, state, bool(recent), likeness))
+            alike = alike or likeness >= threshold
+        if grouped and alike:
             found.similar.append((pk, phone, idn, name, joint))
     return found
 

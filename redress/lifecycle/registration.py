@@ -19,6 +19,7 @@ from redress.common.errors import FieldErrors
 from redress.deadlines import services as clocks
 from redress.deadlines.choices import COUNTING_STATES, StartEvent
 from redress.deadlines.models import Clock
+from redress.escalation.triggers import current_settings
 from redress.matching.intake import remember_new_case
 from redress.organisation.models import Staff
 from redress.plans import services as plans
@@ -39,7 +40,7 @@ def after_registration(
     its clocks are then read again); returns the case as they left it, with its clocks and flags (the
     triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
     plans.join(case, plan_type)
-    remember_new_case(case)
+    remember_new_case(case, current_settings().similarity_threshold)
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
     with figures.registering(case) as done:
         with holding_back(case):

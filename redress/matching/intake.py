@@ -1,13 +1,16 @@
 """What the matching app keeps of a case being registered, written inside its registration's transaction:
-its search entry (`search`) and its matter's band keys (`similarity`), stored before the escalation triggers
-look for similar matters, since the group rule counts the new case among them.
+its search entry (`search`) and its place among the topics (`similarity.join_topic`), stored before the
+escalation triggers look for similar matters, since the group rule counts the new case among them.
 
-On PostgreSQL both rows go in one statement (a data-modifying CTE): a registration's statements are its
-cost on the common path (issue 16 asks at most 12). SQLite has no such CTE, and its FTS5 table is filled by
-triggers on the entry's INSERT: two statements there.
+On PostgreSQL the search entry's INSERT also takes the locks of the matter's band keys
+(`similarity.key_locks_sql`): the topics are read in the next statement, which then sees every alike
+registration committed while this one waited. SQLite has neither the data-modifying CTE nor the locks (one
+writer at a time), and its FTS5 table is filled by triggers on the entry's INSERT.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.db import connection
 
@@ -17,18 +20,21 @@ from . import search, similarity
 from .models import SearchEntry
 
 
-def remember_new_case(case: Case) -> None:
+def remember_new_case(case: Case, threshold: float | Decimal) -> None:
+    """`threshold`: how alike a matter must be to a topic to join it (the escalation rules' similarity
+    threshold, from the caller)."""
     words = search.words_of(case.matter, case.demand)
-    keys = similarity.band_keys(similarity.matter_of(case))
+    matter = similarity.matter_of(case)
+    keys = similarity.band_keys(matter)
     if connection.vendor != "postgresql" or not keys:
         search.index_new_case(case, words=words)
-        similarity.remember(case, fresh=True)
-        return
-    bands, band_params = similarity.band_rows_sql(case, keys)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH entry AS (INSERT INTO {SearchEntry._meta.db_table}"
-            " (case_id, matter_words, handling_words, matter_concepts)"
-            f" VALUES (%s, %s, '', %s)) {bands}",
-            [case.pk, words, similarity.stored(similarity.matter_of(case)), *band_params],
-        )
+    else:
+        locks, lock_params = similarity.key_locks_sql(keys)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH entry AS (INSERT INTO {SearchEntry._meta.db_table}"
+                " (case_id, matter_words, handling_words, matter_concepts)"
+                f" VALUES (%s, %s, '', %s)) SELECT {locks}",
+                [case.pk, words, similarity.stored(matter), *lock_params],
+            )
+    similarity.join_topic(case, float(threshold))

@@ -1,7 +1,7 @@
 """What the matching app keeps: the search index of the cases' texts (one row per case, in segmented words,
-redress.matching.search), the LSH band keys of each case's matter (redress.matching.similarity: candidates by
-an indexed equality lookup, not a scan) and the trainings of the registration suggestions
-(redress.matching.suggest)."""
+redress.matching.search), the topics the cases' matters raised and joined, found by their LSH band keys
+(redress.matching.similarity: an indexed equality lookup, not a scan) and the trainings of the registration
+suggestions (redress.matching.suggest)."""
 
 from __future__ import annotations
 
@@ -39,35 +39,67 @@ class SearchEntry(models.Model):
         return f"search entry of {self.case_id}"
 
 
-class MatterBand(models.Model):
-    """One LSH band of a case's matter: cases sharing a key are candidates of each other. `received_at` is
-    the case's, copied so that a rule's window is part of the same index range."""
+class Topic(models.Model):
+    """What several complaints are about (同类问题): the matter that first raised it, against which
+    each new matter is weighed (`redress.matching.similarity`). A new case joins the topic most alike to its
+    matter, at or above the similarity threshold, or raises a new one; the group rule then counts the people
+    of the topics alike to the new matter, and a registration reads a few topics instead of scoring a
+    hundred cases (decision 0027)."""
+
+    # The concepts of the matter that raised it (`similarity.stored`); after that case's texts are erased
+    # (retention), those of its newest member.
+    concepts = models.TextField()
+    raised_by = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return f"topic {self.pk}"
+
+
+class TopicKey(models.Model):
+    """One LSH band of a topic's matter: a new matter sharing a key with a topic is weighed against it (an
+    indexed equality lookup, however many topics there are)."""
 
     key = models.BigIntegerField()
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="keys")
+
+    class Meta:
+        verbose_name = _("topic key")
+        verbose_name_plural = _("topic keys")
+        indexes = [models.Index(fields=["key"], include=["topic"], name="topic_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.topic_id}"
+
+
+class TopicMember(models.Model):
+    """A case's place in the topic its matter joined. `received_at`, the scope path (of the unit complained
+    about, else of the registering unit) and the product are the case's, copied (none changes after
+    registration): the group rule reads a topic's newest members in its window and scope from the index's
+    own entries, without reading a case for each."""
+
+    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="members")
     received_at = models.DateTimeField()
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    # Where the case counts for the group rule's scope (the path of the unit complained about, else of the
-    # registering unit) and its product, copied like `received_at` (neither changes after registration): the
-    # lookup checks the scope on the band rows it scans, without reading a case for each (sixteen bands of
-    # a hundred rows each were 1,600 reads of cases for the hundred it keeps).
     scope_path = models.CharField(max_length=255, default="")
     product = models.CharField(max_length=128, default="")
 
     class Meta:
-        verbose_name = _("matter band")
-        verbose_name_plural = _("matter bands")
+        verbose_name = _("topic member")
+        verbose_name_plural = _("topic members")
         indexes = [
-            # The scope and the case in the index's entries (PostgreSQL): a lookup reads the index alone
-            # where autovacuum has marked the table's pages all-visible (migration 0007 has it come often).
             models.Index(
-                fields=["key", "received_at"],
+                fields=["topic", "received_at"],
                 include=["case", "scope_path", "product"],
-                name="matter_band_key_idx",
+                name="topic_member_idx",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} → {self.case_id}"
+        return f"{self.case_id} in {self.topic_id}"
 
 
 class SuggestionModel(models.Model):

@@ -8,13 +8,19 @@ complaint almost nothing): 1.0 the same, 0.0 nothing shared. The threshold above
 same matter" is versioned data (`TriggerSettings.similarity_threshold`); decision 0026 says how it was chosen
 and what it does not cover.
 
-Candidates are found without reading the table: each matter's MinHash signature (`signature`) is cut into
-bands, and each band's hash is a row of `MatterBand` (key, received_at) → case, indexed. Matters that share
-a band are candidates (an indexed equality lookup, on any number of web nodes); the exact score is then
-computed on those few. The signature is of the concepts a matter names (of its uncommon words when it names
-none). With two minimums a band and sixteen bands, two matters whose signature sets have a Jaccard of 0.3
-share a band with probability 0.78, of 0.5 with 0.99 (1 - (1 - s²)¹⁶), while matters sharing nothing never
-meet.
+Alike matters are found through *topics* (`Topic`, 同类问题), without reading the cases: a topic is the
+matter that first raised it, and each new case joins the topic most alike to its matter (at least the
+threshold) or raises a new one (`join_topic`). A topic's matter is found by its MinHash signature
+(`signature`) cut into bands, each band's hash a row of `TopicKey`, indexed: a new matter sharing a band
+with a topic's is weighed against it (an indexed equality lookup, on any number of web nodes), and there
+are far fewer topics than cases. The signature is of the concepts a matter names (of its uncommon words when
+it names none). With two minimums a band and sixteen bands, two matters whose signature sets have a Jaccard
+of 0.3 share a band with probability 0.78, of 0.5 with 0.99 (1 - (1 - s²)¹⁶), while matters sharing nothing
+never meet.
+
+The group rule counts the people among the newest members of the topics alike to the new matter; the repeat
+rule weighs the complainant's own earlier cases one by one (redress.escalation.triggers). Decision 0027 says
+why: weighing a hundred alike cases at each registration cost it 5.2-5.5 ms of CPU, a topic 1.4 ms.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from django.db.models import QuerySet
 from redress.cases.models import Case
 from redress.text.segment import normalise, words
 
-from .models import MatterBand, SearchEntry
+from .models import SearchEntry, Topic, TopicKey, TopicMember
 
 DATA = Path(__file__).parent / "data"
 
@@ -198,82 +204,169 @@ def matter_of(case: Case) -> frozenset[str]:
     return case.__dict__["_matter_concepts"]
 
 
-def band_rows_sql(case: Case, keys: tuple[int, ...]) -> tuple[str, list]:
-    """The INSERT of a new case's band rows as SQL and parameters: one statement of plain values (building
-    the sixteen model rows took bulk_create 0.5 ms of a registration; bench/similar.py with tracing,
-    2026-12-04), which `redress.matching.intake` may join to the case's search entry.
+# ---- topics: what several complaints are about -----------------------------------------------------------
 
-    On PostgreSQL the same statement takes a lock per band key, held until the registration commits
-    (`pg_advisory_xact_lock`, in the keys' order, so two registrations never wait on each other in a
-    circle). Two registrations of alike matters share a band: the later one waits here for the earlier
-    one's commit, and its group rule, in the next statement, counts the earlier case. Without it two
-    complaints registered in the same instant each missed the other, and a group of three never formed (the
-    surge benchmark, docs/performance.md §10). No statement is added to a registration (issue 16 asks at most
-    12); SQLite lets one writer at a time anyway."""
-    at = connection.ops.adapt_datetimefield_value(case.received_at)
-    table = MatterBand._meta.db_table
-    scope_path = band_scope_path(case)
-    if connection.vendor != "postgresql":
-        params = [v for key in keys for v in (key, at, case.pk, scope_path, case.product)]
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
-        columns = '"key", received_at, case_id, scope_path, product'
-        return f"INSERT INTO {table} ({columns}) VALUES {values}", params
-    # The keys as one array: the same statement text for every case, which the driver parses once (it does
-    # not keep the parsing of a statement of more than 50 parameters: 0.2 ms a registration).
-    held = (
+
+def key_locks_sql(keys: tuple[int, ...]) -> tuple[str, list]:
+    """A sub-select taking a lock per band key (PostgreSQL), in the keys' order so that two registrations
+    never wait on each other in a circle, held until the registration commits. `redress.matching.intake`
+    takes them in the statement that writes the case's search entry, before `join_topic` reads the topics.
+
+    Two registrations of alike matters share a band: the later one waits for the earlier one's commit, so
+    its reading of the topics, in the next statement, sees the topic the earlier one raised (one topic for
+    one matter, not two) and its group rule counts the earlier case. Without the locks two complaints
+    registered in the same instant each missed the other, and a group of three never formed (the surge
+    benchmark, docs/performance.md §10). SQLite lets one writer at a time anyway."""
+    locks = (
         "(SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k)"
-        " FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ordered) AS locks) AS held"
+        " FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ordered) AS locks)"
     )
-    sql = (
-        f'INSERT INTO {table} ("key", received_at, case_id, scope_path, product)'
-        " SELECT v.k, %s::timestamptz, %s::integer, %s::varchar, %s::varchar"
-        f" FROM unnest(%s::bigint[]) AS v (k) CROSS JOIN {held}"
-    )
-    return sql, [at, case.pk, scope_path, case.product, list(keys), sorted(set(keys))]
+    return locks, [sorted(set(keys))]
+
+
+def topics_sharing(keys: tuple[int, ...] | list[int]) -> list[tuple[int, frozenset[str]]]:
+    """The topics sharing a band key with `keys`, with their concepts: one indexed read of a few rows."""
+    if not keys:
+        return []
+    topics, table = Topic._meta.db_table, TopicKey._meta.db_table
+    if connection.vendor == "postgresql":
+        # One statement text whatever the keys (the driver keeps the parsing of a statement of at most 50
+        # parameters only).
+        where, params = "k.key = ANY(%s::bigint[])", [list(keys)]
+    else:
+        where, params = f"k.key IN ({', '.join(['%s'] * len(keys))})", list(keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.id, t.concepts FROM {topics} t"
+            f" WHERE t.id IN (SELECT k.topic_id FROM {table} k WHERE {where})",
+            params,
+        )
+        return [(pk, _kept(kept)) for pk, kept in cursor.fetchall()]
+
+
+def alike_topics(
+    matter: frozenset[str], topics: list[tuple[int, frozenset[str]]], threshold: float
+) -> list[tuple[int, float]]:
+    """Of `topics`, those at least `threshold` alike to `matter`: (topic, likeness), most alike first (of
+    equally alike topics, the older)."""
+    scored = ((pk, score(matter, kept)) for pk, kept in topics)
+    return sorted(((pk, s) for pk, s in scored if s >= threshold), key=lambda item: (-item[1], _age(item[0])))
+
+
+def _age(topic: int) -> int:
+    # Stored topics by their ids; those `placements` raises (negative) after them, in their order.
+    return topic if topic > 0 else (1 << 62) - topic
+
+
+def topics_of(case: Case, threshold: float) -> list[tuple[int, float]]:
+    """The topics alike to the case's matter (`alike_topics`), read once per case object: registration's
+    `join_topic` leaves them on the case it placed."""
+    known = case.__dict__.get("_topics")
+    if known is None or known[0] != threshold:
+        matter = matter_of(case)
+        known = (threshold, alike_topics(matter, topics_sharing(band_keys(matter)), threshold))
+        case.__dict__["_topics"] = known
+    return known[1]
+
+
+def join_topic(case: Case, threshold: float) -> list[tuple[int, float]]:
+    """Place a case just registered in the topic most alike to its matter, at least `threshold` alike, or
+    raise a new topic with it; returns the topics alike to it, most alike first (the one it joined first).
+    A matter with no concept and no uncommon word has no band key and joins none.
+
+    On PostgreSQL the registration has taken its band keys' locks (`key_locks_sql`) in an earlier
+    statement: this read sees the topics of every alike registration committed before it."""
+    matter = matter_of(case)
+    keys = band_keys(matter)
+    found = alike_topics(matter, topics_sharing(keys), threshold) if keys else []
+    if keys:
+        joined = _place(case, found[0][0] if found else None, matter, keys)
+        found = found or [(joined, 1.0)]
+    case.__dict__["_topics"] = (threshold, found)
+    return found
+
+
+def _member_values(case: Case) -> list:
+    return [case.received_at, band_scope_path(case), case.product]
+
+
+def _place(case: Case, topic: int | None, matter: frozenset[str], keys: tuple[int, ...]) -> int:
+    """The case's member row in `topic`, or in a new topic it raises (`topic` None); returns the topic. One
+    statement on PostgreSQL either way."""
+    members, topics, table = TopicMember._meta.db_table, Topic._meta.db_table, TopicKey._meta.db_table
+    columns = "case_id, topic_id, received_at, scope_path, product"
+    if topic is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {members} ({columns}) VALUES (%s, %s, %s, %s, %s)",
+                [case.pk, topic, *_member_values(case)],
+            )
+        return topic
+    if connection.vendor != "postgresql":
+        raised = Topic.objects.create(concepts=stored(matter), raised_by=case)
+        TopicKey.objects.bulk_create([TopicKey(key=k, topic=raised) for k in keys])
+        TopicMember.objects.create(case=case, topic=raised, **_member_fields(case))
+        return raised.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH t AS (INSERT INTO {topics} (concepts, raised_by_id) VALUES (%s, %s) RETURNING id),"
+            f" k AS (INSERT INTO {table} (key, topic_id)"
+            " SELECT v.k, t.id FROM unnest(%s::bigint[]) AS v (k), t)"
+            f" INSERT INTO {members} ({columns}) SELECT %s, t.id, %s::timestamptz, %s::varchar, %s::varchar"
+            " FROM t RETURNING topic_id",
+            [stored(matter), case.pk, list(keys), case.pk, *_member_values(case)],
+        )
+        return cursor.fetchone()[0]
+
+
+def _member_fields(case: Case) -> dict:
+    return {"received_at": case.received_at, "scope_path": band_scope_path(case), "product": case.product}
 
 
 def band_scope_path(case: Case) -> str:
-    """The path a case's band rows carry for the group rule's scope: the unit complained about's, else the
-    registering unit's (`redress.escalation.triggers._scope_sql` reads it so)."""
+    """The path a case's member row carries for the group rule's scope: the unit complained about's, else
+    the registering unit's (`redress.escalation.triggers._scope_sql` reads it so)."""
     return case.subject_unit_path or case.unit_path
 
 
-def _band(case: Case, key: int) -> MatterBand:
-    return MatterBand(
-        key=key,
-        received_at=case.received_at,
-        case=case,
-        scope_path=band_scope_path(case),
-        product=case.product,
-    )
+def forget(case: Case) -> None:
+    """Take a case whose texts are erased (retention) out of its topic. A topic it raised keeps no trace of
+    its matter: it takes the concepts and keys of its newest member with kept concepts, or goes when none
+    is left."""
+    TopicMember.objects.filter(case=case).delete()
+    for topic in Topic.objects.filter(raised_by=case):
+        heir = (
+            TopicMember.objects.filter(topic=topic, case__search_entry__matter_concepts__isnull=False)
+            .order_by("-received_at", "-case_id")
+            .values_list("case_id", "case__search_entry__matter_concepts")
+            .first()
+        )
+        if heir is None:
+            topic.delete()
+            continue
+        matter = _kept(heir[1])
+        topic.concepts, topic.raised_by_id = stored(matter), heir[0]
+        topic.save(update_fields=["concepts", "raised_by"])
+        topic.keys.all().delete()
+        TopicKey.objects.bulk_create([TopicKey(key=k, topic=topic) for k in band_keys(matter)])
 
 
-def remember(case: Case, *, fresh: bool = False) -> None:
-    """Store the case's band keys. `fresh`: the case was written in this transaction and has none yet (one
-    statement, within the caller's transaction); otherwise the old ones are replaced (its matter changed)."""
-    keys = band_keys(matter_of(case))
-    if not fresh:
-        with transaction.atomic():
-            MatterBand.objects.filter(case=case).delete()
-            MatterBand.objects.bulk_create([_band(case, k) for k in keys])
-        return
-    if not keys:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(*band_rows_sql(case, keys))
-
-
-def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
-    """Store the band keys and kept concepts of existing cases (after an upgrade, or a change of the lexicon
-    or the bands): their old ones are replaced, a batch at a time, walking the cases by key (no OFFSET: the
-    last batch of ten million costs what the first does). Returns how many cases were stored."""
-    done = 0
-    last = 0
+def remember_all(threshold: float, batch: int = 2000) -> int:
+    """Form the topics of every case again (after an upgrade, or a change of the lexicon, the bands or the
+    threshold), as registration would have in the order the cases were registered, and keep each case's
+    concepts with its search entry. The old topics go first; then a batch of cases at a time, walking the
+    cases by key (no OFFSET: the last batch of ten million costs what the first does), each batch reading
+    the topics its matters share a key with in one statement. Returns how many cases were placed."""
+    Topic.objects.all().delete()
+    done = last = 0
     columns = ("pk", "matter", "received_at", "unit_path", "subject_unit_path", "product")
-    while chunk := list(cases.filter(pk__gt=last).order_by("pk").only(*columns)[:batch]):
+    while chunk := list(Case.objects.filter(pk__gt=last).order_by("pk").only(*columns)[:batch]):
         with transaction.atomic():
-            MatterBand.objects.filter(case__in=[c.pk for c in chunk]).delete()
-            MatterBand.objects.bulk_create([_band(c, k) for c in chunk for k in band_keys(matter_of(c))])
+            place_batch(
+                [(c.pk, c.received_at, band_scope_path(c), c.product) for c in chunk],
+                [matter_of(c) for c in chunk],
+                threshold,
+            )
             entries = {e.case_id: e for e in SearchEntry.objects.filter(case__in=[c.pk for c in chunk])}
             for c in chunk:
                 if c.pk in entries:
@@ -284,16 +377,83 @@ def remember_all(cases: QuerySet[Case], batch: int = 2000) -> int:
     return done
 
 
-def candidates(
-    matter: frozenset[str], *, since: dt.datetime | None = None, until: dt.datetime | None = None
-) -> QuerySet[MatterBand]:
-    """The band rows that make a case a candidate for `matter`: an indexed lookup by key (and time)."""
-    rows = MatterBand.objects.filter(key__in=band_keys(matter))
-    if since is not None:
-        rows = rows.filter(received_at__gte=since)
-    if until is not None:
-        rows = rows.filter(received_at__lte=until)
-    return rows
+def place_batch(
+    cases: list[tuple[int, dt.datetime, str, str]],
+    matters: list[frozenset[str]],
+    threshold: float,
+    models: tuple = (Topic, TopicKey, TopicMember),
+    using: str = "default",
+) -> None:
+    """Each of `cases` (pk, received_at, scope path, product), with its matter, into the topic most alike or
+    a new one, in their order (`placements`); `models`: these, or a migration's."""
+    topic_model, key_model, member_model = models
+    known, by_key = topics_of_keys(key_model.objects.using(using), {k for m in matters for k in band_keys(m)})
+    placed = placements(matters, known, by_key, threshold)
+    raised = {
+        i: topic_model(concepts=stored(matters[i]), raised_by_id=cases[i][0])
+        for i, t in enumerate(placed)
+        if t == -i - 1
+    }
+    topic_model.objects.using(using).bulk_create(raised.values())
+    key_model.objects.using(using).bulk_create(
+        [key_model(key=k, topic=t) for i, t in raised.items() for k in band_keys(matters[i])]
+    )
+    member_model.objects.using(using).bulk_create(
+        [
+            member_model(
+                case_id=pk,
+                topic_id=raised[-t - 1].pk if t < 0 else t,
+                received_at=at,
+                scope_path=path,
+                product=product,
+            )
+            for (pk, at, path, product), t in zip(cases, placed, strict=True)
+            if t is not None
+        ]
+    )
+
+
+def topics_of_keys(
+    topic_keys: QuerySet, keys: set[int]
+) -> tuple[dict[int, frozenset[str]], dict[int, list[int]]]:
+    """The stored topics sharing any of `keys` (`topic_keys`: the rows of TopicKey, or of a migration's):
+    their concepts by topic, and the topics by key."""
+    known: dict[int, frozenset[str]] = {}
+    by_key: dict[int, list[int]] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):  # SQLite's bound on a statement's parameters
+        rows = topic_keys.filter(key__in=ordered[start : start + 500])
+        for key, topic, kept in rows.values_list("key", "topic_id", "topic__concepts"):
+            by_key.setdefault(key, []).append(topic)
+            known[topic] = _kept(kept)
+    return known, by_key
+
+
+def placements(
+    matters: list[frozenset[str]],
+    known: dict[int, frozenset[str]],
+    by_key: dict[int, list[int]],
+    threshold: float,
+) -> list[int | None]:
+    """The topic each matter joins, in their order, as registration would have placed them: the id of a
+    stored topic of `known` (found through `by_key`), or -(j + 1) for the topic raised by the list's j-th
+    matter (-(i + 1) at the i-th: it raises one), or None for a matter without a band key. Pure: the
+    callers read and write."""
+    known, by_key = dict(known), {k: list(v) for k, v in by_key.items()}
+    placed: list[int | None] = []
+    for i, matter in enumerate(matters):
+        keys = band_keys(matter)
+        if not keys:
+            placed.append(None)
+            continue
+        near = {t for k in keys for t in by_key.get(k, ())}
+        found = alike_topics(matter, [(t, known[t]) for t in near], threshold)
+        placed.append(found[0][0] if found else -i - 1)
+        if not found:
+            known[-i - 1] = matter
+            for k in keys:
+                by_key.setdefault(k, []).append(-i - 1)
+    return placed
 
 
 # How far from a case, either way, `most_alike` looks: a year, so that a matter shared by a great many
@@ -305,9 +465,15 @@ def most_alike(
     case: Case, among: QuerySet[Case], *, threshold: float, limit: int
 ) -> list[tuple[Case, float]]:
     """The cases of `among` (the caller's: e.g. those a user may see) received within a year of `case`
-    whose matters are at least `threshold` alike to `case`'s, best first, at most `limit`."""
+    whose matters are at least `threshold` alike to `case`'s, best first, at most `limit`. The candidates
+    are the newest members of the topics sharing a band key with the matter, each scored against it."""
     matter = matter_of(case)
-    sharing = candidates(matter, since=case.received_at - ALIKE_WITHIN, until=case.received_at + ALIKE_WITHIN)
+    topics = [pk for pk, _ in topics_sharing(band_keys(matter))]
+    sharing = TopicMember.objects.filter(
+        topic__in=topics,
+        received_at__gte=case.received_at - ALIKE_WITHIN,
+        received_at__lte=case.received_at + ALIKE_WITHIN,
+    )
     found = (
         among.filter(pk__in=sharing.values("case_id"))
         .exclude(pk=case.pk)

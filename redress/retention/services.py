@@ -24,7 +24,8 @@ from redress.cases.attachments import discard
 from redress.cases.choices import ENDED_STATES
 from redress.cases.models import Attachment, Case, CaseEvent
 from redress.lifecycle.holds import without_holds
-from redress.matching.models import MatterBand, SearchEntry
+from redress.matching import similarity
+from redress.matching.models import SearchEntry
 
 from .models import MIN_YEARS, AnonymisedCase, RetentionPolicy, RetentionRun
 
@@ -152,7 +153,7 @@ def anonymise(case: Case, now: dt.datetime) -> Erased:
             values = {**dict.fromkeys(texts, ""), **{name: {} for name in jsons}}
             apps.get_model(label).objects.filter(**{to_case: case.pk}).update(**values)
         SearchEntry.objects.filter(case=case).delete()
-        MatterBand.objects.filter(case=case).delete()
+        similarity.forget(case)
         events = CaseEvent.objects.filter(case=case).erase(now)
         files = list(Attachment.objects.filter(case=case).values_list("storage_name", flat=True))
         Attachment.objects.filter(case=case).update(original_name="", sha256="")

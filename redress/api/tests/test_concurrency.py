@@ -120,28 +120,19 @@ def test_two_concurrent_closes_one_succeeds_the_other_gets_409(transactional_db,
     assert CaseEvent.objects.filter(case=case, kind="closed").count() == 1
 
 
-def test_two_alike_complaints_registered_at_once_see_each_other_and_the_group_forms(transactional_db, bank):
-    """A complaint, then two more about the same matter by two other customers at the same moment. The one
-    registered second waits for the first one's commit (a lock per band of the matter, taken with the
-    bands) and then counts it: three customers, the group forms. Without the wait each saw two customers and
-    no group formed (the surge benchmark, docs/performance.md §10). The first registration is held open here,
-    so the two overlap for certain."""
+def _overlapping(bank, first_data, second_data) -> bool:
+    """Register `first_data` in a transaction held open while `second_data` is registered beside it; returns
+    whether the second waited for the first one's commit."""
     from django.db import transaction
 
     from redress.lifecycle.registration import register_case
 
-    def alike(i: int):
-        return bank.registration(
-            complainant_name=f"客户{i}", complainant_phone=f"1390000{i:04d}", complainant_id_number=""
-        )
-
-    register_case(bank.teller, alike(0))
-    registered, held, release, done = {}, threading.Event(), threading.Event(), threading.Event()
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
 
     def first() -> None:
         try:
             with transaction.atomic():
-                registered[1] = register_case(bank.teller, alike(1)).case
+                register_case(bank.teller, first_data)
                 held.set()
                 release.wait(30)
         finally:
@@ -150,7 +141,7 @@ def test_two_alike_complaints_registered_at_once_see_each_other_and_the_group_fo
     def second() -> None:
         try:
             held.wait(30)
-            registered[2] = register_case(bank.outlet_head, alike(2)).case
+            register_case(bank.outlet_head, second_data)
             done.set()
         finally:
             connections.close_all()
@@ -163,6 +154,38 @@ def test_two_alike_complaints_registered_at_once_see_each_other_and_the_group_fo
     release.set()
     for thread in threads:
         thread.join(60)
+    return waited
+
+
+def _alike(bank, i: int, matter: str | None = None):
+    extra = {"matter": matter} if matter else {}
+    return bank.registration(
+        complainant_name=f"客户{i}", complainant_phone=f"1390000{i:04d}", complainant_id_number="", **extra
+    )
+
+
+def test_two_alike_complaints_registered_at_once_see_each_other_and_the_group_forms(transactional_db, bank):
+    """A complaint, then two more about the same matter by two other customers at the same moment. The one
+    registered second waits for the first one's commit (a lock per band key of the matter, taken with its
+    search entry) and then counts it: three customers, the group forms. Without the wait each saw two
+    customers and no group formed (the surge benchmark, docs/performance.md §10). The first registration is
+    held open here, so the two overlap for certain."""
+    from redress.lifecycle.registration import register_case
+
+    register_case(bank.teller, _alike(bank, 0))
+    waited = _overlapping(bank, _alike(bank, 1), _alike(bank, 2))
     assert waited, "the second registration did not wait for the first one's commit"
     flagged = set(CaseFlag.objects.filter(flag="group").values_list("case_id", flat=True))
     assert flagged == set(Case.objects.values_list("pk", flat=True)), "the group of three did not form"
+
+
+def test_a_new_matter_registered_twice_at_once_raises_one_topic(transactional_db, bank):
+    """Two complaints about a matter no case has raised yet, at the same moment: the second waits for the
+    first one's commit, then joins the topic the first raised instead of raising a second one (which would
+    split the people a group counts)."""
+    from redress.matching.models import Topic, TopicMember
+
+    matter = "手机银行转账提示成功，对方却一直没收到钱，客服说查不到。"
+    assert _overlapping(bank, _alike(bank, 1, matter), _alike(bank, 2, matter))
+    assert Topic.objects.count() == 1
+    assert TopicMember.objects.filter(topic=Topic.objects.get()).count() == 2

@@ -118,39 +118,99 @@ def test_on_matters_the_concept_list_does_not_cover_it_errs_towards_not_alike():
     assert precision >= 0.9
 
 
-@pytest.mark.django_db
-def test_remember_matters_restores_the_bands_of_existing_cases(bank):
-    from django.core.management import call_command
+PRINTER = "网点的存折打印机坏了，补登不了。"
+PRINTER_AGAIN = "去网点补登存折，自助打印机显示故障，工作人员说修不好。"
+CARD_FEE = "信用卡从来没用过，却被收取了年费，要求退还。"
 
-    from redress.matching.models import MatterBand
 
-    case = bank.register(matter="网点的存折打印机坏了，补登不了。")
-    stored = sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True))
-    assert len(stored) == similarity.BANDS
-    MatterBand.objects.filter(case=case).delete()
-    call_command("remember_matters", batch=1)
-    assert sorted(MatterBand.objects.filter(case=case).values_list("key", flat=True)) == stored
+def topic_of(case) -> int:
+    from redress.matching.models import TopicMember
+
+    return TopicMember.objects.get(case=case).topic_id
 
 
 @pytest.mark.django_db
-def test_a_cases_band_rows_carry_where_it_counts_for_a_group_and_its_product_after_any_store(bank):
-    """The group rule's scope is checked on the band rows: they carry the path of the unit complained about,
-    else of the registering unit, and the product, whether written at registration or stored again."""
-    from django.core.management import call_command
+def test_a_new_matter_raises_a_topic_and_an_alike_one_joins_it(bank):
+    from redress.matching.models import Topic
 
-    from redress.matching.models import MatterBand
-
-    about = bank.register(
-        matter="网点的存折打印机坏了，补登不了。", subject_unit=bank.outlet_b1_1.code, product="存折"
+    first = bank.register(matter=PRINTER)
+    again = bank.register(matter=PRINTER_AGAIN)
+    other = bank.register(matter=CARD_FEE)
+    assert topic_of(first) == topic_of(again) != topic_of(other)
+    raised = Topic.objects.get(pk=topic_of(first))
+    assert raised.raised_by_id == first.pk
+    assert similarity.concepts_of(raised.concepts, None) == similarity.concepts(PRINTER)
+    assert set(raised.keys.values_list("key", flat=True)) == set(
+        similarity.band_keys(similarity.concepts(PRINTER))
     )
+
+
+def test_a_matter_alike_to_two_topics_joins_the_most_alike_and_of_equals_the_older():
+    a, b = frozenset({"!吞卡", "#atm"}), frozenset({"!年费", "#atm"})
+    both = frozenset({"!吞卡", "!年费", "#atm"})
+    closer_to_b = frozenset({"!年费", "#atm", "退还"})
+    assert similarity.score(a, b) < 0.4 <= similarity.score(both, a) == similarity.score(both, b)
+    # The i-th matter raising a topic is -(i + 1); the others join one.
+    assert similarity.placements([a, b, both, closer_to_b], {}, {}, 0.4) == [-1, -2, -1, -2]
+    # A stored topic (by its id) is older than any the list raises.
+    stored = {7: b}
+    by_key = {k: [7] for k in similarity.band_keys(b)}
+    assert similarity.placements([a, both], stored, by_key, 0.4) == [-1, 7]
+
+
+@pytest.mark.django_db
+def test_remember_matters_forms_the_topics_again_as_registration_did(bank):
+    from django.core.management import call_command
+
+    from redress.matching.models import Topic, TopicMember
+
+    cases = [bank.register(matter=m) for m in (PRINTER, CARD_FEE, PRINTER_AGAIN, CARD_FEE)]
+    before = [topic_of(c) for c in cases]
+    Topic.objects.all().delete()
+    assert not TopicMember.objects.exists()
+    call_command("remember_matters", batch=1)
+    after = [topic_of(c) for c in cases]
+    assert after[0] == after[2] != after[1] == after[3]
+    assert [before.index(t) for t in before] == [after.index(t) for t in after]
+
+
+@pytest.mark.django_db
+def test_a_cases_member_row_carries_where_it_counts_for_a_group_and_its_product_after_any_store(bank):
+    """The group rule's scope is checked on the member rows: they carry the path of the unit complained
+    about, else of the registering unit, and the product, whether written at registration or stored again."""
+    from django.core.management import call_command
+
+    from redress.matching.models import TopicMember
+
+    about = bank.register(matter=PRINTER, subject_unit=bank.outlet_b1_1.code, product="存折")
     suggestion = bank.register(kind="suggestion", subject_unit="", matter="建议网点多配一台存折打印机。")
     expected = {(about.pk, about.subject_unit_path, "存折"), (suggestion.pk, suggestion.unit_path, "")}
     assert about.subject_unit_path != about.unit_path
-    rows = set(MatterBand.objects.values_list("case_id", "scope_path", "product"))
+    rows = set(TopicMember.objects.values_list("case_id", "scope_path", "product"))
     assert rows == expected
-    MatterBand.objects.all().delete()
+    TopicMember.objects.all().delete()
     call_command("remember_matters", batch=1)
-    assert set(MatterBand.objects.values_list("case_id", "scope_path", "product")) == expected
+    assert set(TopicMember.objects.values_list("case_id", "scope_path", "product")) == expected
+
+
+@pytest.mark.django_db
+def test_a_topic_keeps_no_trace_of_an_erased_case_that_raised_it(bank):
+    from redress.matching.models import SearchEntry, Topic
+
+    first = bank.register(matter=PRINTER)
+    again = bank.register(matter=PRINTER_AGAIN)
+    topic = topic_of(first)
+    SearchEntry.objects.filter(case=first).delete()  # as retention erases it
+    similarity.forget(first)
+    heir = Topic.objects.get(pk=topic)
+    assert heir.raised_by_id == again.pk
+    assert similarity.concepts_of(heir.concepts, None) == similarity.concepts(PRINTER_AGAIN)
+    assert set(heir.keys.values_list("key", flat=True)) == set(
+        similarity.band_keys(similarity.concepts(PRINTER_AGAIN))
+    )
+    SearchEntry.objects.filter(case=again).delete()
+    similarity.forget(again)
+    assert not Topic.objects.filter(pk=topic).exists()
 
 
 def test_kept_concepts_read_back_as_the_matter_they_were_kept_from():

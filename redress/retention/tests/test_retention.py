@@ -16,7 +16,7 @@ from redress.cases.models import Attachment, Case, CaseEvent, TransferOrder
 from redress.common.chain import erased_marker
 from redress.lifecycle import perform
 from redress.lifecycle.registration import register_case
-from redress.matching.models import MatterBand, SearchEntry
+from redress.matching.models import SearchEntry, Topic, TopicMember
 from redress.reports import figures
 from redress.reports.figures import CaseFigures
 from redress.retention import services
@@ -101,7 +101,8 @@ def test_an_anonymised_case_keeps_no_personal_data_or_free_text(cases, django_ca
     assert events.exists() and all(erased_marker(e.data) for e in events)
     assert "张三" not in str(list(events.values_list("data", flat=True)))
     assert not SearchEntry.objects.filter(case=case).exists()
-    assert not MatterBand.objects.filter(case=case).exists()
+    assert not TopicMember.objects.filter(case=case).exists()
+    assert not Topic.objects.filter(raised_by=case).exists()
     assert not storage().exists(stored)
     assert Attachment.objects.get(case=case).original_name == ""
     # What stays: the number, kind, state, close, units, responsibility.
@@ -236,10 +237,12 @@ def test_every_text_of_a_case_is_erased_or_kept():
     assert missing == []
 
 
-# Records of a case handled on their own: removed (the search index), erased in place (events), or naming no
-# personal data (figures, the audit trail's details, a problem the office drew from many cases' hotspot).
+# Records of a case handled on their own: removed (the search index), erased in place (events), handed to
+# another case (a topic it raised: `matching.similarity.forget`), or naming no personal data (figures, the
+# audit trail's details, a problem the office drew from many cases' hotspot).
 SPECIAL = {
     "matching.SearchEntry",
+    "matching.Topic",
     "cases.CaseEvent",
     "reports.CaseFigures",
     "audit.AuditEntry",
