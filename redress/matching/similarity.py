@@ -34,6 +34,7 @@ from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
 from redress.cases.models import Case
+from redress.common.driver import prepared_cursor
 from redress.text.segment import normalise, words
 
 from .models import SearchEntry, Topic, TopicKey, TopicMember
@@ -235,7 +236,8 @@ def topics_sharing(keys: tuple[int, ...] | list[int]) -> list[tuple[int, frozens
         where, params = "k.key = ANY(%s::bigint[])", [list(keys)]
     else:
         where, params = f"k.key IN ({', '.join(['%s'] * len(keys))})", list(keys)
-    with connection.cursor() as cursor:
+    # Prepared on PostgreSQL (its planning was a fifth of its time): one text whatever the keys.
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT t.id, t.concepts FROM {topics} t"
             f" WHERE t.id IN (SELECT k.topic_id FROM {table} k WHERE {where})",
