@@ -3,7 +3,8 @@ alternating blocks on the same database and in the same process (decisions 0027 
 
 Usage (a database migrated, with the benchmark's bank):
   DATABASE_URL=... python -m bench.fixture --mute-triggers > fixture.json
-  DATABASE_URL=... python -m bench.matching_ab --fixture fixture.json [--preload 3000] [--blocks 8] [--per-block 150]
+  DATABASE_URL=... python -m bench.matching_ab --fixture fixture.json \
+      [--preload 3000] [--blocks 8] [--per-block 150] [--seed 21]
 
 Django's test client posts the registration load's bodies (`bench.load_cases.body`) to POST /api/v1/cases:
 first `--preload` of them, then `--blocks` pairs of blocks, one with the similarity of matters and one
@@ -33,26 +34,12 @@ def main() -> None:
     a = ap.parse_args()
     django.setup()
 
-    from django.test import Client
-
     from bench.load_cases import body
-    from bench.profile_registration import labels
+    from bench.profile_registration import api_client
     from redress.escalation import triggers
     from redress.matching import similarity
 
-    with open(a.fixture) as f:
-        fixture = json.load(f)
-    client = Client()
-    teller, outlet = fixture["tellers"][0], fixture["outlets"][0]
-    r = client.post(
-        "/api/v1/auth/token",
-        {"username": teller, "password": fixture["password"]},
-        content_type="application/json",
-        HTTP_HOST="127.0.0.1",
-    )
-    assert r.status_code == 200, r.content
-    headers = {"HTTP_AUTHORIZATION": "Bearer " + r.json()["token"], "HTTP_HOST": "127.0.0.1"}
-    cfg = {"business_categories": labels("business_category"), "reasons": labels("reason")}
+    client, headers, outlet, cfg = api_client(a.fixture)
     rnd = random.Random(a.seed)
     counter = [a.seed * 1_000_000]
 
@@ -60,9 +47,8 @@ def main() -> None:
         t0 = time.perf_counter()
         for _ in range(n):
             counter[0] += 1
-            response = client.post(
-                "/api/v1/cases", body(counter[0], rnd, outlet, cfg), content_type="application/json", **headers
-            )
+            payload = body(counter[0], rnd, outlet, cfg)
+            response = client.post("/api/v1/cases", payload, content_type="application/json", **headers)
             assert response.status_code == 201, response.content[:500]
         return (time.perf_counter() - t0) / n * 1000
 

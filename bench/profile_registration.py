@@ -64,23 +64,12 @@ def statement_shape(sql: str) -> str:
     return verb
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--fixture", required=True)
-    ap.add_argument("--n", type=int, default=300)
-    ap.add_argument(
-        "--varied-matters", type=int, default=0, help="matters drawn from this many (bench/matters.py)"
-    )
-    a = ap.parse_args()
-    django.setup()
-
-    from django.db import connection
+def api_client(fixture_path: str, varied_matters: int = 0):
+    """Django's test client with a token of the fixture's first teller: (client, headers, outlet, the load
+    client's configuration for `bench.load_cases.body`)."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    from bench.load_cases import body
-
-    with open(a.fixture) as f:
+    with open(fixture_path) as f:
         fixture = json.load(f)
     client = Client()
     teller, outlet = fixture["tellers"][0], fixture["outlets"][0]
@@ -93,10 +82,29 @@ def main() -> None:
     assert r.status_code == 200, r.content
     headers = {"HTTP_AUTHORIZATION": "Bearer " + r.json()["token"], "HTTP_HOST": "127.0.0.1"}
     cfg = {"business_categories": labels("business_category"), "reasons": labels("reason")}
-    if a.varied_matters:
+    if varied_matters:
         from bench.matters import matters
 
-        cfg["matters"] = matters(a.varied_matters)
+        cfg["matters"] = matters(varied_matters)
+    return client, headers, outlet, cfg
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fixture", required=True)
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument(
+        "--varied-matters", type=int, default=0, help="matters drawn from this many (bench/matters.py)"
+    )
+    a = ap.parse_args()
+    django.setup()
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.load_cases import body
+
+    client, headers, outlet, cfg = api_client(a.fixture, a.varied_matters)
     rnd = random.Random(5)
     counter = [0]
 
