@@ -19,8 +19,9 @@ of 0.3 share a band with probability 0.78, of 0.5 with 0.99 (1 - (1 - s²)¹⁶)
 never meet.
 
 The group rule counts the people among the newest members of the topics alike to the new matter; the repeat
-rule weighs the complainant's own earlier cases one by one (redress.escalation.triggers). Decision 0027 says
-why: weighing a hundred alike cases at each registration cost it 5.2-5.5 ms of CPU, a topic 1.4 ms.
+rule weighs the complainant's own earlier cases one by one (redress.escalation.triggers). Decision 0041 says
+why: weighing the hundred newest cases sharing a band cost a registration 8.0-8.9 ms in-process, the topics
+2.5-2.7 ms (bench/matching_ab.py).
 """
 
 from __future__ import annotations
@@ -63,12 +64,12 @@ COMMON_WEIGHT = 0.02
 # Concepts are stored among words, prefixed: `!吞卡` a problem, `#存折` a thing, apart from the word 存折.
 PROBLEM = "!"
 THING = "#"
-# At most this many candidates are scored for one lookup, the newest (the complainant's own first): the group
+# At most this many cases come back from one lookup, the newest (the complainant's own first): the group
 # rule needs three people to form a group and then finds it through its newest members, the repeat rule the
 # complainant's own cases. 500 cost a registration in a burst 11 ms of SQL and 5 ms of scoring
-# (bench/profile_registration.py, 3,000 alike cases); 100 reads and scores a fifth of it, and is still far
-# more than the three people a group needs (the number of people its evidence records is then of the
-# newest 100 cases, not of the whole week).
+# (bench/profile_registration.py, 3,000 alike cases); 100 reads a fifth of it, and is still far more than
+# the three people a group needs (the number of people its evidence records is then of the newest 100
+# members of the alike topics, not of the whole week). `most_alike` weighs as many candidates.
 MAX_CANDIDATES = 100
 
 
@@ -358,12 +359,19 @@ def remember_all(threshold: float, batch: int = 2000) -> int:
     threshold), as registration would have in the order the cases were registered, and keep each case's
     concepts with its search entry. The old topics go first; then a batch of cases at a time, walking the
     cases by key (no OFFSET: the last batch of ten million costs what the first does), each batch reading
-    the topics its matters share a key with in one statement. Returns how many cases were placed."""
-    Topic.objects.all().delete()
+    the topics its matters share a key with in one statement. Returns how many cases were placed.
+
+    Registrations may go on meanwhile: a case registered during the run is placed again when its batch
+    comes (its member row replaced)."""
+    # Plain statements: the ORM's delete would first read every member and key into memory.
+    with connection.cursor() as cursor:
+        for model in (TopicMember, TopicKey, Topic):
+            cursor.execute(f"DELETE FROM {model._meta.db_table}")
     done = last = 0
     columns = ("pk", "matter", "received_at", "unit_path", "subject_unit_path", "product")
     while chunk := list(Case.objects.filter(pk__gt=last).order_by("pk").only(*columns)[:batch]):
         with transaction.atomic():
+            TopicMember.objects.filter(case__in=[c.pk for c in chunk]).delete()
             place_batch(
                 [(c.pk, c.received_at, band_scope_path(c), c.product) for c in chunk],
                 [matter_of(c) for c in chunk],

@@ -172,6 +172,11 @@ def test_remember_matters_forms_the_topics_again_as_registration_did(bank):
     after = [topic_of(c) for c in cases]
     assert after[0] == after[2] != after[1] == after[3]
     assert [before.index(t) for t in before] == [after.index(t) for t in after]
+    # Again over the topics it formed: the same grouping, no topic left over.
+    call_command("remember_matters", batch=3)
+    again = [topic_of(c) for c in cases]
+    assert [after.index(t) for t in after] == [again.index(t) for t in again]
+    assert Topic.objects.count() == 2
 
 
 @pytest.mark.django_db
