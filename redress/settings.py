@@ -291,9 +291,9 @@ AXES_CLIENT_IP_CALLABLE = "redress.access.lockout.client_address"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "username"
 # axes.W006 asks for the address among the lockout parameters: the handler counts addresses itself, with a
-# limit of their own (one address may be a whole branch behind its proxy). models.W040: the matter bands'
-# index carries columns for PostgreSQL's index-only lookups (redress.matching.models); SQLite indexes the
-# keys alone, which is all it needs.
+# limit of their own (one address may be a whole branch behind its proxy). models.W040: the topics' indexes
+# carry columns for PostgreSQL's index-only lookups (redress.matching.models); SQLite indexes the keys
+# alone, which is all it needs.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
 # Axes logs usernames and addresses masked (its default); the admin lists them for the administrator.
 AXES_VERBOSE = False
