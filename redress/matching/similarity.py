@@ -281,16 +281,13 @@ def join_topic(case: Case, threshold: float) -> list[tuple[int, float]]:
     statement: this read sees the topics of every alike registration committed before it."""
     matter = matter_of(case)
     keys = band_keys(matter)
-    found = alike_topics(matter, topics_sharing(keys), threshold) if keys else []
+    found: list[tuple[int, float]] = []
     if keys:
+        found = alike_topics(matter, topics_sharing(keys), threshold)
         joined = _place(case, found[0][0] if found else None, matter, keys)
         found = found or [(joined, 1.0)]
     case.__dict__["_topics"] = (threshold, found)
     return found
-
-
-def _member_values(case: Case) -> list:
-    return [case.received_at, band_scope_path(case), case.product]
 
 
 def _place(case: Case, topic: int | None, matter: frozenset[str], keys: tuple[int, ...]) -> int:
@@ -302,7 +299,7 @@ def _place(case: Case, topic: int | None, matter: frozenset[str], keys: tuple[in
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {members} ({columns}) VALUES (%s, %s, %s, %s, %s)",
-                [case.pk, topic, *_member_values(case)],
+                [case.pk, topic, *_member_fields(case).values()],
             )
         return topic
     if connection.vendor != "postgresql":
@@ -317,12 +314,13 @@ def _place(case: Case, topic: int | None, matter: frozenset[str], keys: tuple[in
             " SELECT v.k, t.id FROM unnest(%s::bigint[]) AS v (k), t)"
             f" INSERT INTO {members} ({columns}) SELECT %s, t.id, %s::timestamptz, %s::varchar, %s::varchar"
             " FROM t RETURNING topic_id",
-            [stored(matter), case.pk, list(keys), case.pk, *_member_values(case)],
+            [stored(matter), case.pk, list(keys), case.pk, *_member_fields(case).values()],
         )
         return cursor.fetchone()[0]
 
 
 def _member_fields(case: Case) -> dict:
+    # In the order of the member row's columns after the case and the topic (`_place` writes them so).
     return {"received_at": case.received_at, "scope_path": band_scope_path(case), "product": case.product}
 
 
@@ -391,12 +389,12 @@ def place_batch(
     cases: list[tuple[int, dt.datetime, str, str]],
     matters: list[frozenset[str]],
     threshold: float,
-    models: tuple = (Topic, TopicKey, TopicMember),
+    tables: tuple = (Topic, TopicKey, TopicMember),
     using: str = "default",
 ) -> None:
     """Each of `cases` (pk, received_at, scope path, product), with its matter, into the topic most alike or
-    a new one, in their order (`placements`); `models`: these, or a migration's."""
-    topic_model, key_model, member_model = models
+    a new one, in their order (`placements`); `tables`: these models, or a migration's."""
+    topic_model, key_model, member_model = tables
     known, by_key = topics_of_keys(key_model.objects.using(using), {k for m in matters for k in band_keys(m)})
     placed = placements(matters, known, by_key, threshold)
     raised = {

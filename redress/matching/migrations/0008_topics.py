@@ -20,7 +20,7 @@ def form_topics(apps, schema_editor):
         .filter(active=True).order_by("-version").first()
     )
     threshold = float(rules.similarity_threshold if rules is not None else THRESHOLD)
-    models_ = tuple(apps.get_model("matching", name) for name in ("Topic", "TopicKey", "TopicMember"))
+    tables = tuple(apps.get_model("matching", name) for name in ("Topic", "TopicKey", "TopicMember"))
     columns = ("pk", "matter", "received_at", "unit_path", "subject_unit_path", "product")
     last = 0
     while chunk := list(Case.objects.using(db).filter(pk__gt=last).order_by("pk").values_list(*columns)[:BATCH]):
@@ -33,7 +33,7 @@ def form_topics(apps, schema_editor):
             similarity.concepts_of(kept.get(pk), matter) for pk, matter, *_ in chunk
         ]
         cases = [(pk, at, subject or unit, product) for pk, _, at, unit, subject, product in chunk]
-        similarity.place_batch(cases, matters, threshold, models_, db)
+        similarity.place_batch(cases, matters, threshold, tables, db)
         last = chunk[-1][0]
 
 
