@@ -185,3 +185,20 @@ def test_past_the_cap_the_lookup_scores_the_newest_similar_cases(bank, monkeypat
     newest = {case.pk for case in alike if case.received_at >= now - dt.timedelta(hours=2)}
     # The new case and the two newest before it: those received 1 and 2 hours ago, not 3 to 9.
     assert {row[0] for row in found.similar} == newest | {new.pk}
+
+
+def test_the_group_counts_the_people_of_every_topic_alike_to_the_matter(bank):
+    # Two topics about the same matter (as after a change of threshold, before remember-matters): a new
+    # complaint joins one, and the people of both count.
+    from redress.matching import similarity
+    from redress.matching.models import Topic, TopicKey, TopicMember
+
+    bank.register(matter=PRINTER, **person(1))
+    second = bank.register(matter=PRINTER, **person(2))
+    twin = Topic.objects.create(concepts=similarity.stored(similarity.concepts(PRINTER)), raised_by=second)
+    TopicKey.objects.bulk_create(
+        [TopicKey(key=k, topic=twin) for k in similarity.band_keys(similarity.concepts(PRINTER))]
+    )
+    TopicMember.objects.filter(case=second).update(topic=twin)
+    third = bank.register(matter=PRINTER_AGAIN, **person(3))
+    assert "group" in flags(third)
