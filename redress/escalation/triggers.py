@@ -163,9 +163,13 @@ class Related:
     # The complainant's earlier cases about a similar matter, newest first: (pk, number, level, state,
     # within the repeat window, likeness).
     earlier: list[tuple] = field(default_factory=list)
-    # The cases about a similar matter in the group's window and scope, the case itself included:
-    # (pk, phone index, ID index, name, joint_complainants).
-    similar: list[tuple] = field(default_factory=list)
+    # The cases about a similar matter in the group's window and scope, the case itself included.
+    similar: list[int] = field(default_factory=list)
+    # At most this many people complained in `similar` (joint complainants counted): exact for the members of
+    # the alike topics, counted in SQL; each of the complainant's own cases weighed alike here adds its people
+    # again, though it may be the same person. The group rule counts exactly (`summarise`) only when this
+    # reaches its threshold, so most registrations read no row of the topics' members.
+    people: int = 0
 
 
 def _like_prefix(path: str) -> str:
@@ -196,85 +200,80 @@ def _scope_sql(case: Case, rules: TriggerSettings, *, members: bool = False) -> 
 
 
 def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
-    """The one statement of `related_cases`, as SQL and parameters: the newest members of the topics alike
-    to the case's matter (redress.matching, read once per case) in the group's window and scope, and the
-    complainant's own cases (by the phone and ID number indexes), at most `MAX_CANDIDATES`, the
-    complainant's first, then newest first; each row says whether it came from the topics. Written as SQL
-    because the ORM took 1.4 ms of the 2.1 ms the lookup cost a registration to build this query
-    (bench/similar.py run with tracing, 2026-12-04)."""
+    """The one statement of `related_cases`, as SQL and parameters. It reads the newest `MAX_CANDIDATES`
+    members of the topics alike to the case's matter (redress.matching, read once per case) in the group's
+    window and scope, and the complainant's newest `MAX_CANDIDATES` cases (by the phone and ID number
+    indexes). It returns one row of what the group rule needs of those members (their cases and how many
+    people they are, from the member rows alone), then one row per case of the complainant's own, to be
+    weighed. Counted in SQL, from the members' index: reading each member's case and moving it to the process
+    cost 1.2 of the lookup's 1.8 ms a registration (bench/matching_ab.py, 2026-12-07). Written as SQL because
+    the ORM took 1.4 ms of the 2.1 ms the lookup cost a registration to build its query (bench/similar.py
+    run with tracing, 2026-12-04)."""
     topics = [pk for pk, _ in similarity.topics_of(case, float(rules.similarity_threshold))]
+    postgresql = connection.vendor == "postgresql"
     adapt = connection.ops.adapt_datetimefield_value
     at = adapt(case.received_at)
     group_since = adapt(case.received_at - dt.timedelta(days=rules.group_window_days))
     repeat_since = adapt(case.received_at - dt.timedelta(days=rules.repeat_window_days))
     until = adapt(case.received_at + dt.timedelta(days=1))
-    scope, scope_params = _scope_sql(case, rules)
-    in_group = f"({scope} AND c.received_at >= %s)"
-    in_group_params = [*scope_params, group_since]
-    # The same person by the blind indexes of phone and ID number (decision 0031), set when the case was
-    # written: no HMAC is computed again here.
-    who = [v for v in (case.complainant_phone_index, case.complainant_id_index) if v]
-    phone, id_number = case.complainant_phone_index or None, case.complainant_id_index or None
-    same_person = "(c.complainant_phone_index = %s OR c.complainant_id_index = %s)"
     cases, members = Case._meta.db_table, similarity.TopicMember._meta.db_table
     cap = similarity.MAX_CANDIDATES
     # The member rows carry the scope: a member outside it is no candidate, and no case is read to know it.
     member_scope, member_scope_params = _scope_sql(case, rules, members=True)
-    if connection.vendor == "postgresql":
+    if postgresql:
         # Per topic, only its newest `cap` members in the group's scope and window, in the index's order (a
-        # scan that stops at `cap`), and of those the newest `cap` cases: the newest `cap` of all are among
-        # them, however many cases a topic has.
-        candidates = f"""SELECT n.case_id AS id, TRUE AS alike FROM (
-                           SELECT n.case_id, n.received_at
-                             FROM unnest(%s::bigint[]) AS t(topic) CROSS JOIN LATERAL (
-                                  SELECT b.case_id, b.received_at FROM {members} b
-                                   WHERE b.topic_id = t.topic AND b.received_at >= %s AND b.received_at <= %s
-                                     AND {member_scope}
-                                   ORDER BY b.received_at DESC LIMIT {cap}) n
-                            ORDER BY n.received_at DESC, n.case_id DESC LIMIT {cap}) n"""
-        candidate_params: list = [topics or [0], group_since, until, *member_scope_params]
+        # scan that stops at `cap`), and of those the newest `cap`: the newest `cap` of all are among them,
+        # however many cases a topic has.
+        alike = f"""SELECT n.case_id, n.person, n.people
+                      FROM unnest(%s::bigint[]) AS t(topic) CROSS JOIN LATERAL (
+                           SELECT b.case_id, b.received_at, b.person, b.people FROM {members} b
+                            WHERE b.topic_id = t.topic AND b.received_at >= %s AND b.received_at <= %s
+                              AND {member_scope}
+                            ORDER BY b.received_at DESC LIMIT {cap}) n
+                     ORDER BY n.received_at DESC, n.case_id DESC LIMIT {cap}"""
+        params: list = [topics or [0], group_since, until, *member_scope_params]
+        ids = "array_agg(m.case_id)"
     else:
-        candidates = f"""SELECT b.case_id AS id, 1 AS alike FROM {members} b
-                          WHERE b.topic_id IN ({", ".join(["%s"] * len(topics or [0]))})
-                            AND b.received_at >= %s AND b.received_at <= %s AND {member_scope}"""
-        candidate_params = [*(topics or [0]), group_since, until, *member_scope_params]
-    if who:
-        candidates += (
-            f" UNION ALL SELECT c.id, FALSE FROM {cases} c WHERE {same_person} AND c.received_at <= %s"
+        alike = f"""SELECT b.case_id, b.person, b.people FROM {members} b
+                     WHERE b.topic_id IN ({", ".join(["%s"] * len(topics or [0]))})
+                       AND b.received_at >= %s AND b.received_at <= %s AND {member_scope}
+                     ORDER BY b.received_at DESC, b.case_id DESC LIMIT {cap}"""
+        params = [*(topics or [0]), group_since, until, *member_scope_params]
+        ids = "group_concat(m.case_id)"
+    # Each complainant once, with the most people any of their cases names (R5: twenty people on one case
+    # are twenty), as `_people` counts them; a case with neither phone nor ID number is a person of its own.
+    ctes = [f"m AS ({alike})"]
+    rows = [
+        f"""SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT {ids} FROM m),
+                   (SELECT COALESCE(sum(p.people), 0) FROM (
+                           SELECT max(m.people) AS people FROM m
+                            GROUP BY COALESCE(NULLIF(m.person, ''), '#' || m.case_id)) p)"""
+    ]
+    # The same person by the blind indexes of phone and ID number (decision 0031), set when the case was
+    # written: no HMAC is computed again here.
+    if case.complainant_phone_index or case.complainant_id_index:
+        scope, scope_params = _scope_sql(case, rules)
+        ctes.insert(
+            0,
+            f"""o AS (SELECT c.id, c.number, c.level, c.state, c.received_at, c.matter, c.joint_complainants,
+                             ({scope} AND c.received_at >= %s) AS grouped
+                        FROM {cases} c
+                       WHERE (c.complainant_phone_index = %s OR c.complainant_id_index = %s)
+                         AND c.received_at <= %s
+                       ORDER BY c.received_at DESC, c.id DESC LIMIT {cap})""",
         )
-        candidate_params += [phone, id_number, at]
-    # A case both in a topic and the complainant's own comes once, from the topic.
-    source = f"(SELECT u.id, max(u.alike) AS alike FROM ({candidates}) AS u GROUP BY u.id) AS n"
-    if connection.vendor == "postgresql":
-        source = source.replace("max(u.alike)", "bool_or(u.alike)")
-    # The complainant's own cases first: in a busy week the cases of a topic must not push out the earlier
-    # case a repeat is about.
-    first = f"CASE WHEN {same_person} THEN 0 ELSE 1 END, " if who else ""
-    # Each candidate's case read by its key (at most `cap` and the complainant's own): the planner otherwise
-    # chose to read the whole table of cases and hash it, 3 ms at 3,000 cases. Only the columns read below.
-    columns = (
-        "id", "complainant_phone_index", "complainant_id_index", "complainant_name", "joint_complainants",
-        "number", "level", "state", "received_at", "subject_unit_path", "unit_path", "product", "matter",
-    )  # fmt: skip
-    one = f"SELECT {', '.join(f'c.{name}' for name in columns)} FROM {cases} c WHERE c.id = n.id LIMIT 1"
-    entries = similarity.SearchEntry._meta.db_table
-    # The kept concepts of the complainant's own cases only (the repeat weighs each of them); the members of
-    # an alike topic are alike by their topic.
-    kept = f"(SELECT e.matter_concepts FROM {entries} e WHERE e.case_id = c.id)"
-    mine = f"CASE WHEN {same_person} THEN {kept} END" if who else "NULL"
-    text = f"CASE WHEN {same_person} AND {kept} IS NULL THEN c.matter END" if who else "NULL"
-    sql = f"""SELECT c.id, c.complainant_phone_index, c.complainant_id_index, c.complainant_name,
-                     c.joint_complainants, c.number, c.level, c.state, c.received_at >= %s,
-                     c.received_at <= %s, {mine}, {text}, {in_group}, n.alike
-                FROM {source} CROSS JOIN LATERAL ({one}) c
-               ORDER BY {first}c.received_at DESC, c.id DESC LIMIT {cap}"""
-    if connection.vendor != "postgresql":
-        sql = sql.replace("CROSS JOIN LATERAL (" + one + ") c", f"JOIN {cases} c ON c.id = n.id")
-    who_params = [phone, id_number] if who else []
-    params = [
-        repeat_since, at, *who_params, *who_params, *in_group_params, *candidate_params, *who_params,
-    ]  # fmt: skip
-    return sql, params
+        phone, id_number = case.complainant_phone_index or None, case.complainant_id_index or None
+        params = [*scope_params, group_since, phone, id_number, at, *params]
+        # Their kept concepts (the repeat weighs each of the complainant's cases), or their text where none
+        # are kept.
+        rows.append(
+            f"""SELECT 1, o.id, o.number, o.level, o.state, o.received_at >= %s, e.matter_concepts,
+                       CASE WHEN e.matter_concepts IS NULL THEN o.matter END, o.grouped, o.joint_complainants,
+                       NULL, NULL, NULL
+                  FROM o LEFT JOIN {similarity.SearchEntry._meta.db_table} e ON e.case_id = o.id"""
+        )
+        params.append(repeat_since)
+    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(rows)}", params
 
 
 def related_cases(case: Case, rules: TriggerSettings) -> Related:
@@ -288,17 +287,23 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
     with prepared_cursor() as cursor:
         cursor.execute(*related_query(case, rules))
         rows = cursor.fetchall()
-    found = Related()
-    for pk, phone, idn, name, joint, number, level, state, recent, before, kept, text, grouped, alike in rows:
-        same = (phone and phone == case.complainant_phone_index) or (idn and idn == case.complainant_id_index)
-        if same and pk != case.pk:
-            # The repeat weighs the complainant's own case against this matter, whatever its topic.
-            likeness = similarity.score(matter, similarity.concepts_of(kept, text))
-            if likeness >= threshold and before:
-                found.earlier.append((pk, number, level, state, bool(recent), likeness))
-            alike = alike or likeness >= threshold
-        if grouped and alike:
-            found.similar.append((pk, phone, idn, name, joint))
+    (*_, ids, people) = next(row for row in rows if row[0] == 0)
+    if isinstance(ids, str):  # SQLite's group_concat
+        ids = [int(pk) for pk in ids.split(",")]
+    found = Related(similar=list(ids or []), people=int(people or 0))
+    members = set(found.similar)
+    # The complainant's own cases (their kept concepts, or their text where none are kept).
+    own = [row for row in rows if row[0] == 1]
+    for _row, pk, number, level, state, recent, kept, text, grouped, joint, *_ in own:
+        if pk == case.pk:
+            continue
+        # The repeat weighs the complainant's own case against this matter, whatever its topic.
+        likeness = similarity.score(matter, similarity.concepts_of(kept, text))
+        if likeness >= threshold:
+            found.earlier.append((pk, number, level, state, bool(recent), likeness))
+        if grouped and pk not in members and likeness >= threshold:
+            found.similar.append(pk)
+            found.people += max(joint or 1, 1)
     return found
 
 
@@ -312,11 +317,11 @@ def same_issue_cases(pks: list[int]):
     )
 
 
-def group(case: Case, rules: TriggerSettings, similar: list[tuple]) -> Fired | None:
+def group(case: Case, rules: TriggerSettings, related: Related) -> Fired | None:
     # Most registrations stop here: fewer people than a group needs, after the one lookup.
-    if _people(similar) < rules.group_min_complainants:
+    if related.people < rules.group_min_complainants:
         return None
-    pks = [row[0] for row in similar]
+    pks = related.similar
     if connection.vendor == "postgresql":
         found = summarise_in_sql(pks, case.pk)
     else:
@@ -470,7 +475,7 @@ def evaluate(
     related = related_cases(case, rules)
     fired = [
         media_threat(case, rules, staff_flags),
-        group(case, rules, related.similar),
+        group(case, rules, related),
         repeat(case, rules, related.earlier),
         skip_level(case, rules, related.earlier),
         cross_province(case, rules),

@@ -77,15 +77,21 @@ class TopicKey(models.Model):
 
 class TopicMember(models.Model):
     """A case's place in the topic its matter joined. `received_at`, the scope path (of the unit complained
-    about, else of the registering unit) and the product are the case's, copied (none changes after
-    registration): the group rule reads a topic's newest members in its window and scope from the index's
-    own entries, without reading a case for each."""
+    about, else of the registering unit), the product, who complained (`person`) and how many people they
+    are (`people`) are the case's, copied (none changes after registration; retention takes an erased case
+    out of its topic): the group rule reads a topic's newest members in its window and scope, and counts
+    their people, from the index's own entries, without reading a case for each."""
 
     case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="+")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="members")
     received_at = models.DateTimeField()
     scope_path = models.CharField(max_length=255, default="")
     product = models.CharField(max_length=128, default="")
+    # The blind index of the complainant's ID number, else of their phone; "" when neither was given (then
+    # the case is one person of its own).
+    person = models.CharField(max_length=32, blank=True, default="")
+    # The complainant and the joint complainants of the case (R5: twenty people on one case are twenty).
+    people = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("topic member")
@@ -93,7 +99,7 @@ class TopicMember(models.Model):
         indexes = [
             models.Index(
                 fields=["topic", "received_at"],
-                include=["case", "scope_path", "product"],
+                include=["case", "scope_path", "product", "person", "people"],
                 name="topic_member_idx",
             )
         ]

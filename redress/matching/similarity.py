@@ -294,34 +294,44 @@ def _place(case: Case, topic: int | None, matter: frozenset[str], keys: tuple[in
     """The case's member row in `topic`, or in a new topic it raises (`topic` None); returns the topic. One
     statement on PostgreSQL either way."""
     members, topics, table = TopicMember._meta.db_table, Topic._meta.db_table, TopicKey._meta.db_table
-    columns = "case_id, topic_id, received_at, scope_path, product"
+    fields = member_fields(case)
+    columns = ", ".join(["case_id", "topic_id", *fields])
     if topic is not None:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {members} ({columns}) VALUES (%s, %s, %s, %s, %s)",
-                [case.pk, topic, *_member_fields(case).values()],
+                f"INSERT INTO {members} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [case.pk, topic, *fields.values()],
             )
         return topic
     if connection.vendor != "postgresql":
         raised = Topic.objects.create(concepts=stored(matter), raised_by=case)
         TopicKey.objects.bulk_create([TopicKey(key=k, topic=raised) for k in keys])
-        TopicMember.objects.create(case=case, topic=raised, **_member_fields(case))
+        TopicMember.objects.create(case=case, topic=raised, **fields)
         return raised.pk
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH t AS (INSERT INTO {topics} (concepts, raised_by_id) VALUES (%s, %s) RETURNING id),"
             f" k AS (INSERT INTO {table} (key, topic_id)"
             " SELECT v.k, t.id FROM unnest(%s::bigint[]) AS v (k), t)"
-            f" INSERT INTO {members} ({columns}) SELECT %s, t.id, %s::timestamptz, %s::varchar, %s::varchar"
+            f" INSERT INTO {members} ({columns})"
+            " SELECT %s, t.id, %s::timestamptz, %s::varchar, %s::varchar, %s::varchar, %s::integer"
             " FROM t RETURNING topic_id",
-            [stored(matter), case.pk, list(keys), case.pk, *_member_fields(case).values()],
+            [stored(matter), case.pk, list(keys), case.pk, *fields.values()],
         )
         return cursor.fetchone()[0]
 
 
-def _member_fields(case: Case) -> dict:
-    # In the order of the member row's columns after the case and the topic (`_place` writes them so).
-    return {"received_at": case.received_at, "scope_path": band_scope_path(case), "product": case.product}
+def member_fields(case: Case) -> dict:
+    """What a case's member row copies of it (`TopicMember`), in the order of its columns after the case and
+    the topic (`_place` writes them so)."""
+    return {
+        "received_at": case.received_at,
+        "scope_path": band_scope_path(case),
+        "product": case.product,
+        # As the group rule tells people apart (redress.escalation.triggers): by ID number, else by phone.
+        "person": case.complainant_id_index or case.complainant_phone_index,
+        "people": max(case.joint_complainants or 1, 1),
+    }
 
 
 def band_scope_path(case: Case) -> str:
@@ -366,12 +376,15 @@ def remember_all(threshold: float, batch: int = 2000) -> int:
         for model in (TopicMember, TopicKey, Topic):
             cursor.execute(f"DELETE FROM {model._meta.db_table}")
     done = last = 0
-    columns = ("pk", "matter", "received_at", "unit_path", "subject_unit_path", "product")
+    columns = (
+        "pk", "matter", "received_at", "unit_path", "subject_unit_path", "product", "complainant_id_index",
+        "complainant_phone_index", "joint_complainants",
+    )  # fmt: skip
     while chunk := list(Case.objects.filter(pk__gt=last).order_by("pk").only(*columns)[:batch]):
         with transaction.atomic():
             TopicMember.objects.filter(case__in=[c.pk for c in chunk]).delete()
             place_batch(
-                [(c.pk, c.received_at, band_scope_path(c), c.product) for c in chunk],
+                [(c.pk, member_fields(c)) for c in chunk],
                 [matter_of(c) for c in chunk],
                 threshold,
             )
@@ -386,14 +399,14 @@ def remember_all(threshold: float, batch: int = 2000) -> int:
 
 
 def place_batch(
-    cases: list[tuple[int, dt.datetime, str, str]],
+    cases: list[tuple[int, dict]],
     matters: list[frozenset[str]],
     threshold: float,
     tables: tuple = (Topic, TopicKey, TopicMember),
     using: str = "default",
 ) -> None:
-    """Each of `cases` (pk, received_at, scope path, product), with its matter, into the topic most alike or
-    a new one, in their order (`placements`); `tables`: these models, or a migration's."""
+    """Each of `cases` (pk, the fields of its member row: `member_fields`), with its matter, into the topic
+    most alike or a new one, in their order (`placements`); `tables`: these models, or a migration's."""
     topic_model, key_model, member_model = tables
     known, by_key = topics_of_keys(key_model.objects.using(using), {k for m in matters for k in band_keys(m)})
     placed = placements(matters, known, by_key, threshold)
@@ -408,14 +421,8 @@ def place_batch(
     )
     member_model.objects.using(using).bulk_create(
         [
-            member_model(
-                case_id=pk,
-                topic_id=raised[-t - 1].pk if t < 0 else t,
-                received_at=at,
-                scope_path=path,
-                product=product,
-            )
-            for (pk, at, path, product), t in zip(cases, placed, strict=True)
+            member_model(case_id=pk, topic_id=raised[-t - 1].pk if t < 0 else t, **fields)
+            for (pk, fields), t in zip(cases, placed, strict=True)
             if t is not None
         ]
     )

@@ -22,7 +22,7 @@ def test_a_statement_of_a_hundred_parameters_is_parsed_once():
 
 
 # A phrase of the related-matters lookup's text (redress.escalation.triggers.related_query) and no other's.
-_LOOKUP = "bool_or(u.alike)"
+_LOOKUP = "NULLIF(m.person, '')"
 
 
 def _prepared_statements() -> list[str]:

@@ -250,8 +250,7 @@ def test_the_group_rule_reads_the_same_summary_in_sql_as_in_python(bank):
     bank.register(complainant_phone="13800000007", complainant_id_number="", joint_complainants=3)
     bank.register(complainant_phone="13800000007", complainant_id_number="", joint_complainants=2)
     case = bank.register(complainant_phone="13800000005", complainant_id_number="")
-    similar = triggers.related_cases(case, triggers.current_settings()).similar
-    pks = [row[0] for row in similar]
+    pks = triggers.related_cases(case, triggers.current_settings()).similar
     in_python = triggers.summarise(list(triggers.same_issue_cases(pks)), case.pk)
     assert triggers.summarise_in_sql(pks, case.pk) == in_python
     assert in_python.people >= 9 and in_python.groups and closed.pk not in in_python.unflagged

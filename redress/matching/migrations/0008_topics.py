@@ -32,7 +32,10 @@ def form_topics(apps, schema_editor):
         matters = [
             similarity.concepts_of(kept.get(pk), matter) for pk, matter, *_ in chunk
         ]
-        cases = [(pk, at, subject or unit, product) for pk, _, at, unit, subject, product in chunk]
+        cases = [
+            (pk, {"received_at": at, "scope_path": subject or unit, "product": product})
+            for pk, _, at, unit, subject, product in chunk
+        ]
         similarity.place_batch(cases, matters, threshold, tables, db)
         last = chunk[-1][0]
 

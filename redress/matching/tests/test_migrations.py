@@ -8,7 +8,7 @@ from redress.matching.models import TopicMember
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LATEST = "0008_topics"
+LATEST = "0009_member_people"
 PRINTER = "网点的存折打印机坏了，补登不了。"
 PRINTER_AGAIN = "去网点补登存折，自助打印机显示故障，工作人员说修不好。"
 CARD_FEE = "信用卡从来没用过，却被收取了年费，要求退还。"
@@ -54,8 +54,9 @@ def test_the_band_rows_take_their_cases_scope_path_and_product(bank, back_to_lat
 def test_existing_cases_are_placed_in_topics_as_registration_would_have(bank, back_to_latest):
     first = bank.register(matter=PRINTER, product="存折")
     again = bank.register(matter=PRINTER_AGAIN, subject_unit="", kind="suggestion")
-    other = bank.register(matter=CARD_FEE)
+    other = bank.register(matter=CARD_FEE, joint_complainants=3, complainant_id_number="")
     placed_at_registration = dict(TopicMember.objects.values_list("case_id", "topic_id"))
+    people_at_registration = set(TopicMember.objects.values_list("case_id", "person", "people"))
     migrate("0007_band_scope")
     migrate(LATEST)
     members = {m.case_id: m for m in TopicMember.objects.all()}
@@ -65,6 +66,10 @@ def test_existing_cases_are_placed_in_topics_as_registration_would_have(bank, ba
     # Where each counts for a group and its product, as registration writes them.
     assert (members[first.pk].scope_path, members[first.pk].product) == (first.subject_unit_path, "存折")
     assert members[again.pk].scope_path == again.unit_path
+    # Who complained and how many people, as registration writes them (0009 copies them from the cases).
+    assert set(TopicMember.objects.values_list("case_id", "person", "people")) == people_at_registration
+    assert (members[other.pk].person, members[other.pk].people) == (other.complainant_phone_index, 3)
+    assert members[first.pk].person == first.complainant_id_index != ""
     # The same grouping as registration's (the topics' ids are new).
     same = {
         (a, b)
