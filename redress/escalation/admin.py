@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from redress.access.admin import CaseRecordAdmin
 
 from .models import Accountability, SupervisionNotice, TriggerSettings
-from .triggers import forget_settings
+from .triggers import current_settings, forget_settings
 
 
 @admin.register(TriggerSettings)
@@ -47,8 +48,23 @@ class TriggerSettingsAdmin(admin.ModelAdmin):
     )
 
     def save_model(self, request, obj, form, change):
+        forget_settings()
+        before = current_settings().similarity_threshold
         super().save_model(request, obj, form, change)
         forget_settings()
+        now = current_settings().similarity_threshold
+        if now != before:
+            # The topics of complaints were formed at the old threshold (redress.matching): new complaints
+            # join them at the new one, but what each topic holds changes only when they are formed again.
+            messages.warning(
+                request,
+                gettext(
+                    "The likeness of similar matters is now %(now)s (it was %(before)s). The topics of "
+                    "complaints already formed stay as they are until they are formed again: run "
+                    '"redress remember-matters" at a quiet hour (it places every case once more).'
+                )
+                % {"now": now, "before": before},
+            )
 
 
 @admin.register(SupervisionNotice)
