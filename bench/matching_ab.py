@@ -4,22 +4,31 @@ alternating blocks on the same database and in the same process (decisions 0027 
 Usage (a database migrated, with the benchmark's bank):
   DATABASE_URL=... python -m bench.fixture --mute-triggers > fixture.json
   DATABASE_URL=... python -m bench.matching_ab --fixture fixture.json \
-      [--preload 3000] [--blocks 8] [--per-block 150] [--seed 21]
+      [--preload 3000] [--blocks 8] [--per-block 150] [--seed 21] [--against REV]
 
 Django's test client posts the registration load's bodies (`bench.load_cases.body`) to POST /api/v1/cases:
 first `--preload` of them, then `--blocks` pairs of blocks, one with the similarity of matters and one
 without it (no topic read or joined, no related-matters lookup: as `bench.unmatched_urls` serves), in
 turn first. One client and the server run one after the other, so a block's wall time is what both spend.
 Prints the ms per registration of each block and the medians, as JSON.
+
+With `--against REV`: instead, the escalation triggers of the working tree against those of the commit REV
+(`redress/escalation/triggers.py` as it was there, loaded beside the current one), in alternating blocks:
+what a change of the related-matters lookup saves, on the current schema (REV's triggers must run on it).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import django
 
@@ -31,6 +40,7 @@ def main() -> None:
     ap.add_argument("--blocks", type=int, default=8)
     ap.add_argument("--per-block", type=int, default=150)
     ap.add_argument("--seed", type=int, default=21)
+    ap.add_argument("--against", metavar="REV", help="the working tree's triggers against REV's")
     a = ap.parse_args()
     django.setup()
 
@@ -53,6 +63,9 @@ def main() -> None:
         return (time.perf_counter() - t0) / n * 1000
 
     post(a.preload)
+    if a.against:
+        print(json.dumps(against(a.against, a.blocks, lambda: post(a.per_block))))
+        return
     served = (triggers.related_cases, similarity.band_keys)
     ms: dict[str, list[float]] = {"with": [], "without": []}
     for block in range(a.blocks):
@@ -74,6 +87,44 @@ def main() -> None:
             }
         )
     )
+
+
+def triggers_at(rev: str):
+    """`redress.escalation.triggers` as it was at `rev`, as a module of its own."""
+    text = subprocess.run(
+        ["git", "show", f"{rev}:redress/escalation/triggers.py"],
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    # Its relative imports name the escalation package.
+    text = text.replace("from .models import", "from redress.escalation.models import")
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(text)
+    spec = importlib.util.spec_from_file_location(f"triggers_at_{rev}", f.name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def against(rev: str, blocks: int, block) -> dict:
+    """Blocks of registrations evaluated by the working tree's triggers and by `rev`'s, in turn first."""
+    from redress.escalation import triggers
+
+    current, earlier = triggers.evaluate, triggers_at(rev).evaluate
+    ms: dict[str, list[float]] = {"current": [], rev: []}
+    try:
+        for n in range(blocks):
+            for side in ("current", rev) if n % 2 else (rev, "current"):
+                triggers.evaluate = current if side == "current" else earlier
+                ms[side].append(round(block(), 2))
+    finally:
+        triggers.evaluate = current
+    medians = {side: round(statistics.median(v), 2) for side, v in ms.items()}
+    saved = round(medians[rev] - medians["current"], 2)
+    return {"ms_per_registration": ms, "median": medians, "saved_ms": saved}
 
 
 if __name__ == "__main__":

@@ -95,10 +95,11 @@ def _load(n: int, now) -> tuple[float, int]:
             [now, n, n - 1, len(pool), seed.pk],
         )
         cursor.execute(
-            """INSERT INTO matching_topicmember (case_id, topic_id, received_at, scope_path, product)
+            """INSERT INTO matching_topicmember (case_id, topic_id, received_at, scope_path, product, person,
+                                                 people)
                SELECT c.id, t.topic, c.received_at,
                       CASE WHEN c.subject_unit_path <> '' THEN c.subject_unit_path ELSE c.unit_path END,
-                      c.product
+                      c.product, c.complainant_phone_index, GREATEST(c.joint_complainants, 1)
                  FROM cases_case c JOIN pool_topic t ON t.idx = substr(c.number, 3)::int %% %s
                 WHERE c.number LIKE 'TB%%'""",
             [len(pool)],
