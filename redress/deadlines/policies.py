@@ -146,6 +146,11 @@ def matches(criteria: dict[str, Any], case) -> bool:
     errors = validate_criteria(criteria)
     if errors:
         raise InvalidPolicy(" ".join(errors))
+    return meets(criteria, case)
+
+
+def meets(criteria: dict[str, Any], case) -> bool:
+    """`matches` for criteria already validated (`validate_criteria` found nothing to refuse)."""
     return all(CRITERIA[key].holds(value, case) for key, value in criteria.items())
 
 

@@ -34,7 +34,7 @@ from .choices import (
     StartEvent,
 )
 from .models import Clock, ClockPause, Policy
-from .policies import PLAN_LIMITS, InvalidPolicy, effective_on, group_of, matches
+from .policies import PLAN_LIMITS, InvalidPolicy, effective_on, group_of, meets, validate_criteria
 
 # The policy the plan's clocks come under (deadlines.policies.SHIPPED).
 EMERGENCY_POLICY = "bank.emergency"
@@ -65,11 +65,14 @@ def applicable_policies(case: Case) -> list[Policy]:
 
 
 def _matches(policy: Policy, case: Case) -> bool:
-    try:
-        return matches(policy.criteria, case)
-    except InvalidPolicy as e:
+    # The criteria checked once per policy version this process holds (active_policies keeps the same objects
+    # while the policies are unchanged), not once per case: 0.2 ms of every registration.
+    if "_criteria_errors" not in policy.__dict__:
+        policy.__dict__["_criteria_errors"] = validate_criteria(policy.criteria)
+    if errors := policy.__dict__["_criteria_errors"]:
         # Named, so whoever reads the error knows which version to retire and replace in the admin.
-        raise InvalidPolicy(f"policy {policy.code} v{policy.version}: {e}") from e
+        raise InvalidPolicy(f"policy {policy.code} v{policy.version}: {' '.join(errors)}")
+    return meets(policy.criteria, case)
 
 
 def cutoff_for(case: Case) -> dt.time | None:
