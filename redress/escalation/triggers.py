@@ -242,38 +242,48 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
         ids = "group_concat(m.case_id)"
     # Each complainant once, with the most people any of their cases names (R5: twenty people on one case
     # are twenty), as `_people` counts them; a case with neither phone nor ID number is a person of its own.
-    ctes = [f"m AS ({alike})"]
-    rows = [
-        f"""SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT {ids} FROM m),
-                   (SELECT COALESCE(sum(p.people), 0) FROM (
-                           SELECT max(m.people) AS people FROM m
-                            GROUP BY COALESCE(NULLIF(m.person, ''), '#' || m.case_id)) p)"""
-    ]
+    ctes: list[tuple[str, list]] = []
+    # The case's own member row, where registration left it to this statement (PostgreSQL): written here,
+    # and not seen by `m` (one snapshot), so `related_cases` counts the case itself.
+    placing = similarity.pending_placement(case)
+    if placing is not None:
+        ctes.append(placing)
     # The same person by the blind indexes of phone and ID number (decision 0031), set when the case was
     # written: no HMAC is computed again here.
-    if case.complainant_phone_index or case.complainant_id_index:
+    mine = bool(case.complainant_phone_index or case.complainant_id_index)
+    if mine:
         scope, scope_params = _scope_sql(case, rules)
-        ctes.insert(
-            0,
-            f"""o AS (SELECT c.id, c.number, c.level, c.state, c.received_at, c.matter, c.joint_complainants,
-                             ({scope} AND c.received_at >= %s) AS grouped
-                        FROM {cases} c
-                       WHERE (c.complainant_phone_index = %s OR c.complainant_id_index = %s)
-                         AND c.received_at <= %s
-                       ORDER BY c.received_at DESC, c.id DESC LIMIT {cap})""",
-        )
         phone, id_number = case.complainant_phone_index or None, case.complainant_id_index or None
-        params = [*scope_params, group_since, phone, id_number, at, *params]
+        ctes.append(
+            (
+                f"""o AS (SELECT c.id, c.number, c.level, c.state, c.received_at, c.matter,
+                                 c.joint_complainants, ({scope} AND c.received_at >= %s) AS grouped
+                            FROM {cases} c
+                           WHERE (c.complainant_phone_index = %s OR c.complainant_id_index = %s)
+                             AND c.received_at <= %s
+                           ORDER BY c.received_at DESC, c.id DESC LIMIT {cap})""",
+                [*scope_params, group_since, phone, id_number, at],
+            )
+        )
+    ctes.append((f"m AS ({alike})", params))
+    topic = "(SELECT placed.topic_id FROM placed)" if placing is not None else "NULL"
+    sql = f"""WITH {", ".join(text for text, _ in ctes)}
+              SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT {ids} FROM m),
+                     (SELECT COALESCE(sum(p.people), 0) FROM (
+                             SELECT max(m.people) AS people FROM m
+                              GROUP BY COALESCE(NULLIF(m.person, ''), '#' || m.case_id)) p), {topic}"""
+    params = [value for _, values in ctes for value in values]
+    if mine:
         # Their kept concepts (the repeat weighs each of the complainant's cases), or their text where none
         # are kept.
-        rows.append(
-            f"""SELECT 1, o.id, o.number, o.level, o.state, o.received_at >= %s, e.matter_concepts,
-                       CASE WHEN e.matter_concepts IS NULL THEN o.matter END, o.grouped, o.joint_complainants,
-                       NULL, NULL, NULL
-                  FROM o LEFT JOIN {similarity.SearchEntry._meta.db_table} e ON e.case_id = o.id"""
-        )
+        sql += f"""
+              UNION ALL
+              SELECT 1, o.id, o.number, o.level, o.state, o.received_at >= %s, e.matter_concepts,
+                     CASE WHEN e.matter_concepts IS NULL THEN o.matter END, o.grouped, o.joint_complainants,
+                     NULL, NULL, NULL, NULL
+                FROM o LEFT JOIN {similarity.SearchEntry._meta.db_table} e ON e.case_id = o.id"""
         params.append(repeat_since)
-    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(rows)}", params
+    return sql, params
 
 
 def related_cases(case: Case, rules: TriggerSettings) -> Related:
@@ -287,10 +297,15 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
     with prepared_cursor() as cursor:
         cursor.execute(*related_query(case, rules))
         rows = cursor.fetchall()
-    (*_, ids, people) = next(row for row in rows if row[0] == 0)
+    (*_, ids, people, topic) = next(row for row in rows if row[0] == 0)
     if isinstance(ids, str):  # SQLite's group_concat
         ids = [int(pk) for pk in ids.split(",")]
     found = Related(similar=list(ids or []), people=int(people or 0))
+    if topic is not None:
+        # Its member row was written by this statement, which could not see it: the case counts itself.
+        similarity.placed(case, topic)
+        found.similar.append(case.pk)
+        found.people += similarity.member_fields(case)["people"]
     members = set(found.similar)
     # The complainant's own cases (their kept concepts, or their text where none are kept).
     own = [row for row in rows if row[0] == 1]

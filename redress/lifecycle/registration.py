@@ -21,6 +21,7 @@ from redress.deadlines.choices import COUNTING_STATES, StartEvent
 from redress.deadlines.models import Clock
 from redress.escalation.triggers import current_settings
 from redress.matching.intake import remember_new_case
+from redress.matching.similarity import place_pending
 from redress.organisation.models import Staff
 from redress.plans import services as plans
 from redress.plans.choices import PlanType
@@ -40,11 +41,15 @@ def after_registration(
     its clocks are then read again); returns the case as they left it, with its clocks and flags (the
     triggers' actions leave the clocks alone: ACTIONS_ON_THE_NEW_CASE)."""
     plans.join(case, plan_type)
-    remember_new_case(case, current_settings().similarity_threshold)
+    # The case's place among the topics is written by the triggers' lookup of related matters, in the same
+    # statement (one statement fewer a registration), or just after the triggers if they did not look.
+    remember_new_case(case, current_settings().similarity_threshold, defer_placement=True)
     started = clocks.start_clocks(case, StartEvent.RECEIPT, case.received_at, fresh=True)
     with figures.registering(case) as done:
         with holding_back(case):
-            case, fired = apply_triggers(case, flags)
+            triggered, fired = apply_triggers(case, flags)
+        place_pending(case)
+        case = triggered
         with translation.override(settings.LANGUAGE_CODE):
             case = plan_escalation(case, escalate)
             put = case.version

@@ -1,6 +1,8 @@
 """What the matching app keeps of a case being registered, written inside its registration's transaction:
-its search entry (`search`) and its place among the topics (`similarity.join_topic`), stored before the
-escalation triggers look for similar matters, since the group rule counts the new case among them.
+its search entry (`search`) and its place among the topics (`similarity.join_topic`), decided before the
+escalation triggers look for similar matters, since the group rule counts the new case among them. Where
+the caller asks (registration, on PostgreSQL), the member row is then written by the triggers' lookup
+itself, in the same statement (`similarity.pending_placement`): one statement fewer.
 
 On PostgreSQL the search entry's INSERT also takes the locks of the matter's band keys
 (`similarity.key_locks_sql`): the topics are read in the next statement, which then sees every alike
@@ -20,9 +22,10 @@ from . import search, similarity
 from .models import SearchEntry
 
 
-def remember_new_case(case: Case, threshold: float | Decimal) -> None:
+def remember_new_case(case: Case, threshold: float | Decimal, *, defer_placement: bool = False) -> None:
     """`threshold`: how alike a matter must be to a topic to join it (the escalation rules' similarity
-    threshold, from the caller)."""
+    threshold, from the caller). `defer_placement`: the case's member row is written by the caller's next
+    read (`similarity.join_topic`)."""
     words = search.words_of(case.matter, case.demand)
     matter = similarity.matter_of(case)
     keys = similarity.band_keys(matter)
@@ -37,4 +40,4 @@ def remember_new_case(case: Case, threshold: float | Decimal) -> None:
                 f" VALUES (%s, %s, '', %s)) SELECT {locks}",
                 [case.pk, words, similarity.stored(matter), *lock_params],
             )
-    similarity.join_topic(case, float(threshold))
+    similarity.join_topic(case, float(threshold), defer=defer_placement)

@@ -272,53 +272,93 @@ def topics_of(case: Case, threshold: float) -> list[tuple[int, float]]:
     return known[1]
 
 
-def join_topic(case: Case, threshold: float) -> list[tuple[int, float]]:
+def join_topic(case: Case, threshold: float, *, defer: bool = False) -> list[tuple[int, float]]:
     """Place a case just registered in the topic most alike to its matter, at least `threshold` alike, or
     raise a new topic with it; returns the topics alike to it, most alike first (the one it joined first).
     A matter with no concept and no uncommon word has no band key and joins none.
 
     On PostgreSQL the registration has taken its band keys' locks (`key_locks_sql`) in an earlier
-    statement: this read sees the topics of every alike registration committed before it."""
+    statement: this read sees the topics of every alike registration committed before it. There, with
+    `defer`, the case's member row (and the topic it raises) is not written yet: the caller's next read
+    writes it (`pending_placement`), or `place_pending` does; a new topic's id is known only then."""
     matter = matter_of(case)
     keys = band_keys(matter)
     found: list[tuple[int, float]] = []
     if keys:
         found = alike_topics(matter, topics_sharing(keys), threshold)
-        joined = _place(case, found[0][0] if found else None, matter, keys)
-        found = found or [(joined, 1.0)]
+        topic = found[0][0] if found else None
+        if defer and connection.vendor == "postgresql":
+            case.__dict__["_placing"] = _placement(case, topic, matter, keys)
+        else:
+            joined = _place(case, topic, matter, keys)
+            found = found or [(joined, 1.0)]
     case.__dict__["_topics"] = (threshold, found)
     return found
+
+
+def pending_placement(case: Case) -> tuple[str, list] | None:
+    """The case's placement that `join_topic(defer=True)` left to be written: common table expressions
+    (PostgreSQL), the last named `placed` and returning the topic, to be run with the next statement, which
+    then calls `placed`."""
+    return case.__dict__.get("_placing")
+
+
+def placed(case: Case, topic: int) -> None:
+    """The pending placement of `case` is written: in `topic`."""
+    del case.__dict__["_placing"]
+    threshold, found = case.__dict__["_topics"]
+    if not found:  # it raised `topic`
+        case.__dict__["_topics"] = (threshold, [(topic, 1.0)])
+
+
+def place_pending(case: Case) -> None:
+    """Write the case's pending placement now, if no statement has taken it."""
+    placing = pending_placement(case)
+    if placing is not None:
+        sql, params = placing
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {sql} SELECT topic_id FROM placed", params)
+            placed(case, cursor.fetchone()[0])
 
 
 def _place(case: Case, topic: int | None, matter: frozenset[str], keys: tuple[int, ...]) -> int:
     """The case's member row in `topic`, or in a new topic it raises (`topic` None); returns the topic. One
     statement on PostgreSQL either way."""
+    if connection.vendor == "postgresql":
+        sql, params = _placement(case, topic, matter, keys)
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {sql} SELECT topic_id FROM placed", params)
+            return cursor.fetchone()[0]
+    fields = member_fields(case)
+    if topic is None:
+        raised = Topic.objects.create(concepts=stored(matter), raised_by=case)
+        TopicKey.objects.bulk_create([TopicKey(key=k, topic=raised) for k in keys])
+        topic = raised.pk
+    TopicMember.objects.create(case=case, topic_id=topic, **fields)
+    return topic
+
+
+def _placement(
+    case: Case, topic: int | None, matter: frozenset[str], keys: tuple[int, ...]
+) -> tuple[str, list]:
+    """`_place` on PostgreSQL as common table expressions, the last (`placed`) returning the topic."""
     members, topics, table = TopicMember._meta.db_table, Topic._meta.db_table, TopicKey._meta.db_table
     fields = member_fields(case)
     columns = ", ".join(["case_id", "topic_id", *fields])
     if topic is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {members} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [case.pk, topic, *fields.values()],
-            )
-        return topic
-    if connection.vendor != "postgresql":
-        raised = Topic.objects.create(concepts=stored(matter), raised_by=case)
-        TopicKey.objects.bulk_create([TopicKey(key=k, topic=raised) for k in keys])
-        TopicMember.objects.create(case=case, topic=raised, **fields)
-        return raised.pk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH t AS (INSERT INTO {topics} (concepts, raised_by_id) VALUES (%s, %s) RETURNING id),"
-            f" k AS (INSERT INTO {table} (key, topic_id)"
-            " SELECT v.k, t.id FROM unnest(%s::bigint[]) AS v (k), t)"
-            f" INSERT INTO {members} ({columns})"
-            " SELECT %s, t.id, %s::timestamptz, %s::varchar, %s::varchar, %s::varchar, %s::integer"
-            " FROM t RETURNING topic_id",
-            [stored(matter), case.pk, list(keys), case.pk, *fields.values()],
+        return (
+            f"placed AS (INSERT INTO {members} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " RETURNING topic_id)",
+            [case.pk, topic, *fields.values()],
         )
-        return cursor.fetchone()[0]
+    return (
+        f"t AS (INSERT INTO {topics} (concepts, raised_by_id) VALUES (%s, %s) RETURNING id),"
+        f" k AS (INSERT INTO {table} (key, topic_id) SELECT v.k, t.id FROM unnest(%s::bigint[]) AS v (k), t),"
+        f" placed AS (INSERT INTO {members} ({columns})"
+        " SELECT %s, t.id, %s::timestamptz, %s::varchar, %s::varchar, %s::varchar, %s::integer FROM t"
+        " RETURNING topic_id)",
+        [stored(matter), case.pk, list(keys), case.pk, *fields.values()],
+    )
 
 
 def member_fields(case: Case) -> dict:

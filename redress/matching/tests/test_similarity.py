@@ -130,6 +130,21 @@ def topic_of(case) -> int:
 
 
 @pytest.mark.django_db
+def test_a_case_is_placed_in_its_topic_even_when_the_triggers_look_for_no_related_matter(bank, monkeypatch):
+    # On PostgreSQL registration leaves the member row to the triggers' lookup of related matters; were the
+    # lookup not made, the row is written after the triggers all the same.
+    from redress.escalation import triggers
+    from redress.matching.models import Topic
+
+    first = bank.register(matter=PRINTER)
+    monkeypatch.setattr(triggers, "related_cases", lambda case, rules: triggers.Related())
+    again = bank.register(matter=PRINTER_AGAIN)
+    new = bank.register(matter=CARD_FEE)
+    assert topic_of(again) == topic_of(first) != topic_of(new)
+    assert Topic.objects.get(pk=topic_of(new)).raised_by_id == new.pk
+
+
+@pytest.mark.django_db
 def test_a_new_matter_raises_a_topic_and_an_alike_one_joins_it(bank):
     from redress.matching.models import Topic
 
