@@ -240,8 +240,6 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
                      ORDER BY b.received_at DESC, b.case_id DESC LIMIT {cap}"""
         params = [*(topics or [0]), group_since, until, *member_scope_params]
         ids = "group_concat(m.case_id)"
-    # Each complainant once, with the most people any of their cases names (R5: twenty people on one case
-    # are twenty), as `_people` counts them; a case with neither phone nor ID number is a person of its own.
     ctes: list[tuple[str, list]] = []
     # The case's own member row, where registration left it to this statement (PostgreSQL): written here,
     # and not seen by `m` (one snapshot), so `related_cases` counts the case itself.
@@ -267,6 +265,9 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
         )
     ctes.append((f"m AS ({alike})", params))
     topic = "(SELECT placed.topic_id FROM placed)" if placing is not None else "NULL"
+    # The members' people: each complainant once, with the most people any of their cases names (R5: twenty
+    # people on one case are twenty), as `_people` counts them; a case with neither phone nor ID number is a
+    # person of its own.
     sql = f"""WITH {", ".join(text for text, _ in ctes)}
               SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT {ids} FROM m),
                      (SELECT COALESCE(sum(p.people), 0) FROM (

@@ -352,11 +352,13 @@ def _placement(
             [case.pk, topic, *fields.values()],
         )
     return (
-        f"t AS (INSERT INTO {topics} (concepts, raised_by_id) VALUES (%s, %s) RETURNING id),"
-        f" k AS (INSERT INTO {table} (key, topic_id) SELECT v.k, t.id FROM unnest(%s::bigint[]) AS v (k), t),"
+        # Named apart from what the statement they join may call its own (`t`, `k`).
+        f"raised AS (INSERT INTO {topics} (concepts, raised_by_id) VALUES (%s, %s) RETURNING id),"
+        f" raised_keys AS (INSERT INTO {table} (key, topic_id)"
+        " SELECT v.k, raised.id FROM unnest(%s::bigint[]) AS v (k), raised),"
         f" placed AS (INSERT INTO {members} ({columns})"
-        " SELECT %s, t.id, %s::timestamptz, %s::varchar, %s::varchar, %s::varchar, %s::integer FROM t"
-        " RETURNING topic_id)",
+        " SELECT %s, raised.id, %s::timestamptz, %s::varchar, %s::varchar, %s::varchar, %s::integer"
+        " FROM raised RETURNING topic_id)",
         [stored(matter), case.pk, list(keys), case.pk, *fields.values()],
     )
 
