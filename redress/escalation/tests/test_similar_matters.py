@@ -202,3 +202,17 @@ def test_the_group_counts_the_people_of_every_topic_alike_to_the_matter(bank):
     TopicMember.objects.filter(case=second).update(topic=twin)
     third = bank.register(matter=PRINTER_AGAIN, **person(3))
     assert "group" in flags(third)
+
+
+def test_the_complainants_own_alike_case_outside_the_alike_topics_still_counts_for_the_group(bank):
+    # Three people on the complainant's earlier case about the same matter, whose member row sits in a topic
+    # about something else (as topics formed at an old threshold may leave it): the repeat weighs that case
+    # itself, and the group counts its people, though no alike topic holds it.
+    from redress.matching import similarity
+    from redress.matching.models import Topic, TopicMember
+
+    earlier = bank.register(matter=PRINTER, joint_complainants=3, **person(1))
+    elsewhere = Topic.objects.create(concepts=similarity.stored(similarity.concepts(CARD_FEE)))
+    TopicMember.objects.filter(case=earlier).update(topic=elsewhere)
+    again = bank.register(matter=PRINTER_AGAIN, **person(1))
+    assert "group" in flags(again)
