@@ -146,7 +146,7 @@ def _people(rows: Iterable[tuple]) -> int:
     joint: dict[str, int] = {}
     for pk, phone, idn, name, together, *_rest in rows:
         who = _identity(phone, idn, name, pk)
-        joint[who] = max(joint.get(who, 1), together or 1)
+        joint[who] = max(joint.get(who, 1), similarity.people_on(together))
     return sum(joint.values())
 
 
@@ -306,7 +306,7 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
         # Its member row was written by this statement, which could not see it: the case counts itself.
         similarity.placed(case, topic)
         found.similar.append(case.pk)
-        found.people += similarity.member_fields(case)["people"]
+        found.people += similarity.people_on(case.joint_complainants)
     members = set(found.similar)
     # The complainant's own cases (their kept concepts, or their text where none are kept).
     own = [row for row in rows if row[0] == 1]
@@ -319,7 +319,7 @@ def related_cases(case: Case, rules: TriggerSettings) -> Related:
             found.earlier.append((pk, number, level, state, bool(recent), likeness))
         if grouped and pk not in members and likeness >= threshold:
             found.similar.append(pk)
-            found.people += max(joint or 1, 1)
+            found.people += similarity.people_on(joint)
     return found
 
 

@@ -315,20 +315,22 @@ def place_pending(case: Case) -> None:
     """Write the case's pending placement now, if no statement has taken it."""
     placing = pending_placement(case)
     if placing is not None:
-        sql, params = placing
-        with connection.cursor() as cursor:
-            cursor.execute(f"WITH {sql} SELECT topic_id FROM placed", params)
-            placed(case, cursor.fetchone()[0])
+        placed(case, _write(placing))
+
+
+def _write(placing: tuple[str, list]) -> int:
+    """Run a placement (`_placement`) as a statement of its own; returns the topic."""
+    sql, params = placing
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {sql} SELECT topic_id FROM placed", params)
+        return cursor.fetchone()[0]
 
 
 def _place(case: Case, topic: int | None, matter: frozenset[str], keys: tuple[int, ...]) -> int:
     """The case's member row in `topic`, or in a new topic it raises (`topic` None); returns the topic. One
     statement on PostgreSQL either way."""
     if connection.vendor == "postgresql":
-        sql, params = _placement(case, topic, matter, keys)
-        with connection.cursor() as cursor:
-            cursor.execute(f"WITH {sql} SELECT topic_id FROM placed", params)
-            return cursor.fetchone()[0]
+        return _write(_placement(case, topic, matter, keys))
     fields = member_fields(case)
     if topic is None:
         raised = Topic.objects.create(concepts=stored(matter), raised_by=case)
@@ -372,8 +374,13 @@ def member_fields(case: Case) -> dict:
         "product": case.product,
         # As the group rule tells people apart (redress.escalation.triggers): by ID number, else by phone.
         "person": case.complainant_id_index or case.complainant_phone_index,
-        "people": max(case.joint_complainants or 1, 1),
+        "people": people_on(case.joint_complainants),
     }
+
+
+def people_on(joint_complainants: int | None) -> int:
+    """How many people a case stands for: its joint complainants, the complainant at least (R5)."""
+    return max(joint_complainants or 1, 1)
 
 
 def band_scope_path(case: Case) -> str:
