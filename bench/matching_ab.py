@@ -100,12 +100,13 @@ def triggers_at(rev: str):
     ).stdout
     # Its relative imports name the escalation package.
     text = text.replace("from .models import", "from redress.escalation.models import")
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+    with tempfile.NamedTemporaryFile("w", suffix=".py") as f:
         f.write(text)
-    spec = importlib.util.spec_from_file_location(f"triggers_at_{rev}", f.name)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+        f.flush()
+        spec = importlib.util.spec_from_file_location(f"triggers_at_{rev}", f.name)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
     return module
 
 
