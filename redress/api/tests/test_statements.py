@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from redress.api.cases import CaseIn
+from redress.common import reference
 from redress.lifecycle.registration import register_case
 
 from .conftest import case_payload
@@ -65,6 +66,9 @@ def test_the_api_adds_at_most_three_statements_to_a_registration(bank, as_staff)
         print("  ", sql[:110])
     assert len(api_sql) - len(direct_sql) <= MAX_API_OVERHEAD
     assert len(api_sql) <= MAX_COMMON_PATH
+    # The reference data's tokens rode along with the token (redress.common.reference.prime).
+    assert not [sql for sql in api_sql if sql.startswith(f"SELECT key, token FROM {reference.TABLE}")]
+    assert [sql for sql in direct_sql if sql.startswith(f"SELECT key, token FROM {reference.TABLE}")]
 
 
 @pytest.mark.parametrize("alike", [1, 4], ids=["common path", "the group rule fires"])
