@@ -98,7 +98,7 @@ def staff_for_token(raw: str) -> Staff | None:
     # The staff member's roles ride along with the token: one statement authenticates a request.
     staff.__dict__["roles"] = frozenset(r for r in (row[-2] or "").split(",") if r)
     # So do the reference data's tokens, for the registration this request may make.
-    reference.prime(reference.parse_reading(row[-1]))
+    reference.prime(staff, reference.parse_reading(row[-1]))
     if not staff.is_active or (staff.is_demo and not settings.DEMO_MODE):
         return None
     if stale:

@@ -375,7 +375,7 @@ def create_case(
     nothing was kept. Called inside a caller's own transaction, the files of a registration that the caller
     then rolls back stay in the store: Django tells no one of a rollback."""
     # One reading of the reference data's tokens for the whole registration (redress.common.reference).
-    with pinned():
+    with pinned(actor):
         return _create_case(actor, data, files, idempotency_key, now, then)
 
 

@@ -63,27 +63,24 @@ def seed(*keys: str) -> None:
                 )
 
 
-# ---- a reading that rides along with an earlier statement of the request ----------------------------------
+# ---- a reading that rides along with an earlier statement ------------------------------------------------
 #
 # An API request's first statement authenticates its token (redress.access.services); the tokens ride along
-# with it (`reading_sql`), and the request's first `pinned` block takes that reading instead of reading
-# again: one statement fewer on every registration (issue 16). The reading is as fresh as one taken at the
-# block's start (both precede the block's transaction), and it is the request's only: outside a request
-# (a command, a task, a test calling a service) nothing is primed, and a reading not taken is dropped when
-# the request finishes.
+# with it (`reading_sql`) and are kept on the staff member it returns (`prime`), and the registration that
+# staff member then makes takes that reading for its `pinned` block instead of reading again: one statement
+# fewer on every registration (issue 16). The reading is as fresh as one taken at the block's start (both
+# precede the block's transaction); it is taken once, and lives as long as the staff member read with the
+# token, that is the request. (Kept per request in a context variable instead, a reading outlived a request
+# that never finished, a streamed download's, and a later registration took it: caches of another state.)
 
-_request: contextvars.ContextVar[dict | None] = contextvars.ContextVar("reference_request", default=None)
+_PRIMED = "_reference_reading"
 
 
 def reading_sql(vendor: str) -> str:
     """A sub-select giving every token as one text (`parse_reading` reads it), to ride in another
     statement."""
-    joined = (
-        "STRING_AGG(key || '=' || token, ',')"
-        if vendor == "postgresql"
-        else "GROUP_CONCAT(key || '=' || token, ',')"
-    )
-    return f"(SELECT {joined} FROM {TABLE})"
+    joined = "STRING_AGG" if vendor == "postgresql" else "GROUP_CONCAT"
+    return f"(SELECT {joined}(key || '=' || token, ',') FROM {TABLE})"
 
 
 def parse_reading(text: str | None) -> dict[str, int]:
@@ -92,31 +89,21 @@ def parse_reading(text: str | None) -> dict[str, int]:
     return {key: int(value) for key, _, value in pairs}
 
 
-def request_started(**kwargs: Any) -> None:
-    _request.set({})
-
-
-def request_finished(**kwargs: Any) -> None:
-    _request.set(None)
-
-
-def prime(reading: dict[str, int]) -> None:
-    """Keep `reading` for the current request's first `pinned` block (nothing outside a request)."""
-    scope = _request.get()
-    if scope is not None:
-        scope["reading"] = reading
+def prime(holder: object, reading: dict[str, int]) -> None:
+    """Keep `reading` on `holder` (the staff member an API request authenticated) for the first `pinned`
+    block given it."""
+    holder.__dict__[_PRIMED] = reading
 
 
 @contextlib.contextmanager
-def pinned() -> Iterator[None]:
-    """Read the tokens once for the block: every cache used inside it agrees on one reading (the one primed
-    for the request, if any, else a fresh one)."""
+def pinned(primed: object | None = None) -> Iterator[None]:
+    """Read the tokens once for the block: every cache used inside it agrees on one reading (the one kept on
+    `primed`, if any and not taken yet, else a fresh one)."""
     if _pinned.get() is not None:
         yield
         return
-    scope = _request.get()
-    primed = scope.pop("reading", None) if scope is not None else None
-    reset = _pinned.set(primed if primed is not None else tokens())
+    reading = primed.__dict__.pop(_PRIMED, None) if primed is not None else None
+    reset = _pinned.set(reading if reading is not None else tokens())
     try:
         yield
     finally:
