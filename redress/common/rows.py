@@ -140,3 +140,45 @@ def insert(
         setattr(obj, field.attname, value)
     _saved(obj, alias)
     return obj
+
+
+def insert_if_written(obj: models.Model, write: tuple[str, Sequence[Any]]) -> int:
+    """Run `write`, an UPDATE of one row at most (its SQL and parameters, without RETURNING), and write
+    `obj`, a new instance, only if it changed that row; returns how many rows it changed (0 or 1).
+
+    One statement on PostgreSQL: the UPDATE as a common table expression, the INSERT of `obj` drawing its
+    row from it, so a write that changed nothing leaves no row behind (a case's transition and its event,
+    redress.lifecycle.machine: one statement fewer for every transition). Elsewhere, two."""
+    model = type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    sql, params = write
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written = cursor.rowcount
+        if written == 1:
+            insert(obj)
+        return written
+    key = (model, alias, "if written", sql)
+    found = _statements.get(key)
+    if found is None:
+        plain, fields = _statement(model, alias, {}, ())
+        head, rest = plain.split(" VALUES ", 1)
+        returned = rest.split(" RETURNING ", 1)[1]
+        # Typed, as the VALUES of an INSERT would be: a SELECT's bare parameters would be text.
+        values = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+        found = _statements[key] = (
+            f"WITH written AS ({sql} RETURNING 1) {head} SELECT {values} FROM written RETURNING {returned}",
+            fields,
+        )
+    statement, fields = found
+    values = _values(obj, fields, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *values])
+        row = cursor.fetchone()
+    if row is None:
+        return 0
+    setattr(obj, model._meta.auto_field.attname, row[0])
+    _saved(obj, alias)
+    return 1

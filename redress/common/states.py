@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models.sql import UpdateQuery
 
 
 class StateWriteForbidden(RuntimeError):
@@ -41,6 +42,16 @@ def write_state(queryset: models.QuerySet, **fields) -> int:
     """The write of a machine that has checked the move itself: a case's transition (redress.lifecycle's
     machine locks the row, checks the state and the version, and records the event). Nothing else calls it."""
     return models.QuerySet.update(queryset, **fields)
+
+
+def state_write_sql(queryset: models.QuerySet, **fields) -> tuple[str, list]:
+    """`write_state`'s UPDATE as SQL and parameters, to run with the write that records it
+    (`redress.common.rows.insert_if_written`). Only for a queryset of one model's own rows."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(fields)
+    query.clear_select_clause()
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, list(params)
 
 
 class StatefulQuerySet(models.QuerySet):

@@ -33,7 +33,7 @@ from redress.cases.choices import State
 from redress.cases.models import Case, CaseEvent
 from redress.common import rows
 from redress.common.errors import FieldErrors, add_pydantic_errors
-from redress.common.states import write_state
+from redress.common.states import state_write_sql, write_state
 from redress.organisation.models import Staff
 from redress.reports import figures
 
@@ -278,27 +278,42 @@ def run(
         updates = dict(change.fields)
         if target != STAYS and target != locked.state:
             updates["state"] = target
-        old = {name: _jsonable(getattr(locked, name)) for name in updates}
+        data = dict(change.data)
+        if updates:
+            data["changes"] = {
+                name: [_jsonable(getattr(locked, name)), _jsonable(v)] for name, v in updates.items()
+            }
+        event = CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=data)
+        # The row's write and the event recording it are one statement (`rows.insert_if_written`): the event
+        # is written only if the row was.
         # A case being registered (`holding_back`) whose row this action leaves as it is but for its version:
         # the version is counted here and written with the row's next write (one statement fewer).
         row_version = locked.__dict__.get(_ROW_VERSION) if fresh else None
         if row_version is None:
-            written = write_state(
-                Case.objects.filter(pk=locked.pk, version=locked.version),
-                version=F("version") + 1,
-                updated_at=now,
-                **updates,
+            written = rows.insert_if_written(
+                event,
+                state_write_sql(
+                    Case.objects.filter(pk=locked.pk, version=locked.version),
+                    version=F("version") + 1,
+                    updated_at=now,
+                    **updates,
+                ),
             )
         elif updates:
-            written = write_state(
-                Case.objects.filter(pk=locked.pk, version=row_version),
-                version=locked.version + 1,
-                updated_at=now,
-                **updates,
+            written = rows.insert_if_written(
+                event,
+                state_write_sql(
+                    Case.objects.filter(pk=locked.pk, version=row_version),
+                    version=locked.version + 1,
+                    updated_at=now,
+                    **updates,
+                ),
             )
-            locked.__dict__[_ROW_VERSION] = locked.version + 1
+            if written:
+                locked.__dict__[_ROW_VERSION] = locked.version + 1
         else:
             written = 1
+            rows.insert(event)
         if written != 1:
             raise ConcurrentChange()
         # The row now holds exactly these values (plain values and model instances, no expressions):
@@ -307,10 +322,6 @@ def run(
             setattr(locked, name, value)
         locked.version += 1
         locked.updated_at = now
-        data = dict(change.data)
-        if updates:
-            data["changes"] = {name: [old[name], _jsonable(getattr(locked, name))] for name in updates}
-        rows.insert(CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=data))
         after(action, ctx, locked, data)
         # Whatever the action and what followed it changed, the case's figures follow (reports/figures.py).
         figures.case_changed(locked.pk, action.name)

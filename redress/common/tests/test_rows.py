@@ -41,3 +41,51 @@ def test_a_model_whose_saves_a_receiver_hears_is_refused(bank):
     finally:
         post_save.disconnect(sender=CaseFlag, dispatch_uid="test-rows-heard")
         rows._statements.clear()
+
+
+# ---- a row written only if an UPDATE changed its row (a case's transition and its event) -----------------
+
+
+def _rename(case, version: int):
+    from redress.cases.models import Case
+    from redress.common.states import state_write_sql
+
+    return state_write_sql(Case.objects.filter(pk=case.pk, version=version), product="存折")
+
+
+def test_the_row_is_written_with_the_update_that_changed_its_row(bank):
+    from redress.cases.models import Case
+
+    case = bank.register()
+    flag = CaseFlag(case=case, flag="major", evidence={"by": "rule"})
+    assert rows.insert_if_written(flag, _rename(case, case.version)) == 1
+    assert flag.pk and not flag._state.adding
+    assert CaseFlag.objects.get(pk=flag.pk).evidence == {"by": "rule"}
+    assert Case.objects.get(pk=case.pk).product == "存折"
+
+
+def test_an_update_that_changed_no_row_writes_no_row(bank):
+    from redress.cases.models import Case
+
+    case = bank.register()
+    flag = CaseFlag(case=case, flag="major", evidence={})
+    assert rows.insert_if_written(flag, _rename(case, case.version + 1)) == 0
+    assert flag.pk is None
+    assert not CaseFlag.objects.filter(case=case, flag="major").exists()
+    assert Case.objects.get(pk=case.pk).product != "存折"
+
+
+def test_a_transition_writes_its_row_and_its_event_in_one_statement_on_postgresql(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from redress.cases.models import CaseEvent
+    from redress.lifecycle.catalogue import perform
+
+    case = bank.register(actor=bank.teller)
+    with CaptureQueriesContext(connection) as seen:
+        case = perform("accept", bank.teller, case, {})
+    writes = [q["sql"] for q in seen.captured_queries if 'UPDATE "cases_case"' in q["sql"]]
+    assert len(writes) == 1
+    assert ('INSERT INTO "cases_caseevent"' in writes[0]) == (connection.vendor == "postgresql")
+    assert CaseEvent.objects.filter(case=case, kind="accepted").count() == 1

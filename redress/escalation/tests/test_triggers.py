@@ -280,7 +280,8 @@ def _updates_of(queries, case):
     return [
         q["sql"]
         for q in queries
-        if q["sql"].startswith('UPDATE "cases_case"') and f'"id" = {case.pk} ' in q["sql"]
+        # Alone, or with the event recording it (`WITH written AS (UPDATE …) INSERT …`, PostgreSQL).
+        if 'UPDATE "cases_case"' in q["sql"] and f'"id" = {case.pk} ' in q["sql"]
     ]
 
 
