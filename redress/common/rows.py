@@ -142,43 +142,96 @@ def insert(
     return obj
 
 
-def insert_if_written(obj: models.Model, write: tuple[str, Sequence[Any]]) -> int:
+def insert_if_written(
+    obj: models.Model, write: tuple[str, Sequence[Any]], together: Sequence[models.Model] = ()
+) -> int:
     """Run `write`, an UPDATE of one row at most (its SQL and parameters, without RETURNING), and write
-    `obj`, a new instance, only if it changed that row; returns how many rows it changed (0 or 1).
+    `obj`, a new instance, with the new rows `together`, only if it changed that row; returns how many rows
+    it changed (0 or 1).
 
-    One statement on PostgreSQL: the UPDATE as a common table expression, the INSERT of `obj` drawing its
-    row from it, so a write that changed nothing leaves no row behind (a case's transition and its event,
-    redress.lifecycle.machine: one statement fewer for every transition). Elsewhere, two."""
+    One statement on PostgreSQL: the UPDATE as a common table expression, the INSERTs drawing their rows from
+    it, so a write that changed nothing leaves no row behind (a case's transition, its event and the rows its
+    rule adds, redress.lifecycle.machine: one statement for all of them). The primary keys of `together` are
+    not set. Elsewhere, a statement each."""
+    return _write(obj, write, together)
+
+
+def insert_with(obj: models.Model, together: Sequence[models.Model]) -> models.Model:
+    """Write `obj`, a new instance, and the new rows `together` (whose primary keys are not set): one
+    statement on PostgreSQL, a statement each elsewhere."""
+    _write(obj, None, together)
+    return obj
+
+
+def _write(
+    obj: models.Model, write: tuple[str, Sequence[Any]] | None, together: Sequence[models.Model]
+) -> int:
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
-    sql, params = write
+    groups: dict[type[models.Model], list[models.Model]] = {}
+    for row in together:
+        groups.setdefault(type(row), []).append(row)
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            written = cursor.rowcount
+        written = 1
+        if write is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*write)
+                written = cursor.rowcount
         if written == 1:
+            for rows in groups.values():
+                insert_many(rows)
             insert(obj)
         return written
-    key = (model, alias, "if written", sql)
+    sql, params = write if write is not None else ("", ())
+    shape = tuple((m, len(rows)) for m, rows in groups.items())
+    key = (model, alias, "with", sql, shape)
     found = _statements.get(key)
     if found is None:
-        plain, fields = _statement(model, alias, {}, ())
-        head, rest = plain.split(" VALUES ", 1)
-        returned = rest.split(" RETURNING ", 1)[1]
-        # Typed, as the VALUES of an INSERT would be: a SELECT's bare parameters would be text.
-        values = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
-        found = _statements[key] = (
-            f"WITH written AS ({sql} RETURNING 1) {head} SELECT {values} FROM written RETURNING {returned}",
-            fields,
-        )
+        found = _statements[key] = _with_statement(model, alias, connection, sql if write else None, shape)
     statement, fields = found
-    values = _values(obj, fields, connection)
+    values = [*params]
+    for rows in groups.values():
+        row_fields = _statement(type(rows[0]), alias, {}, ())[1]
+        values += [v for row in rows for v in _values(row, row_fields, connection)]
+    values += _values(obj, fields, connection)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *values])
+        cursor.execute(statement, values)
         row = cursor.fetchone()
     if row is None:
         return 0
     setattr(obj, model._meta.auto_field.attname, row[0])
     _saved(obj, alias)
+    for rows in groups.values():
+        for one in rows:
+            _saved(one, alias)
     return 1
+
+
+def _with_statement(
+    model: type[models.Model], alias: str, connection: Any, write: str | None, shape: tuple
+) -> tuple[str, list[models.Field]]:
+    """`_write`'s statement: the UPDATE (if any) named `written`, the rows of `shape` ((model, how many))
+    and `model`'s row, each drawn from `written` when there is one."""
+
+    def typed(fields: list[models.Field]) -> str:
+        # As the VALUES of an INSERT would be: a SELECT's bare parameters would be text.
+        return "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+
+    def plain(fields: list[models.Field]) -> str:
+        return "(" + ", ".join(["%s"] * len(fields)) + ")"
+
+    parts = [f"written AS ({write} RETURNING 1)"] if write else []
+    for n, (other, count) in enumerate(shape):
+        sql, fields = _statement(other, alias, {}, ())
+        head = sql.split(" VALUES ", 1)[0]
+        if write:
+            body = f"{head} SELECT v.* FROM written, (VALUES {', '.join([typed(fields)] * count)}) AS v"
+        else:
+            body = f"{head} VALUES {', '.join([plain(fields)] * count)}"
+        parts.append(f"together_{n} AS ({body})")
+    own, fields = _statement(model, alias, {}, ())
+    head, rest = own.split(" VALUES ", 1)
+    returned = rest.split(" RETURNING ", 1)[1]
+    main = f"{head} SELECT {typed(fields)[1:-1]} FROM written RETURNING {returned}" if write else own
+    return (f"WITH {', '.join(parts)} {main}" if parts else main), fields

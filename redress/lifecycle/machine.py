@@ -120,6 +120,9 @@ class Change:
     event: str | None = None  # overrides the declared event kind (a withdrawal under pressure)
     # Nothing to record: a rule run twice by racing callers (a flag another registration just set).
     noop: bool = False
+    # New rows the transition adds (a case's flags), written with its event: in one statement on PostgreSQL,
+    # and only if the case's row was (`rows.insert_if_written`). Their primary keys are not set.
+    rows: list[Any] = field(default_factory=list)
 
 
 Rule = Callable[[Context], Change]
@@ -268,8 +271,9 @@ def run(
         if change.noop:
             return locked
         if action.records_only:
-            rows.insert(
-                CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=change.data)
+            rows.insert_with(
+                CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=change.data),
+                change.rows,
             )
             return locked
         target = change.target if change.target is not None else action.targets[0]
@@ -284,8 +288,8 @@ def run(
                 name: [_jsonable(getattr(locked, name)), _jsonable(v)] for name, v in updates.items()
             }
         event = CaseEvent(case=locked, kind=change.event or action.event, actor=actor, data=data)
-        # The row's write and the event recording it are one statement (`rows.insert_if_written`): the event
-        # is written only if the row was.
+        # The row's write, the event recording it and the rows the rule adds are one statement
+        # (`rows.insert_if_written`): the event and the rows are written only if the row was.
         # A case being registered (`holding_back`) whose row this action leaves as it is but for its version:
         # the version is counted here and written with the row's next write (one statement fewer).
         row_version = locked.__dict__.get(_ROW_VERSION) if fresh else None
@@ -298,6 +302,7 @@ def run(
                     updated_at=now,
                     **updates,
                 ),
+                change.rows,
             )
         elif updates:
             written = rows.insert_if_written(
@@ -308,12 +313,13 @@ def run(
                     updated_at=now,
                     **updates,
                 ),
+                change.rows,
             )
             if written:
                 locked.__dict__[_ROW_VERSION] = locked.version + 1
         else:
             written = 1
-            rows.insert(event)
+            rows.insert_with(event, change.rows)
         if written != 1:
             raise ConcurrentChange()
         # The row now holds exactly these values (plain values and model instances, no expressions):

@@ -11,7 +11,6 @@ from pydantic import Field
 
 from redress.cases.choices import OPEN_STATES, EventKind, Flag, State
 from redress.cases.models import Case, CaseFlag
-from redress.common import rows
 from redress.organisation.choices import LEVEL_ORDER, Level
 
 from . import params as p
@@ -45,14 +44,15 @@ def _set_flags(ctx: Context) -> Change:
     else:
         present = set(CaseFlag.objects.filter(case=case, flag__in=list(flags)).values_list("flag", flat=True))
     added = [flag for flag in flags if flag not in present]
-    rows.insert_many(
-        [CaseFlag(case=case, flag=flag, set_by=ctx.actor, evidence=flags[flag] or {}) for flag in added]
-    )
     fields = {"previous_case": previous} if previous else {}
     # A caller that only adds a flag records nothing when the flag is already there; otherwise the event
     # keeps the evidence even if nothing is new.
     noop = ctx.params.only_new and not added and not fields
-    return Change(fields, {"flags": added, "evidence": flags}, noop=noop)
+    # Written with the event, by the machine.
+    new_rows = [
+        CaseFlag(case=case, flag=flag, set_by=ctx.actor, evidence=flags[flag] or {}) for flag in added
+    ]
+    return Change(fields, {"flags": added, "evidence": flags}, noop=noop, rows=new_rows)
 
 
 class AutoEscalate(p.Params):

@@ -89,3 +89,44 @@ def test_a_transition_writes_its_row_and_its_event_in_one_statement_on_postgresq
     assert len(writes) == 1
     assert ('INSERT INTO "cases_caseevent"' in writes[0]) == (connection.vendor == "postgresql")
     assert CaseEvent.objects.filter(case=case, kind="accepted").count() == 1
+
+
+def test_rows_together_are_written_with_the_row_they_go_with(bank):
+    from redress.cases.models import CaseEvent
+
+    case = bank.register()
+    event = CaseEvent(
+        case=case, kind="flag_set", actor=bank.teller, data={"flags": ["major", "media_threat"]}
+    )
+    flags = [CaseFlag(case=case, flag=f, evidence={"n": i}) for i, f in enumerate(("major", "media_threat"))]
+    rows.insert_with(event, flags)
+    assert CaseEvent.objects.get(pk=event.pk).data == {"flags": ["major", "media_threat"]}
+    stored = dict(CaseFlag.objects.filter(case=case).values_list("flag", "evidence"))
+    assert stored == {"major": {"n": 0}, "media_threat": {"n": 1}}
+
+
+@pytest.mark.parametrize("changed", [True, False], ids=["row changed", "row unchanged"])
+def test_rows_together_are_written_only_if_the_update_changed_its_row(bank, changed):
+    from redress.cases.models import CaseEvent
+
+    case = bank.register()
+    event = CaseEvent(case=case, kind="flag_set", actor=bank.teller, data={})
+    version = case.version if changed else case.version + 1
+    written = rows.insert_if_written(
+        event, _rename(case, version), [CaseFlag(case=case, flag="major", evidence={})]
+    )
+    assert written == int(changed)
+    assert CaseFlag.objects.filter(case=case, flag="major").exists() == changed
+    assert CaseEvent.objects.filter(case=case, kind="flag_set").exists() == changed
+
+
+def test_flags_set_on_a_new_case_are_written_with_their_event_in_one_statement_on_postgresql(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        case = bank.register(actor=bank.branch_group, channel="phone")
+    assert CaseFlag.objects.filter(case=case, flag="skip_level").exists()
+    flag_writes = [q["sql"] for q in seen.captured_queries if 'INSERT INTO "cases_caseflag"' in q["sql"]]
+    assert len(flag_writes) == 1
+    assert ('INSERT INTO "cases_caseevent"' in flag_writes[0]) == (connection.vendor == "postgresql")
