@@ -397,12 +397,17 @@ def _same_issue_sql() -> str:
     a statement of more than 50 parameters) works it out again for every registration."""
     cases, flags = Case._meta.db_table, CaseFlag._meta.db_table
     members = Case._meta.get_field("group_memberships").related_model._meta.db_table
+    # Each case, its group flag and its groups read by its own key, whatever the planner knows of the tables:
+    # as a join, with no statistics (a new bank, or autovacuum off), it hashed every group flag and every
+    # member row of the bank at each registration, and scanned the cases (the registration benchmark's
+    # burst: 1.3 ms of PostgreSQL's time a registration, growing with the bank). The LIMIT keeps the case's
+    # read from being folded into a join.
     return f"""SELECT c.id, c.complainant_phone_index, c.complainant_id_index, c.complainant_name,
                       c.joint_complainants, c.state,
-                      EXISTS(SELECT 1 FROM {flags} f WHERE f.case_id = c.id AND f.flag = %s),
-                      m.first_id
-                 FROM {cases} c LEFT JOIN {members} m ON m.case_id = c.id
-                WHERE c.id = ANY(%s::bigint[])"""
+                      (SELECT true FROM {flags} f WHERE f.case_id = c.id AND f.flag = %s LIMIT 1) IS NOT NULL,
+                      (SELECT array_agg(m.first_id) FROM {members} m WHERE m.case_id = c.id)
+                 FROM unnest(%s::bigint[]) AS k (id)
+                      CROSS JOIN LATERAL (SELECT * FROM {cases} c WHERE c.id = k.id LIMIT 1) AS c"""
 
 
 def summarise_in_sql(pks: list[int], me: int) -> _Matched:
@@ -411,7 +416,7 @@ def summarise_in_sql(pks: list[int], me: int) -> _Matched:
     open_states = list(OPEN_STATES)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""WITH t(pk, phone, id_number, name, joint, state, grouped, first) AS ({_same_issue_sql()})
+            f"""WITH t(pk, phone, id_number, name, joint, state, grouped, firsts) AS ({_same_issue_sql()})
                 SELECT (SELECT COALESCE(sum(p.joint), 0)
                           FROM (SELECT max(GREATEST(t.joint, 1)) AS joint FROM t
                                  GROUP BY COALESCE(NULLIF(t.id_number, ''), NULLIF(t.phone, ''),
@@ -419,8 +424,8 @@ def summarise_in_sql(pks: list[int], me: int) -> _Matched:
                        count(DISTINCT t.pk),
                        array_agg(DISTINCT t.pk)
                            FILTER (WHERE t.pk <> %s AND t.state = ANY(%s) AND NOT t.grouped),
-                       array_agg(DISTINCT t.first) FILTER (WHERE t.first IS NOT NULL),
-                       array_agg(DISTINCT t.pk) FILTER (WHERE t.pk <> %s AND t.first IS NULL)
+                       (SELECT array_agg(DISTINCT g.first) FROM t AS u, unnest(u.firsts) AS g (first)),
+                       array_agg(DISTINCT t.pk) FILTER (WHERE t.pk <> %s AND t.firsts IS NULL)
                   FROM t""",
             [Flag.GROUP.value, list(pks), me, open_states, me],
         )
