@@ -293,29 +293,16 @@ def run(
         # A case being registered (`holding_back`) whose row this action leaves as it is but for its version:
         # the version is counted here and written with the row's next write (one statement fewer).
         row_version = locked.__dict__.get(_ROW_VERSION) if fresh else None
-        if row_version is None:
-            written = rows.insert_if_written(
-                event,
-                state_write_sql(
-                    Case.objects.filter(pk=locked.pk, version=locked.version),
-                    version=F("version") + 1,
-                    updated_at=now,
-                    **updates,
-                ),
-                change.rows,
+        if row_version is None or updates:
+            held = locked.version if row_version is None else row_version
+            write = state_write_sql(
+                Case.objects.filter(pk=locked.pk, version=held),
+                version=F("version") + 1 if row_version is None else locked.version + 1,
+                updated_at=now,
+                **updates,
             )
-        elif updates:
-            written = rows.insert_if_written(
-                event,
-                state_write_sql(
-                    Case.objects.filter(pk=locked.pk, version=row_version),
-                    version=locked.version + 1,
-                    updated_at=now,
-                    **updates,
-                ),
-                change.rows,
-            )
-            if written:
+            written = rows.insert_if_written(event, write, change.rows)
+            if written and row_version is not None:
                 locked.__dict__[_ROW_VERSION] = locked.version + 1
         else:
             written = 1
