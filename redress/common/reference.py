@@ -70,8 +70,9 @@ def seed(*keys: str) -> None:
 # staff member then makes takes that reading for its `pinned` block instead of reading again: one statement
 # fewer on every registration (issue 16). The reading is as fresh as one taken at the block's start (both
 # precede the block's transaction); it is taken once, and lives as long as the staff member read with the
-# token, that is the request. (Kept per request in a context variable instead, a reading outlived a request
-# that never finished, a streamed download's, and a later registration took it: caches of another state.)
+# token, that is the request. (Kept per request in a context variable, cleared when the request finished,
+# a reading outlived a request whose end was never signalled — in the test suite, most likely a streamed
+# attachment nobody closed — and a later registration took it: caches of another state.)
 
 _PRIMED = "_reference_reading"
 
