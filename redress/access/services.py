@@ -13,6 +13,7 @@ from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from redress.common import reference
+from redress.common.driver import prepared_cursor
 from redress.organisation.models import Staff, StaffRole, Unit
 
 from .models import ApiToken, hash_token
@@ -84,7 +85,9 @@ def staff_for_token(raw: str) -> Staff | None:
         return None
     sql, staff_columns, unit_columns = _statement(connection.vendor)
     now = timezone.now()
-    with connection.cursor() as cursor:
+    # Prepared on PostgreSQL: the same text on every API request, and its planning (a join of three tables and
+    # two sub-selects) was 0.25 ms of its 0.35 ms on the server.
+    with prepared_cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value
         cursor.execute(sql, [adapt(now - LAST_USED_RESOLUTION), hash_token(raw), adapt(now)])
         row = cursor.fetchone()

@@ -364,12 +364,16 @@ def create_case(
     files: Sequence[UploadedFile] = (),
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
-    then: Callable[[Case, Staff, frozenset[str]], tuple[Case, list[Any], frozenset[str]]] | None = None,
+    then: Callable[[Case, Staff, frozenset[str], list[Any]], tuple[Case, list[Any], frozenset[str]]]
+    | None = None,
 ) -> RegistrationResult:
     """Register a case. With an idempotency key, a retry by the same caller returns the first case.
-    `then(case, actor, flags)` runs in the same transaction once the case is written: the steps that follow
-    a registration (redress.lifecycle.registration) — its clocks and triggers; it returns the case as they
-    left it, which is what the caller gets, with the case's clocks and flags as they now are.
+    `then(case, actor, flags, held)` runs in the same transaction once the case's row is written: the steps
+    that follow a registration (redress.lifecycle.registration) — its clocks and triggers; it returns the case
+    as they left it, which is what the caller gets, with the case's clocks and flags as they now are. `held`
+    are the registration's other new rows (its flags, then its event), not yet written: `then` writes them,
+    in that order, before anything reads the case's flags or history (with a statement it sends anyway,
+    `redress.common.rows.carried`).
 
     Raises FieldErrors (bad input) or attachments.StoreFailed (the store could not take the files); either way
     nothing was kept. Called inside a caller's own transaction, the files of a registration that the caller
@@ -395,9 +399,9 @@ def _create_case(actor, data, files, idempotency_key, now, then) -> Registration
     clocks: list[Any] | None = None
     try:
         with attachment_store.placed(files) as placed, transaction.atomic():
-            case, flags = _create(actor, data, cleaned, placed.files)
+            case, flags, held = _create(actor, data, cleaned, placed.files, hold=then is not None)
             if then is not None:
-                case, clocks, flags = then(case, actor, flags)
+                case, clocks, flags = then(case, actor, flags, held)
             if idempotency_key:
                 RegistrationKey.objects.create(staff=actor, key=idempotency_key, case=case)
             placed.committing = True
@@ -419,8 +423,15 @@ def _case_for_key(actor: Staff, key: str) -> Case | None:
 
 
 def _create(
-    actor: Staff, data: RegistrationData, cleaned: dict, stored: Sequence[attachment_store.StoredFile]
-) -> tuple[Case, frozenset[str]]:
+    actor: Staff,
+    data: RegistrationData,
+    cleaned: dict,
+    stored: Sequence[attachment_store.StoredFile],
+    *,
+    hold: bool = False,
+) -> tuple[Case, frozenset[str], list[CaseFlag | CaseEvent]]:
+    """Write the case's row, its attachments' rows, its flags and its event; with `hold`, the flags and the
+    event are returned unwritten instead (`create_case`'s `then` writes them)."""
     responder: Staff = cleaned["first_responder"]
     unit: Unit = responder.unit
     subject_unit: Unit | None = cleaned["subject_unit"]
@@ -469,14 +480,11 @@ def _create(
         flags.add(Flag.CONFIDENTIAL)
     if case.complainant_anonymous:
         flags.add(Flag.ANONYMOUS)
-    rows.insert_many(
-        [
-            CaseFlag(case=case, flag=f, set_by=actor, evidence={"source": "registration"})
-            for f in sorted(flags)
-        ]
-    )
     attachment_store.record(case, stored, actor)
-    rows.insert(
+    held: list[CaseFlag | CaseEvent] = [
+        CaseFlag(case=case, flag=f, set_by=actor, evidence={"source": "registration"}) for f in sorted(flags)
+    ]
+    held.append(
         CaseEvent(
             case=case,
             kind=EventKind.REGISTERED,
@@ -492,4 +500,8 @@ def _create(
             },
         )
     )
-    return case, frozenset(flags)
+    if hold:
+        return case, frozenset(flags), held
+    rows.insert_many(held[:-1])
+    rows.insert(held[-1])
+    return case, frozenset(flags), []

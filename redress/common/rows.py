@@ -208,6 +208,58 @@ def _write(
     return 1
 
 
+def carried(
+    ctes: Sequence[str],
+    ctes_params: Sequence[Any],
+    columns: str,
+    columns_params: Sequence[Any],
+    together: Sequence[models.Model],
+    *,
+    using: str = "default",
+) -> tuple:
+    """Run the caller's statement `WITH {ctes} SELECT {columns}` (PostgreSQL; `columns` with no FROM) with the
+    INSERTs of the new rows `together` added to it as further common table expressions: rows written where a
+    statement is sent anyway instead of in statements of their own (a registration's event and clocks ride
+    with its search entry, redress.matching.intake). Their primary keys are set, as `insert_many` sets them.
+    Returns the values of `columns`.
+
+    The rows are written in the order given. The caller's statement does not see them (one snapshot), and
+    the checks the database defers (foreign keys) run at commit as always."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise TypeError("rows.carried writes through common table expressions: PostgreSQL only")
+    groups: dict[type[models.Model], list[models.Model]] = {}
+    for row in together:
+        groups.setdefault(type(row), []).append(row)
+    shape = tuple((m, len(rows)) for m, rows in groups.items())
+    key = ("carried", using, tuple(ctes), columns, shape)
+    found = _statements.get(key)
+    if found is None:
+        parts, ids = list(ctes), []
+        for n, (model, count) in enumerate(shape):
+            head, rest = _statement(model, using, {}, ())[0].split(" VALUES ", 1)
+            row, returned = rest.split(" RETURNING ", 1)
+            parts.append(f"carried_{n} AS ({head} VALUES {', '.join([row] * count)} RETURNING {returned})")
+            # In the order written: PostgreSQL returns a multi-row INSERT's rows in the order of its VALUES
+            # (as Django's bulk_create relies on).
+            ids.append(f"ARRAY(SELECT {returned} FROM carried_{n})")
+        found = _statements[key] = f"WITH {', '.join(parts)} SELECT {', '.join([*ids, columns])}"
+    values = [*ctes_params]
+    for rows in groups.values():
+        fields = _statement(type(rows[0]), using, {}, ())[1]
+        values += [v for row in rows for v in _values(row, fields, connection)]
+    values += columns_params
+    with connection.cursor() as cursor:
+        cursor.execute(found, values)
+        result = cursor.fetchone()
+    for rows, pks in zip(groups.values(), result[: len(shape)], strict=True):
+        attname = type(rows[0])._meta.auto_field.attname
+        for row, pk in zip(rows, pks, strict=True):
+            setattr(row, attname, pk)
+            _saved(row, using)
+    return tuple(result[len(shape) :])
+
+
 def _with_statement(
     model: type[models.Model], alias: str, connection: Any, write: str | None, shape: tuple
 ) -> tuple[str, list[models.Field]]:

@@ -12,32 +12,50 @@ writer at a time), and its FTS5 table is filled by triggers on the entry's INSER
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Model
 
 from redress.cases.models import Case
+from redress.common import rows
 
 from . import search, similarity
 from .models import SearchEntry
 
 
-def remember_new_case(case: Case, threshold: float | Decimal, *, defer_placement: bool = False) -> None:
+def remember_new_case(
+    case: Case,
+    threshold: float | Decimal,
+    *,
+    defer_placement: bool = False,
+    together: Sequence[Model] = (),
+) -> None:
     """`threshold`: how alike a matter must be to a topic to join it (the escalation rules' similarity
     threshold, from the caller). `defer_placement`: the case's member row is written by the caller's next
-    read (`similarity.join_topic`)."""
+    read (`similarity.join_topic`). `together`: new rows of the registration written with the search entry,
+    in the same statement on PostgreSQL (`rows.carried`: the case's event and clocks), before anything here
+    reads."""
     words = search.words_of(case.matter, case.demand)
     matter = similarity.matter_of(case)
     keys = similarity.band_keys(matter)
-    if connection.vendor != "postgresql" or not keys:
+    if connection.vendor != "postgresql":
         search.index_new_case(case, words=words)
+        for model_rows in _by_model(together):
+            rows.insert_many(model_rows)
     else:
-        locks, lock_params = similarity.key_locks_sql(keys)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH entry AS (INSERT INTO {SearchEntry._meta.db_table}"
-                " (case_id, matter_words, handling_words, matter_concepts)"
-                f" VALUES (%s, %s, '', %s)) SELECT {locks}",
-                [case.pk, words, similarity.stored(matter), *lock_params],
-            )
+        entry = (
+            f"entry AS (INSERT INTO {SearchEntry._meta.db_table}"
+            " (case_id, matter_words, handling_words, matter_concepts) VALUES (%s, %s, '', %s))"
+        )
+        locks, lock_params = similarity.key_locks_sql(keys) if keys else ("1", [])
+        rows.carried([entry], [case.pk, words, similarity.stored(matter)], locks, lock_params, together)
     similarity.join_topic(case, float(threshold), defer=defer_placement)
+
+
+def _by_model(together: Sequence[Model]) -> list[list[Model]]:
+    groups: dict[type[Model], list[Model]] = {}
+    for row in together:
+        groups.setdefault(type(row), []).append(row)
+    return list(groups.values())

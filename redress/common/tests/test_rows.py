@@ -130,3 +130,63 @@ def test_flags_set_on_a_new_case_are_written_with_their_event_in_one_statement_o
     flag_writes = [q["sql"] for q in seen.captured_queries if 'INSERT INTO "cases_caseflag"' in q["sql"]]
     assert len(flag_writes) == 1
     assert ('INSERT INTO "cases_caseevent"' in flag_writes[0]) == (connection.vendor == "postgresql")
+
+
+# ---- rows carried by a statement the caller sends anyway (a registration's flags, event and clocks) ------
+
+
+@pytest.mark.postgres
+def test_rows_carried_by_a_statement_are_written_in_order_with_their_keys_and_it_answers_as_alone(bank):
+    from django.db import connection
+
+    from redress.cases.models import CaseEvent
+
+    case = bank.register()
+    flags = [CaseFlag(case=case, flag=f, evidence={"n": i}) for i, f in enumerate(("major", "media_threat"))]
+    event = CaseEvent(case=case, kind="flag_set", actor=bank.teller, data={"flags": ["major"]})
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {CaseEvent._meta.db_table} WHERE case_id = %s", [case.pk])
+        events_before = cursor.fetchone()[0]
+    answer = rows.carried(
+        ["asked AS (SELECT %s::int AS n)"], [40], "(SELECT n FROM asked) + %s", [2], [*flags, event]
+    )
+    assert answer == (42,)
+    assert all(f.pk and not f._state.adding for f in [*flags, event])
+    # Each row got its own key, in the order given.
+    stored = dict(CaseFlag.objects.filter(pk__in=[f.pk for f in flags]).values_list("pk", "evidence"))
+    assert stored == {flags[0].pk: {"n": 0}, flags[1].pk: {"n": 1}}
+    assert flags[0].pk < flags[1].pk
+    assert CaseEvent.objects.get(pk=event.pk).data == {"flags": ["major"]}
+    assert CaseEvent.objects.filter(case=case).count() == events_before + 1
+
+
+def test_rows_are_carried_only_on_postgresql(bank):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("the other databases' refusal")
+    with pytest.raises(TypeError, match="PostgreSQL only"):
+        rows.carried([], [], "1", [], [])
+
+
+def test_a_registration_writes_its_flags_event_and_clocks_with_its_search_entry_on_postgresql(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from redress.cases.models import CaseEvent
+    from redress.deadlines.models import Clock
+
+    with CaptureQueriesContext(connection) as seen:
+        case = bank.register(complainant_confidential=True)
+    sql = [q["sql"] for q in seen.captured_queries]
+    tables = ('"cases_caseflag"', '"cases_caseevent"', '"deadlines_clock"')
+    writes = [s for s in sql if any(f"INSERT INTO {t}" in s for t in tables)]
+    if connection.vendor == "postgresql":
+        # One statement: the search entry's, which all three ride with.
+        registering = [s for s in writes if "matching_searchentry" in s]
+        assert registering and all(f"INSERT INTO {t}" in registering[0] for t in tables)
+    assert CaseFlag.objects.filter(case=case, flag="confidential").exists()
+    assert CaseEvent.objects.filter(case=case, kind="registered").exists()
+    assert Clock.objects.filter(case=case).exists()
+    # The registered event is the first of the case's history.
+    assert CaseEvent.objects.filter(case=case).order_by("seq", "pk").first().kind == "registered"
