@@ -4,10 +4,11 @@ escalation triggers look for similar matters, since the group rule counts the ne
 the caller asks (registration, on PostgreSQL), the member row is then written by the triggers' lookup
 itself, in the same statement (`similarity.pending_placement`): one statement fewer.
 
-On PostgreSQL the search entry's INSERT also takes the locks of the matter's band keys
-(`similarity.key_locks_sql`): the topics are read in the next statement, which then sees every alike
-registration committed while this one waited. SQLite has neither the data-modifying CTE nor the locks (one
-writer at a time), and its FTS5 table is filled by triggers on the entry's INSERT.
+On PostgreSQL one statement writes the search entry (and the rows the registration gives to ride along,
+`rows.carried`), takes the locks of the matter's band keys and, after them, reads the topics sharing a key
+(`similarity.topics_after_locks_sql`): it sees every alike registration committed while this one waited.
+SQLite has neither the data-modifying CTE nor the locks (one writer at a time), and its FTS5 table is
+filled by triggers on the entry's INSERT; the topics are read by `join_topic` there.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def remember_new_case(
     words = search.words_of(case.matter, case.demand)
     matter = similarity.matter_of(case)
     keys = similarity.band_keys(matter)
+    sharing = None
     if connection.vendor != "postgresql":
         search.index_new_case(case, words=words)
         for model_rows in _by_model(together):
@@ -49,9 +51,13 @@ def remember_new_case(
             f"entry AS (INSERT INTO {SearchEntry._meta.db_table}"
             " (case_id, matter_words, handling_words, matter_concepts) VALUES (%s, %s, '', %s))"
         )
-        locks, lock_params = similarity.key_locks_sql(keys) if keys else ("1", [])
-        rows.carried([entry], [case.pk, words, similarity.stored(matter)], locks, lock_params, together)
-    similarity.join_topic(case, float(threshold), defer=defer_placement)
+        read, read_params = similarity.topics_after_locks_sql(keys) if keys else ("NULL", [])
+        (found,) = rows.carried(
+            [entry], [case.pk, words, similarity.stored(matter)], read, read_params, together
+        )
+        if found is not None:
+            sharing = similarity.topics_read_after_locks(found)
+    similarity.join_topic(case, float(threshold), defer=defer_placement, sharing=sharing)
 
 
 def _by_model(together: Sequence[Model]) -> list[list[Model]]:

@@ -209,21 +209,28 @@ def matter_of(case: Case) -> frozenset[str]:
 # ---- topics: what several complaints are about -----------------------------------------------------------
 
 
-def key_locks_sql(keys: tuple[int, ...]) -> tuple[str, list]:
-    """A sub-select taking a lock per band key (PostgreSQL), in the keys' order so that two registrations
-    never wait on each other in a circle, held until the registration commits. `redress.matching.intake`
-    takes them in the statement that writes the case's search entry, before `join_topic` reads the topics.
+def topics_after_locks_sql(keys: tuple[int, ...]) -> tuple[str, list]:
+    """An expression (PostgreSQL) that takes a lock per band key, held until the registration commits, then
+    reads the topics sharing a key, as `topics_read_after_locks` parses them: the function of migration
+    `matching 0010`. `redress.matching.intake` puts it in the statement that writes the case's search entry.
 
-    Two registrations of alike matters share a band: the later one waits for the earlier one's commit, so
-    its reading of the topics, in the next statement, sees the topic the earlier one raised (one topic for
-    one matter, not two) and its group rule counts the earlier case. Without the locks two complaints
-    registered in the same instant each missed the other, and a group of three never formed (the surge
-    benchmark, docs/performance.md §10). SQLite lets one writer at a time anyway."""
-    locks = (
-        "(SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k)"
-        " FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ordered) AS locks)"
-    )
-    return locks, [sorted(set(keys))]
+    Two registrations of alike matters share a band: the later one waits for the earlier one's commit, and
+    its reading of the topics, made after the locks with a snapshot of its own (the function is volatile),
+    sees the topic the earlier one raised (one topic for one matter, not two) and its group rule counts the
+    earlier case. Without the locks two complaints registered in the same instant each missed the other, and
+    a group of three never formed (the surge benchmark, docs/performance.md §10). The keys are locked in
+    their order, so that two registrations never wait on each other in a circle. SQLite lets one writer at a
+    time anyway."""
+    return "matching_topics_after_locks(%s::bigint[])", [sorted(set(keys))]
+
+
+def topics_read_after_locks(found: list[str]) -> list[tuple[int, frozenset[str]]]:
+    """`topics_after_locks_sql`'s value as `topics_sharing` gives the topics: (id, concepts)."""
+    topics = []
+    for item in found:
+        pk, _, kept = item.partition(" ")
+        topics.append((int(pk), _kept(kept)))
+    return topics
 
 
 def topics_sharing(keys: tuple[int, ...] | list[int]) -> list[tuple[int, frozenset[str]]]:
@@ -272,20 +279,27 @@ def topics_of(case: Case, threshold: float) -> list[tuple[int, float]]:
     return known[1]
 
 
-def join_topic(case: Case, threshold: float, *, defer: bool = False) -> list[tuple[int, float]]:
+def join_topic(
+    case: Case,
+    threshold: float,
+    *,
+    defer: bool = False,
+    sharing: list[tuple[int, frozenset[str]]] | None = None,
+) -> list[tuple[int, float]]:
     """Place a case just registered in the topic most alike to its matter, at least `threshold` alike, or
     raise a new topic with it; returns the topics alike to it, most alike first (the one it joined first).
     A matter with no concept and no uncommon word has no band key and joins none.
 
-    On PostgreSQL the registration has taken its band keys' locks (`key_locks_sql`) in an earlier
-    statement: this read sees the topics of every alike registration committed before it. There, with
-    `defer`, the case's member row (and the topic it raises) is not written yet: the caller's next read
-    writes it (`pending_placement`), or `place_pending` does; a new topic's id is known only then."""
+    On PostgreSQL the registration has read the topics sharing its band keys after taking their locks
+    (`topics_after_locks_sql`), and gives them as `sharing`: they include those of every alike registration
+    committed before. There, with `defer`, the case's member row (and the topic it raises) is not written
+    yet: the caller's next read writes it (`pending_placement`), or `place_pending` does; a new topic's id
+    is known only then. Without `sharing` the topics are read here."""
     matter = matter_of(case)
     keys = band_keys(matter)
     found: list[tuple[int, float]] = []
     if keys:
-        found = alike_topics(matter, topics_sharing(keys), threshold)
+        found = alike_topics(matter, topics_sharing(keys) if sharing is None else sharing, threshold)
         topic = found[0][0] if found else None
         if defer and connection.vendor == "postgresql":
             case.__dict__["_placing"] = _placement(case, topic, matter, keys)

@@ -21,11 +21,11 @@ MAX_API_OVERHEAD = 3
 # Issue 16's target for a whole registration on the common path (no escalation rule fires; at most 12), the
 # token and the idempotency key included: reference data comes from the per-process caches (their tokens ride
 # with the token's statement) and the answer from what registration wrote. On PostgreSQL: the token, the key's
-# read, the case's row, its search entry (issue 13; with it its flags, event and clocks, and the locks of its
-# matter's band keys: redress.matching.intake), the topics' read, the related-matters lookup (with the case's
-# place among the topics), issue 11's figures (the case's row of figures and the rollup's journal, one
-# statement: reports/figures.py) and the key's row. SQLite (no data-modifying CTE) writes each apart.
-MAX_COMMON_PATH = 8 if connection.vendor == "postgresql" else 16
+# read, the case's row, its search entry (issue 13; with it its flags, event and clocks, the locks of its
+# matter's band keys and the topics sharing them: redress.matching.intake), the related-matters lookup (with
+# the case's place among the topics), issue 11's figures (the case's row of figures and the rollup's journal,
+# one statement: reports/figures.py) and the key's row. SQLite (no data-modifying CTE) writes each apart.
+MAX_COMMON_PATH = 7 if connection.vendor == "postgresql" else 16
 # Token (with the roles), count, page (joined with its units), and one each for the page's people (subject,
 # first responder, handler), classes (business category, reason, regulatory channel), the earlier cases the
 # caller may see, flags, attachments and clocks; a relation no case on the page has costs nothing.

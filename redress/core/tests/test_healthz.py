@@ -45,7 +45,14 @@ def _database_gone(monkeypatch, error):
     def refuse(*args, **kwargs):
         raise error("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(type(connections["default"]), "cursor", refuse)
+    _every_cursor_fails(monkeypatch, refuse)
+
+
+def _every_cursor_fails(monkeypatch, failing):
+    # Django's cursors, and the prepared ones (redress.common.driver: the API token's statement), which make
+    # sure of the connection themselves.
+    monkeypatch.setattr(type(connections["default"]), "cursor", failing)
+    monkeypatch.setattr(type(connections["default"]), "ensure_connection", failing)
 
 
 def test_an_api_request_while_the_database_is_away_is_503_in_the_api_shape_with_retry_after(monkeypatch):
@@ -81,7 +88,7 @@ def test_another_failure_is_500_in_the_api_shape(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(type(connections["default"]), "cursor", broken)
+    _every_cursor_fails(monkeypatch, broken)
     response = Client(raise_request_exception=False).get("/api/v1/cases", HTTP_AUTHORIZATION="Bearer abc")
     assert response.status_code == 500
     assert "Retry-After" not in response

@@ -8,7 +8,7 @@ from redress.matching.models import TopicMember
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LATEST = "0009_member_people"
+LATEST = "0010_topics_after_locks"
 PRINTER = "网点的存折打印机坏了，补登不了。"
 PRINTER_AGAIN = "去网点补登存折，自助打印机显示故障，工作人员说修不好。"
 CARD_FEE = "信用卡从来没用过，却被收取了年费，要求退还。"
