@@ -63,6 +63,20 @@ def _saved(obj: models.Model, alias: str) -> None:
         after()
 
 
+def _by_model(objs: Sequence[models.Model]) -> dict[type[models.Model], list[models.Model]]:
+    groups: dict[type[models.Model], list[models.Model]] = {}
+    for obj in objs:
+        groups.setdefault(type(obj), []).append(obj)
+    return groups
+
+
+def insert_all(objs: Sequence[models.Model]) -> None:
+    """Write new instances of any models: one `insert_many` per model, in the order of each model's first
+    row."""
+    for same in _by_model(objs).values():
+        insert_many(same)
+
+
 def insert_many(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
     """Write `objs`, new instances of one model, as one multi-row INSERT (what `bulk_create` does, with
     each row's own checks); their primary keys are set, unless conflicting rows are skipped
@@ -169,9 +183,6 @@ def _write(
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
-    groups: dict[type[models.Model], list[models.Model]] = {}
-    for row in together:
-        groups.setdefault(type(row), []).append(row)
     if connection.vendor != "postgresql":
         written = 1
         if write is not None:
@@ -179,10 +190,10 @@ def _write(
                 cursor.execute(*write)
                 written = cursor.rowcount
         if written == 1:
-            for rows in groups.values():
-                insert_many(rows)
+            insert_all(together)
             insert(obj)
         return written
+    groups = _by_model(together)
     sql, params = write if write is not None else ("", ())
     shape = tuple((m, len(rows)) for m, rows in groups.items())
     key = (model, alias, "with", sql, shape)
@@ -228,9 +239,7 @@ def carried(
     connection = connections[using]
     if connection.vendor != "postgresql":
         raise TypeError("rows.carried writes through common table expressions: PostgreSQL only")
-    groups: dict[type[models.Model], list[models.Model]] = {}
-    for row in together:
-        groups.setdefault(type(row), []).append(row)
+    groups = _by_model(together)
     shape = tuple((m, len(rows)) for m, rows in groups.items())
     key = ("carried", using, tuple(ctes), columns, shape)
     found = _statements.get(key)

@@ -36,16 +36,15 @@ def remember_new_case(
     """`threshold`: how alike a matter must be to a topic to join it (the escalation rules' similarity
     threshold, from the caller). `defer_placement`: the case's member row is written by the caller's next
     read (`similarity.join_topic`). `together`: new rows of the registration written with the search entry,
-    in the same statement on PostgreSQL (`rows.carried`: the case's event and clocks), before anything here
-    reads."""
+    in the same statement on PostgreSQL (`rows.carried`: the case's flags, event and clocks), before anything
+    here reads."""
     words = search.words_of(case.matter, case.demand)
     matter = similarity.matter_of(case)
     keys = similarity.band_keys(matter)
     sharing = None
     if connection.vendor != "postgresql":
         search.index_new_case(case, words=words)
-        for model_rows in _by_model(together):
-            rows.insert_many(model_rows)
+        rows.insert_all(together)
     else:
         entry = (
             f"entry AS (INSERT INTO {SearchEntry._meta.db_table}"
@@ -58,10 +57,3 @@ def remember_new_case(
         if found is not None:
             sharing = similarity.topics_read_after_locks(found)
     similarity.join_topic(case, float(threshold), defer=defer_placement, sharing=sharing)
-
-
-def _by_model(together: Sequence[Model]) -> list[list[Model]]:
-    groups: dict[type[Model], list[Model]] = {}
-    for row in together:
-        groups.setdefault(type(row), []).append(row)
-    return list(groups.values())
