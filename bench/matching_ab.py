@@ -10,7 +10,9 @@ Django's test client posts the registration load's bodies (`bench.load_cases.bod
 first `--preload` of them, then `--blocks` pairs of blocks, one with the similarity of matters and one
 without it (no topic read or joined, no related-matters lookup: as `bench.unmatched_urls` serves), in
 turn first. One client and the server run one after the other, so a block's wall time is what both spend.
-Prints the ms per registration of each block and the medians, as JSON.
+Prints the ms per registration of each block and the medians, as JSON: wall time, and CPU time (this
+process and its PostgreSQL backend, `cpu_clock`), the steadier of the two when the machine's other load
+moves.
 
 With `--against REV`: instead, the escalation triggers of the working tree against those of the commit REV
 (`redress/escalation/triggers.py` as it was there, loaded beside the current one), in alternating blocks:
@@ -53,40 +55,77 @@ def main() -> None:
     rnd = random.Random(a.seed)
     counter = [a.seed * 1_000_000]
 
-    def post(n: int) -> float:
-        t0 = time.perf_counter()
+    def post(n: int) -> tuple[float, float]:
+        """Wall ms and CPU ms (this process and its PostgreSQL backend) per registration."""
+        cpu0, t0 = cpu(), time.perf_counter()
         for _ in range(n):
             counter[0] += 1
             payload = body(counter[0], rnd, outlet, cfg)
             response = client.post("/api/v1/cases", payload, content_type="application/json", **headers)
             assert response.status_code == 201, response.content[:500]
-        return (time.perf_counter() - t0) / n * 1000
+        return (time.perf_counter() - t0) / n * 1000, (cpu() - cpu0) / n * 1000
 
+    cpu = cpu_clock()
     post(a.preload)
     if a.against:
-        print(json.dumps(against(a.against, a.blocks, lambda: post(a.per_block))))
+        print(json.dumps(against(a.against, a.blocks, lambda: post(a.per_block)[0])))
         return
     served = (triggers.related_cases, similarity.band_keys)
     ms: dict[str, list[float]] = {"with": [], "without": []}
+    cpu_ms: dict[str, list[float]] = {"with": [], "without": []}
     for block in range(a.blocks):
         for mode in ("with", "without") if block % 2 else ("without", "with"):
             if mode == "without":
                 triggers.related_cases = lambda case, rules: triggers.Related()
                 similarity.band_keys = lambda matter: ()
             try:
-                ms[mode].append(round(post(a.per_block), 2))
+                wall, spent = post(a.per_block)
             finally:
                 triggers.related_cases, similarity.band_keys = served
+            ms[mode].append(round(wall, 2))
+            cpu_ms[mode].append(round(spent, 2))
     medians = {mode: round(statistics.median(v), 2) for mode, v in ms.items()}
+    cpu_medians = {mode: round(statistics.median(v), 2) for mode, v in cpu_ms.items()}
     print(
         json.dumps(
             {
                 "ms_per_registration": ms,
                 "median": medians,
                 "similarity_cost_ms": round(medians["with"] - medians["without"], 2),
+                "with_over_without": round(medians["without"] / medians["with"], 3),
+                "cpu_ms_per_registration": cpu_ms,
+                "cpu_median": cpu_medians,
+                "similarity_cpu_ms": round(cpu_medians["with"] - cpu_medians["without"], 2),
+                "with_over_without_by_cpu": round(cpu_medians["without"] / cpu_medians["with"], 3),
             }
         )
     )
+
+
+def cpu_clock():
+    """A clock of the CPU this process and its database connection's server process have used, in seconds
+    (the server's from /proc: PostgreSQL on this machine). Steadier than wall time on a machine whose other
+    load comes and goes; time waiting on a lock is in neither. Read at the ends of a block: the test client
+    keeps its one connection, and a block that ends on another server process is refused."""
+    import os
+
+    from django.db import connection
+
+    tick = os.sysconf("SC_CLK_TCK")
+    started: list[int] = []
+
+    def read() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        if started and started[-1] != backend:
+            raise RuntimeError("the database connection changed within a block: its CPU is not comparable")
+        started[:] = [backend]
+        with open(f"/proc/{backend}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return time.process_time() + (int(fields[11]) + int(fields[12])) / tick
+
+    return read
 
 
 def triggers_at(rev: str):
