@@ -171,9 +171,13 @@ def insert_if_written(
 
 
 def insert_with(obj: models.Model, together: Sequence[models.Model]) -> models.Model:
-    """Write `obj`, a new instance, and the new rows `together` (whose primary keys are not set): one
-    statement on PostgreSQL, a statement each elsewhere."""
-    _write(obj, None, together)
+    """Write `obj`, a new instance, and the new rows `together`, their primary keys set: one statement on
+    PostgreSQL (`carried` by a statement of nothing else), a statement each elsewhere."""
+    alias = router.db_for_write(type(obj), instance=obj)
+    if connections[alias].vendor == "postgresql":
+        carried([], [], "1", [], [*together, obj], using=alias)
+    else:
+        _write(obj, None, together)
     return obj
 
 
@@ -193,13 +197,15 @@ def _write(
             insert_all(together)
             insert(obj)
         return written
+    # Without an UPDATE, `insert_with` has the rows carried instead.
+    assert write is not None
     groups = _by_model(together)
-    sql, params = write if write is not None else ("", ())
+    sql, params = write
     shape = tuple((m, len(rows)) for m, rows in groups.items())
     key = (model, alias, "with", sql, shape)
     found = _statements.get(key)
     if found is None:
-        found = _statements[key] = _with_statement(model, alias, connection, sql if write else None, shape)
+        found = _statements[key] = _with_statement(model, alias, connection, sql, shape)
     statement, fields = found
     values = [*params]
     for rows in groups.values():
@@ -270,29 +276,23 @@ def carried(
 
 
 def _with_statement(
-    model: type[models.Model], alias: str, connection: Any, write: str | None, shape: tuple
+    model: type[models.Model], alias: str, connection: Any, write: str, shape: tuple
 ) -> tuple[str, list[models.Field]]:
-    """`_write`'s statement: the UPDATE (if any) named `written`, the rows of `shape` ((model, how many))
-    and `model`'s row, each drawn from `written` when there is one."""
+    """`_write`'s statement on PostgreSQL: the UPDATE named `written`, then the rows of `shape` ((model, how
+    many)) and `model`'s row, each drawn from `written`."""
 
     def typed(fields: list[models.Field]) -> str:
         # As the VALUES of an INSERT would be: a SELECT's bare parameters would be text.
         return "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
 
-    def plain(fields: list[models.Field]) -> str:
-        return "(" + ", ".join(["%s"] * len(fields)) + ")"
-
-    parts = [f"written AS ({write} RETURNING 1)"] if write else []
+    parts = [f"written AS ({write} RETURNING 1)"]
     for n, (other, count) in enumerate(shape):
         sql, fields = _statement(other, alias, {}, ())
         head = sql.split(" VALUES ", 1)[0]
-        if write:
-            body = f"{head} SELECT v.* FROM written, (VALUES {', '.join([typed(fields)] * count)}) AS v"
-        else:
-            body = f"{head} VALUES {', '.join([plain(fields)] * count)}"
+        body = f"{head} SELECT v.* FROM written, (VALUES {', '.join([typed(fields)] * count)}) AS v"
         parts.append(f"together_{n} AS ({body})")
     own, fields = _statement(model, alias, {}, ())
     head, rest = own.split(" VALUES ", 1)
     returned = rest.split(" RETURNING ", 1)[1]
-    main = f"{head} SELECT {typed(fields)[1:-1]} FROM written RETURNING {returned}" if write else own
-    return (f"WITH {', '.join(parts)} {main}" if parts else main), fields
+    main = f"{head} SELECT {typed(fields)[1:-1]} FROM written RETURNING {returned}"
+    return f"WITH {', '.join(parts)} {main}", fields

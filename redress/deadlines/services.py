@@ -142,6 +142,8 @@ def start_clocks(
     left alone unless `restart`, which stops it and starts a new one from `at`. `fresh` says the case has no
     clocks yet (registration), which saves the queries for existing ones; with `fresh`, `write=False` returns
     the new clocks unwritten, for the caller to write (registration writes them with its search entry)."""
+    if not write and not fresh:
+        raise TypeError("start_clocks leaves clocks unwritten only for a case being registered (fresh)")
     calendar = get_calendar()
     cutoff = cutoff_for(case)
     live = {} if fresh else {(c.policy_id, c.name): c for c in case.clocks.filter(state__in=LIVE_STATES)}
