@@ -197,8 +197,9 @@ def _write(
             insert_all(together)
             insert(obj)
         return written
-    # Without an UPDATE, `insert_with` has the rows carried instead.
-    assert write is not None
+    if write is None:
+        # `insert_with` has the rows carried instead; this statement always has its UPDATE.
+        raise ValueError("a statement with its rows written together needs the UPDATE it rides on")
     groups = _by_model(together)
     sql, params = write
     shape = tuple((m, len(rows)) for m, rows in groups.items())
