@@ -11,7 +11,7 @@ from redress.lifecycle import FieldErrors, allowed_actions, perform
 from redress.lifecycle.sweeper import sweep
 from redress.plans import services as plans
 from redress.plans.models import EmergencyPayment, PlanCase, VerbalLossReport
-from redress.testing import active_plan
+from redress.testing import active_plan, earlier_today
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +215,8 @@ def test_the_customer_and_the_outlet_are_reminded_once_a_day_before_the_lapse(
     sent = gateway.sent
     active_plan(bank)
     case = plan_case(bank, "verbal_loss_report")
-    reported = timezone.now() - dt.timedelta(hours=1)
+    # After the case's receipt, whatever the hour: in Beijing's first hour "an hour ago" is before it.
+    reported = earlier_today()
     perform("verbal_loss_report", bank.teller, case, {"reported_at": reported, "account_masked": "****6789"})
     lapses = reported + dt.timedelta(days=5)
     with django_capture_on_commit_callbacks(execute=True):
@@ -240,7 +241,8 @@ def test_a_reminder_the_sms_gateway_failed_to_send_is_sent_by_a_later_retry_once
 
     active_plan(bank)
     case = plan_case(bank, "verbal_loss_report")
-    reported = timezone.now() - dt.timedelta(hours=1)
+    # After the case's receipt, whatever the hour: in Beijing's first hour "an hour ago" is before it.
+    reported = earlier_today()
     perform("verbal_loss_report", bank.teller, case, {"reported_at": reported, "account_masked": "****6789"})
     reminded_at = reported + dt.timedelta(days=4, hours=1)
     gateway.down = True
