@@ -34,9 +34,33 @@ TEXT_MAX = 10_000
 MOMENT_EXAMPLE = "2026-11-30T10:30:00+08:00"
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """The example of a deadline, made when it is asked for: 17:00 Beijing time `days` ahead. A fixed date
+    would be refused once it passed (a deadline is still to come, and within a year), and the request the
+    API documents would stop being a valid one. Also pydantic's `json_schema_extra` of the field."""
+
+    days: int = 14
+
+    def example(self) -> str:
+        day = timezone.localdate() + dt.timedelta(days=self.days)
+        return dt.datetime.combine(day, dt.time(17), tzinfo=timezone.get_current_timezone()).isoformat()
+
+    def __call__(self, schema: dict[str, Any]) -> None:
+        schema["examples"] = [self.example()]
+
+
+def examples_of(info) -> list[Any]:
+    """A field's examples: those it declares, or the one its `Upcoming` makes now."""
+    if info.examples:
+        return list(info.examples)
+    upcoming = next((m for m in info.metadata if isinstance(m, Upcoming)), None)
+    return [upcoming.example()] if upcoming else []
+
+
 def example_of(model: type[BaseModel]) -> dict[str, Any]:
     """One realistic request of `model`, made of the examples its fields declare (the first of each)."""
-    return {name: info.examples[0] for name, info in model.model_fields.items() if info.examples}
+    return {name: found[0] for name, info in model.model_fields.items() if (found := examples_of(info))}
 
 
 def _body_example(schema: dict[str, Any], model: type[BaseModel]) -> None:
@@ -161,14 +185,17 @@ def moment(label, description: str, *, example: str = MOMENT_EXAMPLE) -> Any:
     ]
 
 
-def deadline(label, description: str, *, example: str = "2026-12-09T17:00:00+08:00") -> Any:
-    """A moment still to come (a new due time): ISO 8601 with its offset, after now; required."""
+def deadline(label, description: str, *, days_ahead: int = 2) -> Any:
+    """A moment still to come (a new due time): ISO 8601 with its offset, after now; required. Its example
+    is `days_ahead` from the day the schema is read (`Upcoming`)."""
+    upcoming = Upcoming(days_ahead)
     return Annotated[
         dt.datetime,
         Widget(label, "moment", required=True),
+        upcoming,
         BeforeValidator(_aware),
         AfterValidator(_future),
-        Field(description=description, examples=[example]),
+        Field(description=description, json_schema_extra=upcoming),
     ]
 
 
@@ -331,12 +358,14 @@ __all__ = [
     "NoParams",
     "Params",
     "Reference",
+    "Upcoming",
     "Widget",
     "amount",
     "case_ref",
     "check_moments",
     "choice",
     "example_of",
+    "examples_of",
     "flag",
     "line",
     "moment",

@@ -53,7 +53,7 @@ class RecordReferral(p.Params):
     due_at: p.deadline(
         _L("their deadline"),
         "When the body wants the bank's reply (a moment still to come)",
-        example="2026-12-18T17:00:00+08:00",
+        days_ahead=11,
     )
 
 

@@ -144,7 +144,8 @@ def record(client, **overrides):
         "key": "借记卡",
         "root_cause": "借记卡挂失流程繁琐。",
         "owner": "outlet_head",
-        "due_date": "2026-12-31",
+        # A month on from whenever the suite runs: a fixed date made the problem overdue once it passed.
+        "due_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
         **overrides,
     }
     return client.post("/api/v1/reports/problems", body, content_type="application/json")

@@ -1,9 +1,13 @@
+import datetime as dt
 import json
+from unittest import mock
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from redress.lifecycle import HUMAN_ACTIONS as ACTIONS
+from redress.lifecycle.params import examples_of
 
 pytestmark = pytest.mark.django_db
 
@@ -351,19 +355,33 @@ def test_every_request_example_is_valid_against_its_own_schema_and_model(db):
     assert checked >= len(bodies) == len(ACTIONS) + 18, checked
 
 
+@pytest.mark.parametrize("ahead", [0, 40, 800], ids=["today", "in 40 days", "in 800 days"])
+def test_every_action_body_example_stays_a_valid_request_as_the_calendar_moves(ahead):
+    """A deadline's example is made when the schema is read (params.Upcoming): the fixed dates it had were
+    refused once they passed (a deadline is still to come, and within a year), and with them the requests the
+    API documents and CI's example checks, from 9 December 2026 on."""
+    later = timezone.now() + dt.timedelta(days=ahead)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        components = _schema()["components"]["schemas"]
+        for name, action in ACTIONS.items():
+            body_name = "".join(part.title() for part in name.split("_")) + "In"
+            (example,) = components[body_name]["examples"]
+            action.params.model_validate(example)
+
+
 def test_every_action_body_example_is_made_of_its_fields_examples():
     """Declared once: each human action's parameters carry their examples beside their descriptions, and the
     `<Action>In` body's example is assembled from them (redress.lifecycle.params.example_of)."""
     components = _schema()["components"]["schemas"]
     for name, action in ACTIONS.items():
         fields = action.params.model_fields
-        assert all(info.examples for info in fields.values()), name
+        assert all(examples_of(info) for info in fields.values()), name
         body_name = "".join(part.title() for part in name.split("_")) + "In"
         (example,) = components[body_name]["examples"]
-        assert example == {field: info.examples[0] for field, info in fields.items()}, name
+        assert example == {field: examples_of(info)[0] for field, info in fields.items()}, name
         # Every field's own example is documented on its property as well.
         for field, info in fields.items():
-            assert components[body_name]["properties"][field]["examples"] == info.examples, (name, field)
+            assert components[body_name]["properties"][field]["examples"] == examples_of(info), (name, field)
 
 
 def test_every_parameter_has_an_example_valid_against_its_schema():
