@@ -179,6 +179,7 @@ def test_a_filter_date_out_of_range_is_a_422(bank, as_staff, field, day):
 # The received time's window
 
 
+@pytest.mark.default_receipt_window
 @pytest.mark.parametrize("received", ["0001-01-01T09:00:00+08:00", "2019-03-02T09:30:00+08:00"])
 def test_a_received_time_before_the_window_is_refused_naming_the_window(bank, as_staff, received):
     response = post(as_staff(bank.teller), case_payload(bank, received_at=received), language="en")

@@ -52,6 +52,7 @@ def test_texts_are_nfc_normalised_and_newlines_unified(bank):
     assert case.complainant_name == "Jos\u00e9"
 
 
+@pytest.mark.default_receipt_window
 @pytest.mark.parametrize(
     "received",
     [dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC), dt.datetime(2019, 3, 2, 1, 30, tzinfo=dt.UTC)],
