@@ -11,7 +11,7 @@ pytest_plugins = ["redress.browser", "redress.reference_snapshot"]
 POSTGRES_ONLY_REASON = "needs PostgreSQL: run with DATABASE_URL=postgres://... (.ci/run does)"
 
 
-# The suite registers cases on fixed days from here on: days of the official calendars it loads (2026, 2027).
+# The suite registers cases on fixed days from here on: days of 2026, the calendar migration's last year.
 SUITE_RECEIVED_FROM = dt.date(2026, 1, 1)
 
 
