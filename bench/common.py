@@ -131,25 +131,38 @@ def children(master: int) -> dict[int, str]:
     return out
 
 
-def _cpu_ticks(pid: int | str) -> int:
-    """CPU clock ticks (user and system) the process has used so far."""
+def process_ticks(pid: int | str) -> tuple[int, int]:
+    """CPU clock ticks (user and system) the process has used so far, and those of the children it reaped."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime
+    return int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])  # utime stime, cutime cstime
+
+
+def _cpu_ticks(pid: int | str) -> int:
+    return process_ticks(pid)[0]
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below `root`, as far down as they go."""
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = [int(x) for x in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found.update(kids)
+        todo.extend(kids)
+    return found
 
 
 def tree_cpu_seconds(root: int) -> float:
     """CPU time (user and system) used so far by `root` and every process below it."""
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            ticks = _cpu_ticks(pid)
-            with open(f"/proc/{pid}/task/{pid}/children") as f:
-                todo.extend(int(x) for x in f.read().split())
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += ticks
+    total = 0
+    for pid in (root, *descendants(root)):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += _cpu_ticks(pid)
     return total / os.sysconf("SC_CLK_TCK")
 
 

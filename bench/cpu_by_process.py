@@ -30,9 +30,7 @@ def _process(pid: str) -> tuple[str, str, int, int]:
         name = f.read().strip()
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return name, command, int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+    return name, command, *common.process_ticks(pid)
 
 
 def snapshot() -> tuple[dict[int, tuple[str, str, int, int]], int]:
@@ -46,20 +44,6 @@ def snapshot() -> tuple[dict[int, tuple[str, str, int, int]], int]:
     with open("/proc/stat") as f:
         ticks = [int(v) for v in f.readline().split()[1:]]
     return processes, sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
-
-
-def _below(root: int) -> set[int]:
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as f:
-                kids = [int(x) for x in f.read().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        found.update(kids)
-        todo.extend(kids)
-    return found
 
 
 def group(pid: int, name: str, command: str, master: int, server: set[int]) -> str | None:
@@ -94,7 +78,7 @@ def main() -> None:
             port = common.free_port()
             with common.redress_server(env, port, a.workers, 1, data / "gunicorn.log") as master:
                 config = common.load_config(port, fixture, data / "load.json")
-                server = _below(master)
+                server = common.descendants(master)
                 before, busy_before = snapshot()
                 started = time.monotonic()
                 load_args = argparse.Namespace(n=a.n, max_seconds=300)

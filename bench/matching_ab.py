@@ -111,6 +111,8 @@ def cpu_clock():
 
     from django.db import connection
 
+    from bench.common import process_ticks
+
     tick = os.sysconf("SC_CLK_TCK")
     started: list[int] = []
 
@@ -121,9 +123,7 @@ def cpu_clock():
         if started and started[-1] != backend:
             raise RuntimeError("the database connection changed within a block: its CPU is not comparable")
         started[:] = [backend]
-        with open(f"/proc/{backend}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return time.process_time() + (int(fields[11]) + int(fields[12])) / tick
+        return time.process_time() + process_ticks(backend)[0] / tick
 
     return read
 

@@ -156,6 +156,18 @@ def insert(
     return obj
 
 
+def insert_with(obj: models.Model, together: Sequence[models.Model]) -> models.Model:
+    """Write `obj`, a new instance, and the new rows `together`, their primary keys set: one statement on
+    PostgreSQL (`carried` by a statement of nothing else), a statement each elsewhere."""
+    alias = router.db_for_write(type(obj), instance=obj)
+    if connections[alias].vendor == "postgresql":
+        carried([], [], "1", [], [*together, obj], using=alias)
+    else:
+        insert_all(together)
+        insert(obj)
+    return obj
+
+
 def insert_if_written(
     obj: models.Model, write: tuple[str, Sequence[Any]], together: Sequence[models.Model] = ()
 ) -> int:
@@ -167,39 +179,17 @@ def insert_if_written(
     it, so a write that changed nothing leaves no row behind (a case's transition, its event and the rows its
     rule adds, redress.lifecycle.machine: one statement for all of them). The primary keys of `together` are
     not set. Elsewhere, a statement each."""
-    return _write(obj, write, together)
-
-
-def insert_with(obj: models.Model, together: Sequence[models.Model]) -> models.Model:
-    """Write `obj`, a new instance, and the new rows `together`, their primary keys set: one statement on
-    PostgreSQL (`carried` by a statement of nothing else), a statement each elsewhere."""
-    alias = router.db_for_write(type(obj), instance=obj)
-    if connections[alias].vendor == "postgresql":
-        carried([], [], "1", [], [*together, obj], using=alias)
-    else:
-        _write(obj, None, together)
-    return obj
-
-
-def _write(
-    obj: models.Model, write: tuple[str, Sequence[Any]] | None, together: Sequence[models.Model]
-) -> int:
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        written = 1
-        if write is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(*write)
-                written = cursor.rowcount
+        with connection.cursor() as cursor:
+            cursor.execute(*write)
+            written = cursor.rowcount
         if written == 1:
             insert_all(together)
             insert(obj)
         return written
-    if write is None:
-        # `insert_with` has the rows carried instead; this statement always has its UPDATE.
-        raise ValueError("a statement with its rows written together needs the UPDATE it rides on")
     groups = _by_model(together)
     sql, params = write
     shape = tuple((m, len(rows)) for m, rows in groups.items())
@@ -279,8 +269,8 @@ def carried(
 def _with_statement(
     model: type[models.Model], alias: str, connection: Any, write: str, shape: tuple
 ) -> tuple[str, list[models.Field]]:
-    """`_write`'s statement on PostgreSQL: the UPDATE named `written`, then the rows of `shape` ((model, how
-    many)) and `model`'s row, each drawn from `written`."""
+    """`insert_if_written`'s statement on PostgreSQL: the UPDATE named `written`, then the rows of `shape`
+    ((model, how many)) and `model`'s row, each drawn from `written`."""
 
     def typed(fields: list[models.Field]) -> str:
         # As the VALUES of an INSERT would be: a SELECT's bare parameters would be text.

@@ -40,7 +40,7 @@ class Upcoming:
     would be refused once it passed (a deadline is still to come, and within a year), and the request the
     API documents would stop being a valid one. Also pydantic's `json_schema_extra` of the field."""
 
-    days: int = 14
+    days: int
 
     def example(self) -> str:
         day = timezone.localdate() + dt.timedelta(days=self.days)

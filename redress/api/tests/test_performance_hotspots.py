@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from redress.lifecycle import perform
 from redress.organisation.choices import Role
@@ -145,7 +146,7 @@ def record(client, **overrides):
         "root_cause": "借记卡挂失流程繁琐。",
         "owner": "outlet_head",
         # A month on from whenever the suite runs: a fixed date made the problem overdue once it passed.
-        "due_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "due_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
         **overrides,
     }
     return client.post("/api/v1/reports/problems", body, content_type="application/json")

@@ -240,3 +240,15 @@ def test_recompute_restores_every_clock_as_registration_computed_it(bank):
         due, warn, unconfirmed = expected[clock.pk]
         assert clock.due_at == due and clock.unconfirmed == unconfirmed
         assert abs((clock.warn_at - warn).total_seconds()) < 1
+
+
+def test_clocks_are_left_unwritten_only_for_a_case_being_registered(bank):
+    """Registration writes its new clocks with its search entry (`write=False`, `fresh`); for a case that
+    has clocks, unwritten clocks would be clocks silently lost, so it is refused and nothing changes."""
+    from redress.deadlines.services import start_clocks
+
+    case = bank.register()
+    before = list(case.clocks.values_list("pk", "state"))
+    with pytest.raises(TypeError, match="only for a case being registered"):
+        start_clocks(case, "registered", case.received_at, write=False)
+    assert list(case.clocks.values_list("pk", "state")) == before
