@@ -170,6 +170,8 @@ def summary(request: HttpRequest, filters: Query[SummaryFilters]):
     description="The same counting as the summary, for one day. A unit the caller may not see answers 404.",
 )
 def daily(request: HttpRequest, filters: Query[DailyFilters]):
+    if errors := services.check_day("date", filters.date):
+        raise FieldErrors(errors)
     unit = services.visible_unit(request.auth, filters.unit)
     return day_out(services.daily(request.auth, unit, filters.date))
 

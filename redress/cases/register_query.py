@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from redress.common.errors import FieldErrors
 from redress.common.text import clean_text
-from redress.common.validators import InvalidValue, normalise_id_number, normalise_phone
+from redress.common.validators import InvalidValue, day_out_of_range, normalise_id_number, normalise_phone
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 from redress.text import fulltext
@@ -46,14 +46,10 @@ COUNT_PAGES_AHEAD = 3
 # The furthest row a page may start at (API `offset`, the page's number): past the databases' integers a
 # query fails, and no register is that long.
 MAX_OFFSET = 1_000_000_000
-# The dates a filter may name: beyond them a day's bounds in Beijing time cannot even be computed (year 1,
-# year 9999), and no case lies there.
 # A case number typed into the search box (TS2026000123, any case): matched as the number, not as words.
 CASE_NUMBER = re.compile(rf"^{PREFIX}\d{{10,11}}$", re.IGNORECASE)
 # A search box takes words, not a document: each word is a term of the full-text query.
 Q_MAX = 200
-FIRST_DAY = dt.date(1900, 1, 1)
-LAST_DAY = dt.date(2999, 12, 31)
 # A regulatory class filter's value for the cases not (yet) classified in that dimension.
 UNCLASSIFIED = "none"
 # The regulatory classes a filter may name, by the dimension they belong to.
@@ -132,11 +128,8 @@ class RegisterFilter:
                 except ValueError:
                     errors.setdefault(f.name, []).append(_("Enter a date as YYYY-MM-DD."))
                     continue
-                if not FIRST_DAY <= values[f.name] <= LAST_DAY:
-                    errors.setdefault(f.name, []).append(
-                        _("Enter a date between %(first)s and %(last)s.")
-                        % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
-                    )
+                if (refused := day_out_of_range(values[f.name])) is not None:
+                    errors.setdefault(f.name, []).append(refused)
                     del values[f.name]
             else:
                 values[f.name] = raw

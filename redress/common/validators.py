@@ -18,6 +18,22 @@ class InvalidValue(ValueError):
     pass
 
 
+# The days a filter or a report may name: beyond them a day's bounds in Beijing time cannot even be computed
+# (year 1, year 9999), and no case lies there.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
+def day_out_of_range(day: dt.date) -> str | None:
+    """Why a register filter or a report may not name this day, None when it may."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return _("Enter a date between %(first)s and %(last)s.") % {
+        "first": FIRST_DAY.isoformat(),
+        "last": LAST_DAY.isoformat(),
+    }
+
+
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 

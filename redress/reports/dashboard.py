@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from redress.cases.choices import Satisfaction, StatClass
 from redress.cases.register_query import UNCLASSIFIED
+from redress.common.errors import FieldErrors
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 
@@ -238,6 +239,9 @@ def scope(
 ) -> tuple[Unit, dt.date, dt.date]:
     """The unit and period asked for, defaults filled in: FieldErrors for a bad period, Http404 for a unit
     the user may not see (as for a case)."""
+    # Before the defaults: a default period reaches 30 days past the day given.
+    if errors := {**services.check_day("from", start), **services.check_day("to", end)}:
+        raise FieldErrors(errors)
     if end is None:
         end = start + dt.timedelta(days=DEFAULT_DAYS - 1) if start else dt.datetime.now(BEIJING).date()
     start = start or default_period(end)[0]

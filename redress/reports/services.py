@@ -30,6 +30,7 @@ from redress.access.visibility import visible_to
 from redress.cases.choices import Category, Channel, Kind, Responsibility, StatClass
 from redress.cases.models import ClassificationItem
 from redress.common.errors import FieldErrors
+from redress.common.validators import day_out_of_range
 from redress.organisation.lookups import whole_bank_path, work_group_scopes
 from redress.organisation.models import Staff, Unit
 
@@ -248,8 +249,16 @@ def by_unit(
     return result
 
 
+def check_day(name: str, day: dt.date | None) -> dict[str, list[str]]:
+    """The field error of a day a report may not name (`name`: its field), none if it may."""
+    refused = day_out_of_range(day) if day is not None else None
+    return {name: [refused]} if refused else {}
+
+
 def check_period(start: dt.date, end: dt.date) -> dict[str, list[str]]:
     """Field errors of a period, none if it is good."""
+    if errors := {**check_day("from", start), **check_day("to", end)}:
+        return errors
     if end < start:
         return {"to": [_("The end of the period is before its start.")]}
     if (end - start).days >= MAX_DAYS:

@@ -49,8 +49,9 @@ def _period(request: HttpRequest, default_start: dt.date) -> tuple[dt.date, dt.d
         return default_start, _today()
     errors = services.check_period(start, end)
     if errors:
-        for error in errors["to"]:
-            messages.error(request, error)
+        for field_errors in errors.values():
+            for error in field_errors:
+                messages.error(request, error)
         return default_start, _today()
     return start, end
 

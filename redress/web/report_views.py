@@ -45,6 +45,9 @@ def _unit_and_date(request: HttpRequest):
     except ValueError:
         messages.error(request, _("Enter a date as YYYY-MM-DD."))
         date = yesterday
+    for refused in services.check_day("date", date).get("date", []):
+        messages.error(request, refused)
+        date = yesterday
     return unit, date
 
 

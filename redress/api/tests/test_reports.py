@@ -237,3 +237,9 @@ def test_only_those_who_see_every_case_get_the_regulatory_return(bank, as_staff)
     assert as_staff(bank.teller).get("/api/v1/reports/regulatory", {"quarter": "2026Q4"}).status_code == 403
     refused = as_staff(bank.office).get("/api/v1/reports/regulatory", {"quarter": "2026Q5", "format": "pdf"})
     assert refused.status_code == 422 and set(refused.json()["errors"]) == {"quarter", "format"}
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_at_the_calendars_ends_is_a_field_error_not_a_500(bank, as_staff, day):
+    response = as_staff(bank.office).get("/api/v1/reports/daily", {"unit": "A1", "date": day})
+    assert response.status_code == 422 and set(response.json()["errors"]) == {"date"}

@@ -220,3 +220,23 @@ def test_bad_periods_are_field_errors(bank):
     response = api(bank.office).get("/api/v1/reports/dashboard", {"from": "2026-11-10", "to": "2026-11-01"})
     assert response.status_code == 422 and set(response.json()["errors"]) == {"to"}
     assert api(bank.office).get("/api/v1/reports/dashboard", {"from": "someday"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "period, field",
+    [
+        ({"from": "9999-12-31"}, "from"),
+        ({"to": "0001-01-01"}, "to"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"from": "9999-12-31", "to": "9999-12-31"}, "from"),
+        ({"from": "1899-12-31", "to": "1900-01-10"}, "from"),
+    ],
+)
+def test_a_period_at_the_calendars_ends_is_a_field_error_not_a_500(bank, period, field):
+    api_answer = api(bank.office).get("/api/v1/reports/dashboard", period)
+    assert api_answer.status_code == 422 and field in api_answer.json()["errors"]
+    page = Client()
+    page.force_login(bank.office)
+    response = page.get(reverse("web:dashboard"), period)
+    assert response.status_code == 200
+    assert "1900-01-01" in response.content.decode()  # the bounds, in the message beside the form

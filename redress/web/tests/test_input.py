@@ -123,3 +123,22 @@ def test_full_width_digits_on_the_form_are_stored_as_ascii(client, bank):
     )
     assert response.status_code == 302
     assert Case.objects.get().complainant_phone == "13900002222"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_daily_report_day_at_the_calendars_ends_is_refused_without_a_500(client, bank, day):
+    response = logged_in(client, bank.office).get(reverse("web:daily_report"), {"unit": "A1", "date": day})
+    assert response.status_code == 200
+    assert "1900-01-01" in response.content.decode()  # the bounds, in the message above the report
+    assert response.context["date"] != dt.date.fromisoformat(day)  # yesterday's report instead
+
+
+@pytest.mark.parametrize(
+    "page", ["web:performance", "web:year_end_report", "web:hotspots", "web:analysis_report"]
+)
+@pytest.mark.parametrize("period", [{"from": "0001-01-01"}, {"from": "9999-12-31", "to": "9999-12-31"}])
+def test_a_report_period_at_the_calendars_ends_is_refused_without_a_500(client, bank, page, period):
+    response = logged_in(client, bank.office).get(reverse(page), period)
+    assert response.status_code == 200
+    if not page.endswith("_report"):  # a printed report has no messages: it shows the default period
+        assert "1900-01-01" in response.content.decode()  # the bounds, in the message above the report
