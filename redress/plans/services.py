@@ -125,6 +125,8 @@ def _validate(data: PlanData) -> dict[str, Any]:
             hours = Decimal(str(value))
         except InvalidOperation:
             hours = Decimal(-1)
+        if not hours.is_finite():  # NaN cannot even be compared with a bound
+            hours = Decimal(-1)
         if isinstance(value, bool) or not (0 < hours <= MAX_LIMIT_HOURS):
             add(f"limits.{key}", _("A number of hours above 0 and at most 72."))
         else:

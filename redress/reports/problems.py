@@ -29,6 +29,7 @@ from redress.organisation.models import Staff, Unit
 
 from . import hotspots as hotspot_rules
 from . import performance as performance_rules
+from . import services
 from .figures import BEIJING
 from .hotspots import Hotspot
 from .models import Problem, ProblemStatus
@@ -56,7 +57,9 @@ def record(
 ) -> Problem:
     """A hotspot of the window recorded as a problem, linked to its cases. Field errors if the hotspot is not
     one of the window's or a field is wrong; nothing is written then."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = services.check_period(start, end)
+    if errors:
+        raise FieldErrors(errors)
     if dimension not in hotspot_rules.DIMENSIONS:
         errors["dimension"] = [
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(hotspot_rules.DIMENSIONS)}

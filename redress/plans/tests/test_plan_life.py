@@ -124,3 +124,11 @@ def test_statements_are_versioned_per_type_and_approved_by_the_work_group(bank):
     assert [s.version for s in plans.current_statements(plan)] == [2]
     with pytest.raises(plans.PlanRefused):
         plans.approve_statement(bank.teller, plan, "atm_unavailable", "随便说")
+
+
+@pytest.mark.parametrize("hours", ["NaN", "Infinity", "-Infinity", "sNaN"])
+def test_a_limit_that_is_not_a_number_of_hours_is_a_field_error(bank, hours):
+    with pytest.raises(FieldErrors) as err:
+        plans.draft(bank.office, data(bank, limits={"answer_hours": hours}))
+    assert set(err.value.errors) == {"limits.answer_hours"}
+    assert not plans.Plan.objects.exists()

@@ -137,3 +137,15 @@ def test_every_count_links_to_the_register_showing_exactly_its_cases(bank, cases
     assert len(links) > 10 and any(count > 1 for _href, count in links)
     for href, count in links:
         assert register_count(staff, href) == count, href
+
+
+@pytest.mark.parametrize(
+    "period", [{"from": "0001-01-01", "to": "2026-11-30"}, {"from": "9999-12-31", "to": "9999-12-31"}]
+)
+def test_recording_a_problem_over_a_period_at_the_calendars_ends_is_refused_without_a_500(bank, period):
+    response = signed_in(bank.office).post(
+        "/reports/problems", {"unit": "A", **period, "dimension": "product", "key": "借记卡"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "1900-01-01" in response.content.decode()  # why, in the message on the list of problems
+    assert not Problem.objects.exists()
