@@ -132,3 +132,11 @@ def test_a_limit_that_is_not_a_number_of_hours_is_a_field_error(bank, hours):
         plans.draft(bank.office, data(bank, limits={"answer_hours": hours}))
     assert set(err.value.errors) == {"limits.answer_hours"}
     assert not plans.Plan.objects.exists()
+
+
+def test_a_unit_code_holding_a_nul_is_named_unknown_not_looked_up(bank):
+    with pytest.raises(FieldErrors) as err:
+        plans.draft(bank.office, data(bank, units=["A\x00"], leading_department="B\x00"))
+    assert set(err.value.errors) == {"units", "leading_department"}
+    assert "A\ufffd" in err.value.errors["units"][0]
+    assert not plans.Plan.objects.exists()
