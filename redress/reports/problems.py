@@ -24,6 +24,8 @@ from redress.access.visibility import visible_to
 from redress.cases.models import Case
 from redress.cases.register_query import RegisterFilter
 from redress.common.errors import FieldErrors
+from redress.common.text import clean_text
+from redress.common.validators import InvalidValue
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
 
@@ -101,13 +103,21 @@ def _fields(data: Mapping, errors: dict[str, list[str]], creating: bool = False)
     fields: dict[str, Any] = {}
     for name in ("title", "root_cause", "notes"):
         if data.get(name) is not None:
-            fields[name] = str(data[name]).strip()
+            try:
+                fields[name] = clean_text(str(data[name]))
+            except InvalidValue as exc:
+                errors[name] = [str(exc)]
     if "title" in fields and len(fields["title"]) > 200:
         errors["title"] = [_("At most %(n)d characters.") % {"n": 200}]
     if not creating and "title" in fields and not fields["title"]:
         errors["title"] = [_("This field is required.")]
     if data.get("owner"):
-        owner = Staff.objects.filter(username=data["owner"], is_active=True).first()
+        # A NUL names nobody, and PostgreSQL refuses it even in a query.
+        owner = (
+            Staff.objects.filter(username=data["owner"], is_active=True).first()
+            if "\x00" not in str(data["owner"])
+            else None
+        )
         if owner is None:
             errors["owner"] = [_("No staff member with this username.")]
         fields["owner"] = owner

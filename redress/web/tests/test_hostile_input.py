@@ -5,12 +5,14 @@ each answers; this one walks them all, so a page or a field added later is walke
 
 from __future__ import annotations
 
+import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from redress.reports.models import Problem
 from redress.web import urls as web_urls
 
 pytestmark = pytest.mark.django_db
@@ -64,19 +66,29 @@ def forms_of(html: str) -> list[dict]:
     return parser.forms
 
 
-def page_urls(case) -> list[str]:
-    """Every page of the web app that takes no argument, or a case (by number or by id)."""
+def page_urls(bank) -> list[str]:
+    """Every page of the web app that takes no argument, or a case (by number or by id), or a problem."""
+    case = bank.register()
+    problem = Problem.objects.create(
+        title="借记卡",
+        dimension="product",
+        value="借记卡",
+        value_label="借记卡",
+        unit=bank.branch_a,
+        start=dt.date(2026, 11, 1),
+        end=dt.date(2026, 11, 30),
+        recorded_by=bank.office,
+    )
     urls = []
     for pattern in web_urls.urlpatterns:
         if not getattr(pattern, "name", None):
             continue
-        for args in ((), (case.number,), (case.pk,)):
+        for args in ((), (case.number,), (case.pk,), (problem.pk,)):
             try:
                 urls.append(reverse(f"web:{pattern.name}", args=args))
-                break
             except NoReverseMatch:
                 continue
-    return urls
+    return list(dict.fromkeys(urls))
 
 
 def signed_in(user) -> Client:
@@ -97,7 +109,7 @@ def html_pages(client: Client, urls: list[str]):
 def test_no_page_answers_500_to_a_hostile_value_in_any_query_field(bank, role):
     client = signed_in(getattr(bank, role))
     failed = []
-    for url, forms in html_pages(client, page_urls(bank.register())):
+    for url, forms in html_pages(client, page_urls(bank)):
         names = {name for form in forms if form["method"] == "get" for name in form["fields"]} | {
             "page",
             "sort",
@@ -115,7 +127,7 @@ def test_no_form_answers_500_to_a_hostile_value_in_any_field(bank, role):
     client = signed_in(getattr(bank, role))
     failed, posted = [], 0
     seen = set()
-    for url, forms in html_pages(client, page_urls(bank.register())):
+    for url, forms in html_pages(client, page_urls(bank)):
         for form in forms:
             target = form["action"] or url
             key = (target, tuple(sorted(form["fields"])))
