@@ -22,6 +22,7 @@ from redress.organisation.choices import DepartmentFunction, Role, UnitKind, Wor
 from redress.organisation.models import Staff, Unit, WorkGroup
 from redress.organisation.services import add_work_group_member, create_staff, create_unit
 from redress.plans import services as plans
+from redress.reports.models import Problem
 
 PASSWORD = "correct horse battery"
 # A complaint closes only with its regulatory business category and reason (JR/T 0169-2018): tests that
@@ -81,6 +82,19 @@ class Bank:
 
     def register(self, actor: Staff | None = None, **overrides):
         return register_case(actor or self.teller, self.registration(**overrides)).case
+
+    def problem(self) -> Problem:
+        """A problem the office recorded: November 2026's debit-card hotspot in branch A, no cases linked."""
+        return Problem.objects.create(
+            title="借记卡",
+            dimension="product",
+            value="借记卡",
+            value_label="借记卡",
+            unit=self.branch_a,
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 30),
+            recorded_by=self.office,
+        )
 
 
 def build_bank() -> Bank:

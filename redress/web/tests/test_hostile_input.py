@@ -5,14 +5,12 @@ each answers; this one walks them all, so a page or a field added later is walke
 
 from __future__ import annotations
 
-import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from redress.reports.models import Problem
 from redress.web import urls as web_urls
 
 pytestmark = pytest.mark.django_db
@@ -69,16 +67,7 @@ def forms_of(html: str) -> list[dict]:
 def page_urls(bank) -> list[str]:
     """Every page of the web app that takes no argument, or a case (by number or by id), or a problem."""
     case = bank.register()
-    problem = Problem.objects.create(
-        title="借记卡",
-        dimension="product",
-        value="借记卡",
-        value_label="借记卡",
-        unit=bank.branch_a,
-        start=dt.date(2026, 11, 1),
-        end=dt.date(2026, 11, 30),
-        recorded_by=bank.office,
-    )
+    problem = bank.problem()
     urls = []
     for pattern in web_urls.urlpatterns:
         if not getattr(pattern, "name", None):
