@@ -19,6 +19,7 @@ from redress.cases.choices import Channel
 from redress.cases.models import Case
 from redress.common.errors import FieldErrors
 from redress.common.reference import VersionedCache
+from redress.common.text import NUL, kept_safely
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit, WorkGroup
 
@@ -113,8 +114,7 @@ def _validate(data: PlanData) -> dict[str, Any]:
         add("units", _("Name at least one unit the plan covers."))
     for code in codes:
         if code not in found:
-            shown = code.replace("\x00", "\ufffd")
-            add("units", _("No active unit has the code “%(code)s”.") % {"code": shown})
+            add("units", _("No active unit has the code “%(code)s”.") % {"code": kept_safely(code)})
     cleaned["units"] = [found[c] for c in dict.fromkeys(codes) if c in found]
     limits = dict(DEFAULT_LIMITS)
     for key, value in (data.limits or {}).items():
@@ -142,7 +142,7 @@ def _validate(data: PlanData) -> dict[str, Any]:
         )
         if cleaned["leading_department"] is None:
             add("leading_department", _("No active unit has the code “%(code)s”.")
-                % {"code": data.leading_department.replace("\x00", "\ufffd")})  # fmt: skip
+                % {"code": kept_safely(data.leading_department)})  # fmt: skip
     groups = []
     for i, spec in enumerate(data.work_groups or []):
         level = str(spec.get("level", ""))
@@ -167,7 +167,7 @@ def _validate(data: PlanData) -> dict[str, Any]:
 def _may_name(code: str) -> bool:
     # A NUL names nothing, and PostgreSQL refuses it even in a query: such a code is not looked up (the web
     # form's unit codes reach here unchecked; the API refuses a NUL at its edge).
-    return "\x00" not in code
+    return NUL not in code
 
 
 def _record(plan: Plan, kind: str, actor: Staff, at: dt.datetime, **data: Any) -> PlanEvent:

@@ -24,7 +24,7 @@ from redress.access.visibility import visible_to
 from redress.cases.models import Case
 from redress.cases.register_query import RegisterFilter
 from redress.common.errors import FieldErrors
-from redress.common.text import clean_text
+from redress.common.text import NUL, clean_text
 from redress.common.validators import InvalidValue
 from redress.organisation.choices import Role
 from redress.organisation.models import Staff, Unit
@@ -115,7 +115,7 @@ def _fields(data: Mapping, errors: dict[str, list[str]], creating: bool = False)
         # A NUL names nobody, and PostgreSQL refuses it even in a query.
         owner = (
             Staff.objects.filter(username=data["owner"], is_active=True).first()
-            if "\x00" not in str(data["owner"])
+            if NUL not in str(data["owner"])
             else None
         )
         if owner is None:

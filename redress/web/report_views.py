@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from redress.cases.choices import Channel, Kind, StatClass
 from redress.common.errors import FieldErrors
+from redress.common.validators import day_out_of_range
 from redress.organisation.choices import Role
 from redress.reports import daily_report, dashboard, services
 from redress.reports.figures import BEIJING
@@ -45,7 +46,7 @@ def _unit_and_date(request: HttpRequest):
     except ValueError:
         messages.error(request, _("Enter a date as YYYY-MM-DD."))
         date = yesterday
-    for refused in services.check_day("date", date).get("date", []):
+    if (refused := day_out_of_range(date)) is not None:
         messages.error(request, refused)
         date = yesterday
     return unit, date

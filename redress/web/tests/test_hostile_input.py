@@ -27,7 +27,6 @@ class _Forms(HTMLParser):
         super().__init__()
         self.forms: list[dict] = []
         self._select: str | None = None
-        self._textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -46,7 +45,6 @@ class _Forms(HTMLParser):
             self._select = a["name"]
             self.forms[-1]["fields"][a["name"]] = ""
         elif tag == "textarea":
-            self._textarea = a["name"]
             self.forms[-1]["fields"][a["name"]] = "说明"
         elif tag == "option" and self._select and not self.forms[-1]["fields"][self._select]:
             self.forms[-1]["fields"][self._select] = a.get("value", "")
@@ -54,8 +52,6 @@ class _Forms(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
             self._select = None
-        elif tag == "textarea":
-            self._textarea = None
 
 
 def forms_of(html: str) -> list[dict]:
