@@ -30,7 +30,7 @@ import psycopg
 
 from bench import common
 from bench.matters import matters, searches
-from redress.text.fulltext import _tsquery, parse
+from redress.text.fulltext import parse, tsquery
 from redress.text.segment import joined, search_words
 
 DB = "redress_bench_search_index"
@@ -132,7 +132,7 @@ def main() -> None:
     ap.add_argument("--searches", type=int, default=120)
     a = ap.parse_args()
     documents = [joined(search_words(matter)) for matter, _product in matters(50_000)]
-    queries = [_tsquery(parse(text)) for text in searches(a.searches)]
+    queries = [tsquery(parse(text)) for text in searches(a.searches)]
     out = [step(int(n), documents, queries) for n in a.sizes.split(",")]
     print(json.dumps(out, ensure_ascii=False, indent=1))
 

@@ -68,7 +68,10 @@ def _parts(word: str) -> tuple[str, ...]:
 # ---- finding and ranking --------------------------------------------------------------------------------
 
 
-def _tsquery(query: Query) -> str:
+def tsquery(query: Query) -> str:
+    """The query as PostgreSQL's `to_tsquery('simple', …)` reads it: every term, each term its word or all
+    the words it is made of (`parse`)."""
+
     def lexeme(word: str) -> str:
         return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
@@ -121,7 +124,7 @@ class _Matches(_OnEntry):
         super().__init__(query, BooleanField())
 
     def as_postgresql(self, compiler, connection):
-        return f"{self._alias(compiler)}.\"document\" @@ to_tsquery('simple', %s)", [_tsquery(self.query)]
+        return f"{self._alias(compiler)}.\"document\" @@ to_tsquery('simple', %s)", [tsquery(self.query)]
 
     def as_sqlite(self, compiler, connection):
         return (
@@ -140,7 +143,7 @@ class _Relevance(_OnEntry):
 
     def as_postgresql(self, compiler, connection):
         return f"ts_rank({self._alias(compiler)}.\"document\", to_tsquery('simple', %s), 1)", [
-            _tsquery(self.query)
+            tsquery(self.query)
         ]
 
     def as_sqlite(self, compiler, connection):
