@@ -160,7 +160,8 @@ class CaseIn(Schema):
     amount: Decimal | str | None = Field(None, description="Yuan, ≥ 0, at most 2 decimals")
     product: Text = ""
     joint_complainants: int = Field(
-        1, description="How many people the complaint is made by (at least 1): they count towards a group"
+        1,
+        description="How many people the complaint is made by (1 to 99,999): they count towards a group",
     )
     first_responder: Text | None = Field(None, description="Username; the caller when omitted")
     flags: list[Text] = Field(default_factory=list)

@@ -48,6 +48,9 @@ MATTER_MAX = 20_000
 NAME_MAX = 64
 ADDRESS_MAX = 200
 PRODUCT_MAX = 128
+# People on one case (R5): a petition signed by a whole village is still counted; more is a slip of the keys
+# (and past the column's range).
+JOINT_COMPLAINANTS_MAX = 99_999
 # Kinds for which the unit complained about, the demand and the category must be known at registration.
 _KINDS_NEEDING_SUBJECT = {Kind.COMPLAINT, Kind.PETITION}
 
@@ -340,10 +343,13 @@ def validate_registration(actor: Staff, data: RegistrationData, *, now: dt.datet
         # Left empty is one person; 0 is a mistake to point out, not one person.
         given = data.joint_complainants
         cleaned["joint_complainants"] = 1 if given is None or given == "" else int(given)
-        if cleaned["joint_complainants"] < 1:
+        if not 1 <= cleaned["joint_complainants"] <= JOINT_COMPLAINANTS_MAX:
             raise ValueError
     except (TypeError, ValueError):
-        errors.add("joint_complainants", _("Enter a whole number of people, 1 or more."))
+        errors.add(
+            "joint_complainants",
+            _("Enter a whole number of people, from 1 to %(most)d.") % {"most": JOINT_COMPLAINANTS_MAX},
+        )
         cleaned["joint_complainants"] = 1
 
     bad_flags = [f for f in data.extra_flags if f not in Flag.values]

@@ -1,5 +1,7 @@
 import pytest
 
+from redress.cases.models import Case
+
 from .conftest import case_payload
 
 pytestmark = pytest.mark.django_db
@@ -52,11 +54,19 @@ def test_similar_is_bounded(bank, as_staff):
     assert as_staff(bank.teller).get(f"{URL}/{asked.number}/similar", {"limit": 51}).status_code == 422
 
 
-def test_the_api_registers_joint_complainants_and_refuses_fewer_than_one(bank, as_staff):
+def test_the_api_registers_joint_complainants_and_refuses_fewer_than_one_or_past_the_bound(bank, as_staff):
     client = as_staff(bank.teller)
     created = client.post(URL, case_payload(bank, joint_complainants=20), content_type="application/json")
     assert created.status_code == 201
     assert "major" in created.json()["flags"]
-    refused = client.post(URL, case_payload(bank, joint_complainants=0), content_type="application/json")
-    assert refused.status_code == 422
-    assert list(refused.json()["errors"]) == ["joint_complainants"]
+    most = client.post(URL, case_payload(bank, joint_complainants=99_999), content_type="application/json")
+    assert most.status_code == 201
+    before = Case.objects.count()
+    # Past the column's range on PostgreSQL and SQLite alike: a field error, never a 500.
+    for wrong in (0, 100_000, 2**31, 10**20):
+        refused = client.post(
+            URL, case_payload(bank, joint_complainants=wrong), content_type="application/json"
+        )
+        assert refused.status_code == 422, wrong
+        assert list(refused.json()["errors"]) == ["joint_complainants"]
+    assert Case.objects.count() == before

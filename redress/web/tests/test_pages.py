@@ -324,7 +324,7 @@ def test_unparsable_time_is_reported_with_the_other_errors(client, bank):
 
 def test_the_form_takes_joint_complainants_and_reports_a_bad_count_beside_the_field(client, bank):
     logged_in(client, bank.teller)
-    for typed in ("0", "two"):
+    for typed in ("0", "two", "100000", "99999999999999999999"):
         response = client.post(reverse("web:new_case"), form_data(bank, joint_complainants=typed))
         assert Case.objects.count() == 0
         assert set(response.context["form"].errors) == {"joint_complainants"}
