@@ -13,6 +13,8 @@ system transitions, so every change is an audited event attributed to the system
   provincial work group; all linked.
 - repeat: the same phone or ID number on an earlier case already replied to or closed, about a similar
   matter, within the window → linked, one level up. A new matter from the same customer is not a repeat.
+- Both count complaints and petitions only (`COMPLAINT_KINDS`): an enquiry, a suggestion or a report of
+  wrongdoing is neither a repeat complaint nor one of a group complaint's people.
 - skip_level: arrived above the level of the unit complained about, or from outside, with no earlier case
   of the complainant about a similar matter below → handled at the arrival level; the lower level is told.
 - cross_province: accepting and complained-about units in different provinces → head office.
@@ -30,7 +32,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag, State
+from redress.cases.choices import EXTERNAL_CHANNELS, OPEN_STATES, Flag, Kind, State
 from redress.cases.models import Case, CaseFlag
 from redress.common.driver import prepared_cursor
 from redress.common.reference import VersionedCache
@@ -40,6 +42,11 @@ from redress.organisation.choices import LEVEL_ORDER, Level, level_above
 from redress.text.segment import normalise
 
 from .models import DEFAULT_MEDIA_PHRASES, DEFAULT_TOP_MEDIA_PHRASES, GroupScope, TriggerSettings
+
+# What the repeat and group rules count (P1 四(三)9 speaks of complaints, 投诉; a petition, 信访, is one made
+# to the bank's petition office): three people asking the same question are not a group complaint, and a
+# customer's suggestion after an earlier complaint is not a repeat complaint.
+COMPLAINT_KINDS = (Kind.COMPLAINT.value, Kind.PETITION.value)
 
 # Settings change rarely: each process keeps the version in force while the triggers' reference token is
 # unchanged (redress.common.reference), so an edit applies on every node at its next registration.
@@ -258,9 +265,9 @@ def related_query(case: Case, rules: TriggerSettings) -> tuple[str, list]:
                                  c.joint_complainants, ({scope} AND c.received_at >= %s) AS grouped
                             FROM {cases} c
                            WHERE (c.complainant_phone_index = %s OR c.complainant_id_index = %s)
-                             AND c.received_at <= %s
+                             AND c.received_at <= %s AND c.kind IN (%s, %s)
                            ORDER BY c.received_at DESC, c.id DESC LIMIT {cap})""",
-                [*scope_params, group_since, phone, id_number, at],
+                [*scope_params, group_since, phone, id_number, at, *COMPLAINT_KINDS],
             )
         )
     ctes.append((f"m AS ({alike})", params))
@@ -327,15 +334,17 @@ def same_issue_cases(pks: list[int]):
     """The similar cases `pks` as the rows the group's bookkeeping reads."""
     grouped = CaseFlag.objects.filter(case=OuterRef("pk"), flag=Flag.GROUP)
     return (
-        Case.objects.filter(pk__in=pks)
+        Case.objects.filter(pk__in=pks, kind__in=COMPLAINT_KINDS)
         .annotate(grouped=Exists(grouped), group_first=F("group_memberships__first"))
         .values_list(*_GROUP_COLUMNS)
     )
 
 
 def group(case: Case, rules: TriggerSettings, related: Related) -> Fired | None:
-    # Most registrations stop here: fewer people than a group needs, after the one lookup.
-    if related.people < rules.group_min_complainants:
+    # Most registrations stop here: fewer people than a group needs, after the one lookup. `related.people`
+    # counts the alike cases of every kind (from the topics' member rows): the exact count below, of
+    # complaints only, decides.
+    if case.kind not in COMPLAINT_KINDS or related.people < rules.group_min_complainants:
         return None
     pks = related.similar
     if connection.vendor == "postgresql":
@@ -407,7 +416,8 @@ def _same_issue_sql() -> str:
                       (SELECT true FROM {flags} f WHERE f.case_id = c.id AND f.flag = %s LIMIT 1) IS NOT NULL,
                       (SELECT array_agg(m.first_id) FROM {members} m WHERE m.case_id = c.id)
                  FROM unnest(%s::bigint[]) AS k (id)
-                      CROSS JOIN LATERAL (SELECT * FROM {cases} c WHERE c.id = k.id LIMIT 1) AS c"""
+                      CROSS JOIN LATERAL (
+                          SELECT * FROM {cases} c WHERE c.id = k.id AND c.kind = ANY(%s) LIMIT 1) AS c"""
 
 
 def summarise_in_sql(pks: list[int], me: int) -> _Matched:
@@ -427,7 +437,7 @@ def summarise_in_sql(pks: list[int], me: int) -> _Matched:
                        (SELECT array_agg(DISTINCT g.first) FROM t AS u, unnest(u.firsts) AS g (first)),
                        array_agg(DISTINCT t.pk) FILTER (WHERE t.pk <> %s AND t.firsts IS NULL)
                   FROM t""",
-            [Flag.GROUP.value, list(pks), me, open_states, me],
+            [Flag.GROUP.value, list(pks), list(COMPLAINT_KINDS), me, open_states, me],
         )
         people, cases, unflagged, groups, ungrouped = cursor.fetchone()
     return _Matched(people, cases, sorted(unflagged or []), sorted(groups or []), sorted(ungrouped or []))
@@ -440,7 +450,9 @@ HANDLED_STATES = frozenset({State.REPLIED, State.CLOSED})
 def repeat(case: Case, rules: TriggerSettings, earlier: list[tuple]) -> Fired | None:
     """The same customer again about a similar matter (`earlier`: found by `related_cases`), within the
     window, after the bank answered the earlier case (P1 四(三)9): a new matter from the same customer is a
-    new complaint, not a repeat."""
+    new complaint, not a repeat. Complaints only (`COMPLAINT_KINDS`; `earlier` holds no other kind)."""
+    if case.kind not in COMPLAINT_KINDS:
+        return None
     handled = [row for row in earlier if row[3] in HANDLED_STATES and row[4]]
     if not handled:
         return None

@@ -127,6 +127,41 @@ def test_joint_complainants_on_one_case_count_as_people(bank):
     assert case.flags.get(flag="group").evidence["complainants"] == 3
 
 
+def test_enquiries_about_a_similar_matter_are_not_a_group_complaint(bank):
+    # Three people asking the same question: the bank answers them, it does not escalate to the province.
+    first = bank.register(kind="enquiry", matter=PRINTER, **person(1))
+    second = bank.register(kind="enquiry", matter=PRINTER_AGAIN, **person(2))
+    third = bank.register(
+        kind="suggestion", matter="营业厅的补登机一直故障，存折没法打印，白跑了一趟。", **person(3)
+    )
+    for case in (first, second, third):
+        assert "group" not in flags(case)
+        assert Case.objects.get(pk=case.pk).level == "outlet"
+
+
+def test_only_complaints_count_as_a_group_complaints_people(bank):
+    enquiry = bank.register(kind="enquiry", matter=PRINTER, **person(1))
+    bank.register(matter=PRINTER_AGAIN, **person(2))
+    assert "group" not in flags(bank.register(matter=PRINTER, **person(3)))
+    petition = bank.register(kind="petition", matter=PRINTER_AGAIN, **person(4))
+    assert "group" in flags(petition)
+    assert petition.flags.get(flag="group").evidence["complainants"] == 3
+    assert "group" not in flags(enquiry)
+
+
+def test_a_suggestion_after_a_handled_complaint_about_the_same_matter_is_not_a_repeat(bank):
+    answered(bank, bank.register(matter=PRINTER, received_at=timezone.now() - dt.timedelta(days=10)))
+    assert "repeat" not in flags(bank.register(kind="suggestion", matter=PRINTER_AGAIN))
+
+
+def test_a_complaint_after_an_answered_enquiry_about_the_same_matter_is_not_a_repeat(bank):
+    answered(
+        bank,
+        bank.register(kind="enquiry", matter=PRINTER, received_at=timezone.now() - dt.timedelta(days=10)),
+    )
+    assert "repeat" not in flags(bank.register(matter=PRINTER_AGAIN))
+
+
 def test_the_group_window_inside_and_outside(bank):
     now = timezone.now()
     bank.register(matter=PRINTER, received_at=now - dt.timedelta(days=6, hours=23), **person(1))
