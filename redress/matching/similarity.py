@@ -132,7 +132,12 @@ def score(a: frozenset[str], b: frozenset[str]) -> float:
     """Weighted Jaccard of two matters' concepts and words: 0.0 (nothing shared) to 1.0 (the same)."""
     if not a and not b:
         return 0.0
-    shared = sum(_weight(c) for c in a & b)
+    both = a & b
+    # Two matters sharing only words every complaint has (客户, 要求, a threat to go to the press) are not
+    # about the same thing, however short they are.
+    if all(_weight(c) <= COMMON_WEIGHT for c in both):
+        return 0.0
+    shared = sum(_weight(c) for c in both)
     # |a ∪ b| weighed = |a| + |b| − |a ∩ b|: each matter's own weight is known already.
     return shared / (_total(a) + _total(b) - shared)
 

@@ -14,6 +14,11 @@ MEDIA = list(DEFAULT_MEDIA_PHRASES)
         "我没有想过要找记者",
         "暂时不考虑曝光，先等你们答复",
         "我不会在网上发帖",
+        # Negations segmented as one word, and a request that the bank keep it from the media.
+        "客户绝不会找媒体",
+        "客户称决不会去曝光",
+        "客户要求我行不要把此事告诉媒体",
+        "客户没说要找媒体，只是抱怨排队",
     ],
 )
 def test_a_denied_threat_is_not_a_threat(text):
@@ -30,6 +35,8 @@ def test_a_denied_threat_is_not_a_threat(text):
         ("我要在网上发帖子曝光你们", ["曝光", "发帖", "网上"]),
         ("不排除向记者反映", ["记者"]),
         ("已经打了12378投诉", ["12378"]),
+        # 不要 denies only what follows it: here it is the bank that must not push the customer.
+        ("你们不要逼我找媒体", ["媒体"]),
     ],
 )
 def test_a_threat_is_found_in_words(text, expected):

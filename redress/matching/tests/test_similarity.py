@@ -43,6 +43,19 @@ def test_likeness_is_symmetric_and_one_for_the_same_text():
     assert similarity.similarity("", "") == 0.0
 
 
+def test_matters_alike_only_in_a_threat_to_go_to_the_press_are_not_alike_and_share_no_band():
+    # Each says how the customer reacts, not what went wrong: no group, no repeat, of nothing in common.
+    threats = ["客户称不会找媒体曝光", "客户并不想找媒体", "客户没有要找媒体", "客户称要向央视反映"]
+    for a in threats:
+        assert similarity.band_keys(similarity.concepts(a)) == ()
+        for b in threats:
+            if a != b:
+                assert similarity.similarity(a, b) == 0.0
+    # The threat beside a matter takes nothing from the matter's likeness to its twin.
+    fee = "信用卡从来没用过，却被收取了年费，要求退还。"
+    assert similarity.similarity("客户扬言要找记者曝光：" + fee, fee) >= SHIPPED
+
+
 def test_a_phrase_names_one_concept_so_a_swallowed_card_is_not_also_a_bank_card():
     assert "!吞卡" in similarity.concepts("我的卡被吞了")
     assert "#银行卡" not in similarity.concepts("ATM卡被吞")
