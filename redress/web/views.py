@@ -217,6 +217,9 @@ def new_case_suggestions(request: HttpRequest) -> JsonResponse:
                 {
                     "number": c.number,
                     "state": str(c.get_state_display()),
+                    # As the language writes it: TS…（已办结）, TS… (closed).
+                    "label": _("%(number)s (%(state)s)")
+                    % {"number": c.number, "state": c.get_state_display()},
                     "url": reverse("web:case", args=[c.number]),
                 }
                 for c, _score in alike

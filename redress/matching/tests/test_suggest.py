@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
@@ -197,3 +198,8 @@ def test_the_suggestions_name_visible_cases_about_a_similar_matter_before_saving
     page = client.post("/cases/new/suggestions", matter).json()
     assert [item["number"] for item in page["alike"]] == [earlier.number]
     assert page["alike"][0]["url"] == f"/cases/{earlier.number}"
+    # The chip's text as the language writes it, not brackets of one language around the words of another.
+    assert page["alike"][0]["label"] == f"{earlier.number}（已登记）"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.post("/cases/new/suggestions", matter).json()
+    assert english["alike"][0]["label"] == f"{earlier.number} (registered)"

@@ -4,6 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from redress.cases.models import Case
+from redress.matching import suggest
+from redress.matching.management.commands.train_suggestions import read_labelled
+from redress.matching.tests.test_suggest import LABELLED
 from redress.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,3 +46,21 @@ def test_register_a_case_through_the_form_and_find_it_in_the_register(page, bank
     expect(rows).to_have_count(1)
     expect(rows.first.locator("td.number")).to_have_text(case.number)
     expect(rows.first).to_contain_text("137****4321")
+
+
+def test_the_forms_suggestions_show_no_empty_line_and_name_an_alike_case_in_the_pages_language(
+    page, log_in, bank
+):
+    suggest.train(read_labelled(LABELLED))
+    suggest.forget_model()
+    log_in(bank.teller)
+    page.goto("/cases/new")
+    suggestions, alike = page.locator("#suggestions"), page.locator("#suggestions [data-target=alike]")
+    page.fill("#id_matter", "网点柜员办理业务时态度冷淡，问了几遍都不耐烦。")
+    expect(suggestions).to_be_visible()
+    # No case is like it: the "looks like" line is hidden, not shown with nothing after its label.
+    expect(alike).to_be_hidden()
+    earlier = bank.register(matter="客户反映网点ATM吞卡，打电话没人接，第二天领卡还要等三天。")
+    page.fill("#id_matter", "ATM把我的卡吞了，机器上的电话打不通，第二天去领卡又说要等三天")
+    expect(alike).to_be_visible()
+    expect(alike.locator("a.chip")).to_have_text(f"{earlier.number}（已登记）")

@@ -86,7 +86,7 @@ document.addEventListener("change", (event) => {
         link.href = item.url;
         link.target = "_blank";
         link.className = "chip";
-        link.textContent = `${item.number}（${item.state}）`;
+        link.textContent = item.label;
         alikeLine.append(link);
         any = true;
       }
