@@ -41,29 +41,39 @@ def index_new_case(case: Case, *, words: str | None = None) -> None:
     )
 
 
-def index_cases(case_ids: Iterable[int]) -> int:
-    """Write the index rows of these cases from their texts as they are now; returns how many."""
+def handling_texts(case_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """What the cases are found by besides their matter and demand, as ("result_report" or "reply", text),
+    each case's in the order written: where a search matched a case, when not in its matter or demand. Two
+    reads, whatever the number of cases."""
     ids = list(case_ids)
-    if not ids:
-        return 0
-    handling: dict[int, list[str]] = defaultdict(list)
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for case_id, *texts in (
         ResultReport.objects.filter(case_id__in=ids)
         .order_by("pk")
         .values_list("case_id", "findings", "staff_handling", "lessons", "rectification")
     ):
-        handling[case_id].extend(texts)
+        found[case_id].extend(("result_report", text) for text in texts if text)
     for case_id, note in (
         CustomerContact.objects.filter(case_id__in=ids, is_reply=True)
         .order_by("pk")
         .values_list("case_id", "note")
     ):
-        handling[case_id].append(note)
+        if note:
+            found[case_id].append(("reply", note))
+    return found
+
+
+def index_cases(case_ids: Iterable[int]) -> int:
+    """Write the index rows of these cases from their texts as they are now; returns how many."""
+    ids = list(case_ids)
+    if not ids:
+        return 0
+    handling = handling_texts(ids)
     entries = [
         SearchEntry(
             case_id=pk,
             matter_words=words_of(matter, demand),
-            handling_words=words_of(*handling[pk]),
+            handling_words=words_of(*(text for _where, text in handling.get(pk, ()))),
             matter_concepts=similarity.stored(similarity.concepts(matter)),
         )
         for pk, matter, demand in Case.objects.filter(pk__in=ids).values_list("pk", "matter", "demand")

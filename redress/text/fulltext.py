@@ -212,9 +212,9 @@ def _spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
     return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer("".join(chars))]
 
 
-def found_in(texts: Sequence[str], query: Query) -> str:
-    """The first of `texts` that holds a word of the query (the one to show a match in), else the first."""
-    for text in texts:
+def first_found(texts: Sequence[tuple[str, str]], query: Query) -> tuple[str, str] | None:
+    """Of `texts` (where it is, text), the first whose text holds a word of the query, else None."""
+    for where, text in texts:
         if text and _spans(text, query.words):
-            return text
-    return texts[0] if texts else ""
+            return where, text
+    return None

@@ -35,7 +35,7 @@ from redress.common.errors import FieldErrors
 from redress.escalation.triggers import current_settings
 from redress.lifecycle import personal
 from redress.lifecycle.registration import register_case
-from redress.matching import suggest
+from redress.matching import search, suggest
 from redress.receipts.services import status_code
 from redress.text import fulltext
 
@@ -78,6 +78,21 @@ def _page_links(page: int, last_known: int) -> list[int]:
     first = max(1, page - PAGE_WINDOW)
     last = max(page, min(last_known, page + PAGE_WINDOW))
     return list(range(first, last + 1))
+
+
+def _show_matches(rows: list, query: fulltext.Query) -> None:
+    """Where the search matched each row: its matter, else its demand, else its result reports and replies
+    (read for those rows only), the words marked and the place named where it is not the matter."""
+    places = {"": "", "demand": _("Demand"), "result_report": _("Result report"), "reply": _("Reply")}
+    found = {row.pk: fulltext.first_found([("", row.matter), ("demand", row.demand)], query) for row in rows}
+    missing = [pk for pk, where in found.items() if where is None]
+    handling = search.handling_texts(missing) if missing else {}
+    for pk in missing:
+        found[pk] = fulltext.first_found(handling.get(pk, []), query)
+    for row in rows:
+        where, text = found[row.pk] or ("", row.matter)
+        row.match_where = places[where]
+        row.match = fulltext.highlight(text, query.words, width=MATCH_WIDTH)
 
 
 @login_required
@@ -128,9 +143,8 @@ def register(request: HttpRequest) -> HttpResponse:
     withhold_rows(rows, request.user)
     for row in rows:
         row.binding_clock = clock_words.summary(next(iter(row.live_binding_clocks), None), now)
-        if searching and not row.content_withheld:
-            text = fulltext.found_in([row.matter, row.demand], query)
-            row.match = fulltext.highlight(text, query.words, width=MATCH_WIDTH)
+    if searching:
+        _show_matches([row for row in rows if not row.content_withheld], query)
     has_next = len(rows) > PAGE_SIZE
     context.update(
         cases=rows[:PAGE_SIZE],

@@ -6,6 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from redress.cases.models import Case
+from redress.lifecycle import perform
+
 pytestmark = pytest.mark.django_db
 
 
@@ -22,6 +25,19 @@ def test_a_search_shows_where_each_case_matched_with_the_words_marked(client, ba
     # The matter's own markup is text; only the search's <mark> is markup.
     assert "存折&lt;b&gt;<mark>打印机</mark>&lt;/b&gt;坏了" in html
     assert "<b>打印机</b>" not in html
+
+
+def test_a_case_found_by_its_demand_or_reply_shows_that_text_marked_and_named(client, bank):
+    by_demand = bank.register(matter="信用卡年费被扣。", demand="要求退还并书面致歉。")
+    by_reply = bank.register(matter="网点排队太久。")
+    case = perform("accept", bank.teller, Case.objects.get(pk=by_reply.pk))
+    perform("reply", bank.teller, case, {"method": "phone", "content": "已安排专人跟进，增开窗口。"})
+    html = register_page(client, bank.office, q="专人跟进")
+    assert '<span class="where">答复</span> 已安排<mark>专人</mark><mark>跟进</mark>，增开窗口。' in html
+    assert "网点排队太久" not in html.split('class="match"')[1]
+    html = register_page(client, bank.office, q="致歉")
+    assert '<span class="where">要求</span> 要求退还并书面<mark>致歉</mark>。' in html
+    assert by_demand.number in html
 
 
 def test_without_a_search_the_register_shows_no_match_column(client, bank):
