@@ -141,8 +141,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Counts failed logins and token requests and locks the account (redress.access.lockout).
-    "axes",
+    # Counts failed logins and token requests and locks the account (redress.access.lockout); named in the
+    # bank's words by its configuration.
+    "redress.access.apps.LoginAttemptsConfig",
     # Serves the API docs page's scripts from our own static files (the machine has no web).
     "ninja",
     "redress.common",

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MatchingConfig(AppConfig):
@@ -6,4 +7,4 @@ class MatchingConfig(AppConfig):
 
     name = "redress.matching"
     label = "matching"
-    verbose_name = "Matching"
+    verbose_name = _("search and similar matters")

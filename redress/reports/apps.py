@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "redress.reports"
     label = "reports"
+    verbose_name = _("statistics and reports")
 
     def ready(self) -> None:
         # The register filters by the measures (`figure=`): the cases app below cannot name them itself.

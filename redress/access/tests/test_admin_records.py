@@ -57,3 +57,13 @@ def test_the_admin_lists_no_notification_of_a_case_about_the_administrator(bank)
     assert set(admin.site._registry[Notification].get_queryset(request)) == {shown, general}
     deliveries = admin.site._registry[Delivery].get_queryset(request)
     assert [d.notification_id for d in deliveries] == [shown.pk]
+
+
+def test_the_admins_sections_are_named_in_the_banks_language(client, bank):
+    client.force_login(bank.admin)
+    page = client.get("/admin/").content.decode()
+    for heading in ("检索与同类事项", "升级与督办", "机构与人员", "登录尝试"):
+        assert heading in page
+    # Each app's English name (as Django shows it, capitalised) is nowhere on the Chinese page.
+    for english in ("Matching", "Escalation", "Organisation", "Axes", "Access", "Audit", "Deadlines"):
+        assert f">{english}<" not in page
