@@ -2,18 +2,62 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from redress.access.admin import CaseRecordAdmin
+from redress.common.text import clean_text
+from redress.common.validators import InvalidValue
 
 from .models import Accountability, SupervisionNotice, TriggerSettings
 from .triggers import current_settings, forget_settings
 
+# A phrase is a word or a few: a line longer than this is a paste gone wrong.
+PHRASE_MAX = 50
+
+
+class PhraseList(forms.CharField):
+    """A list of phrases edited one per line (stored as a list): an administrator reads and writes words,
+    not JSON. Blank lines and repeats drop out; each phrase is checked as every text is."""
+
+    widget = forms.Textarea(attrs={"rows": 8, "cols": 30})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        phrases: list[str] = []
+        for number, line in enumerate(str(value or "").splitlines(), start=1):
+            try:
+                phrase = clean_text(line, max_length=PHRASE_MAX)
+            except InvalidValue as exc:
+                raise forms.ValidationError(
+                    gettext("Line %(n)d: %(why)s") % {"n": number, "why": exc}
+                ) from exc
+            if phrase and phrase not in phrases:
+                phrases.append(phrase)
+        return phrases
+
+
+class TriggerSettingsForm(forms.ModelForm):
+    media_phrases = PhraseList(
+        label=_("media-threat phrases"), required=False, help_text=_("One phrase per line.")
+    )
+    top_media_phrases = PhraseList(
+        label=_("national / provincial media phrases"), required=False, help_text=_("One phrase per line.")
+    )
+
+    class Meta:
+        model = TriggerSettings
+        # The admin's fieldsets name the rest.
+        fields = ("media_phrases", "top_media_phrases")
+
 
 @admin.register(TriggerSettings)
 class TriggerSettingsAdmin(admin.ModelAdmin):
+    form = TriggerSettingsForm
     list_display = (
         "version",
         "effective_from",
