@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
-from redress.access.confidential import may_see_content, withhold, withhold_rows
+from redress.access.confidential import may_see_content, searchable_by, withhold, withhold_rows
 from redress.access.visibility import (
     get_visible_case,
     hidden_numbers,
@@ -38,6 +38,7 @@ from redress.cases.models import Case, TransferOrder, Withdrawal, with_relations
 from redress.common.errors import FieldErrors
 from redress.deadlines.models import Clock, Extension
 from redress.escalation.services import group_of
+from redress.escalation.triggers import current_settings
 from redress.lifecycle import (
     ActionForbidden,
     ConcurrentChange,
@@ -48,6 +49,7 @@ from redress.lifecycle import (
 )
 from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
+from redress.matching import similarity
 from redress.organisation.models import Staff, Unit
 from redress.receipts import services as receipts
 from redress.referrals.models import Referral
@@ -55,6 +57,7 @@ from redress.retention.services import anonymised_at
 
 from . import clocks as clock_words
 from .action_forms import form_class, grouped, has_fields
+from .flags import flag_reason
 from .forms import unit_choices, units_for_filter
 
 LIST_PAGE_SIZE = 50
@@ -145,6 +148,8 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 
 # A case page lists at most this many other members of its group complaint (the register finds the rest).
 GROUP_SHOWN = 50
+# The cases about a similar matter the case page lists (all of them: GET /api/v1/cases/{number}/similar).
+SIMILAR_SHOWN = 5
 
 
 def _is_public_report(case: Case) -> bool:
@@ -158,6 +163,15 @@ def _public_report(user: Staff, case: Case) -> dict | None:
         return None
     report = receipts.report_of(case)
     return {"contact": report.contact, "messages": receipts.messages(report)} if report else None
+
+
+def _similar(user: Staff, case: Case) -> list[tuple[Case, int]]:
+    """The cases this person may see and read about a matter alike to the case's (by the likeness the repeat
+    and group rules use), best first, each with how alike in percent."""
+    threshold = float(current_settings().similarity_threshold)
+    candidates = searchable_by(visible_to(user), user)
+    found = similarity.most_alike(case, candidates, threshold=threshold, limit=SIMILAR_SHOWN)
+    return [(other, round(likeness * 100)) for other, likeness in found]
 
 
 def _case_context(request: HttpRequest, case: Case) -> dict:
@@ -182,6 +196,10 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "may_reveal": may_reveal,
         "revealed_until": personal.revealed_until(request.user, case, now) if may_reveal else None,
         "flags": flags,
+        "flag_reasons": [
+            (f.get_flag_display(), reason) for f in flags if (reason := flag_reason(f.flag, f.evidence))
+        ],
+        "similar": _similar(request.user, case),
         "attachments": case.attachments.select_related("uploaded_by"),
         "may_add_documents": documents.may_add_documents(request.user, case),
         "events": events,
