@@ -271,10 +271,17 @@ def new_case(request: HttpRequest) -> HttpResponse:
                         % {"number": number},
                     )
                     # With it, the complainant looks the case up on the public status page (issue 15).
+                    # The page's whole address, as the clerk reads it out: the public site's where it is set.
+                    path = reverse("web:public_status")
+                    page = (
+                        f"{settings.SITE_URL}{path}"
+                        if settings.SITE_URL
+                        else request.build_absolute_uri(path)
+                    )
                     messages.info(
                         request,
                         _("Status code for the complainant: %(code)s (with the case number, at %(page)s).")
-                        % {"code": status_code(number), "page": reverse("web:public_status")},
+                        % {"code": status_code(number), "page": page},
                     )
                 else:
                     messages.info(

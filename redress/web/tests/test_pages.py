@@ -434,3 +434,19 @@ def test_the_register_takes_the_filters_figures_link_to(client, bank):
     html = page(client, reverse("web:register"), figure="nothing")
     assert html.count('class="field-error"') == 1
     assert "<table" not in html
+
+
+def test_after_registering_the_clerk_is_given_the_status_pages_whole_address_to_read_out(
+    client, bank, settings
+):
+    from redress.receipts.services import status_code
+
+    logged_in(client, bank.teller)
+    response = client.post(reverse("web:new_case"), form_data(bank), follow=True)
+    case = Case.objects.get()
+    said = [str(m) for m in response.context["messages"]]
+    page = "http://testserver/public/status"
+    assert f"投诉人查询码：{status_code(case.number)}（凭案件编号和查询码在 {page} 查询办理进度）。" in said
+    settings.SITE_URL = "https://redress.bank.example"
+    response = client.post(reverse("web:new_case"), form_data(bank), follow=True)
+    assert any("https://redress.bank.example/public/status" in str(m) for m in response.context["messages"])
