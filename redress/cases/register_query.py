@@ -23,6 +23,7 @@ from redress.common.validators import InvalidValue, day_out_of_range, normalise_
 from redress.organisation.choices import Level
 from redress.organisation.models import Staff, Unit
 from redress.text import fulltext
+from redress.text.segment import tokens
 
 from .choices import Category, Channel, Dimension, Kind, Responsibility, StatClass, State
 from .customer_groups import CUSTOMER_GROUPS, customer_group_q
@@ -162,7 +163,13 @@ class RegisterFilter:
         if len(self.q) > Q_MAX:
             errors["q"] = [_("At most %(max)s characters.") % {"max": Q_MAX}]
         elif self.q and not self.numbers() and self.query().empty:
-            errors["q"] = [_("Enter words or a case number to search for.")]
+            common = tokens(self.q)
+            errors["q"] = [
+                _("%(words)s: too common to search by. Add a word the cases you look for hold.")
+                % {"words": "、".join(common)}
+                if common
+                else _("Enter words or a case number to search for.")
+            ]
         for name, normalise in (("phone", normalise_phone), ("id_number", normalise_id_number)):
             if getattr(self, name):
                 try:

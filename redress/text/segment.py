@@ -157,11 +157,9 @@ def search_words(text: str) -> list[str]:
 
 
 def query_words(text: str) -> list[str]:
-    """The words of what a person typed into a search box, each once, in order."""
-    seen: dict[str, None] = {}
-    for t in words(text) or tokens(text):
-        seen.setdefault(t, None)
-    return list(seen)
+    """The words of what a person typed into a search box, each once, in order. Stop words are not searched
+    by (the index leaves them out): a search of nothing else has no words."""
+    return list(dict.fromkeys(words(text)))
 
 
 def joined(parts: Iterable[str]) -> str:

@@ -278,6 +278,7 @@ class RegisterFilterForm(forms.Form):
         label=_("text"),
         required=False,
         max_length=Q_MAX,
+        help_text=_("Finds the cases holding every word, best match first; or a case number."),
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("words in the matter, demand, report or reply")}
         ),

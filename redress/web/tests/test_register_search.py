@@ -64,3 +64,11 @@ def test_the_page_lists_the_best_match_first_unless_a_sort_is_chosen(client, ban
 def test_a_search_of_nothing_but_punctuation_is_named_beside_the_field(client, bank):
     html = register_page(client, bank.office, q="！？")
     assert "请输入要搜索的词语或案件编号。" in html
+
+
+def test_a_search_of_nothing_but_common_words_says_so_beside_the_field(client, bank):
+    bank.register(matter="我的存折打印机坏了。")
+    html = register_page(client, bank.office, q="的 我")
+    assert "“的、我”过于常见，无法据此搜索。" in html
+    # Beside a word that is searched by, a common word is left out: the case is found.
+    assert "存折<mark>打印机</mark>" in register_page(client, bank.office, q="的打印机")
