@@ -4,12 +4,16 @@ alternating blocks on the same database and in the same process (decisions 0027 
 Usage (a database migrated, with the benchmark's bank):
   DATABASE_URL=... python -m bench.fixture --mute-triggers > fixture.json
   DATABASE_URL=... python -m bench.matching_ab --fixture fixture.json \
-      [--preload 3000] [--blocks 8] [--per-block 150] [--seed 21] [--against REV]
+      [--preload 3000] [--blocks 8] [--per-block 150] [--seed 21] [--modes with,without,before]
+      [--against REV]
 
 Django's test client posts the registration load's bodies (`bench.load_cases.body`) to POST /api/v1/cases:
-first `--preload` of them, then `--blocks` pairs of blocks, one with the similarity of matters and one
-without it (no topic read or joined, no related-matters lookup: as `bench.unmatched_urls` serves), in
-turn first. One client and the server run one after the other, so a block's wall time is what both spend.
+first `--preload` of them, then `--blocks` rounds of blocks, one per mode, each mode first in turn:
+`with` the similarity of matters; `without` it (no topic read or joined, no related-matters lookup, so the
+repeat and group rules find nothing: as `bench.unmatched_urls` serves); `before`, the repeat and group
+rules as they were before issue 13, by complainant, category and unit instead of the matter
+(`bench.rules_before`). One client and the server run one after the other, so a block's wall time is
+what both spend.
 Prints the ms per registration of each block and the medians, as JSON: wall time, and CPU time (this
 process and its PostgreSQL backend, `cpu_clock`), the steadier of the two when the machine's other load
 moves.
@@ -43,9 +47,16 @@ def main() -> None:
     ap.add_argument("--per-block", type=int, default=150)
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--against", metavar="REV", help="the working tree's triggers against REV's")
+    ap.add_argument(
+        "--modes",
+        default="with,without",
+        help="'with' and any of 'without' (no related-matters lookup at all) and 'before' (the repeat and"
+        " group rules as they were before issue 13: bench/rules_before.py)",
+    )
     a = ap.parse_args()
     django.setup()
 
+    from bench import rules_before
     from bench.load_cases import body
     from bench.profile_registration import api_client
     from redress.escalation import triggers
@@ -67,17 +78,23 @@ def main() -> None:
 
     cpu = cpu_clock()
     post(a.preload)
+    if a.modes.split(",")[0] != "with" or not set(a.modes.split(",")) <= {"with", "without", "before"}:
+        ap.error("--modes: 'with' first, then 'without' and/or 'before'")
     if a.against:
         print(json.dumps(against(a.against, a.blocks, lambda: post(a.per_block)[0])))
         return
     served = (triggers.related_cases, similarity.band_keys)
-    ms: dict[str, list[float]] = {"with": [], "without": []}
-    cpu_ms: dict[str, list[float]] = {"with": [], "without": []}
+    modes = a.modes.split(",")
+    ms: dict[str, list[float]] = {mode: [] for mode in modes}
+    cpu_ms: dict[str, list[float]] = {mode: [] for mode in modes}
     for block in range(a.blocks):
-        for mode in ("with", "without") if block % 2 else ("without", "with"):
+        # Each mode first in turn.
+        for mode in modes[block % len(modes) :] + modes[: block % len(modes)]:
             if mode == "without":
                 triggers.related_cases = lambda case, rules: triggers.Related()
                 similarity.band_keys = lambda matter: ()
+            elif mode == "before":
+                rules_before.install()
             try:
                 wall, spent = post(a.per_block)
             finally:
@@ -86,20 +103,19 @@ def main() -> None:
             cpu_ms[mode].append(round(spent, 2))
     medians = {mode: round(statistics.median(v), 2) for mode, v in ms.items()}
     cpu_medians = {mode: round(statistics.median(v), 2) for mode, v in cpu_ms.items()}
-    print(
-        json.dumps(
-            {
-                "ms_per_registration": ms,
-                "median": medians,
-                "similarity_cost_ms": round(medians["with"] - medians["without"], 2),
-                "with_over_without": round(medians["without"] / medians["with"], 3),
-                "cpu_ms_per_registration": cpu_ms,
-                "cpu_median": cpu_medians,
-                "similarity_cpu_ms": round(cpu_medians["with"] - cpu_medians["without"], 2),
-                "with_over_without_by_cpu": round(cpu_medians["without"] / cpu_medians["with"], 3),
-            }
-        )
-    )
+    found: dict = {
+        "ms_per_registration": ms,
+        "median": medians,
+        "cpu_ms_per_registration": cpu_ms,
+        "cpu_median": cpu_medians,
+    }
+    for other in modes[1:]:
+        name = "without" if other == "without" else "before"
+        found[f"similarity_cost_ms_over_{name}"] = round(medians["with"] - medians[other], 2)
+        found[f"with_over_{name}"] = round(medians[other] / medians["with"], 3)
+        found[f"similarity_cpu_ms_over_{name}"] = round(cpu_medians["with"] - cpu_medians[other], 2)
+        found[f"with_over_{name}_by_cpu"] = round(cpu_medians[other] / cpu_medians["with"], 3)
+    print(json.dumps(found))
 
 
 def cpu_clock():

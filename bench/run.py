@@ -66,6 +66,14 @@ PATHS = {
         "target": None,
         "settings": "bench.unmatched_settings",
     },
+    # Diagnostic, on request (`--paths common,before`): the common path with the repeat and group rules as
+    # they were before issue 13, by complainant, category and unit instead of the matter
+    # (bench/rules_before.py): what the similarity of matters costs against the rules it replaced.
+    "before": {
+        "fixture_args": ("--mute-triggers",),
+        "target": None,
+        "settings": "bench.before_settings",
+    },
     # Diagnostic, on request: the common path with the band keys written without their locks
     # (bench/unlocked_urls.py): what the waits of alike registrations on each other cost.
     "unlocked": {
@@ -270,6 +278,11 @@ def registration(args: argparse.Namespace, out: Path) -> dict:
             common = entry["redress_common"]["load"]["run"]["throughput_per_s"]
             entry["ratio_common_to_unmatched"] = round(common / unmatched, 2)
             said.append(f"common / unmatched {entry['ratio_common_to_unmatched']}×")
+        if "redress_common" in entry and "redress_before" in entry:
+            before = entry["redress_before"]["load"]["run"]["throughput_per_s"]
+            common = entry["redress_common"]["load"]["run"]["throughput_per_s"]
+            entry["ratio_common_to_before"] = round(common / before, 2)
+            said.append(f"common / before {entry['ratio_common_to_before']}×")
         floor = entry.get("redress_burst", {}).get("floor")
         if floor and p:
             f = floor["load"]["run"]["throughput_per_s"]
@@ -299,6 +312,7 @@ def registration(args: argparse.Namespace, out: Path) -> dict:
             verdict["pass"] = verdict["pass"] and all(x is not None and x <= COMMON_MAX_SQL for x in sql)
         verdicts[path] = verdict
     matching = [e["ratio_common_to_unmatched"] for e in rounds if "ratio_common_to_unmatched" in e]
+    against_before = [e["ratio_common_to_before"] for e in rounds if "ratio_common_to_before" in e]
     return {
         "clients": CLIENTS,
         "n": args.n,
@@ -312,6 +326,10 @@ def registration(args: argparse.Namespace, out: Path) -> dict:
             "target": MATCHING_TARGET,
             "pass": statistics.median(matching) >= MATCHING_TARGET,
         },
+        # Not judged: issue 13's target is against `unmatched`; this is the same ratio against the rules the
+        # similarity of matters replaced (decision 0027).
+        "against_before": against_before
+        and {"ratios": against_before, "ratio_median": round(statistics.median(against_before), 2)},
         "pass": args.side == "both"
         and {"burst", "common"} <= set(paths)
         and all(v["pass"] for v in verdicts.values()),
@@ -564,6 +582,11 @@ def report(results: dict) -> str:
                     f"| {e['round']} | **common / unmatched** | | | **{e['ratio_common_to_unmatched']}×** "
                     "| | | | | | | |"
                 )
+            if "ratio_common_to_before" in e:
+                lines.append(
+                    f"| {e['round']} | **common / before** | | | **{e['ratio_common_to_before']}×** "
+                    "| | | | | | | |"
+                )
             floors = [
                 ("floor_server", "server alone: a plain Django view, no token, no parsing", 0),
                 ("floor", "stack floor: parse + token, nothing stored", 1),
@@ -606,6 +629,12 @@ def report(results: dict) -> str:
                 f"- **common with / without the similarity of matters** (issue 13): median "
                 f"{m['ratio_median']}× of {m['ratios']} (target ≥ {m['target']}×): "
                 f"**{'PASS' if m['pass'] else 'FAIL'}**"
+            )
+        if reg.get("against_before"):
+            b = reg["against_before"]
+            lines.append(
+                "- **common / before** (the similarity of matters against the repeat and group rules it "
+                f"replaced; not judged): median {b['ratio_median']}× of {b['ratios']}"
             )
     pages = results.get("register_pages")
     if pages:
@@ -738,8 +767,10 @@ def main(argv: list[str] | None = None) -> None:
         "on), 'common' (thresholds out of reach: bench/fixture.py:mute_triggers) and, on request, "
         "'unmatched' (the common path without the similarity of matters: bench/unmatched_urls.py), "
         "'unlocked' (the common path with the band keys' locks not taken: bench/unlocked_urls.py), "
-        "'capped' (the common path with the lookup capped at 30 candidates: bench/capped_urls.py) and "
-        "'varied' (the common path with 50,000 distinct matters: bench/matters.py)",
+        "'capped' (the common path with the lookup capped at 30 candidates: bench/capped_urls.py), "
+        "'before' (the common path with the repeat and group rules as before issue 13: "
+        "bench/rules_before.py) and 'varied' (the common path with 50,000 distinct matters: "
+        "bench/matters.py)",
     )
     ap.add_argument("--floor", action="store_true", help="also the stack floors (bench/floor_urls.py)")
     ap.add_argument("--small", type=int, default=10_000)
