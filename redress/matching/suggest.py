@@ -252,11 +252,15 @@ def trained_at() -> dt.datetime | None:
 
 def suggest(matter: str, demand: str = "") -> dict[str, list[Suggestion]]:
     """The most likely classes of each target for the matter, best first (empty lists without a model, or
-    when none of the matter's words was ever seen); classes no longer in force are left out."""
+    when none of the matter's words was ever seen but those every complaint has); classes no longer in force
+    are left out."""
     predictor = current_model()
-    if predictor is None:
+    text = _case_text(matter, demand)
+    # A matter of nothing but words every complaint has (客户, 要求…) says nothing to learn a class from.
+    common = similarity.common_words()
+    if predictor is None or not any(w in predictor.vocabulary and w not in common for w in words(text)):
         return {target: [] for target in TARGETS}
-    ranked = predictor.ranked(_case_text(matter, demand))
+    ranked = predictor.ranked(text)
     out: dict[str, list[Suggestion]] = {}
     for target in TARGETS:
         found = ranked.get(target, [])

@@ -78,6 +78,14 @@ def test_a_matter_of_unknown_words_gets_no_suggestion(bank):
     assert suggest.suggest("今天天气很好") == {"category": [], "business_category": [], "reason": []}
 
 
+def test_a_matter_of_nothing_but_words_every_complaint_has_gets_no_suggestion(bank):
+    suggest.train(_rows(60))
+    nothing = {"category": [], "business_category": [], "reason": []}
+    # 客户 and 反映 are in every row the model learned from: known, but they tell no class.
+    assert suggest.suggest("客户客户客户反映") == nothing
+    assert suggest.suggest("客户反映年费")["reason"][0].value == "定价收费"
+
+
 def test_the_stored_arrays_predict_what_scikit_learn_predicts(bank):
     """Suggesting from the stored arrays must be the fitted pipeline's own answer, not an approximation."""
     from sklearn.feature_extraction.text import TfidfVectorizer
