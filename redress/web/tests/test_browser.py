@@ -56,7 +56,7 @@ def test_the_forms_suggestions_show_no_empty_line_and_name_an_alike_case_in_the_
     log_in(bank.teller)
     page.goto("/cases/new")
     suggestions, alike = page.locator("#suggestions"), page.locator("#suggestions [data-target=alike]")
-    page.fill("#id_matter", "网点柜员办理业务时态度冷淡，问了几遍都不耐烦。")
+    page.fill("#id_matter", "客户反映信用卡年费被重复扣收，要求退还。")
     expect(suggestions).to_be_visible()
     # No case is like it: the "looks like" line is hidden, not shown with nothing after its label.
     expect(alike).to_be_hidden()
