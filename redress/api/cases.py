@@ -23,7 +23,6 @@ from pydantic import ValidationError as PydanticError
 from redress.access.confidential import (
     content_withheld_q,
     may_see_content,
-    searchable_by,
     withhold,
     withhold_rows,
 )
@@ -61,7 +60,7 @@ from redress.escalation.models import SupervisionNotice
 from redress.escalation.triggers import current_settings
 from redress.lifecycle import allowed_actions, documents, personal, worklists
 from redress.lifecycle.registration import register_case
-from redress.matching import similarity
+from redress.matching import suggest
 from redress.organisation.models import Staff, Unit
 from redress.plans import services as plans
 from redress.plans.choices import PlanType
@@ -1068,8 +1067,7 @@ def similar_cases(request: HttpRequest, number: str = case_number(), query: Quer
         return []  # what a confidential case is like would tell what it says (R10.1)
     limit = query.limit if query is not None else 10
     threshold = float(current_settings().similarity_threshold)
-    candidates = searchable_by(visible_to(request.auth), request.auth).select_related("unit")
-    found = similarity.most_alike(case, candidates, threshold=threshold, limit=limit)
+    found = suggest.visible_alike(request.auth, case, threshold=threshold, limit=limit)
     return [
         {
             "number": other.number,

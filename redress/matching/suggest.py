@@ -59,9 +59,10 @@ class Predictor:
     targets: dict[str, tuple[list[str], np.ndarray, np.ndarray]]  # classes, coef (k × v), intercept (k)
     trained_at: dt.datetime | None = None
 
-    def vector(self, text: str) -> np.ndarray:
+    def vector(self, text: str | list[str]) -> np.ndarray:
+        """The TF-IDF vector of a text, or of its words already segmented."""
         x = np.zeros(len(self.vocabulary))
-        for word in words(text):
+        for word in words(text) if isinstance(text, str) else text:
             i = self.vocabulary.get(word)
             if i is not None:
                 x[i] += 1.0
@@ -69,7 +70,7 @@ class Predictor:
         norm = np.linalg.norm(x)
         return x / norm if norm else x
 
-    def ranked(self, text: str, top: int = TOP) -> dict[str, list[tuple[str, float]]]:
+    def ranked(self, text: str | list[str], top: int = TOP) -> dict[str, list[tuple[str, float]]]:
         x = self.vector(text)
         if not x.any():
             return {target: [] for target in self.targets}
@@ -255,12 +256,12 @@ def suggest(matter: str, demand: str = "") -> dict[str, list[Suggestion]]:
     when none of the matter's words was ever seen but those every complaint has); classes no longer in force
     are left out."""
     predictor = current_model()
-    text = _case_text(matter, demand)
+    found_words = words(_case_text(matter, demand))
     # A matter of nothing but words every complaint has (客户, 要求…) says nothing to learn a class from.
     common = similarity.common_words()
-    if predictor is None or not any(w in predictor.vocabulary and w not in common for w in words(text)):
+    if predictor is None or not any(w in predictor.vocabulary and w not in common for w in found_words):
         return {target: [] for target in TARGETS}
-    ranked = predictor.ranked(text)
+    ranked = predictor.ranked(found_words)
     out: dict[str, list[Suggestion]] = {}
     for target in TARGETS:
         found = ranked.get(target, [])
@@ -283,6 +284,13 @@ def alike_cases(
     registered (the trigger rules' threshold, from the caller), best first: so the clerk can link a repeat or
     a group before saving."""
     draft = Case(matter=matter, received_at=now or timezone.now())
-    # Not those whose matters the user may not read (confidential, R10.1): a match would tell what they say.
-    candidates = searchable_by(visible_to(user), user)
-    return similarity.most_alike(draft, candidates, threshold=threshold, limit=ALIKE_SHOWN)
+    return visible_alike(user, draft, threshold=threshold, limit=ALIKE_SHOWN)
+
+
+def visible_alike(user, case: Case, *, threshold: float, limit: int) -> list[tuple[Case, float]]:
+    """The cases the user may see whose matters are at least `threshold` alike to `case`'s, best first, at
+    most `limit`, each with its unit: the form's "looks like", the case page's similar cases and
+    GET /api/v1/cases/{number}/similar. Not those whose matters the user may not read (confidential, R10.1):
+    a match would tell what they say."""
+    candidates = searchable_by(visible_to(user), user).select_related("unit")
+    return similarity.most_alike(case, candidates, threshold=threshold, limit=limit)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redress import lifecycle
-from redress.access.confidential import may_see_content, searchable_by, withhold, withhold_rows
+from redress.access.confidential import may_see_content, withhold, withhold_rows
 from redress.access.visibility import (
     get_visible_case,
     hidden_numbers,
@@ -49,7 +49,7 @@ from redress.lifecycle import (
 )
 from redress.lifecycle import permissions as lifecycle_permissions
 from redress.lifecycle.machine import can_act
-from redress.matching import similarity
+from redress.matching import suggest
 from redress.organisation.models import Staff, Unit
 from redress.receipts import services as receipts
 from redress.referrals.models import Referral
@@ -169,8 +169,7 @@ def _similar(user: Staff, case: Case) -> list[tuple[Case, int]]:
     """The cases this person may see and read about a matter alike to the case's (by the likeness the repeat
     and group rules use), best first, each with how alike in percent."""
     threshold = float(current_settings().similarity_threshold)
-    candidates = searchable_by(visible_to(user), user)
-    found = similarity.most_alike(case, candidates, threshold=threshold, limit=SIMILAR_SHOWN)
+    found = suggest.visible_alike(user, case, threshold=threshold, limit=SIMILAR_SHOWN)
     return [(other, round(likeness * 100)) for other, likeness in found]
 
 
